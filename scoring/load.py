@@ -1,0 +1,291 @@
+"""Files in, raw tables out: the only module that opens data files."""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from .ledger import COLUMNS_BY_NAME, FEEDBACK_SUFFIXES, REQUIRED_COLUMNS, SLUG_PATTERN
+from .problems import Problem
+
+EXPECTED_COLUMNS_HINT = "expected columns: " + ", ".join(COLUMNS_BY_NAME)
+
+
+@dataclass
+class CompanyFiles:
+    slug: str
+    folder: Path
+    profile: Path
+    actions: Path | None
+    feedback: list[Path]
+
+
+@dataclass
+class RawTable:
+    """One feedback file as read: cells untyped, each row with the physical line it starts on."""
+
+    file: str
+    sha256: str
+    columns: list[str] = field(default_factory=list)
+    rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    lines: list[int] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def display_path(path: Path, data_dir: Path) -> str:
+    """A stable, machine-independent name for a file: relative to the working directory if it is
+    inside it (so CI annotations point at the repository file), else to the data folder's parent."""
+    path = path.resolve()
+    for base in (Path.cwd().resolve(), data_dir.resolve().parent):
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    return path.name
+
+
+def discover(data_dir: Path) -> tuple[list[CompanyFiles], list[Problem]]:
+    """Every company folder under data_dir, in slug order, and the folders that are not one."""
+    companies: list[CompanyFiles] = []
+    problems: list[Problem] = []
+    folders = sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
+    for folder in folders:
+        where = display_path(folder, data_dir)
+        if not re.fullmatch(SLUG_PATTERN, folder.name):
+            problems.append(Problem(
+                where, None, None, "bad_slug",
+                f"folder name {folder.name!r} is not a valid company slug",
+                "rename it: lower-case letters, digits and hyphens; start with a letter or digit",
+            ))
+            continue
+        feedback_dir = folder / "feedback"
+        feedback = sorted(
+            p for p in feedback_dir.rglob("*") if p.is_file() and p.suffix in FEEDBACK_SUFFIXES
+        ) if feedback_dir.is_dir() else []
+        actions = folder / "actions.yaml"
+        companies.append(CompanyFiles(
+            folder.name, folder, folder / "company.yaml", actions if actions.is_file() else None,
+            feedback,
+        ))
+    return companies, problems
+
+
+def file_sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _decode(data: bytes, where: str) -> tuple[str | None, Problem | None]:
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        return None, Problem(
+            where, line, None, "not_utf8",
+            f"byte {error.start} (0x{data[error.start]:02x}) is not valid UTF-8",
+            "save the file as UTF-8 (in a spreadsheet: 'CSV UTF-8')",
+        )
+
+
+def _header_problems(header: list[str], where: str, line: int | None) -> list[Problem]:
+    """Duplicate, unknown and missing columns; `line` is the header's line (None: no header)."""
+    column = (lambda index: index) if line else (lambda index: None)
+    problems = []
+    seen: set[str] = set()
+    for index, name in enumerate(header, start=1):
+        if name in seen:
+            problems.append(Problem(
+                where, line, column(index), "duplicate_column",
+                f"column {name!r} appears more than once",
+                "keep one column of each name",
+            ))
+        seen.add(name)
+        if name not in COLUMNS_BY_NAME:
+            close = difflib.get_close_matches(name, COLUMNS_BY_NAME, n=1)
+            did_you_mean = f"did you mean {close[0]!r}? " if close else ""
+            problems.append(Problem(
+                where, line, column(index), "unknown_column", f"unknown column {name!r}",
+                did_you_mean + EXPECTED_COLUMNS_HINT,
+            ))
+    for name in REQUIRED_COLUMNS:
+        if name not in seen:
+            problems.append(Problem(
+                where, line, None, "missing_column", f"required column {name!r} is missing",
+                EXPECTED_COLUMNS_HINT,
+            ))
+    return problems
+
+
+def _read_csv(text: str, table: RawTable) -> None:
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    header: list[str] | None = None
+    records: list[list[str]] = []
+    last_line = 0
+    try:
+        for record in reader:
+            start, last_line = last_line + 1, reader.line_num
+            if not record:
+                continue
+            if header is None:
+                header = [name.strip() for name in record]
+                table.problems += _header_problems(header, table.file, start)
+                continue
+            if len(record) != len(header):
+                table.problems.append(Problem(
+                    table.file, start, None, "wrong_field_count",
+                    f"row has {len(record)} fields, the header has {len(header)}",
+                    "check for an unquoted comma; quote text that contains commas",
+                ))
+                continue
+            records.append(record)
+            table.lines.append(start)
+    except csv.Error as error:
+        table.problems.append(Problem(
+            table.file, reader.line_num, None, "csv_syntax", f"CSV syntax error: {error}",
+            "check for an unterminated or stray double quote",
+        ))
+    table.columns = header or []
+    table.rows = pd.DataFrame(records, columns=header or [], dtype=object)
+
+
+def _read_jsonl(text: str, table: RawTable) -> None:
+    records: list[dict] = []
+    columns: dict[str, None] = {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            table.problems.append(Problem(
+                table.file, number, error.colno, "json_syntax", f"invalid JSON: {error.msg}",
+                "each line must be one complete JSON object",
+            ))
+            continue
+        if not isinstance(record, dict):
+            table.problems.append(Problem(
+                table.file, number, 1, "json_not_object", "line is not a JSON object",
+                'write one object per line, e.g. {"id": "c1", ...}',
+            ))
+            continue
+        nested = [key for key, value in record.items() if isinstance(value, dict | list)]
+        for key in nested:
+            table.problems.append(Problem(
+                table.file, number, None, "json_nested", f"field {key!r} is not a plain value",
+                "use strings, numbers, booleans or null",
+            ))
+        columns.update(dict.fromkeys(record))
+        records.append(record)
+        table.lines.append(number)
+    table.columns = list(columns)
+    if records:
+        table.problems += _header_problems(table.columns, table.file, None)
+    table.rows = pd.DataFrame.from_records(records, columns=table.columns).astype(object)
+
+
+def _read_parquet(data: bytes, table: RawTable) -> None:
+    import pyarrow.parquet as pq
+
+    try:
+        frame = pq.read_table(io.BytesIO(data)).to_pandas()
+    except Exception as error:  # pyarrow raises several unrelated types for a damaged file
+        table.problems.append(Problem(
+            table.file, None, None, "parquet_unreadable", f"cannot read Parquet: {error}",
+            "re-export the file as Parquet, or use CSV",
+        ))
+        return
+    table.columns = [str(c) for c in frame.columns]
+    table.problems += _header_problems(table.columns, table.file, None)
+    # Parquet has no lines: a problem's "line" is the 1-based row number.
+    table.lines = list(range(1, len(frame) + 1))
+    table.rows = frame.astype(object)
+
+
+def read_feedback(path: Path, data_dir: Path) -> RawTable:
+    """Read one feedback file whole; structural problems (encoding, syntax, header) are recorded."""
+    data = path.read_bytes()
+    table = RawTable(display_path(path, data_dir), file_sha256(data))
+    if path.suffix == ".parquet":
+        _read_parquet(data, table)
+        return table
+    text, problem = _decode(data, table.file)
+    if problem:
+        table.problems.append(problem)
+        return table
+    (_read_csv if path.suffix == ".csv" else _read_jsonl)(text, table)
+    return table
+
+
+class LineDict(dict):
+    """A YAML mapping that remembers the line of each key (1-based) and of itself."""
+
+    line: int = 0
+    key_lines: dict
+
+
+class _LineLoader(yaml.SafeLoader):
+    """Safe loading plus line numbers; duplicate keys and aliases are errors; bad dates located."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                None, None, "aliases (*name) are not allowed; write the value out",
+                event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        mapping = LineDict()
+        mapping.line = node.start_mark.line + 1
+        mapping.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in mapping:
+                raise yaml.MarkedYAMLError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark,
+                )
+            mapping[key] = self.construct_object(value_node, deep=deep)
+            mapping.key_lines[key] = key_node.start_mark.line + 1
+        return mapping
+
+    def construct_yaml_timestamp(self, node):
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as error:
+            raise yaml.MarkedYAMLError(
+                None, None, f"invalid date {node.value!r}: {error}", node.start_mark,
+            ) from None
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
+
+
+def read_yaml(path: Path, data_dir: Path) -> tuple[object, str, str, list[Problem]]:
+    """(document, display path, sha256, problems) for one YAML file."""
+    where = display_path(path, data_dir)
+    data = path.read_bytes()
+    digest = file_sha256(data)
+    text, problem = _decode(data, where)
+    if problem:
+        return None, where, digest, [problem]
+    try:
+        return yaml.load(text, Loader=_LineLoader), where, digest, []
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        return None, where, digest, [Problem(
+            where, line, column, "yaml_syntax", f"YAML error: {error.problem or error.context}",
+            "check indentation and quoting (README, 'Data format')",
+        )]
+    except yaml.YAMLError as error:
+        return None, where, digest, [Problem(
+            where, None, None, "yaml_syntax", f"YAML error: {error}", "check the file's syntax",
+        )]
