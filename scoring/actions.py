@@ -1,0 +1,104 @@
+"""'You said, we did': action-log entries, their status history and their measured effect."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from .ledger import ACTION_STATUSES
+from .metrics import GOOD_RATING, MIN_RESPONSES, Score, share
+
+EFFECT_WINDOW_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Update:
+    date: dt.date
+    status: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Topic CSAT in the EFFECT_WINDOW_DAYS before and after an action was done."""
+
+    done_on: dt.date
+    before: Score
+    after: Score
+
+    @property
+    def change(self) -> float | None:
+        if self.before.value is None or self.after.value is None:
+            return None
+        return self.after.value - self.before.value
+
+
+@dataclass(frozen=True)
+class Action:
+    id: str
+    topic: str
+    you_said: str
+    we_did: str
+    status: str
+    opened: dt.date
+    updates: tuple[Update, ...] = ()
+    evidence: str | None = None
+    effect: Effect | None = field(default=None, compare=False)
+
+    @property
+    def reason(self) -> str:
+        """The last note: for a declined entry, why."""
+        notes = [u.note for u in self.updates if u.note]
+        return notes[-1] if notes else ""
+
+    @property
+    def done_on(self) -> dt.date | None:
+        done = [u.date for u in self.updates if u.status == "done"]
+        return done[-1] if done else None
+
+
+def actions_of(document: list | None) -> list[Action]:
+    """Entries of a validated actions.yaml, newest commitment first."""
+    entries = []
+    for entry in document or []:
+        updates = tuple(
+            Update(u["date"], u.get("status"), str(u.get("note") or "").strip())
+            for u in entry.get("updates") or []
+        )
+        entries.append(Action(
+            entry["id"], entry["topic"], entry["you_said"].strip(), entry["we_did"].strip(),
+            entry["status"], entry["opened"], updates, entry.get("evidence"),
+        ))
+    return sorted(entries, key=lambda a: (a.opened, a.id), reverse=True)
+
+
+def status_counts(actions: list[Action]) -> dict[str, int]:
+    counts = dict.fromkeys(ACTION_STATUSES, 0)
+    for action in actions:
+        counts[action.status] += 1
+    return counts
+
+
+def topic_csat(contacts: pd.DataFrame, topic: str, start: pd.Timestamp, end: pd.Timestamp) -> Score:
+    """CSAT of one topic's ratings given in [start, end)."""
+    when = contacts["submitted_at"]
+    ratings = contacts.loc[
+        contacts["topic"].eq(topic) & (when >= start) & (when < end), "rating"
+    ].dropna()
+    return share(int((ratings >= GOOD_RATING).sum()), len(ratings), MIN_RESPONSES)
+
+
+def with_effect(action: Action, contacts: pd.DataFrame) -> Action:
+    """The action with its measured effect, for a done action whose done date is known."""
+    if action.status != "done" or action.done_on is None:
+        return action
+    done = pd.Timestamp(action.done_on, tz="UTC")
+    span = pd.Timedelta(days=EFFECT_WINDOW_DAYS)
+    effect = Effect(
+        action.done_on,
+        topic_csat(contacts, action.topic, done - span, done),
+        topic_csat(contacts, action.topic, done, done + span),
+    )
+    return Action(**{**action.__dict__, "effect": effect})

@@ -1,0 +1,269 @@
+"""All companies -> a Scoreboard: scores per window and month, breakdowns, actions, provenance."""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .actions import Action, actions_of, status_counts, with_effect
+from .load import CompanyFiles, discover, read_feedback, read_yaml
+from .metrics import (
+    METHODOLOGY_VERSION,
+    STALE_DAYS,
+    Sample,
+    Score,
+    cases_of,
+    csat,
+    score_sample,
+)
+from .problems import Problem
+from .validate import check_actions, check_profile, empty_contacts, parse_feedback
+
+RECENT_DAYS = 90
+WINDOWS = ("all", f"{RECENT_DAYS}d")
+BREAKDOWNS = ("channel", "stage", "site", "topic")
+
+
+@dataclass(frozen=True)
+class FileReport:
+    """One input file: its hash, how many rows it held and whether they were counted."""
+
+    file: str
+    sha256: str
+    kind: str
+    rows: int
+    status: str  # counted | quarantined | empty
+    problems: tuple[Problem, ...] = ()
+
+
+@dataclass(frozen=True)
+class Group:
+    """One slice of a breakdown (a channel, a stage, a site or a topic) in the all-time window."""
+
+    name: str
+    contacts: int
+    csat: Score
+
+
+@dataclass
+class CompanyResult:
+    slug: str
+    profile: dict
+    files: list[FileReport]
+    windows: dict[str, dict[str, Score]] = field(default_factory=dict)
+    monthly: list[tuple[str, dict[str, Score]]] = field(default_factory=list)
+    breakdowns: dict[str, list[Group]] = field(default_factory=dict)
+    actions: list[Action] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        return self.profile.get("name") or self.slug
+
+    @property
+    def industry(self) -> str | None:
+        return self.profile.get("industry")
+
+    @property
+    def quarantined(self) -> list[FileReport]:
+        return [f for f in self.files if f.status == "quarantined"]
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [p for f in self.files for p in f.problems]
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows for f in self.files if f.kind == "feedback")
+
+    @property
+    def rows_counted(self) -> int:
+        return sum(f.rows for f in self.files if f.kind == "feedback" and f.status == "counted")
+
+    @property
+    def action_counts(self) -> dict[str, int]:
+        return status_counts(self.actions)
+
+    @property
+    def stale(self) -> bool:
+        days = self.windows["all"]["freshness_days"].value
+        return days is not None and days > STALE_DAYS
+
+
+@dataclass
+class Scoreboard:
+    as_of: dt.date
+    data_commit: str | None
+    companies: list[CompanyResult]
+    problems: list[Problem] = field(default_factory=list)
+    methodology_version: str = METHODOLOGY_VERSION
+
+    @property
+    def quarantined(self) -> list[FileReport]:
+        return [f for c in self.companies for f in c.quarantined]
+
+    @property
+    def contacts(self) -> int:
+        return sum(c.rows_counted for c in self.companies)
+
+
+def _load_company(company: CompanyFiles, data_dir: Path) -> tuple[CompanyResult, pd.DataFrame]:
+    """Read and validate one company's files; invalid files are kept out whole."""
+    files: list[FileReport] = []
+    document, where, digest, problems = read_yaml(company.profile, data_dir) if (
+        company.profile.is_file()
+    ) else (None, f"{company.folder.name}/company.yaml", "", [])
+    if not company.profile.is_file():
+        problems = [Problem(where, None, None, "missing_profile", "company.yaml is missing",
+                            "add company.yaml with at least name and industry")]
+    problems = problems or check_profile(document, where)
+    files.append(FileReport(where, digest, "profile", 0,
+                            "quarantined" if problems else "counted", tuple(problems)))
+    profile = {} if problems else {k: v.strip() for k, v in document.items()}
+
+    entries: list[Action] = []
+    if company.actions:
+        document, where, digest, problems = read_yaml(company.actions, data_dir)
+        problems = problems or check_actions(document, where)
+        files.append(FileReport(where, digest, "actions", len(document or []) if not problems
+                                else 0, "quarantined" if problems else "counted",
+                                tuple(problems)))
+        entries = [] if problems else actions_of(document)
+
+    frames: list[pd.DataFrame] = []
+    seen_ids: dict[str, str] = {}
+    for path in company.feedback:
+        table = read_feedback(path, data_dir)
+        contacts, problems = parse_feedback(table)
+        if contacts is not None:
+            problems = _repeated_ids(contacts, seen_ids, table.file)
+        status = "quarantined" if problems else ("empty" if table.rows.empty else "counted")
+        files.append(FileReport(table.file, table.sha256, "feedback", len(table.rows), status,
+                                tuple(problems)))
+        if status == "counted":
+            seen_ids.update(dict.fromkeys(contacts["id"], table.file))
+            frames.append(contacts)
+    contacts = pd.concat(frames, ignore_index=True) if frames else None
+    return CompanyResult(company.slug, profile, files, actions=entries), contacts
+
+
+def _repeated_ids(contacts: pd.DataFrame, seen: dict[str, str], where: str) -> list[Problem]:
+    """A contact id already counted from an earlier file (files are read in name order)."""
+    repeated = contacts[contacts["id"].isin(seen.keys())]
+    return [
+        Problem(where, int(row.line), None, "duplicate_id",
+                f"id {row.id!r} is already used in {seen[row.id]}",
+                "every contact needs its own id across all of the company's files")
+        for row in repeated.itertuples()
+    ]
+
+
+def _score_company(result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date) -> None:
+    end = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
+    as_of_ts = pd.Timestamp(as_of, tz="UTC")
+    contacts = contacts[contacts["submitted_at"] < end]
+    cases = cases_of(contacts)
+    recent_start = end - pd.Timedelta(days=RECENT_DAYS)
+    result.windows = {
+        "all": score_sample(Sample(contacts, cases, as_of_ts)),
+        WINDOWS[1]: score_sample(Sample(
+            contacts[contacts["submitted_at"] >= recent_start],
+            cases[cases["first_at"] >= recent_start], as_of_ts,
+        )),
+    }
+    result.monthly = _monthly(contacts, cases)
+    result.breakdowns = {
+        dimension: _breakdown(contacts, dimension, as_of_ts) for dimension in BREAKDOWNS
+    }
+    result.actions = [with_effect(action, contacts) for action in result.actions]
+
+
+def _month_key(stamps: pd.Series) -> pd.Series:
+    return stamps.dt.tz_convert("UTC").dt.strftime("%Y-%m")
+
+
+def _monthly(contacts: pd.DataFrame, cases: pd.DataFrame) -> list[tuple[str, dict[str, Score]]]:
+    """Every calendar month from the first contact to the last, gaps included."""
+    if contacts.empty:
+        return []
+    first = contacts["submitted_at"].min().tz_localize(None).to_period("M")
+    last = contacts["submitted_at"].max().tz_localize(None).to_period("M")
+    contact_groups = dict(tuple(contacts.groupby(_month_key(contacts["submitted_at"]))))
+    case_groups = dict(tuple(cases.groupby(_month_key(cases["first_at"]))))
+    series = []
+    for period in pd.period_range(first, last, freq="M"):
+        month = str(period)
+        month_end = pd.Timestamp(period.end_time.date(), tz="UTC")
+        sample = Sample(
+            contact_groups.get(month, contacts.iloc[0:0]),
+            case_groups.get(month, cases.iloc[0:0]), month_end,
+        )
+        series.append((month, score_sample(sample)))
+    return series
+
+
+def _breakdown(contacts: pd.DataFrame, dimension: str, as_of: pd.Timestamp) -> list[Group]:
+    groups = []
+    for name, rows in contacts.groupby(contacts[dimension].fillna("(not given)"), sort=True):
+        score = csat(Sample(rows, rows.iloc[0:0], as_of))
+        groups.append(Group(str(name), len(rows), score))
+    return sorted(groups, key=lambda g: (-g.contacts, g.name))
+
+
+def data_commit(data_dir: Path) -> str | None:
+    """The last commit that touched data_dir, or None outside a git checkout."""
+    try:
+        done = subprocess.run(
+            ["git", "log", "-1", "--format=%H", "--", "."], cwd=data_dir,
+            capture_output=True, text=True, check=True, timeout=30,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return done.stdout.strip() or None
+
+
+def build_scoreboard(
+    data_dir: Path,
+    as_of: dt.date | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Scoreboard:
+    """Load, validate and score every company under data_dir. `as_of` defaults to the newest
+    contact in the data, so the same data always gives the same scores."""
+    companies, problems = discover(data_dir)
+    loaded = []
+    for index, company in enumerate(companies, start=1):
+        if progress:
+            progress("load", index, len(companies))
+        loaded.append(_load_company(company, data_dir))
+    if as_of is None:
+        newest = [c["submitted_at"].max() for _, c in loaded if c is not None and len(c)]
+        as_of = max(newest).date() if newest else dt.date(1970, 1, 1)
+    for index, (result, contacts) in enumerate(loaded, start=1):
+        if progress:
+            progress("score", index, len(loaded))
+        _score_company(result, contacts if contacts is not None else empty_contacts(), as_of)
+    results = [result for result, _ in loaded]
+    return Scoreboard(as_of, data_commit(data_dir), ranked(results), problems)
+
+
+def ranked(companies: list[CompanyResult]) -> list[CompanyResult]:
+    """Leaderboard order: CSAT over all time, companies without enough data last, then by name."""
+    def key(company: CompanyResult):
+        score = company.windows["all"]["csat"]
+        return (score.value is None, -(score.value or 0), company.name.casefold(), company.slug)
+
+    return sorted(companies, key=key)
+
+
+
+def check(data_dir: Path) -> list[Problem]:
+    """Every problem in every file under data_dir, without scoring."""
+    companies, problems = discover(data_dir)
+    for company in companies:
+        result, _ = _load_company(company, data_dir)
+        problems += result.problems
+    return problems

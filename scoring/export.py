@@ -1,0 +1,133 @@
+"""Scoreboard -> the machine-readable contract: scores.json, scores.csv, datapackage.json."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+from .board import WINDOWS, CompanyResult, Scoreboard
+from .metrics import METRICS, Score
+
+SCHEMA = "candor.scores/1"
+# Cells a spreadsheet would run as a formula; such text is prefixed with an apostrophe.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def rounded(value: float | None, metric_id: str) -> float | int | None:
+    if value is None:
+        return None
+    decimals = METRICS[metric_id].decimals
+    return round(float(value)) if decimals == 0 else round(float(value), decimals)
+
+
+def score_dict(metric_id: str, score: Score) -> dict:
+    return {
+        "value": rounded(score.value, metric_id),
+        "low": rounded(score.low, metric_id),
+        "high": rounded(score.high, metric_id),
+        "n": int(score.n),
+        "unit": score.unit,
+    }
+
+
+def scores_dict(scores: dict[str, Score]) -> dict:
+    return {metric_id: score_dict(metric_id, scores[metric_id]) for metric_id in METRICS}
+
+
+def company_dict(company: CompanyResult) -> dict:
+    return {
+        "slug": company.slug,
+        "name": company.name,
+        "industry": company.industry,
+        "windows": {window: scores_dict(company.windows[window]) for window in WINDOWS},
+        "monthly": [{"month": month, **scores_dict(scores)} for month, scores in company.monthly],
+        "actions": [
+            {"id": a.id, "topic": a.topic, "status": a.status, "opened": a.opened.isoformat()}
+            for a in company.actions
+        ],
+        "action_counts": company.action_counts,
+        "rows": {"read": company.rows_read, "counted": company.rows_counted},
+        "quarantined": [
+            {"file": p.file, "line": p.line, "column": p.column, "code": p.code,
+             "message": p.message}
+            for f in company.quarantined for p in f.problems
+        ],
+        "files": [{"file": f.file, "sha256": f.sha256, "rows": f.rows, "status": f.status}
+                  for f in company.files],
+    }
+
+
+def scores_json(board: Scoreboard) -> str:
+    document = {
+        "schema": SCHEMA,
+        "methodology_version": board.methodology_version,
+        "as_of": board.as_of.isoformat(),
+        "data_commit": board.data_commit,
+        "companies": [company_dict(company) for company in board.companies],
+    }
+    return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def cell(value):
+    """A CSV cell: text that a spreadsheet would evaluate is neutralised."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return "" if value is None else value
+
+
+CSV_FIXED = ("slug", "name", "industry", "as_of", "methodology_version")
+
+
+def csv_columns() -> list[str]:
+    return [*CSV_FIXED, *(f"{m}{part}" for m in METRICS for part in ("", "_low", "_high", "_n"))]
+
+
+def scores_csv(board: Scoreboard) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(csv_columns())
+    for company in board.companies:
+        row = [company.slug, company.name, company.industry, board.as_of.isoformat(),
+               board.methodology_version]
+        for metric_id in METRICS:
+            score = score_dict(metric_id, company.windows["all"][metric_id])
+            row += [score["value"], score["low"], score["high"], score["n"]]
+        writer.writerow([cell(value) for value in row])
+    return out.getvalue()
+
+
+def datapackage_json(board: Scoreboard) -> str:
+    """A Frictionless Data Package describing the downloads."""
+    fields = [
+        {"name": "slug", "type": "string", "description": "company folder name"},
+        {"name": "name", "type": "string", "description": "company name"},
+        {"name": "industry", "type": "string", "description": "scoreboard industry"},
+        {"name": "as_of", "type": "date", "description": "the date the scores describe"},
+        {"name": "methodology_version", "type": "string",
+         "description": "version of the methodology that produced the scores"},
+    ]
+    for metric_id, m in METRICS.items():
+        number = "integer" if m.decimals == 0 else "number"
+        fields += [
+            {"name": metric_id, "type": number,
+             "description": f"{m.title} ({m.unit}), all time; empty means not enough data"},
+            {"name": f"{metric_id}_low", "type": number, "description": "95% interval, low"},
+            {"name": f"{metric_id}_high", "type": number, "description": "95% interval, high"},
+            {"name": f"{metric_id}_n", "type": "integer", "description": "sample size"},
+        ]
+    package = {
+        "profile": "data-package",
+        "name": "candor-scores",
+        "title": "Candor customer-service scores",
+        "version": board.methodology_version,
+        "resources": [
+            {"name": "scores", "path": "scores.csv", "format": "csv", "mediatype": "text/csv",
+             "encoding": "utf-8", "description": "One row per company, all-time window",
+             "schema": {"fields": fields, "primaryKey": ["slug"]}},
+            {"name": "scores-json", "path": "scores.json", "format": "json",
+             "mediatype": "application/json",
+             "description": f"Every window and month per company ({SCHEMA})"},
+        ],
+    }
+    return json.dumps(package, indent=1) + "\n"
