@@ -1,0 +1,217 @@
+#!/usr/bin/env python3
+"""Candor's command line: validate -> score -> build. Wires the stages; no logic of its own."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import functools
+import http.server
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+COMMANDS = ("build", "validate", "serve", "demo")
+WATCHED = ("content", "theme")
+
+
+class Progress:
+    """Stage progress: one rewritten line on a terminal, a plain line per stage in CI logs."""
+
+    def __init__(self, stream=sys.stderr):
+        self.stream = stream
+        self.tty = stream.isatty()
+        self.stage = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self.tty:
+            end = "\n" if done == total else ""
+            self.stream.write(f"\r{stage:<8} {done}/{total}{end}")
+            self.stream.flush()
+        elif stage != self.stage:
+            print(f"{stage}: {total} companies", file=self.stream)
+        self.stage = stage
+
+    def note(self, text: str) -> None:
+        print(text, file=self.stream, flush=True)
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
+
+
+def _data_dir(text: str) -> Path:
+    path = Path(text)
+    if not path.is_dir():
+        raise argparse.ArgumentTypeError(f"data folder {text!r} does not exist")
+    return path
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="publish.py",
+        description="Validate the feedback under data/, score it and build the public site. "
+                    "With no command, runs `build`.",
+    )
+    commands = top.add_subparsers(dest="command", metavar="{" + ",".join(COMMANDS) + "}")
+
+    def data_option(command):
+        command.add_argument("--data", type=_data_dir, default=ROOT / "data",
+                             help="folder with one sub-folder per company (default: data/)")
+
+    def build_options(command):
+        data_option(command)
+        command.add_argument("--output", type=Path, default=ROOT / "output",
+                             help="where the site is written; replaced whole (default: output/)")
+        command.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                             help="the date scores describe (default: the newest contact)")
+        command.add_argument("--site-url", default="",
+                             help="the public https URL the site is served from, if known")
+
+    build = commands.add_parser("build", help="validate, score and build the site (default)",
+                                description="Validate, score and build the site into --output.")
+    build_options(build)
+    build.add_argument("--strict", action="store_true",
+                       help="exit 1 if any file was quarantined (for CI)")
+
+    validate = commands.add_parser("validate", help="check the data only",
+                                   description="Check every data file; exit 1 on any error.")
+    data_option(validate)
+    validate.add_argument("--format", choices=("text", "github", "json"), default="text",
+                          help="text for people, github for workflow annotations, json for tools")
+
+    serve = commands.add_parser("serve", help="build, then preview on localhost",
+                                description="Build, serve --output on localhost and rebuild "
+                                            "when data/, content/ or theme/ change.")
+    build_options(serve)
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+
+    demo = commands.add_parser("demo", help="rewrite --data with the seeded demo companies",
+                               description="Rewrite the data folder with the demo companies; "
+                                           "the same seed writes the same bytes.")
+    demo.add_argument("--data", type=Path, default=ROOT / "data",
+                      help="folder to rewrite (default: data/)")
+    demo.add_argument("--seed", type=int, default=7, help="random seed (default: 7)")
+    return top
+
+
+def build(args, progress: Progress) -> int:
+    from scoring.board import build_scoreboard
+    from scoring.site import build_site
+
+    started = time.perf_counter()
+    board = build_scoreboard(args.data, as_of=args.as_of, progress=progress)
+    progress.note("render: site")
+    pages = build_site(board, args.output, site_url=args.site_url)
+    seconds = time.perf_counter() - started
+    read = sum(c.rows_read for c in board.companies)
+    quarantined = board.quarantined
+    lines = [
+        f"Built {args.output} in {seconds:.1f} s",
+        f"  companies    {len(board.companies)}",
+        f"  contacts     {board.contacts:,} counted of {read:,} read",
+        f"  quarantined  {len(quarantined)} file{'s' if len(quarantined) != 1 else ''}",
+        *(f"    {p}" for f in quarantined for p in f.problems),
+        *(f"  problem      {p}" for p in board.problems),
+        f"  pages        {pages}",
+        f"  as of        {board.as_of.isoformat()} (methodology v{board.methodology_version})",
+    ]
+    print("\n".join(lines), flush=True)
+    if args.strict and (quarantined or board.problems):
+        print("strict: data errors above; exiting 1", file=sys.stderr)
+        return 1
+    return 0
+
+
+def validate(args) -> int:
+    from scoring.board import check
+
+    problems = check(args.data)
+    if args.format == "json":
+        print(json.dumps([p.as_dict() for p in problems], indent=1))
+    elif args.format == "github":
+        for p in problems:
+            where = ",".join(f"{key}={value}" for key, value in
+                             (("file", p.file), ("line", p.line), ("col", p.column)) if value)
+            text = f"{p.message}. {p.hint}" if p.hint else p.message
+            print(f"::{p.severity} {where},title={p.code}::{_escape_annotation(text)}")
+    else:
+        colour = sys.stdout.isatty()
+        red, reset = ("\033[31m", "\033[0m") if colour else ("", "")
+        current = None
+        for p in problems:
+            if p.file != current:
+                current = p.file
+                print(f"\n{p.file}")
+            where = f"{p.line}:{p.column}" if p.column else f"{p.line or '-'}"
+            print(f"  {where:>8}  {red}{p.code}{reset}  {p.message}")
+            if p.hint:
+                print(f"{'':12}hint: {p.hint}")
+        print(f"\n{len(problems)} problem{'s' if len(problems) != 1 else ''} found"
+              if problems else "All data files are valid.")
+    return 1 if problems else 0
+
+
+def _escape_annotation(text: str) -> str:
+    """GitHub workflow commands end at a newline; % and line breaks must be encoded."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _snapshot(paths: list[Path]) -> dict[Path, float]:
+    return {f: f.stat().st_mtime for root in paths for f in root.rglob("*") if f.is_file()}
+
+
+def serve(args, progress: Progress) -> int:
+    if build(args, progress) not in (0, 1):
+        return 1
+    watched = [args.data, *(ROOT / name for name in WATCHED)]
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler,
+                                directory=str(args.output))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", args.port), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(f"Serving {args.output} on http://localhost:{args.port}/ (Ctrl-C to stop)")
+    seen = _snapshot(watched)
+    try:
+        while True:
+            time.sleep(1)
+            now = _snapshot(watched)
+            if now != seen:
+                seen = now
+                print("change seen: rebuilding")
+                build(args, progress)
+    except KeyboardInterrupt:
+        server.shutdown()
+    return 0
+
+
+def demo(args) -> int:
+    from scoring.demo import write_demo
+
+    write_demo(args.data, seed=args.seed)
+    print(f"Wrote the demo companies to {args.data} (seed {args.seed})")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv.insert(0, "build")
+    args = parser().parse_args(argv)
+    progress = Progress()
+    if args.command == "validate":
+        return validate(args)
+    if args.command == "demo":
+        return demo(args)
+    if args.command == "serve":
+        return serve(args, progress)
+    return build(args, progress)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

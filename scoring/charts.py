@@ -1,0 +1,108 @@
+"""Scoreboard -> Vega-Lite specs (Altair): each chart is built once and reused with new data."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from functools import cache
+
+import altair as alt
+
+from .board import CompanyResult
+from .export import rounded
+
+DATASET = "series"
+# One site theme: colours match theme/static/css/site.css.
+INK = "#5b6472"
+ACCENT = "#1f5fbf"
+ACCENT_2 = "#b4530a"
+THEME = {
+    "background": "transparent",
+    "font": "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif",
+    "view": {"stroke": None},
+    "axis": {"labelColor": INK, "titleColor": INK, "gridColor": "#8a94a333", "domainColor": INK,
+             "tickColor": INK, "labelFontSize": 12, "titleFontSize": 12},
+    "legend": {"labelColor": INK, "titleColor": INK, "orient": "bottom", "labelFontSize": 12},
+    "line": {"strokeWidth": 2},
+}
+
+
+@dataclass(frozen=True)
+class ChartKind:
+    """A monthly chart: the metrics it draws and how its y axis reads."""
+
+    id: str
+    title: str
+    metrics: tuple[str, ...]
+    axis_title: str
+    domain: tuple[float, float] | None
+    band: bool  # draw the first metric's 95% interval as a band
+
+
+CHARTS = (
+    ChartKind("csat", "Customer satisfaction by month", ("csat",), "CSAT (%)", (0, 100), True),
+    ChartKind("nps", "Net Promoter Score by month", ("nps",), "NPS (points)", (-100, 100), True),
+    ChartKind("waits", "Wait to reach a person by month",
+              ("wait_seconds_p50", "wait_seconds_p90"), "Wait (seconds)", None, False),
+    ChartKind("contacts_per_case", "Contacts needed per case by month", ("contacts_per_case",),
+              "Contacts per case", None, True),
+)
+SERIES_LABELS = {
+    "csat": "CSAT", "nps": "NPS", "contacts_per_case": "Contacts per case",
+    "wait_seconds_p50": "Median wait", "wait_seconds_p90": "90th percentile wait",
+}
+
+
+@cache
+def _template(kind: ChartKind) -> dict:
+    """The chart without data, built through Altair's schema checks once per kind."""
+    base = alt.Chart(alt.NamedData(DATASET)).encode(
+        x=alt.X("month:T", timeUnit="utcyearmonth", title=None,
+                axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6)),
+    )
+    scale = alt.Scale(domain=list(kind.domain)) if kind.domain else alt.Scale(zero=False)
+    y = alt.Y("value:Q", title=kind.axis_title, scale=scale)
+    tooltip = [alt.Tooltip("month:T", timeUnit="utcyearmonth", title="Month"),
+               alt.Tooltip("series:N", title="Series"), alt.Tooltip("value:Q", title="Value"),
+               alt.Tooltip("n:Q", title="n")]
+    colour = alt.Color("series:N", title=None,
+                       scale=alt.Scale(range=[ACCENT, ACCENT_2]),
+                       legend=alt.Legend() if len(kind.metrics) > 1 else None)
+    lines = base.mark_line(point=True, invalid="break-paths-show-path-domains").encode(
+        y=y, color=colour, tooltip=tooltip,
+    )
+    layers = [lines]
+    if kind.band:
+        band = base.mark_area(opacity=0.18, color=ACCENT).encode(
+            y=alt.Y("low:Q", scale=scale), y2="high:Q",
+        ).transform_filter(alt.datum.series == SERIES_LABELS[kind.metrics[0]])
+        layers.insert(0, band)
+    # The page gives each chart its heading; the spec carries none, so it is not read twice.
+    chart = alt.layer(*layers).properties(width="container", height=220).configure(**THEME)
+    spec = chart.to_dict()
+    spec.pop("datasets", None)
+    return spec
+
+
+def rows(company: CompanyResult, kind: ChartKind) -> list[dict]:
+    """Long-form monthly rows; months without enough data carry null values (gaps)."""
+    out = []
+    for month, scores in company.monthly:
+        for metric_id in kind.metrics:
+            score = scores[metric_id]
+            out.append({
+                "month": f"{month}-01", "series": SERIES_LABELS[metric_id],
+                "value": rounded(score.value, metric_id), "low": rounded(score.low, metric_id),
+                "high": rounded(score.high, metric_id), "n": score.n,
+            })
+    return out
+
+
+def company_charts(company: CompanyResult) -> list[tuple[ChartKind, dict]]:
+    """Every monthly chart of one company, as (kind, Vega-Lite spec)."""
+    charts = []
+    for kind in CHARTS:
+        spec = copy.copy(_template(kind))
+        spec["datasets"] = {DATASET: rows(company, kind)}
+        charts.append((kind, spec))
+    return charts
