@@ -22,7 +22,7 @@ from .metrics import (
     score_sample,
 )
 from .problems import Problem
-from .validate import check_actions, check_profile, empty_contacts, parse_feedback
+from .validate import check_actions, check_profile, empty_contacts, parse_feedback_files
 
 RECENT_DAYS = 90
 WINDOWS = ("all", f"{RECENT_DAYS}d")
@@ -134,32 +134,16 @@ def _load_company(company: CompanyFiles, data_dir: Path) -> tuple[CompanyResult,
                                 tuple(problems)))
         entries = [] if problems else actions_of(document)
 
+    tables = [read_feedback(path, data_dir) for path in company.feedback]
     frames: list[pd.DataFrame] = []
-    seen_ids: dict[str, str] = {}
-    for path in company.feedback:
-        table = read_feedback(path, data_dir)
-        contacts, problems = parse_feedback(table)
-        if contacts is not None:
-            problems = _repeated_ids(contacts, seen_ids, table.file)
+    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables), strict=True):
         status = "quarantined" if problems else ("empty" if table.rows.empty else "counted")
         files.append(FileReport(table.file, table.sha256, "feedback", len(table.rows), status,
                                 tuple(problems)))
-        if status == "counted":
-            seen_ids.update(dict.fromkeys(contacts["id"], table.file))
+        if contacts is not None:
             frames.append(contacts)
     contacts = pd.concat(frames, ignore_index=True) if frames else None
     return CompanyResult(company.slug, profile, files, actions=entries), contacts
-
-
-def _repeated_ids(contacts: pd.DataFrame, seen: dict[str, str], where: str) -> list[Problem]:
-    """A contact id already counted from an earlier file (files are read in name order)."""
-    repeated = contacts[contacts["id"].isin(seen.keys())]
-    return [
-        Problem(where, int(row.line), None, "duplicate_id",
-                f"id {row.id!r} is already used in {seen[row.id]}",
-                "every contact needs its own id across all of the company's files")
-        for row in repeated.itertuples()
-    ]
 
 
 def _score_company(result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date) -> None:
