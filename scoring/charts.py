@@ -98,11 +98,15 @@ def rows(company: CompanyResult, kind: ChartKind) -> list[dict]:
     return out
 
 
-def company_charts(company: CompanyResult) -> list[tuple[ChartKind, dict]]:
-    """Every monthly chart of one company, as (kind, Vega-Lite spec)."""
+def company_charts(company: CompanyResult) -> list[tuple[ChartKind, dict | None]]:
+    """Every monthly chart of one company, as (kind, Vega-Lite spec); the spec is None when no
+    month has enough data to draw (the page then says so instead of drawing empty axes)."""
     charts = []
     for kind in CHARTS:
-        spec = copy.copy(_template(kind))
-        spec["datasets"] = {DATASET: rows(company, kind)}
+        values = rows(company, kind)
+        spec = None
+        if any(row["value"] is not None for row in values):
+            spec = copy.copy(_template(kind))
+            spec["datasets"] = {DATASET: values}
         charts.append((kind, spec))
     return charts
