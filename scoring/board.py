@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .actions import Action, actions_of, status_counts, with_effect
-from .load import CompanyFiles, discover, read_feedback, read_yaml
+from .load import CompanyFiles, discover, display_path, read_feedback, read_yaml
 from .metrics import (
     METHODOLOGY_VERSION,
     STALE_DAYS,
@@ -116,7 +116,7 @@ def _load_company(company: CompanyFiles, data_dir: Path) -> tuple[CompanyResult,
     files: list[FileReport] = []
     document, where, digest, problems = read_yaml(company.profile, data_dir) if (
         company.profile.is_file()
-    ) else (None, f"{company.folder.name}/company.yaml", "", [])
+    ) else (None, display_path(company.profile, data_dir), "", [])
     if not company.profile.is_file():
         problems = [Problem(where, None, None, "missing_profile", "company.yaml is missing",
                             "add company.yaml with at least name and industry")]
@@ -138,7 +138,7 @@ def _load_company(company: CompanyFiles, data_dir: Path) -> tuple[CompanyResult,
     frames: list[pd.DataFrame] = []
     for table, (contacts, problems) in zip(tables, parse_feedback_files(tables), strict=True):
         status = "quarantined" if problems else ("empty" if table.rows.empty else "counted")
-        files.append(FileReport(table.file, table.sha256, "feedback", len(table.rows), status,
+        files.append(FileReport(table.file, table.sha256, "feedback", table.records, status,
                                 tuple(problems)))
         if contacts is not None:
             frames.append(contacts)

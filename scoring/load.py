@@ -39,6 +39,7 @@ class RawTable:
     rows: pd.DataFrame = field(default_factory=pd.DataFrame)
     lines: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    records: int = 0  # data rows met, malformed ones included
 
 
 def display_path(path: Path, data_dir: Path) -> str:
@@ -136,6 +137,7 @@ def _read_csv(text: str, table: RawTable) -> None:
                 header = [name.strip() for name in record]
                 table.problems += _header_problems(header, table.file, start)
                 continue
+            table.records += 1
             if len(record) != len(header):
                 table.problems.append(Problem(
                     table.file, start, None, "wrong_field_count",
@@ -146,8 +148,10 @@ def _read_csv(text: str, table: RawTable) -> None:
             records.append(record)
             table.lines.append(start)
     except csv.Error as error:
+        # The record that failed began on the line after the last complete one.
+        table.records += 1
         table.problems.append(Problem(
-            table.file, reader.line_num, None, "csv_syntax", f"CSV syntax error: {error}",
+            table.file, last_line + 1, None, "csv_syntax", f"CSV syntax error: {error}",
             "check for an unterminated or stray double quote",
         ))
     table.columns = header or []
@@ -160,6 +164,7 @@ def _read_jsonl(text: str, table: RawTable) -> None:
     for number, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
+        table.records += 1
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
@@ -204,6 +209,7 @@ def _read_parquet(data: bytes, table: RawTable) -> None:
     table.problems += _header_problems(table.columns, table.file, None)
     # Parquet has no lines: a problem's "line" is the 1-based row number.
     table.lines = list(range(1, len(frame) + 1))
+    table.records = len(frame)
     table.rows = frame.astype(object)
 
 

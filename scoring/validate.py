@@ -50,8 +50,9 @@ def _parse_datetimes(values: pd.Series, column: Column) -> tuple[pd.Series, pd.S
     native = ~is_text & values.notna()
     for index in values.index[native]:
         value = values[index]
-        if isinstance(value, pd.Timestamp | dt.datetime) and value.tzinfo is not None:
-            parsed[index] = pd.Timestamp(value).tz_convert("UTC")
+        if isinstance(value, dt.datetime):  # pd.Timestamp included; naive ones stay bad
+            if value.tzinfo is not None:
+                parsed[index] = pd.Timestamp(value).tz_convert("UTC")
         elif isinstance(value, dt.date) and column.kind == "date_or_datetime":
             parsed[index] = pd.Timestamp(value).tz_localize("UTC")
     return parsed, parsed.isna()
@@ -136,8 +137,9 @@ def parse_feedback_files(
         typed[name] = converted.where(~missing)
     contacts = _typed_frame(typed, len(rows))
     ids = contacts["id"]
-    repeated = ids.duplicated(keep="first").to_numpy()
-    first_owner = pd.Series(owner[~repeated], index=ids[~repeated])
+    repeated = (ids.duplicated(keep="first") & ids.notna()).to_numpy()
+    first = ~repeated & ids.notna().to_numpy()
+    first_owner = pd.Series(owner[first], index=ids[first])
 
     def repeated_message(row: int) -> str:
         earlier = first_owner[ids.iloc[row]]
@@ -285,9 +287,9 @@ def check_actions(document, where: str) -> list[Problem]:
                                         "give each entry its own id"))
             seen.add(entry["id"])
         problems += _check_status(entry, entry.get("status"), where, "status")
-        if not isinstance(entry.get("opened"), dt.date):
+        if not _is_date(entry.get("opened")):
             problems.append(Problem(where, _line(entry, "opened"), None, "bad_date",
-                                    "opened must be a date", "write e.g. opened: 2026-03-14"))
+                                    "opened must be a date", "write a date without a time, e.g. opened: 2026-03-14"))
         evidence = entry.get("evidence")
         if evidence is not None and not (
             isinstance(evidence, str) and evidence.startswith("https://")
@@ -302,9 +304,9 @@ def check_actions(document, where: str) -> list[Problem]:
             continue
         previous = None
         for update in updates:
-            if not isinstance(update, dict) or not isinstance(update.get("date"), dt.date):
+            if not isinstance(update, dict) or not _is_date(update.get("date")):
                 problems.append(Problem(where, _line(update) or _line(entry, "updates"), None,
-                                        "bad_update", "each update needs a date",
+                                        "bad_update", "each update needs a date (no time)",
                                         "write `- {date: 2026-04-02, status: in_progress}`"))
                 continue
             problems += _check_status(update, update.get("status"), where, "status")
@@ -322,6 +324,11 @@ def check_actions(document, where: str) -> list[Problem]:
                     "add an update with status: declined and a note explaining the decision",
                 ))
     return problems
+
+
+def _is_date(value) -> bool:
+    """A calendar date; YAML reads 2026-03-14T10:00:00Z as a datetime, which is not one."""
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
 def _check_status(mapping: dict, value, where: str, key: str) -> list[Problem]:
