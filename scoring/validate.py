@@ -289,7 +289,8 @@ def check_actions(document, where: str) -> list[Problem]:
         problems += _check_status(entry, entry.get("status"), where, "status")
         if not _is_date(entry.get("opened")):
             problems.append(Problem(where, _line(entry, "opened"), None, "bad_date",
-                                    "opened must be a date", "write a date without a time, e.g. opened: 2026-03-14"))
+                                    "opened must be a date",
+                                    "write a date without a time, e.g. opened: 2026-03-14"))
         evidence = entry.get("evidence")
         if evidence is not None and not (
             isinstance(evidence, str) and evidence.startswith("https://")
