@@ -91,6 +91,7 @@ def parser() -> argparse.ArgumentParser:
                                             "when data/, content/ or theme/ change.")
     build_options(serve)
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    serve.set_defaults(strict=False)  # a preview shows quarantined files; it never fails on them
 
     demo = commands.add_parser("demo", help="rewrite --data with the seeded demo companies",
                                description="Rewrite the data folder with the demo companies; "

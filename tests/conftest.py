@@ -1,0 +1,149 @@
+"""Session fixtures: the fixture and demo sites (each built once), a local HTTP server and a
+headless Chromium (Debian's package, never Playwright's own download)."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+FIXTURE = REPO / "tests" / "fixtures" / "basic"
+DEMO_DATA = REPO / "data"
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--no-first-run",
+]
+
+
+def run_publish(*args: object, timeout: float = 300) -> subprocess.CompletedProcess:
+    """`python publish.py ARGS` from the repository root, as a user or CI runs it."""
+    return subprocess.run(
+        [sys.executable, str(REPO / "publish.py"), *map(str, args)],
+        cwd=REPO, capture_output=True, text=True, timeout=timeout, check=False,
+    )
+
+
+@dataclass(frozen=True)
+class Build:
+    output: Path
+    result: subprocess.CompletedProcess
+
+
+def build(data: Path, output: Path, *extra: object) -> Build:
+    return Build(output, run_publish("build", "--data", data, "--output", output, *extra))
+
+
+def _built(done: Build, what: str) -> Path:
+    if done.result.returncode != 0:
+        pytest.fail(f"building {what} exited {done.result.returncode}\n"
+                    f"stdout:\n{done.result.stdout}\nstderr:\n{done.result.stderr}")
+    return done.output
+
+
+@pytest.fixture(scope="session")
+def publish() -> Callable[..., subprocess.CompletedProcess]:
+    """publish(*args) runs `python publish.py ARGS` from the repository root."""
+    return run_publish
+
+
+@pytest.fixture(scope="session")
+def build_site() -> Callable[..., Build]:
+    """build_site(data, output, *options) runs `publish.py build` and returns a Build."""
+    return build
+
+
+@pytest.fixture(scope="session")
+def fixture_build(tmp_path_factory) -> Build:
+    """tests/fixtures/basic built once with `publish.py build` (the real Pelican build)."""
+    return build(FIXTURE, tmp_path_factory.mktemp("fixture-site") / "output")
+
+
+@pytest.fixture(scope="session")
+def fixture_site(fixture_build) -> Path:
+    return _built(fixture_build, "tests/fixtures/basic")
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory) -> Path:
+    """The committed demo data under data/, built once per session."""
+    done = build(DEMO_DATA, tmp_path_factory.mktemp("demo-site") / "output")
+    return _built(done, "data/")
+
+
+@pytest.fixture
+def fixture_copy(tmp_path) -> Path:
+    """A private copy of tests/fixtures/basic, outside any git checkout."""
+    return Path(shutil.copytree(FIXTURE, tmp_path / "basic"))
+
+
+@pytest.fixture
+def clean_fixture_copy(fixture_copy) -> Path:
+    """The fixture without its one invalid file: nothing to quarantine."""
+    (fixture_copy / "acme" / "feedback" / "2026-05.csv").unlink()
+    return fixture_copy
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def serve_site() -> Iterator[Callable[[Path], str]]:
+    """serve_site(folder) -> "http://127.0.0.1:PORT/": a static server on a free port, one per
+    folder, in a thread; all are stopped at the end of the session."""
+    servers: dict[Path, tuple[http.server.ThreadingHTTPServer, threading.Thread]] = {}
+
+    def serve(folder: Path) -> str:
+        if folder not in servers:
+            handler = functools.partial(_QuietHandler, directory=str(folder))
+            server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+            thread = threading.Thread(target=server.serve_forever, daemon=True)
+            thread.start()
+            servers[folder] = (server, thread)
+        host, port = servers[folder][0].server_address[:2]
+        return f"http://{host}:{port}/"
+
+    yield serve
+    for server, thread in servers.values():
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def demo_url(demo_site, serve_site) -> str:
+    return serve_site(demo_site)
+
+
+def chromium_path() -> str:
+    return shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's headless chromium driven by Playwright. A missing browser is a failure, not a
+    skip: CI installs it (apt-get install chromium), and a skipped browser suite proves nothing."""
+    executable = chromium_path()
+    if not Path(executable).is_file():
+        pytest.fail("Debian's chromium is required for the browser tests: "
+                    "apt-get install chromium (Playwright's own browser download is not used)",
+                    pytrace=False)
+    from playwright.sync_api import Error, sync_playwright
+
+    with sync_playwright() as playwright:
+        try:
+            chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        except Error as error:
+            pytest.fail(f"could not start chromium at {executable}: {error}", pytrace=False)
+        yield chromium
+        chromium.close()
