@@ -9,6 +9,7 @@ import pandas as pd
 
 from .ledger import ACTION_STATUSES
 from .metrics import GOOD_RATING, MIN_RESPONSES, Score, share
+from .validate import as_date
 
 EFFECT_WINDOW_DAYS = 90
 
@@ -64,12 +65,12 @@ def actions_of(document: list | None) -> list[Action]:
     entries = []
     for entry in document or []:
         updates = tuple(
-            Update(u["date"], u.get("status"), str(u.get("note") or "").strip())
+            Update(as_date(u["date"]), u.get("status"), str(u.get("note") or "").strip())
             for u in entry.get("updates") or []
         )
         entries.append(Action(
             entry["id"], entry["topic"], entry["you_said"].strip(), entry["we_did"].strip(),
-            entry["status"], entry["opened"], updates, entry.get("evidence"),
+            entry["status"], as_date(entry["opened"]), updates, entry.get("evidence"),
         ))
     return sorted(entries, key=lambda a: (a.opened, a.id), reverse=True)
 

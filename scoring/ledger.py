@@ -20,6 +20,11 @@ INDUSTRIES = (
 SLUG_PATTERN = r"[a-z0-9][a-z0-9-]{0,62}"
 FEEDBACK_SUFFIXES = (".csv", ".jsonl", ".parquet")
 
+# Size caps, published on the "publish your data" page: beyond them a file or value is an error.
+MAX_FEEDBACK_FILE_BYTES = 256 * 1024 * 1024  # split larger exports by month
+MAX_YAML_FILE_BYTES = 1024 * 1024
+LABEL_MAX_CHARS = 60  # topic, site
+
 
 @dataclass(frozen=True)
 class Column:
@@ -32,34 +37,32 @@ class Column:
     choices: tuple[str, ...] = ()
     low: float | None = None
     high: float | None = None
+    max_chars: int | None = None  # for text: longer values are an error
 
 
 FEEDBACK_COLUMNS: tuple[Column, ...] = (
-    Column("id", "text", True, "unique within the company"),
+    Column("id", "text", True, "unique within the company", max_chars=100),
     Column("submitted_at", "date_or_datetime", True, "when the contact happened"),
     Column("channel", "enum", True, "how the customer got in touch", CHANNELS),
-    Column("case_id", "text", False, "groups contacts about one issue; defaults to id"),
+    Column("case_id", "text", False, "groups contacts about one issue; defaults to id",
+           max_chars=100),
     Column("stage", "enum", False, "before or after the sale", STAGES),
-    Column("topic", "text", False, "short label linking feedback to actions"),
-    Column("site", "text", False, "who handled it (in-house, vendor-a, ...)"),
+    Column("topic", "text", False, "short label linking feedback to actions",
+           max_chars=LABEL_MAX_CHARS),
+    Column("site", "text", False, "who handled it (in-house, vendor-a, ...)",
+           max_chars=LABEL_MAX_CHARS),
     Column("rating", "int", False, "satisfaction, 1-5", low=1, high=5),
     Column("nps", "int", False, "likelihood to recommend, 0-10", low=0, high=10),
     Column("wait_seconds", "number", False, "time before reaching a person", low=0),
     Column("resolved", "bool", False, "resolved by this contact or before"),
     Column("resolved_at", "datetime", False, "when the case was resolved"),
-    Column("comment", "text", False, "the customer's words"),
+    Column("comment", "text", False, "the customer's words", max_chars=5000),
     Column("comment_public", "bool", False, "the customer consented to publication"),
 )
 COLUMNS_BY_NAME = {column.name: column for column in FEEDBACK_COLUMNS}
 REQUIRED_COLUMNS = tuple(c.name for c in FEEDBACK_COLUMNS if c.required)
 
-# company.yaml: field -> (required, documentation)
-PROFILE_FIELDS = {
-    "name": (True, "the company's public name"),
-    "industry": (True, "one of: " + ", ".join(INDUSTRIES)),
-    "website": (False, "an https URL"),
-    "country": (False, "ISO 3166 alpha-2 code, e.g. GB"),
-    "description": (False, "plain text, at most 500 characters"),
-    "contact": (False, "email or https URL for data questions"),
-}
 DESCRIPTION_MAX_CHARS = 500
+NAME_MAX_CHARS = 120
+ACTION_TEXT_MAX_CHARS = 1000  # you_said, we_did, notes
+URL_MAX_CHARS = 500

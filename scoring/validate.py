@@ -3,22 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import functools
+import itertools
 import re
 
 import numpy as np
 import pandas as pd
+from jsonschema import Draft202012Validator
 
-from .ledger import (
-    ACTION_STATUSES,
-    COLUMNS_BY_NAME,
-    DESCRIPTION_MAX_CHARS,
-    FEEDBACK_COLUMNS,
-    INDUSTRIES,
-    PROFILE_FIELDS,
-    Column,
-)
+from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, Column
 from .load import RawTable
 from .problems import Problem
+from .schemas import SCHEMAS
 
 # A file with more problems than this reports the first ones and a count of the rest.
 MAX_PROBLEMS_PER_FILE = 100
@@ -30,7 +27,6 @@ _PATTERNS = {
     "datetime": re.compile(f"{_DATETIME}{_OFFSET}"),
     "date_or_datetime": re.compile(f"({_DATETIME}{_OFFSET}|{_DATE})"),
 }
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[a-z]{2,}", re.IGNORECASE)
 
 
 def _missing(values: pd.Series) -> pd.Series:
@@ -154,7 +150,8 @@ def parse_feedback_files(
     results: list[tuple[pd.DataFrame | None, list[Problem]]] = []
     for index, table in enumerate(tables):
         if problems[index] or table.rows.empty:
-            results.append((None, _capped(problems[index], table.file)))
+            ordered = sorted(problems[index], key=lambda p: (p.line or 0, p.column or 0))
+            results.append((None, _capped(ordered, table.file)))
         else:
             results.append((contacts[owner == index].reset_index(drop=True), []))
     return results
@@ -203,140 +200,171 @@ def _capped(problems: list[Problem], where: str) -> list[Problem]:
     )]
 
 
-def _line(document, key=None) -> int | None:
-    lines = getattr(document, "key_lines", {})
-    own = getattr(document, "line", None)
-    return lines.get(key, own) if key else own
+def _locate(document, path: list) -> tuple[int | None, int | None]:
+    """(line, column) of the value at `path` in a YAML document read by load.read_yaml; the
+    nearest enclosing node that has a position when the value itself has none."""
+    line = column = None
+    node = document
+    for step in path:
+        marks = getattr(node, "marks", None) or {
+            key: (key_line, None) for key, key_line in getattr(node, "key_lines", {}).items()}
+        if step in marks:
+            line, column = marks[step]
+        elif getattr(node, "line", None):
+            line, column = node.line, getattr(node, "column", None)
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            break
+        if getattr(node, "line", None) and not isinstance(step, str):
+            line, column = node.line, getattr(node, "column", None)
+    if not path and getattr(document, "line", None):
+        line, column = document.line, getattr(document, "column", None)
+    return line, column
+
+
+def _jsonable(value):
+    """The document as JSON Schema sees it: dates become ISO strings (a date-time keeps its
+    time, so it fails a date pattern), keys become text."""
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def _shown(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _typed_as(value) -> str:
+    kind = {bool: "a boolean", int: "a number", float: "a number"}.get(type(value))
+    return kind or ("a date" if isinstance(value, dt.date) else type(value).__name__)
+
+
+def _explain(error, document, where: str, schema: dict) -> list[Problem]:
+    """One jsonschema error as Problems with the code and hint the schema declares."""
+    path = list(error.absolute_path)
+    field = next((str(step) for step in reversed(path) if isinstance(step, str)), "value")
+    line, column = _locate(document, path)
+    rule, instance, sub = error.validator, error.instance, error.schema
+    code, hint = sub.get("x-code"), sub.get("x-hint", "")
+    if rule == "required":
+        missing = [key for key in error.validator_value if key not in instance]
+        return [Problem(where, line, column, "missing_field", f"{key} is required",
+                        f"add `{key}:` ({sub['properties'][key].get('description', '')})")
+                for key in missing]
+    if rule == "additionalProperties":
+        known = list(sub.get("properties", {}))
+        problems = []
+        for key in instance:
+            if str(key) in known:
+                continue
+            close = difflib.get_close_matches(str(key), known, n=1)
+            problems.append(Problem(
+                where, *_locate(document, [*path, key]), "unknown_field",
+                f"unknown key {str(key)!r}", (f"did you mean {close[0]!r}? " if close else "")
+                + "known keys: " + ", ".join(known),
+            ))
+        return problems
+    expects_text = rule in ("type", "enum", "pattern", "minLength", "maxLength", "anyOf") and (
+        error.validator_value == "string" or sub.get("type") == "string"
+        or all(isinstance(choice, str) for choice in sub.get("enum", [0])))
+    if expects_text and not isinstance(instance, str | dict | list):
+        return [Problem(where, line, column, "not_text",
+                        f"{field} was read by YAML as {_typed_as(instance)} ({_shown(instance)})",
+                        f'quote it, e.g. {field}: "{instance}" (YAML reads NO, yes, on, 012 '
+                        "and dates as other types)")]
+    if rule == "maxLength":
+        return [Problem(where, line, column, "too_long",
+                        f"{field} has {len(instance):,} characters; the limit is "
+                        f"{error.validator_value:,}", "shorten it")]
+    if rule == "minLength":
+        return [Problem(where, line, column, "empty_value", f"{field} is empty",
+                        "write a value or remove the key")]
+    if rule == "type":
+        expected = error.validator_value
+        what = {"object": "a mapping", "array": "a list"}.get(expected, expected)
+        return [Problem(where, line, column, code or "not_mapping",
+                        f"{'the file' if not path else field} should be {what}", hint)]
+    what = "is not one of the allowed values" if rule == "enum" else "is not valid"
+    return [Problem(where, line, column, code or "not_text", f"{field} {_shown(instance)} {what}",
+                    hint)]
+
+
+@functools.cache
+def _validator(name: str):
+    schema = SCHEMAS[name]()
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER), schema
+
+
+def _schema_problems(document, where: str, name: str) -> list[Problem]:
+    validator, schema = _validator(name)
+    problems: dict[tuple, Problem] = {}
+    for error in validator.iter_errors(_jsonable(document)):
+        for problem in _explain(error, document, where, schema):
+            problems.setdefault((problem.line, problem.column, problem.code,
+                                 problem.message), problem)
+    return sorted(problems.values(), key=lambda p: (p.line or 0, p.column or 0, p.code))
 
 
 def check_profile(document, where: str) -> list[Problem]:
-    """company.yaml: required fields, known industry, https website, short description."""
-    if not isinstance(document, dict):
-        return [Problem(where, 1, None, "profile_not_mapping", "company.yaml is not a mapping",
-                        "write `name: ...` and `industry: ...` on their own lines")]
-    problems = []
-    for key in document:
-        if key not in PROFILE_FIELDS:
-            problems.append(Problem(
-                where, _line(document, key), None, "unknown_field", f"unknown field {key!r}",
-                "known fields: " + ", ".join(PROFILE_FIELDS),
-            ))
-    for key, (required, doc) in PROFILE_FIELDS.items():
-        value = document.get(key)
-        if value is None:
-            if required:
-                problems.append(Problem(where, _line(document), None, "missing_field",
-                                        f"{key} is required", f"add `{key}:` ({doc})"))
-            continue
-        if not isinstance(value, str) or not value.strip():
-            problems.append(Problem(
-                where, _line(document, key), None, "not_text", f"{key} must be text",
-                "quote the value, e.g. \"no\" rather than no (YAML reads no as false)",
-            ))
-            continue
-        if key == "industry" and value not in INDUSTRIES:
-            problems.append(Problem(where, _line(document, key), None, "unknown_industry",
-                                    f"industry {value!r} is not on this scoreboard", doc))
-        if key == "website" and not value.startswith("https://"):
-            problems.append(Problem(where, _line(document, key), None, "not_https",
-                                    f"website {value!r} is not an https URL",
-                                    "write the full https:// address"))
-        if key == "contact" and not (_EMAIL.fullmatch(value) or value.startswith("https://")):
-            problems.append(Problem(where, _line(document, key), None, "bad_contact",
-                                    f"contact {value!r} is neither an email nor an https URL", doc))
-        if key == "country" and not re.fullmatch(r"[A-Z]{2}", value):
-            problems.append(Problem(where, _line(document, key), None, "bad_country",
-                                    f"country {value!r} is not an ISO 3166 alpha-2 code", doc))
-        if key == "description" and len(value) > DESCRIPTION_MAX_CHARS:
-            problems.append(Problem(
-                where, _line(document, key), None, "too_long",
-                f"description has {len(value)} characters, more than {DESCRIPTION_MAX_CHARS}",
-                "shorten it",
-            ))
-    return problems
-
-
-_ACTION_TEXT = ("id", "topic", "you_said", "we_did")
+    """company.yaml against company.schema.json."""
+    return _schema_problems(document, where, "company.schema.json")
 
 
 def check_actions(document, where: str) -> list[Problem]:
-    """actions.yaml: a list of entries with the fields and statuses of the data contract."""
+    """actions.yaml against actions.schema.json, then the rules a schema cannot state: unique
+    ids, updates oldest first, and a declined entry says why."""
     if document is None:
-        return []
-    if not isinstance(document, list):
-        return [Problem(where, 1, None, "actions_not_list", "actions.yaml is not a list",
-                        "start each entry with `- id: ...`")]
-    problems: list[Problem] = []
+        return []  # an empty file: no actions yet
+    problems = _schema_problems(document, where, "actions.schema.json")
     seen: set[str] = set()
-    for entry in document:
+    # Entries are checked one by one, so a schema error in one does not hide these in another.
+    for index, entry in enumerate(document if isinstance(document, list) else []):
         if not isinstance(entry, dict):
-            problems.append(Problem(where, None, None, "action_not_mapping",
-                                    "an entry is not a mapping", "write `- id: ...` entries"))
             continue
-        for key in _ACTION_TEXT:
-            if not isinstance(entry.get(key), str) or not entry[key].strip():
-                problems.append(Problem(
-                    where, _line(entry, key), None, "missing_field" if key not in entry
-                    else "not_text", f"{key} is required and must be text",
-                    "quote values YAML might read as booleans or numbers",
-                ))
         if isinstance(entry.get("id"), str):
             if entry["id"] in seen:
-                problems.append(Problem(where, _line(entry, "id"), None, "duplicate_action_id",
+                problems.append(Problem(where, *_locate(document, [index, "id"]),
+                                        "duplicate_action_id",
                                         f"action id {entry['id']!r} is used twice",
                                         "give each entry its own id"))
             seen.add(entry["id"])
-        problems += _check_status(entry, entry.get("status"), where, "status")
-        if not _is_date(entry.get("opened")):
-            problems.append(Problem(where, _line(entry, "opened"), None, "bad_date",
-                                    "opened must be a date",
-                                    "write a date without a time, e.g. opened: 2026-03-14"))
-        evidence = entry.get("evidence")
-        if evidence is not None and not (
-            isinstance(evidence, str) and evidence.startswith("https://")
-        ):
-            problems.append(Problem(where, _line(entry, "evidence"), None, "not_https",
-                                    "evidence must be an https URL",
-                                    "link to a public https page"))
-        updates = entry.get("updates") or []
-        if not isinstance(updates, list):
-            problems.append(Problem(where, _line(entry, "updates"), None, "updates_not_list",
-                                    "updates must be a list", "write `- {date: ..., status: ...}`"))
-            continue
-        previous = None
-        for update in updates:
-            if not isinstance(update, dict) or not _is_date(update.get("date")):
-                problems.append(Problem(where, _line(update) or _line(entry, "updates"), None,
-                                        "bad_update", "each update needs a date (no time)",
-                                        "write `- {date: 2026-04-02, status: in_progress}`"))
-                continue
-            problems += _check_status(update, update.get("status"), where, "status")
-            if previous and update["date"] < previous:
-                problems.append(Problem(where, _line(update), None, "updates_out_of_order",
-                                        "updates must be oldest first", "reorder them by date"))
-            previous = update["date"]
-        if entry.get("status") == "declined":
-            last = updates[-1] if updates and isinstance(updates[-1], dict) else {}
-            last_note = last.get("note")
-            if not (isinstance(last_note, str) and last_note.strip()):
+        updates = entry.get("updates") if isinstance(entry.get("updates"), list) else []
+        dated = [(position, _date_or_none(update.get("date")))
+                 for position, update in enumerate(updates) if isinstance(update, dict)]
+        dated = [(position, date) for position, date in dated if date]
+        for (_, before), (position, date) in itertools.pairwise(dated):
+            if date < before:
                 problems.append(Problem(
-                    where, _line(entry, "status"), None, "declined_without_reason",
-                    "a declined entry must say why",
-                    "add an update with status: declined and a note explaining the decision",
-                ))
-    return problems
+                    where, *_locate(document, [index, "updates", position, "date"]),
+                    "updates_out_of_order", "updates must be oldest first",
+                    "reorder the updates by date"))
+        last = updates[-1] if updates and isinstance(updates[-1], dict) else {}
+        reason = last.get("note")
+        if entry.get("status") == "declined" and not (isinstance(reason, str) and reason.strip()):
+            problems.append(Problem(
+                where, *_locate(document, [index, "status"]), "declined_without_reason",
+                "a declined entry must say why",
+                "add a last update with status: declined and a note explaining the decision",
+            ))
+    return sorted(problems, key=lambda p: (p.line or 0, p.column or 0, p.code))
 
 
-def _is_date(value) -> bool:
-    """A calendar date; YAML reads 2026-03-14T10:00:00Z as a datetime, which is not one."""
-    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+def _date_or_none(value) -> dt.date | None:
+    try:
+        return as_date(value)
+    except (TypeError, ValueError):
+        return None
 
 
-def _check_status(mapping: dict, value, where: str, key: str) -> list[Problem]:
-    if key not in mapping and mapping is not None and "date" in mapping:
-        return []  # an update may carry only a note
-    if value not in ACTION_STATUSES:
-        return [Problem(where, _line(mapping, key), None, "bad_status",
-                        f"status {value!r} is not one of " + ", ".join(ACTION_STATUSES),
-                        "use planned, in_progress, done or declined")]
-    return []
+def as_date(value) -> dt.date:
+    """A schema-valid date: YAML gives a date, a quoted one stays text. A date-time is not
+    one (TypeError), so it never compares with dates."""
+    if isinstance(value, dt.datetime):
+        raise TypeError(f"{value!r} is a date-time, not a date")
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)

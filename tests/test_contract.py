@@ -1,0 +1,68 @@
+"""The contract's documents agree with the code: schemas on disk, the problem-code registry."""
+
+from __future__ import annotations
+
+import ast
+import json
+from pathlib import Path
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from scoring.problems import CODES, Problem
+from scoring.schemas import FOLDER, SCHEMAS, schema_text
+
+SCORING = Path(__file__).resolve().parent.parent / "scoring"
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_committed_schema_matches_the_code(name):
+    committed = (FOLDER / name).read_text(encoding="utf-8")
+    assert committed == schema_text(name), (
+        f"schemas/{name} is out of date: run python -m scoring.schemas")
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_schema_is_a_valid_draft_2020_12_schema(name):
+    Draft202012Validator.check_schema(json.loads(schema_text(name)))
+
+
+def _string_constants_in_problem_calls() -> set[str]:
+    """Every literal given as the `code` argument (the 4th) of a Problem(...) call."""
+    codes = set()
+    for path in SCORING.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Problem":
+                args = [a for a in node.args if not isinstance(a, ast.Starred)]
+                starred = any(isinstance(a, ast.Starred) for a in node.args)
+                position = 1 if starred else 3  # *_locate(...) stands for line and column
+                if len(args) > position and isinstance(args[position], ast.Constant):
+                    codes.add(args[position].value)
+    return codes
+
+
+def test_every_literal_code_in_the_code_is_registered():
+    used = _string_constants_in_problem_calls()
+    assert len(used) >= 20  # the walk really found the calls (others are computed)
+    assert used <= set(CODES), used - set(CODES)
+
+
+def test_every_schema_x_code_is_registered():
+    def walk(node):
+        if isinstance(node, dict):
+            if "x-code" in node:
+                yield node["x-code"]
+            for value in node.values():
+                yield from walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                yield from walk(value)
+
+    declared = {code for make in SCHEMAS.values() for code in walk(make())}
+    assert {"not_https", "bad_date", "bad_status", "unknown_industry"} <= declared
+    assert declared <= set(CODES)
+
+
+def test_an_unregistered_code_is_refused():
+    with pytest.raises(ValueError, match="unregistered"):
+        Problem("f.csv", 1, 1, "no_such_code", "message")
