@@ -83,6 +83,8 @@ def parser() -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check the data only",
                                    description="Check every data file; exit 1 on any error.")
     data_option(validate)
+    validate.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                          help="flag contacts dated after this day (default: none can be)")
     validate.add_argument("--format", choices=("text", "github", "json"), default="text",
                           help="text for people, github for workflow annotations, json for tools")
 
@@ -133,7 +135,7 @@ def build(args, progress: Progress) -> int:
 def validate(args) -> int:
     from scoring.board import check
 
-    problems = check(args.data)
+    problems = check(args.data, args.as_of)
     if args.format == "json":
         print(json.dumps([p.as_dict() for p in problems], indent=1))
     elif args.format == "github":

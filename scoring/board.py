@@ -111,7 +111,9 @@ class Scoreboard:
         return sum(c.rows_counted for c in self.companies)
 
 
-def _load_company(company: CompanyFiles, data_dir: Path) -> tuple[CompanyResult, pd.DataFrame]:
+def _load_company(
+    company: CompanyFiles, data_dir: Path, as_of: dt.date | None = None,
+) -> tuple[CompanyResult, pd.DataFrame]:
     """Read and validate one company's files; invalid files are kept out whole."""
     files: list[FileReport] = []
     document, where, digest, problems = read_yaml(company.profile, data_dir) if (
@@ -136,7 +138,8 @@ def _load_company(company: CompanyFiles, data_dir: Path) -> tuple[CompanyResult,
 
     tables = [read_feedback(path, data_dir) for path in company.feedback]
     frames: list[pd.DataFrame] = []
-    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables), strict=True):
+    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables, as_of),
+                                            strict=True):
         status = "quarantined" if problems else ("empty" if table.rows.empty else "counted")
         files.append(FileReport(table.file, table.sha256, "feedback", table.records, status,
                                 tuple(problems)))
@@ -222,7 +225,7 @@ def build_scoreboard(
     for index, company in enumerate(companies, start=1):
         if progress:
             progress("load", index, len(companies))
-        loaded.append(_load_company(company, data_dir))
+        loaded.append(_load_company(company, data_dir, as_of))
     if as_of is None:
         newest = [c["submitted_at"].max() for _, c in loaded if c is not None and len(c)]
         as_of = max(newest).date() if newest else dt.date(1970, 1, 1)
@@ -244,10 +247,10 @@ def ranked(companies: list[CompanyResult]) -> list[CompanyResult]:
 
 
 
-def check(data_dir: Path) -> list[Problem]:
+def check(data_dir: Path, as_of: dt.date | None = None) -> list[Problem]:
     """Every problem in every file under data_dir, without scoring."""
     companies, problems = discover(data_dir)
     for company in companies:
-        result, _ = _load_company(company, data_dir)
+        result, _ = _load_company(company, data_dir, as_of)
         problems += result.problems
     return problems

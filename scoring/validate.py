@@ -90,19 +90,23 @@ def _convert(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series, s
     return typed, bad, "is not a date-time with a UTC offset", hint
 
 
-def parse_feedback(table: RawTable) -> tuple[pd.DataFrame | None, list[Problem]]:
+def parse_feedback(
+    table: RawTable, as_of: dt.date | None = None,
+) -> tuple[pd.DataFrame | None, list[Problem]]:
     """Typed contacts for one structurally sound table, or None and every problem found."""
-    return parse_feedback_files([table])[0]
+    return parse_feedback_files([table], as_of)[0]
 
 
 def parse_feedback_files(
-    tables: list[RawTable],
+    tables: list[RawTable], as_of: dt.date | None = None,
 ) -> list[tuple[pd.DataFrame | None, list[Problem]]]:
     """(typed contacts or None, problems) for each of one company's files, in order.
 
     The files are checked in one vectorised pass (per-file pandas overhead dwarfs the work on a
     month of rows); every problem still names its own file, line and column. Contact ids must
-    be unique across the company's files: a repeat is a problem of the later file."""
+    be unique across the company's files: a repeat is a problem of the later file. With a
+    pinned `as_of`, a contact dated after it is a problem (by default as_of is the newest
+    contact, so none can be)."""
     problems: list[list[Problem]] = [list(t.problems) for t in tables]
     sound = [i for i, t in enumerate(tables) if not t.problems and not t.rows.empty]
     if not sound:
@@ -130,6 +134,12 @@ def parse_feedback_files(
                    f"fill in {name}: {column.doc}")
         report(bad & ~missing, name, f"bad_{column.kind}",
                lambda row, n=name, v=values, w=what: f"{n} {v.iloc[row]!r} {w}", hint)
+        if column.max_chars:
+            # The message gives the length, never the text: a comment may be personal.
+            lengths = converted.where(~missing).str.len()
+            report(lengths > column.max_chars, name, "too_long",
+                   lambda row, n=name, ln=lengths: f"{n} has {int(ln.iloc[row]):,} characters",
+                   f"the limit is {column.max_chars:,}; shorten it")
         typed[name] = converted.where(~missing)
     contacts = _typed_frame(typed, len(rows))
     ids = contacts["id"]
@@ -145,6 +155,19 @@ def parse_feedback_files(
 
     report(repeated, "id", "duplicate_id", repeated_message,
            "every contact needs its own id across all of the company's files")
+    when = contacts["submitted_at"]
+    if "resolved_at" in rows.columns:
+        report((contacts["resolved_at"] < when).fillna(False), "resolved_at",
+               "resolved_before_contact",
+               lambda row: f"resolved_at {contacts['resolved_at'].iloc[row]:%Y-%m-%dT%H:%M:%SZ} "
+                           f"is before the contact ({when.iloc[row]:%Y-%m-%dT%H:%M:%SZ})",
+               "a case is resolved at or after the contact that reports it")
+    if as_of is not None:
+        end = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
+        report((when >= end).fillna(False), "submitted_at", "after_as_of",
+               lambda row: f"submitted_at {when.iloc[row]:%Y-%m-%dT%H:%M:%SZ} is after the "
+                           f"scoreboard date {as_of.isoformat()}",
+               "correct the date; a contact cannot be counted before it happens")
 
     contacts["line"] = lines
     results: list[tuple[pd.DataFrame | None, list[Problem]]] = []
