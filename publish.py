@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-COMMANDS = ("build", "validate", "serve", "demo")
+COMMANDS = ("build", "validate", "serve", "new", "demo")
 WATCHED = ("content", "theme")
 
 
@@ -94,6 +94,16 @@ def parser() -> argparse.ArgumentParser:
     build_options(serve)
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
     serve.set_defaults(strict=False)  # a preview shows quarantined files; it never fails on them
+
+    new = commands.add_parser("new", help="scaffold a company folder",
+                              description="Write data/SLUG/ with a commented company.yaml, an "
+                                          "empty actions.yaml and a header-only feedback CSV, "
+                                          "all valid as written.")
+    new.add_argument("slug", help="folder name: lower-case letters, digits and hyphens")
+    new.add_argument("--data", type=_data_dir, default=ROOT / "data",
+                     help="the data folder (default: data/)")
+    new.add_argument("--name", help="the company's public name (default: from the slug)")
+    new.add_argument("--industry", help="the company's industry (default: the first listed)")
 
     demo = commands.add_parser("demo", help="rewrite --data with the seeded demo companies",
                                description="Rewrite the data folder with the demo companies; "
@@ -193,6 +203,19 @@ def serve(args, progress: Progress) -> int:
     return 0
 
 
+def new(args) -> int:
+    from scoring.scaffold import ScaffoldError, new_company
+
+    try:
+        files = new_company(args.data, args.slug, args.name, args.industry)
+    except ScaffoldError as error:
+        print(f"publish.py new: {error}", file=sys.stderr)
+        return 2
+    print("Wrote:", *(f"  {path}" for path in files), sep="\n")
+    print("Edit company.yaml, add your contacts to the CSV, then run: python publish.py validate")
+    return 0
+
+
 def demo(args) -> int:
     from scoring.demo import write_demo
 
@@ -211,6 +234,8 @@ def main(argv: list[str] | None = None) -> int:
         return validate(args)
     if args.command == "demo":
         return demo(args)
+    if args.command == "new":
+        return new(args)
     if args.command == "serve":
         return serve(args, progress)
     return build(args, progress)

@@ -27,6 +27,7 @@ SERVE_TIMEOUT = 60
     ("build", ["--data", "--output", "--strict", "--site-url", "--as-of"]),
     ("validate", ["--data", "--format", "text", "github", "json"]),
     ("serve", ["--data", "--output", "--port", "--site-url", "--as-of"]),
+    ("new", ["slug", "--data", "--name", "--industry"]),
     ("demo", ["--data", "--seed"]),
 ])
 def test_every_command_has_help(publish, command, options):
@@ -40,8 +41,16 @@ def test_every_command_has_help(publish, command, options):
 def test_top_level_help_lists_every_command(publish):
     done = publish("--help")
     assert done.returncode == 0
-    for command in ("build", "validate", "serve", "demo"):
+    for command in ("build", "validate", "serve", "new", "demo"):
         assert command in done.stdout
+
+
+def test_every_command_is_in_the_readme():
+    import publish
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for command in publish.COMMANDS:
+        assert f"publish.py {command}" in readme or f"publish.py [{command}]" in readme, command
 
 
 @pytest.mark.parametrize("args", [
