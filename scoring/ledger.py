@@ -66,3 +66,36 @@ DESCRIPTION_MAX_CHARS = 500
 NAME_MAX_CHARS = 120
 ACTION_TEXT_MAX_CHARS = 1000  # you_said, we_did, notes
 URL_MAX_CHARS = 500
+
+# Examples shown on the "publish your data" page and in scaffolded files; a test validates them.
+EXAMPLE_FEEDBACK_CSV = "\n".join([
+    ",".join(column.name for column in FEEDBACK_COLUMNS),
+    "c-1001,2026-03-02T09:14:00Z,phone,k-77,post_sale,refund,in-house,2,3,540,false,,"
+    '"Third call about the same refund, still waiting",true',
+    "c-1002,2026-03-04T16:40:00+01:00,chat,k-77,post_sale,refund,vendor-a,4,8,35,true,"
+    "2026-03-04T16:10:00Z,,false",
+    "c-1003,2026-03-05,email,,pre_sale,delivery,in-house,5,10,,true,2026-03-05T11:00:00Z,"
+    '"Quick, clear answer",false',
+]) + "\n"
+EXAMPLE_ACTIONS_YAML = """\
+- id: faster-refunds              # unique: lower-case letters, digits, hyphens
+  topic: refund                   # the feedback topic it answers
+  you_said: Refunds take more than two weeks.
+  we_did: Refunds are issued within 48 hours of the return scan.
+  status: done                    # planned | in_progress | done | declined
+  opened: 2026-03-14              # when the company committed to it
+  updates:                        # optional history, oldest first
+    - {date: 2026-04-02, status: in_progress, note: New scanner in the warehouse.}
+    - {date: 2026-05-20, status: done}
+  evidence: https://example.com/blog/refunds   # optional, https only
+- id: sunday-delivery
+  topic: delivery
+  you_said: Deliver on Sundays.
+  we_did: We looked at Sunday delivery and will not offer it.
+  status: declined
+  opened: 2026-06-01
+  updates:
+    - date: 2026-07-01
+      status: declined
+      note: Our carriers do not work on Sundays; Saturday hours are longer instead.
+"""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import difflib
 import hashlib
@@ -11,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -158,6 +160,82 @@ def _read_csv(text: str, table: RawTable) -> None:
     table.rows = pd.DataFrame(records, columns=header or [], dtype=object)
 
 
+# Every quoted field, as the csv module sees it: an opening quote where a field starts, its
+# content (possessive, so a failed match cannot re-read it from inside), then the closing quote
+# and the character after it. Anything but a closing quote followed by a delimiter, a line end
+# or the end of the file is an error the csv module reports and pyarrow does not.
+_QUOTED_FIELD = re.compile(rb'"(?<=[,\r\n]")(?:[^"]|"")*+("[^,\r\n]?|\Z)')
+
+
+def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
+    """The fast path for the common, well-formed CSV: pyarrow parses, every cell a string as
+    written, and each record's physical line is derived from newline counts. Returns False,
+    leaving `table` untouched, whenever it cannot be sure to match `_read_csv` exactly (any
+    pyarrow error, a blank line, a bare CR, a quoted header, a quoting error pyarrow forgives);
+    the csv module then reads the file and reports its problems as it always has."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.csv as pacsv
+
+    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    # the csv module also ends a line at a bare CR; line numbers below count LF only
+    if body.count(b"\r") != body.count(b"\r\n"):
+        return False
+    end = body.find(b"\n")
+    if end < 0:
+        return False
+    header_line = body[:end].removesuffix(b"\r")
+    if not header_line or b'"' in header_line:
+        return False
+    if b'"' in body and any(tail != b'"' for tail in _QUOTED_FIELD.findall(body)):
+        return False
+    header = header_line.decode("utf-8").split(",")
+    names = [f"f{index}" for index in range(len(header))]
+    try:
+        parsed = pacsv.read_csv(
+            pa.BufferReader(body),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=pacsv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), null_values=[],
+                strings_can_be_null=False, quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return False
+    records = parsed.num_rows
+    if records == 0:
+        return False
+    limit = csv.field_size_limit()
+    if len(body) > limit and any(
+        pc.max(pc.binary_length(column)).as_py() > limit for column in parsed.columns
+    ):
+        return False
+    # Physical lines: LFs, plus one for a last line without one. If header + records fill them
+    # exactly, record i is on line i + 2; otherwise quoted newlines account for the difference,
+    # or (a blank line) they do not and the csv module counts.
+    physical = body.count(b"\n") + (not body.endswith(b"\n"))
+    starts = np.arange(2, records + 2)
+    if physical != records + 1:
+        inside = sum(
+            pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+            for column in parsed.columns
+        )
+        if 1 + records + int(inside.sum()) != physical:
+            return False
+        starts[1:] += np.cumsum(inside[:-1])
+    cells = np.empty((len(names), records), dtype=object)
+    for index, column in enumerate(parsed.columns):
+        cells[index] = column.to_numpy(zero_copy_only=False)
+    header = [name.strip() for name in header]
+    table.problems += _header_problems(header, table.file, 1)
+    table.columns = header
+    table.rows = pd.DataFrame(cells.T, columns=header, dtype=object, copy=False)
+    table.lines = starts.tolist()
+    table.records = records
+    return True
+
+
 def _read_jsonl(text: str, table: RawTable) -> None:
     records: list[dict] = []
     columns: dict[str, None] = {}
@@ -224,7 +302,11 @@ def read_feedback(path: Path, data_dir: Path) -> RawTable:
     if problem:
         table.problems.append(problem)
         return table
-    (_read_csv if path.suffix == ".csv" else _read_jsonl)(text, table)
+    if path.suffix == ".csv":
+        if not _read_csv_arrow(data, table):
+            _read_csv(text, table)
+    else:
+        _read_jsonl(text, table)
     return table
 
 

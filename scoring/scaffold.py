@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 from .ledger import (
-    ACTION_STATUSES,
     DESCRIPTION_MAX_CHARS,
+    EXAMPLE_ACTIONS_YAML,
     FEEDBACK_COLUMNS,
     INDUSTRIES,
     SLUG_PATTERN,
@@ -43,23 +43,15 @@ def company_yaml(folder: Path, name: str, industry: str) -> str:
 
 
 def actions_yaml(folder: Path) -> str:
+    example = "".join(f"# {line}\n" for line in EXAMPLE_ACTIONS_YAML.splitlines())
     return (
         _schema_comment(folder, "actions.schema.json")
         + '# "You said, we did": what you did about your customers\' feedback, one entry per\n'
         "# commitment. A declined entry must say why in the note of its last update: a reasoned\n"
-        "# no is an answer, silence is not. To add one, copy the example below, remove the\n"
-        "# leading '# ' and replace `[]` with your entries.\n"
-        "#\n"
-        "# - id: faster-refunds            # unique: lower-case letters, digits, hyphens\n"
-        "#   topic: refund                 # the feedback `topic` it answers\n"
-        "#   you_said: Refunds take more than two weeks.\n"
-        "#   we_did: Refunds are issued within 48 hours of the return scan.\n"
-        f"#   status: in_progress            # {' | '.join(ACTION_STATUSES)}\n"
-        "#   opened: 2026-03-14            # when you committed to it\n"
-        "#   updates:                      # optional history, oldest first\n"
-        "#     - {date: 2026-04-02, status: in_progress, note: New scanner in the warehouse.}\n"
-        "#   evidence: https://example.com/blog/refunds  # optional, https only\n"
-        "[]\n"
+        "# no is an answer, silence is not. To add entries, copy the examples below, remove the\n"
+        "# leading '# ' and replace `[]` with them.\n#\n"
+        + example
+        + "[]\n"
     )
 
 

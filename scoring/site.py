@@ -11,12 +11,22 @@ from pelican import log as pelican_log
 from pelican.generators import Generator
 from pelican.settings import read_settings
 
-from . import export
+from . import export, schemas
 from .actions import EFFECT_WINDOW_DAYS
 from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, Scoreboard
 from .charts import company_charts
-from .ledger import ACTION_STATUSES, FEEDBACK_COLUMNS
+from .ledger import (
+    ACTION_STATUSES,
+    EXAMPLE_ACTIONS_YAML,
+    EXAMPLE_FEEDBACK_CSV,
+    FEEDBACK_COLUMNS,
+    MAX_FEEDBACK_FILE_BYTES,
+    MAX_YAML_FILE_BYTES,
+)
 from .metrics import METHODOLOGY_VERSION, METRICS, STALE_DAYS, Score
+from .problems import CODES
+from .scaffold import company_yaml
+from .schemas import SCHEMAS
 
 ROOT = Path(__file__).resolve().parent.parent
 UNIT_SUFFIX = {"percent": "%", "seconds": " s", "days": " days", "points": "", "count": "",
@@ -84,6 +94,14 @@ class ScoreboardGenerator(Generator):
         self._page(writer, "methodology/index.html", "methodology", page_id="methodology")
         self._page(writer, "data/index.html", "data", page_id="data",
                    csv_columns=export.csv_columns())
+        self._page(writer, "publish/index.html", "publish", page_id="publish",
+                   schemas={name: make() for name, make in SCHEMAS.items()}, codes=CODES,
+                   example_csv=EXAMPLE_FEEDBACK_CSV, example_actions=EXAMPLE_ACTIONS_YAML,
+                   example_company=company_yaml(Path("data/acme"), "Acme", "e-commerce")
+                   .split("\n", 1)[1],
+                   max_feedback_mib=MAX_FEEDBACK_FILE_BYTES // 2**20,
+                   max_yaml_kib=MAX_YAML_FILE_BYTES // 2**10)
+        schemas.write(Path(self.output_path) / "schemas")
         downloads = Path(self.output_path) / "data"
         downloads.mkdir(parents=True, exist_ok=True)
         for name, text in (("scores.json", export.scores_json(board)),

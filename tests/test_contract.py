@@ -66,3 +66,45 @@ def test_every_schema_x_code_is_registered():
 def test_an_unregistered_code_is_refused():
     with pytest.raises(ValueError, match="unregistered"):
         Problem("f.csv", 1, 1, "no_such_code", "message")
+
+
+def _company_tree(tmp_path: Path, feedback: str | None = None, actions: str | None = None) -> Path:
+    data = tmp_path / "data"
+    (data / "acme" / "feedback").mkdir(parents=True)
+    (data / "acme" / "company.yaml").write_text("name: Acme\nindustry: banking\n")
+    if feedback is not None:
+        (data / "acme" / "feedback" / "2026-03.csv").write_text(feedback, encoding="utf-8")
+    if actions is not None:
+        (data / "acme" / "actions.yaml").write_text(actions, encoding="utf-8")
+    return data
+
+
+def test_the_published_examples_are_valid(tmp_path):
+    from scoring.board import build_scoreboard, check
+    from scoring.ledger import EXAMPLE_ACTIONS_YAML, EXAMPLE_FEEDBACK_CSV
+
+    data = _company_tree(tmp_path, EXAMPLE_FEEDBACK_CSV, EXAMPLE_ACTIONS_YAML)
+    assert check(data) == []
+    (company,) = build_scoreboard(data).companies
+    assert company.rows_counted == 3
+    assert {a.id: a.status for a in company.actions} == {
+        "faster-refunds": "done", "sunday-delivery": "declined"}
+
+
+def test_publish_page_lists_every_column_code_and_schema_key(fixture_site):
+    from scoring.ledger import FEEDBACK_COLUMNS
+    from scoring.schemas import company_schema
+
+    html = (fixture_site / "publish" / "index.html").read_text(encoding="utf-8")
+    for column in FEEDBACK_COLUMNS:
+        assert f"<code>{column.name}</code>" in html, column.name
+    for code in CODES:
+        assert f"<code>{code}</code>" in html, code
+    for key in company_schema()["properties"]:
+        assert f"<code>{key}</code>" in html, key
+    assert "256 MiB" in html
+
+
+@pytest.mark.parametrize("name", sorted(SCHEMAS))
+def test_the_site_publishes_the_schemas(fixture_site, name):
+    assert (fixture_site / "schemas" / name).read_text(encoding="utf-8") == schema_text(name)

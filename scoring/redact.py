@@ -1,0 +1,321 @@
+"""Redaction of personal data from consented comments before they are published."""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+import phonenumbers
+from stdnum import iban, luhn
+
+# The published marker for each kind; the order is the tie-break between equally long spans
+# (most specific first), so an IBAN beats the account digits inside it.
+MARKERS = {
+    "email": "[email removed]",
+    "iban": "[IBAN removed]",
+    "card": "[card number removed]",
+    "phone": "[phone removed]",
+    "address": "[address removed]",
+    "account": "[account number removed]",
+}
+KINDS = tuple(MARKERS)
+
+# Regions whose national formats are tried; a number written with +country code is found in any.
+PHONE_REGIONS = ("GB", "US", "IE", "DE", "FR", "ES", "NL", "NO")
+# "possible-dialled" keeps what libphonenumber finds valid, plus possible numbers written as
+# dialled (+country code, a trunk 0 or an (area code)) or right after a phone word; fictional
+# numbers (Ofcom 07700 900xxx, US 555-01xx) are possible but not valid.
+PHONE_POLICIES = ("valid", "possible", "possible-dialled")
+PHONE_POLICY = "possible-dialled"
+MIN_PHONE_DIGITS = 7
+MIN_TRUNK_PHONE_DIGITS = 9  # "0" + national number: shorter runs are references, not phones
+MIN_ACCOUNT_DIGITS = 8  # a bare digit run this long is account-like whatever it is
+MIN_CUED_ACCOUNT_DIGITS = 6  # after "account", "sort code", "policy number"...
+CARD_DIGITS = (13, 19)
+IBAN_CHARS = (15, 34)
+CUE_WINDOW = 30  # characters before a number that may hold its cue word
+
+_EMAIL = re.compile(
+    # The lookbehind starts a match only at the start of a run of local-part characters, so a
+    # long run without "@" is scanned once, not once per position.
+    r"(?<![\w.!#$%&'*+/=?^`{|}~-])"
+    r"[\w!#$%&'*+/=?^`{|}~-]+(?:\.[\w!#$%&'*+/=?^`{|}~-]+)*"
+    r"(?:@|\s?[\[(]\s?at\s?[\])]\s?)"
+    r"[^\W_](?:[\w-]{0,61}[^\W_])?"
+    r"(?:(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)[^\W_](?:[\w-]{0,61}[^\W_])?)*"
+    r"(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)[^\W\d_]{2,63}(?![\w-])",
+    re.IGNORECASE,
+)
+_IBAN_START = re.compile(r"(?<![^\W_])[A-Za-z]{2}\d{2}")
+_DIGIT_GROUPS = re.compile(r"\d+(?:[ -]\d+)*")
+_DIGIT_RUN = re.compile(rf"(?<!\d)\d{{{MIN_ACCOUNT_DIGITS},}}(?!\d)")
+_SORT_CODE_ACCOUNT = re.compile(r"(?<![\d-])\d{2}([- ])\d{2}\1\d{2}[ ,/]{1,3}\d{8}(?!\d)")
+_ACCOUNT_WORDS = (
+    r"\b(?:(?:bank\s+)?account|acct|a/c|sort[\s-]?code|customer|membership|member|policy|"
+    r"contract|meter|Kundennummer|Kontonummer|Konto|compte|cuenta|rekeningnummer|klantnummer)"
+)
+_ACCOUNT_WORD = re.compile(_ACCOUNT_WORDS, re.IGNORECASE)
+_ACCOUNT_CUE = re.compile(
+    _ACCOUNT_WORDS +
+    r"(?:\s+(?:number|no\.?|num|nr\.?|#|id|ref|code|is|was|:))*"
+    r"\s*[:#]?\s*(\d+(?:[ -]\d+)*)",
+    re.IGNORECASE,
+)
+_PHONE_CUE = re.compile(
+    r"\b(?:call(?:ed|ing)?|ring|phone|tel|telephone|mobile|cell|landline|text|whatsapp|fax|"
+    r"my number|contact number|reach me|Handy|Telefon|Rufnummer|t[ée]l[ée]phone|portable|"
+    r"tel[ée]fono|m[óo]vil|telefoon|mobiel|bel)\b",
+    re.IGNORECASE,
+)
+
+_UK_POSTCODE = r"(?:GIR ?0AA|[A-Z]{1,2}\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2})"
+_UK_POSTCODE_ALONE = re.compile(rf"(?<![\w-]){_UK_POSTCODE}(?![\w-])")
+_CAP = r"[A-ZÀ-ÖØ-Þ][\w'\u2019.-]{0,30}"  # a capitalised word, bounded so matching stays linear
+_LOW = r"[a-zà-öø-ÿ][\w'\u2019-]{0,30}"
+_HOUSE_NUMBER = r"\d{1,5}[A-Za-z]?(?:[-\u2013/]\d{1,5}[A-Za-z]?)?"
+_EN_TYPES = (
+    r"Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Drive|Dr|Way|Close|Court|Ct|Crescent|Cres|Place|Pl|"
+    r"Terrace|Gardens|Gdns|Grove|Square|Sq|Boulevard|Blvd|Parkway|Pkwy|Highway|Hwy|Mews|Row|"
+    r"Walk|Rise|Hill|Circle|Cir|Trail|Parade|Quay|Wharf|Embankment"
+)
+_EN_TAIL = (
+    r"(?:\.(?=[\s,]))?(?:\s+(?:N|S|E|W|NE|NW|SE|SW)\b)?"
+    r"(?:,?\s+(?:Apt|Apartment|Unit|Suite|Flat)\.?\s*#?\w{1,5})?"
+    # town and postcode, kept only when a postcode follows
+    rf"(?:,?\s+(?:{_CAP}(?:\s+{_CAP})?,?\s+)?"
+    rf"(?:{_UK_POSTCODE}|[A-Z]{{2}}\s+\d{{5}}(?:-\d{{4}})?)(?![\w-]))?"
+)
+# A street named as a place ("the 2 Oxford Street stores") is not somebody's address.
+_VENUE = (
+    r"(?!\s+(?:stores?|shops?|branch(?:es)?|offices?|stations?|locations?|outlets?|sites?|"
+    r"depots?|hotels?|restaurants?|caf[eé]s?|pubs?|banks?|venues?|cent(?:re|er)s?|clinics?)\b)"
+)
+_FLAT = r"(?:(?:Flat|Apt\.?|Apartment|Unit|Suite)\s+#?\w{1,5},?\s+)?"
+_ADDRESSES = [
+    # 221B Baker Street, London NW1 6XE / 1600 Pennsylvania Avenue NW
+    re.compile(
+        rf"(?<![\w/.,:£$€-]){_FLAT}{_HOUSE_NUMBER},?\s+(?:{_CAP}\s+){{1,4}}"
+        rf"(?:{_EN_TYPES})\b{_VENUE}{_EN_TAIL}"
+    ),
+    # lower-case English after an address cue: "i live at 12 baker street"
+    re.compile(
+        r"(?i:\b(?:live|living|lives|lived|moved|deliver(?:ed)?|sent|send|address(?: is)?)"
+        rf"(?:\s+(?:at|to|is))?:?\s+)({_FLAT}{_HOUSE_NUMBER},?\s+(?:{_LOW}\s+){{1,3}}"
+        rf"(?i:{_EN_TYPES})\b){_EN_TAIL}",
+    ),
+    # Hauptstraße 5, Karl-Marx-Str. 12, Berliner Straße 12, Kerkstraat 12, 10115 Berlin
+    re.compile(
+        r"(?<![\w-])(?:[A-ZÄÖÜ][\w-]{0,30}?(?i:straße|strasse|str\.|weg|allee|platz|gasse|damm|"
+        r"ufer|straat|laan|gracht|kade|plein|dijk|singel|steeg)"
+        r"|[A-ZÄÖÜ][\w-]{0,30}\s+(?:Straße|Strasse|Str\.|Weg|Allee|Platz|Gasse|Damm))"
+        r"\s+\d{1,3}[a-zA-Z]?(?![\w-])"
+        r"(?:,?\s+(?:\d{5}|\d{4}\s?[A-Z]{2})\s+[A-ZÄÖÜ][\w-]{0,30})?"
+    ),
+    # 12 rue de la Paix, 75002 Paris / 3, avenue des Champs-Élysées
+    re.compile(
+        r"(?<![\w/.,:£$€-])\d{1,4}(?:\s?(?:bis|ter))?,?\s+"
+        r"(?i:rue|avenue|av\.|boulevard|bd|place|all[ée]e|chemin|impasse|quai|cours|route)\s+"
+        r"(?:(?:de\s+la|de\s+l'|des|du|de|d'|la|le|les|l')\s*)?"
+        rf"{_CAP}(?:\s+(?:(?:de|du|des|la|le)\s+)?{_CAP}){{0,3}}"
+        r"(?:,?\s+\d{5}\s+[A-ZÀ-Þ][\w'-]{0,30})?"
+    ),
+    # Calle Mayor 5, 3º B, 28013 Madrid / C/ Alcalá 23 / Paseo de la Castellana 100
+    re.compile(
+        r"(?<![\w-])(?:Calle|C/|Avenida|Avda\.?|Plaza|Pza\.?|Paseo|Camino|Carrer|Rambla|Ronda)\s*"
+        r"(?:(?:de\s+la|de\s+los|de\s+las|del|de)\s+)?"
+        rf"{_CAP}(?:\s+(?:(?:de|del|la)\s+)?{_CAP}){{0,3}},?\s+(?:n[º°o.]\s*)?\d{{1,4}}(?!\d)"
+        r"(?:,?\s*\d{1,2}[º°ª]\s*[A-Z]?\b)?(?:,?\s+\d{5}\s+[A-ZÀ-Þ][\w'-]{0,30})?"
+    ),
+]
+_DATE = re.compile(r"\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2(?:\d{4}|\d{2})")
+_YEAR_CONTEXT = re.compile(
+    r"(?i:\b(?:in|since|until|till|by|from|before|after|of|around|circa))\s*$"
+)
+
+
+class Span(NamedTuple):
+    """Personal data at text[start:end], of one of KINDS."""
+
+    start: int
+    end: int
+    kind: str
+
+
+def redact(text: str) -> str:
+    """The published form of a comment: each piece of personal data replaced by its marker."""
+    for _ in range(3):  # markers hold no digit and no "@", so a second pass finds nothing new
+        spans = find_personal_data(text)
+        if not spans:
+            return text
+        parts, last = [], 0
+        for span in spans:
+            parts += [text[last:span.start], MARKERS[span.kind]]
+            last = span.end
+        parts.append(text[last:])
+        text = "".join(parts)
+    return text
+
+
+def find_personal_data(text: str, *, phone_policy: str = PHONE_POLICY) -> list[Span]:
+    """Every piece of personal data in text, sorted and non-overlapping.
+
+    Overlapping findings become one span covering all of them, so no part of either leaks; its
+    kind is that of the longest finding (ties go to the most specific kind, in MARKERS order).
+    `phone_policy` is one of PHONE_POLICIES; the default is the measured best.
+    """
+    if not isinstance(text, str) or not text:
+        return []
+    found = [
+        *_emails(text),
+        *_ibans(text),
+        *_cards_and_long_numbers(text),
+        *_phones(text, phone_policy),
+        *_accounts(text),
+        *_addresses(text),
+    ]
+    return _merge(found)
+
+
+def _merge(found: list[Span]) -> list[Span]:
+    merged: list[Span] = []
+    best: Span | None = None
+    for span in sorted(found):
+        if merged and span.start < merged[-1].end:
+            start, end, _ = merged[-1]
+            best = max(best, span, key=_strength)
+            merged[-1] = Span(start, max(end, span.end), best.kind)
+        else:
+            best = span
+            merged.append(span)
+    return merged
+
+
+def _strength(span: Span) -> tuple[int, int]:
+    return span.end - span.start, -KINDS.index(span.kind)
+
+
+def _emails(text: str) -> list[Span]:
+    if "@" not in text and not re.search(r"[\[(]\s?at\s?[\])]", text, re.IGNORECASE):
+        return []
+    return [Span(m.start(), m.end(), "email") for m in _EMAIL.finditer(text)]
+
+
+def _ibans(text: str) -> list[Span]:
+    """IBANs with or without spaces: from each country-code start, the longest valid prefix."""
+    spans = []
+    for m in _IBAN_START.finditer(text):
+        start, i, n_chars, longest = m.start(), m.start(), 0, None
+        while i < len(text) and n_chars < IBAN_CHARS[1]:
+            if text[i].isascii() and text[i].isalnum():
+                n_chars, i = n_chars + 1, i + 1
+            elif text[i] in " -" and i + 1 < len(text) and text[i + 1].isascii() \
+                    and text[i + 1].isalnum():
+                i += 1
+                continue
+            else:
+                break
+            at_boundary = i == len(text) or not text[i].isalnum()
+            if at_boundary and n_chars >= IBAN_CHARS[0] and iban.is_valid(text[start:i]):
+                longest = i
+        if longest:
+            spans.append(Span(start, longest, "iban"))
+    return spans
+
+
+def _cards_and_long_numbers(text: str) -> list[Span]:
+    """Luhn-valid card numbers, and card-shaped numbers that fail Luhn (account-like anyway).
+
+    Card-shaped: 13-19 digits, written whole or in groups of 4-6 digits (the last may be shorter)
+    separated by single spaces or dashes, which keeps dates such as 2026-03-14 out.
+    """
+    spans = []
+    for m in _DIGIT_GROUPS.finditer(text):
+        groups = [(m.start() + g.start(), m.start() + g.end()) for g in re.finditer(r"\d+", m[0])]
+        cards = []
+        for i in range(len(groups)):
+            for j in range(i, len(groups)):
+                lengths = [end - start for start, end in groups[i:j + 1]]
+                if sum(lengths) > CARD_DIGITS[1]:
+                    break
+                if sum(lengths) >= CARD_DIGITS[0] and _card_shaped(lengths):
+                    digits = "".join(text[start:end] for start, end in groups[i:j + 1])
+                    if luhn.is_valid(digits):
+                        cards.append(Span(groups[i][0], groups[j][1], "card"))
+        for card in sorted(cards, key=_strength, reverse=True):
+            if not any(card.start < other.end and other.start < card.end for other in spans):
+                spans.append(card)
+        lengths = [end - start for start, end in groups]
+        if not cards and len(groups) > 1 and sum(lengths) >= CARD_DIGITS[0] \
+                and _card_shaped(lengths):
+            spans.append(Span(m.start(), m.end(), "account"))
+    return spans
+
+
+def _card_shaped(group_lengths: list[int]) -> bool:
+    return all(4 <= n <= 6 for n in group_lengths[:-1])
+
+
+def _phones(text: str, policy: str) -> list[Span]:
+    if policy not in PHONE_POLICIES:
+        raise ValueError(f"phone_policy must be one of {PHONE_POLICIES}, not {policy!r}")
+    if sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS:
+        return []
+    leniency = phonenumbers.Leniency.VALID if policy == "valid" else phonenumbers.Leniency.POSSIBLE
+    found: dict[tuple[int, int], list[str]] = {}
+    for region in PHONE_REGIONS:
+        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
+            found.setdefault((match.start, match.end), []).append(region)
+    spans = []
+    for (start, end), regions in sorted(found.items()):
+        raw = text[start:end]
+        if _DATE.fullmatch(raw):
+            continue
+        if policy == "possible-dialled" and not _looks_like_phone(text, start, raw, regions):
+            continue
+        spans.append(Span(start, end, "phone"))
+    return spans
+
+
+def _looks_like_phone(text: str, start: int, raw: str, regions: list[str]) -> bool:
+    """A possible number is kept when it is valid, written as dialled, or announced as a phone."""
+    n_digits = sum(c.isdigit() for c in raw)
+    if n_digits < MIN_PHONE_DIGITS:
+        return False
+    before = text[max(0, start - CUE_WINDOW):start]
+    if _PHONE_CUE.search(before):
+        return True
+    if _ACCOUNT_WORD.search(before):
+        return False  # "account 00123456789" is announced as something else
+    if raw.startswith(("+", "(")) or (raw.startswith("0") and n_digits >= MIN_TRUNK_PHONE_DIGITS):
+        return True
+    # A bare run of digits is left to the account rule unless it is written or announced as a
+    # phone number; the VALID matcher also wants the trunk prefix where a region requires one.
+    if raw.isdigit():
+        return False
+    valid = phonenumbers.Leniency.VALID
+    return any(phonenumbers.PhoneNumberMatcher(raw, region, leniency=valid).has_next()
+               for region in regions)
+
+
+def _accounts(text: str) -> list[Span]:
+    spans = [Span(m.start(), m.end(), "account") for m in _DIGIT_RUN.finditer(text)]
+    spans += [Span(m.start(), m.end(), "account") for m in _SORT_CODE_ACCOUNT.finditer(text)]
+    for m in _ACCOUNT_CUE.finditer(text):
+        digits = sum(c.isdigit() for c in m.group(1))
+        if digits >= MIN_CUED_ACCOUNT_DIGITS:
+            spans.append(Span(m.start(1), m.end(1), "account"))
+    return spans
+
+
+def _addresses(text: str) -> list[Span]:
+    spans = []
+    for pattern in _ADDRESSES:
+        for m in pattern.finditer(text):
+            start = m.start(1) if pattern.groups else m.start()
+            house = re.match(r"\d+", text[start:m.end()])
+            if house and len(house.group()) == 4 and house.group()[:2] in ("19", "20") \
+                    and _YEAR_CONTEXT.search(text[max(0, start - 12):start]):
+                continue  # "since 2019 Oxford Street has..." is a year, not a house number
+            spans.append(Span(start, m.end(), "address"))
+    spans += [Span(m.start(), m.end(), "address") for m in _UK_POSTCODE_ALONE.finditer(text)]
+    return spans
