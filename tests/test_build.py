@@ -43,9 +43,11 @@ PAGES = (
     "companies/tiny/index.html",
     "methodology/index.html",
     "data/index.html",
+    "publish/index.html",
     "about/index.html",
 )
-DOWNLOADS = ("data/scores.json", "data/scores.csv", "data/datapackage.json")
+DOWNLOADS = ("data/scores.json", "data/scores.csv", "data/datapackage.json",
+             "schemas/company.schema.json", "schemas/actions.schema.json")
 BAD_FILE_SUFFIX = "acme/feedback/2026-05.csv"
 
 
