@@ -130,6 +130,10 @@ def build(args, progress: Progress) -> int:
         f"  companies    {len(board.companies)}",
         f"  contacts     {board.contacts:,} counted of {read:,} read",
         f"  quarantined  {len(quarantined)} file{'s' if len(quarantined) != 1 else ''}",
+        *(f"    {c.slug}: {c.rows_read:,} rows read = {c.rows_counted:,} counted + "
+          f"{c.rows_quarantined:,} in {len(c.quarantined)} quarantined file"
+          f"{'s' if len(c.quarantined) != 1 else ''}"
+          for c in board.companies if c.quarantined),
         *(f"    {p}" for f in quarantined for p in f.problems),
         *(f"  problem      {p}" for p in board.problems),
         f"  pages        {pages}",

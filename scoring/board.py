@@ -85,6 +85,11 @@ class CompanyResult:
         return sum(f.rows for f in self.files if f.kind == "feedback" and f.status == "counted")
 
     @property
+    def rows_quarantined(self) -> int:
+        """Rows in quarantined feedback files: read = counted + quarantined, always."""
+        return sum(f.rows for f in self.files if f.kind == "feedback" and f.status == "quarantined")
+
+    @property
     def action_counts(self) -> dict[str, int]:
         return status_counts(self.actions)
 

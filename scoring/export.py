@@ -47,7 +47,8 @@ def company_dict(company: CompanyResult) -> dict:
             for a in company.actions
         ],
         "action_counts": company.action_counts,
-        "rows": {"read": company.rows_read, "counted": company.rows_counted},
+        "rows": {"read": company.rows_read, "counted": company.rows_counted,
+                 "quarantined": company.rows_quarantined},
         "quarantined": [
             {"file": p.file, "line": p.line, "column": p.column, "code": p.code,
              "message": p.message}

@@ -108,3 +108,29 @@ def test_publish_page_lists_every_column_code_and_schema_key(fixture_site):
 @pytest.mark.parametrize("name", sorted(SCHEMAS))
 def test_the_site_publishes_the_schemas(fixture_site, name):
     assert (fixture_site / "schemas" / name).read_text(encoding="utf-8") == schema_text(name)
+
+
+def test_every_row_is_accounted_for(tmp_path, build_site):
+    """rows read = rows counted + rows in quarantined files, per company, in scores.json."""
+    data = _company_tree(tmp_path)
+    feedback = data / "acme" / "feedback"
+    (feedback / "2026-01.csv").write_text(
+        "id,submitted_at,channel,rating\n"
+        "a1,2026-01-01,phone,5\na2,2026-01-02,phone,4\na3,2026-01-03,chat,\n")  # 3 counted
+    (feedback / "2026-02.csv").write_text(
+        "id,submitted_at,channel,rating\n"
+        "b1,2026-02-01,phone,5\n"
+        "b2,2026-02-02,phone,5,extra\n"          # wrong field count: still a row read
+        "b3,2026-02-03,phone,9\n"                # out of range
+        "b4,2026-02-04,phone,1\n")               # 4 read, all quarantined
+    (feedback / "2026-03.csv").write_text("id,submitted_at,channel,rating\n")  # empty: 0
+    (feedback / "2026-04.jsonl").write_text(
+        '{"id": "d1", "submitted_at": "2026-04-01", "channel": "app"}\n{"id": \n')  # 2 read
+    done = build_site(data, tmp_path / "out")
+    assert done.result.returncode == 0
+    (company,) = json.loads((done.output / "data" / "scores.json").read_text())["companies"]
+    assert company["rows"] == {"read": 9, "counted": 3, "quarantined": 6}
+    assert company["windows"]["all"]["contacts"]["value"] == 3
+    assert {q["file"].rsplit("/", 1)[1] for q in company["quarantined"]} == {
+        "2026-02.csv", "2026-04.jsonl"}
+    assert "acme: 9 rows read = 3 counted + 6 in 2 quarantined files" in done.result.stdout
