@@ -231,7 +231,14 @@ def server(tmp_path, fixture_copy):
         each.stop()
 
 
-def test_serve_builds_and_serves_the_site(server):
+def _state(root: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file's bytes and mtime: a rewrite with the same bytes shows too."""
+    return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*"))}
+
+
+def test_serve_builds_and_serves_the_site(server, fixture_copy):
+    before = _state(fixture_copy)
     running = server()
     page = running.wait_for("", lambda body: "Acme Parcels" in body, "the leaderboard")
     assert "Tiny Bank" in page
@@ -239,6 +246,14 @@ def test_serve_builds_and_serves_the_site(server):
     assert company is not None and company[0] == 200
     assert "Acme Parcels" in company[1]
     assert running.stop() == 0, running.logs()
+    assert _state(fixture_copy) == before, "serve wrote under the data folder"
+
+
+@pytest.mark.parametrize("form", ["text", "github", "json"])
+def test_validate_writes_nothing_under_data(publish, fixture_copy, form):
+    before = _state(fixture_copy)
+    assert publish("validate", "--data", fixture_copy, "--format", form).returncode == 1
+    assert _state(fixture_copy) == before
 
 
 def test_serve_rebuilds_when_data_changes(server, fixture_copy):
