@@ -234,7 +234,7 @@ def server(tmp_path, fixture_copy):
 def _state(root: Path) -> dict[str, tuple[bytes, int]]:
     """Every file's bytes and mtime: a rewrite with the same bytes shows too."""
     return {p.relative_to(root).as_posix(): (p.read_bytes(), p.stat().st_mtime_ns)
-            for p in sorted(root.rglob("*"))}
+            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def test_serve_builds_and_serves_the_site(server, fixture_copy):
