@@ -8,6 +8,7 @@ import datetime as dt
 import functools
 import http.server
 import json
+import os
 import sys
 import threading
 import time
@@ -154,10 +155,11 @@ def validate(args) -> int:
         print(json.dumps([p.as_dict() for p in problems], indent=1))
     elif args.format == "github":
         for p in problems:
-            where = ",".join(f"{key}={value}" for key, value in
-                             (("file", p.file), ("line", p.line), ("col", p.column)) if value)
-            text = f"{p.message}. {p.hint}" if p.hint else p.message
-            print(f"::{p.severity} {where},title={p.code}::{_escape_annotation(text)}")
+            where = ",".join(f"{key}={_escape_annotation(str(value), True)}" for key, value in
+                             (("file", p.file), ("line", p.line), ("col", p.column),
+                              ("title", p.code)) if value)
+            text = f"{p.message}. Fix: {p.hint}" if p.hint else p.message
+            print(f"::{p.severity} {where}::{_escape_annotation(text)}")
     else:
         colour = sys.stdout.isatty()
         red, reset = ("\033[31m", "\033[0m") if colour else ("", "")
@@ -175,9 +177,11 @@ def validate(args) -> int:
     return 1 if problems else 0
 
 
-def _escape_annotation(text: str) -> str:
-    """GitHub workflow commands end at a newline; % and line breaks must be encoded."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+def _escape_annotation(text: str, property_value: bool = False) -> str:
+    """GitHub workflow commands end at a newline, so % and line breaks are encoded; in a
+    property (file=, title=) a comma or colon would end the value, so those are too."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
 
 
 def _snapshot(paths: list[Path]) -> dict[Path, float]:
@@ -246,4 +250,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except BrokenPipeError:  # e.g. `publish.py validate | head`: the reader has gone
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)

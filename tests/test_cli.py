@@ -265,3 +265,17 @@ def test_serve_rebuilds_when_data_changes(server, fixture_copy):
     page = running.wait_for("", lambda body: "Tiny Savings" in body, "the rebuilt leaderboard")
     assert "Tiny Bank" not in page
 
+
+
+def test_github_annotations_escape_their_properties(publish, tmp_path):
+    """A comma in a file name would end the file= property; a newline would end the command."""
+    feedback = tmp_path / "data" / "acme" / "feedback"
+    feedback.mkdir(parents=True)
+    (tmp_path / "data" / "acme" / "company.yaml").write_text("name: Acme\nindustry: banking\n")
+    (feedback / "2026,01.csv").write_text("id,submitted_at,channel,rating\nx,2026-01-01,fax,5\n")
+    done = publish("validate", "--data", tmp_path / "data", "--format", "github")
+    assert done.returncode == 1
+    (line,) = done.stdout.splitlines()
+    assert line.startswith("::error file=")
+    assert "2026%2C01.csv,line=2,col=3,title=bad_enum::channel 'fax' is not one of" in line
+    assert "Fix: use one of the listed values" in line
