@@ -22,9 +22,11 @@ from .metrics import (
     score_sample,
 )
 from .problems import Problem
+from .redact import redact
 from .validate import check_actions, check_profile, empty_contacts, parse_feedback_files
 
 RECENT_DAYS = 90
+PUBLISHED_COMMENTS = 8  # the newest consented comments shown per company
 WINDOWS = ("all", f"{RECENT_DAYS}d")
 BREAKDOWNS = ("channel", "stage", "site", "topic")
 
@@ -50,6 +52,17 @@ class Group:
     csat: Score
 
 
+@dataclass(frozen=True)
+class Comment:
+    """A comment whose customer consented to publication, already redacted."""
+
+    submitted_on: dt.date
+    channel: str
+    topic: str | None
+    rating: int | None
+    text: str
+
+
 @dataclass
 class CompanyResult:
     slug: str
@@ -59,6 +72,8 @@ class CompanyResult:
     monthly: list[tuple[str, dict[str, Score]]] = field(default_factory=list)
     breakdowns: dict[str, list[Group]] = field(default_factory=dict)
     actions: list[Action] = field(default_factory=list)
+    comments: list[Comment] = field(default_factory=list)
+    n_public_comments: int = 0
 
     @property
     def name(self) -> str:
@@ -172,6 +187,21 @@ def _score_company(result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date
         dimension: _breakdown(contacts, dimension, as_of_ts) for dimension in BREAKDOWNS
     }
     result.actions = [with_effect(action, contacts) for action in result.actions]
+    result.comments, result.n_public_comments = public_comments(contacts)
+
+
+def public_comments(contacts: pd.DataFrame) -> tuple[list[Comment], int]:
+    """The newest consented comments, redacted, and how many there are in all. Comments without
+    consent are never selected, so their text goes no further than this frame."""
+    public = contacts[contacts["comment_public"] & contacts["comment"].notna()]
+    public = public[public["comment"].str.strip().ne("")]
+    newest = public.sort_values(["submitted_at", "id"], ascending=[False, True]).head(
+        PUBLISHED_COMMENTS)
+    return [
+        Comment(row.submitted_at.date(), row.channel, row.topic,
+                None if pd.isna(row.rating) else int(row.rating), redact(row.comment.strip()))
+        for row in newest.itertuples()
+    ], len(public)
 
 
 def _month_key(stamps: pd.Series) -> pd.Series:
