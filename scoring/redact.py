@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 import phonenumbers
@@ -19,6 +21,8 @@ MARKERS = {
     "account": "[account number removed]",
 }
 KINDS = tuple(MARKERS)
+SEARCH_ROUNDS = 3
+MASK = "\x00"
 
 # Regions whose national formats are tried; a number written with +country code is found in any.
 PHONE_REGIONS = ("GB", "US", "IE", "DE", "FR", "ES", "NL", "NO")
@@ -32,6 +36,7 @@ MIN_TRUNK_PHONE_DIGITS = 9  # "0" + national number: shorter runs are references
 MIN_ACCOUNT_DIGITS = 8  # a bare digit run this long is account-like whatever it is
 MIN_CUED_ACCOUNT_DIGITS = 6  # after "account", "sort code", "policy number"...
 CARD_DIGITS = (13, 19)
+CARD_GROUP = range(4, 7)  # digits in each group but the last: 4-4-4-4, 4-6-5
 IBAN_CHARS = (15, 34)
 CUE_WINDOW = 30  # characters before a number that may hold its cue word
 
@@ -46,6 +51,7 @@ _EMAIL = re.compile(
     r"(?:\.|\s?[\[(]\s?dot\s?[\])]\s?)[^\W\d_]{2,63}(?![\w-])",
     re.IGNORECASE,
 )
+_VALID = phonenumbers.Leniency.VALID
 _IBAN_START = re.compile(r"(?<![^\W_])[A-Za-z]{2}\d{2}")
 _DIGIT_GROUPS = re.compile(r"\d+(?:[ -]\d+)*")
 _DIGIT_RUN = re.compile(rf"(?<!\d)\d{{{MIN_ACCOUNT_DIGITS},}}(?!\d)")
@@ -58,7 +64,7 @@ _ACCOUNT_WORD = re.compile(_ACCOUNT_WORDS, re.IGNORECASE)
 _ACCOUNT_CUE = re.compile(
     _ACCOUNT_WORDS +
     r"(?:\s+(?:number|no\.?|num|nr\.?|#|id|ref|code|is|was|:))*"
-    r"\s*[:#]?\s*(\d+(?:[ -]\d+)*)",
+    r"\s*[:#]?\s*(\d{2}([ -])\d{2}\2\d{2}(?!\d)|\d+(?:-\d+)*(?: \d{3,}(?:-\d+)*)*)",
     re.IGNORECASE,
 )
 _PHONE_CUE = re.compile(
@@ -127,7 +133,11 @@ _ADDRESSES = [
         r"(?:,?\s*\d{1,2}[º°ª]\s*[A-Z]?\b)?(?:,?\s+\d{5}\s+[A-ZÀ-Þ][\w'-]{0,30})?"
     ),
 ]
-_DATE = re.compile(r"\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2(?:\d{4}|\d{2})")
+# 2026-03-14, 14/03/2026, 14.03.26 -- but not a run of groups such as 06-12-34-56-78
+_DATE = re.compile(
+    r"(?<!\d)(?<!\d[-./])(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2(?:\d{4}|\d{2}))"
+    r"(?![-./]?\d)"
+)
 _YEAR_CONTEXT = re.compile(
     r"(?i:\b(?:in|since|until|till|by|from|before|after|of|around|circa))\s*$"
 )
@@ -143,17 +153,7 @@ class Span(NamedTuple):
 
 def redact(text: str) -> str:
     """The published form of a comment: each piece of personal data replaced by its marker."""
-    for _ in range(3):  # markers hold no digit and no "@", so a second pass finds nothing new
-        spans = find_personal_data(text)
-        if not spans:
-            return text
-        parts, last = [], 0
-        for span in spans:
-            parts += [text[last:span.start], MARKERS[span.kind]]
-            last = span.end
-        parts.append(text[last:])
-        text = "".join(parts)
-    return text
+    return _replace(text, find_personal_data(text), lambda span: MARKERS[span.kind])
 
 
 def find_personal_data(text: str, *, phone_policy: str = PHONE_POLICY) -> list[Span]:
@@ -161,11 +161,35 @@ def find_personal_data(text: str, *, phone_policy: str = PHONE_POLICY) -> list[S
 
     Overlapping findings become one span covering all of them, so no part of either leaks; its
     kind is that of the longest finding (ties go to the most specific kind, in MARKERS order).
+    Found spans are masked and the text searched again, because a number glued to the next one
+    ("+44 20 7946 0958 2026-03-14") can hide from the first search.
     `phone_policy` is one of PHONE_POLICIES; the default is the measured best.
     """
-    if not isinstance(text, str) or not text:
-        return []
-    found = [
+    if phone_policy not in PHONE_POLICIES:
+        raise ValueError(f"phone_policy must be one of {PHONE_POLICIES}, not {phone_policy!r}")
+    found: list[Span] = []
+    for _ in range(SEARCH_ROUNDS):
+        new = _find_once(text, phone_policy)
+        if not new:
+            break
+        found += new
+        # NUL is neither digit, letter, space nor separator to any rule, so a masked span
+        # neither matches again nor joins its neighbours.
+        text = _replace(text, _merge(new), lambda span: MASK * (span.end - span.start))
+    return _merge(found)
+
+
+def _replace(text: str, spans: list[Span], replacement: Callable[[Span], str]) -> str:
+    parts, last = [], 0
+    for span in spans:
+        parts += [text[last:span.start], replacement(span)]
+        last = span.end
+    parts.append(text[last:])
+    return "".join(parts)
+
+
+def _find_once(text: str, phone_policy: str) -> list[Span]:
+    return [
         *_emails(text),
         *_ibans(text),
         *_cards_and_long_numbers(text),
@@ -173,7 +197,6 @@ def find_personal_data(text: str, *, phone_policy: str = PHONE_POLICY) -> list[S
         *_accounts(text),
         *_addresses(text),
     ]
-    return _merge(found)
 
 
 def _merge(found: list[Span]) -> list[Span]:
@@ -225,76 +248,99 @@ def _ibans(text: str) -> list[Span]:
 def _cards_and_long_numbers(text: str) -> list[Span]:
     """Luhn-valid card numbers, and card-shaped numbers that fail Luhn (account-like anyway).
 
-    Card-shaped: 13-19 digits, written whole or in groups of 4-6 digits (the last may be shorter)
-    separated by single spaces or dashes, which keeps dates such as 2026-03-14 out.
+    Card-shaped: 13-19 digits, written whole or in groups of CARD_GROUP digits (the last may be
+    shorter) separated by single spaces or dashes, which keeps dates such as 2026-03-14 out.
     """
     spans = []
     for m in _DIGIT_GROUPS.finditer(text):
         groups = [(m.start() + g.start(), m.start() + g.end()) for g in re.finditer(r"\d+", m[0])]
         cards = []
         for i in range(len(groups)):
+            n_digits = 0
             for j in range(i, len(groups)):
-                lengths = [end - start for start, end in groups[i:j + 1]]
-                if sum(lengths) > CARD_DIGITS[1]:
+                if j > i and groups[j - 1][1] - groups[j - 1][0] not in CARD_GROUP:
+                    break  # a middle group of the wrong size stays in the middle
+                n_digits += groups[j][1] - groups[j][0]
+                if n_digits > CARD_DIGITS[1]:
                     break
-                if sum(lengths) >= CARD_DIGITS[0] and _card_shaped(lengths):
-                    digits = "".join(text[start:end] for start, end in groups[i:j + 1])
-                    if luhn.is_valid(digits):
-                        cards.append(Span(groups[i][0], groups[j][1], "card"))
+                digits = "".join(text[start:end] for start, end in groups[i:j + 1])
+                if n_digits >= CARD_DIGITS[0] and luhn.is_valid(digits):
+                    cards.append(Span(groups[i][0], groups[j][1], "card"))
+        kept: list[Span] = []
         for card in sorted(cards, key=_strength, reverse=True):
-            if not any(card.start < other.end and other.start < card.end for other in spans):
-                spans.append(card)
+            if not any(card.start < other.end and other.start < card.end for other in kept):
+                kept.append(card)
+        spans += kept
         lengths = [end - start for start, end in groups]
         if not cards and len(groups) > 1 and sum(lengths) >= CARD_DIGITS[0] \
-                and _card_shaped(lengths):
+                and all(n in CARD_GROUP for n in lengths[:-1]):
             spans.append(Span(m.start(), m.end(), "account"))
     return spans
 
 
-def _card_shaped(group_lengths: list[int]) -> bool:
-    return all(4 <= n <= 6 for n in group_lengths[:-1])
-
-
 def _phones(text: str, policy: str) -> list[Span]:
-    if policy not in PHONE_POLICIES:
-        raise ValueError(f"phone_policy must be one of {PHONE_POLICIES}, not {policy!r}")
     if sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS:
         return []
-    leniency = phonenumbers.Leniency.VALID if policy == "valid" else phonenumbers.Leniency.POSSIBLE
-    found: dict[tuple[int, int], list[str]] = {}
+    # A date is never a phone number, and hidden it cannot glue itself to one either.
+    searched = _DATE.sub(lambda m: MASK * len(m[0]), text)
+    leniency = _VALID if policy == "valid" else phonenumbers.Leniency.POSSIBLE
+    found: set[tuple[int, int]] = set()
     for region in PHONE_REGIONS:
-        for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=leniency):
-            found.setdefault((match.start, match.end), []).append(region)
-    spans = []
-    for (start, end), regions in sorted(found.items()):
+        for match in phonenumbers.PhoneNumberMatcher(searched, region, leniency=leniency):
+            found.add((match.start, match.end))
+    if policy != "possible-dialled":
+        return [Span(start, end, "phone") for start, end in found]
+    valid, possible = [], []
+    for start, end in found:
         raw = text[start:end]
-        if _DATE.fullmatch(raw):
-            continue
-        if policy == "possible-dialled" and not _looks_like_phone(text, start, raw, regions):
-            continue
-        spans.append(Span(start, end, "phone"))
-    return spans
+        # The matcher glues a following count to a number ("020 7946 0958 14 times"): keep the
+        # longest valid prefix, if there is one.
+        cuts = [len(raw), *reversed([m.start() for m in re.finditer(r"\s+", raw)])]
+        cut = next((cut for cut in cuts if _valid_phone(raw[:cut])), None)
+        context = _context(text, start)
+        if cut is not None:
+            if context != "account" and (context == "phone" or not _bare(raw[:cut])):
+                valid.append(Span(start, start + cut, "phone"))
+        elif _dialled_or_announced(raw, context):
+            possible.append(Span(start, end, "phone"))
+    return valid + [span for span in possible if not any(_overlap(span, v) for v in valid)]
 
 
-def _looks_like_phone(text: str, start: int, raw: str, regions: list[str]) -> bool:
-    """A possible number is kept when it is valid, written as dialled, or announced as a phone."""
-    n_digits = sum(c.isdigit() for c in raw)
-    if n_digits < MIN_PHONE_DIGITS:
-        return False
+@functools.lru_cache(maxsize=4096)
+def _valid_phone(raw: str) -> bool:
+    """raw, whole, is a valid number in one of PHONE_REGIONS (national prefix where required)."""
+    for region in PHONE_REGIONS:
+        match = next(iter(phonenumbers.PhoneNumberMatcher(raw, region, leniency=_VALID)), None)
+        if match and match.start == 0 and match.end == len(raw):
+            return True
+    return False
+
+
+def _context(text: str, start: int) -> str | None:
+    """"phone" or "account" when the words just before a number announce it as one."""
     before = text[max(0, start - CUE_WINDOW):start]
     if _PHONE_CUE.search(before):
-        return True
-    if _ACCOUNT_WORD.search(before):
-        return False  # "account 00123456789" is announced as something else
-    if raw.startswith(("+", "(")) or (raw.startswith("0") and n_digits >= MIN_TRUNK_PHONE_DIGITS):
-        return True
-    # A bare run of digits is left to the account rule unless it is written or announced as a
-    # phone number; the VALID matcher also wants the trunk prefix where a region requires one.
-    if raw.isdigit():
+        return "phone"
+    return "account" if _ACCOUNT_WORD.search(before) else None
+
+
+def _bare(raw: str) -> bool:
+    """Digits only, no trunk 0: left to the account rule unless announced as a phone number."""
+    return raw.isdigit() and not raw.startswith("0")
+
+
+def _dialled_or_announced(raw: str, context: str | None) -> bool:
+    """A possible (not valid) number counts when written as dialled or announced as a phone."""
+    n_digits = sum(c.isdigit() for c in raw)
+    if n_digits < MIN_PHONE_DIGITS or context == "account":
         return False
-    valid = phonenumbers.Leniency.VALID
-    return any(phonenumbers.PhoneNumberMatcher(raw, region, leniency=valid).has_next()
-               for region in regions)
+    return context == "phone" or raw.startswith(("+", "(")) or (
+        raw.startswith("0") and n_digits >= MIN_TRUNK_PHONE_DIGITS
+    )
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
 
 
 def _accounts(text: str) -> list[Span]:
