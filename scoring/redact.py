@@ -21,8 +21,9 @@ MARKERS = {
     "account": "[account number removed]",
 }
 KINDS = tuple(MARKERS)
-SEARCH_ROUNDS = 3
-MASK = "\x00"
+SEARCH_ROUNDS = 3  # searches of the text, each with what the last one found masked
+
+_NUL = "\x00"  # no rule matches it: not a digit, letter, space or separator
 
 # Regions whose national formats are tried; a number written with +country code is found in any.
 PHONE_REGIONS = ("GB", "US", "IE", "DE", "FR", "ES", "NL", "NO")
@@ -36,9 +37,16 @@ MIN_TRUNK_PHONE_DIGITS = 9  # "0" + national number: shorter runs are references
 MIN_ACCOUNT_DIGITS = 8  # a bare digit run this long is account-like whatever it is
 MIN_CUED_ACCOUNT_DIGITS = 6  # after "account", "sort code", "policy number"...
 CARD_DIGITS = (13, 19)
-CARD_GROUP = range(4, 7)  # digits in each group but the last: 4-4-4-4, 4-6-5
+# Written in groups, a card number is 4-4-4-4(-3), 4-6-5 or 4-6-4: a first group of 4, then
+# groups of 4-6, the last of at most 6.
+CARD_FIRST_GROUP = 4
+CARD_GROUP = range(4, 7)
+# Cards are found in order of their first digit group; a window of at most 19 digits in groups
+# of 4 or more overlaps only those a few groups either side of it.
+_CARD_NEIGHBOURS = 16
 IBAN_CHARS = (15, 34)
 CUE_WINDOW = 30  # characters before a number that may hold its cue word
+MAX_GLUED_TRIES = 200  # retries for numbers glued to their neighbours, per text
 
 _EMAIL = re.compile(
     # The lookbehind starts a match only at the start of a run of local-part characters, so a
@@ -52,25 +60,32 @@ _EMAIL = re.compile(
     re.IGNORECASE,
 )
 _VALID = phonenumbers.Leniency.VALID
+_NUMBER_START = re.compile(r"(?<![\w.,+(/-])[+(]?\d")
+_NUMBER_RUN = re.compile(r"[+(]?\d[\d().\-/]{0,20}(?: [(]?\d[\d().\-/]{0,20}){0,5}")
 _IBAN_START = re.compile(r"(?<![^\W_])[A-Za-z]{2}\d{2}")
 _DIGIT_GROUPS = re.compile(r"\d+(?:[ -]\d+)*")
 _DIGIT_RUN = re.compile(rf"(?<!\d)\d{{{MIN_ACCOUNT_DIGITS},}}(?!\d)")
 _SORT_CODE_ACCOUNT = re.compile(r"(?<![\d-])\d{2}([- ])\d{2}\1\d{2}[ ,/]{1,3}\d{8}(?!\d)")
-_ACCOUNT_WORDS = (
-    r"\b(?:(?:bank\s+)?account|acct|a/c|sort[\s-]?code|customer|membership|member|policy|"
+# "account number:", "sort code", "Kundennummer" ... right before a number announce it. The
+# lookbehind keeps the markers' own words ("[account number removed]") from counting as cues.
+_ACCOUNT_LEAD = (
+    r"(?<!\[)\b(?:(?:bank\s+)?account|acct|a/c|sort[\s-]?code|customer|membership|member|policy|"
     r"contract|meter|Kundennummer|Kontonummer|Konto|compte|cuenta|rekeningnummer|klantnummer)"
+    r"(?:\s+(?:number|no\.?|num|nr\.?|#|id|ref|code|is|was|:))*\s*[:#]?\s*"
 )
-_ACCOUNT_WORD = re.compile(_ACCOUNT_WORDS, re.IGNORECASE)
+_ACCOUNT_ANNOUNCED = re.compile(_ACCOUNT_LEAD + r"$", re.IGNORECASE)
 _ACCOUNT_CUE = re.compile(
-    _ACCOUNT_WORDS +
-    r"(?:\s+(?:number|no\.?|num|nr\.?|#|id|ref|code|is|was|:))*"
-    r"\s*[:#]?\s*(\d{2}([ -])\d{2}\2\d{2}(?!\d)|\d+(?:-\d+)*(?: \d{3,}(?:-\d+)*)*)",
+    _ACCOUNT_LEAD
+    + r"(\d{2}([ -])\d{2}\2\d{2}(?![ -]?\d)|\d+(?:[-./]\d+)*(?: \d{3,}(?:[-./]\d+)*)*)",
     re.IGNORECASE,
 )
-_PHONE_CUE = re.compile(
-    r"\b(?:call(?:ed|ing)?|ring|phone|tel|telephone|mobile|cell|landline|text|whatsapp|fax|"
-    r"my number|contact number|reach me|Handy|Telefon|Rufnummer|t[ée]l[ée]phone|portable|"
-    r"tel[ée]fono|m[óo]vil|telefoon|mobiel|bel)\b",
+# "call me on", "my number is", "Telefon:" right before a number announce it as a phone.
+_PHONE_ANNOUNCED = re.compile(
+    r"(?<!\[)\b(?:call(?:ed|ing)?|ring|rang|phoned?|tel|telephone|mobile|cell|landline|texts?|"
+    r"texted|whatsapp|fax|my number|contact number|reach me|Handy|Telefon(?:nummer)?|Rufnummer|"
+    r"t[ée]l[ée]phone|portable|joindre|tel[ée]fono|m[óo]vil|llamar|telefoon|mobiel|bel)"
+    r"(?:\s+(?:me|us|back|from|on|at|is|was|number|no\.?|nr\.?|to|via|au|op|al|unter|an|mich|"
+    r"es|ist|me back))*\s*[:.]?\s*$",
     re.IGNORECASE,
 )
 
@@ -133,9 +148,10 @@ _ADDRESSES = [
         r"(?:,?\s*\d{1,2}[º°ª]\s*[A-Z]?\b)?(?:,?\s+\d{5}\s+[A-ZÀ-Þ][\w'-]{0,30})?"
     ),
 ]
-# 2026-03-14, 14/03/2026, 14.03.26 -- but not a run of groups such as 06-12-34-56-78
+# 2026-03-14, 14/03/2026, 3.4.26 -- but not a run of groups such as 06-12-34-56-78
+_DAY = r"(?:[0-2]?\d|3[01])"  # or month: either order is written
 _DATE = re.compile(
-    r"(?<!\d)(?<!\d[-./])(?:\d{4}([-./])\d{1,2}\1\d{1,2}|\d{1,2}([-./])\d{1,2}\2(?:\d{4}|\d{2}))"
+    rf"(?<!\d)(?<!\d[-./])(?:\d{{4}}([-./]){_DAY}\1{_DAY}|{_DAY}([-./]){_DAY}\2(?:\d{{4}}|\d{{2}}))"
     r"(?![-./]?\d)"
 )
 _YEAR_CONTEXT = re.compile(
@@ -173,10 +189,17 @@ def find_personal_data(text: str, *, phone_policy: str = PHONE_POLICY) -> list[S
         if not new:
             break
         found += new
-        # NUL is neither digit, letter, space nor separator to any rule, so a masked span
-        # neither matches again nor joins its neighbours.
-        text = _replace(text, _merge(new), lambda span: MASK * (span.end - span.start))
+        text = _replace(text, _merge(new), _mask)
     return _merge(found)
+
+
+def _mask(span: Span) -> str:
+    """A found span as a later search sees it: a marker's brackets around NULs.
+
+    The brackets put the same characters next to the rest of the text as a marker would, so a
+    search of the redacted text finds what the last round found: nothing.
+    """
+    return ("[" + _NUL * (span.end - span.start))[:span.end - span.start - 1] + "]"
 
 
 def _replace(text: str, spans: list[Span], replacement: Callable[[Span], str]) -> str:
@@ -189,14 +212,14 @@ def _replace(text: str, spans: list[Span], replacement: Callable[[Span], str]) -
 
 
 def _find_once(text: str, phone_policy: str) -> list[Span]:
-    return [
+    found = [
         *_emails(text),
         *_ibans(text),
         *_cards_and_long_numbers(text),
-        *_phones(text, phone_policy),
         *_accounts(text),
         *_addresses(text),
     ]
+    return found + _phones(text, phone_policy, taken=found)
 
 
 def _merge(found: list[Span]) -> list[Span]:
@@ -214,7 +237,15 @@ def _merge(found: list[Span]) -> list[Span]:
 
 
 def _strength(span: Span) -> tuple[int, int]:
-    return span.end - span.start, -KINDS.index(span.kind)
+    return _length(span), -KINDS.index(span.kind)
+
+
+def _length(span: Span) -> int:
+    return span.end - span.start
+
+
+def _overlap(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
 
 
 def _emails(text: str) -> list[Span]:
@@ -246,43 +277,59 @@ def _ibans(text: str) -> list[Span]:
 
 
 def _cards_and_long_numbers(text: str) -> list[Span]:
-    """Luhn-valid card numbers, and card-shaped numbers that fail Luhn (account-like anyway).
+    """Luhn-valid card numbers; card-shaped numbers that fail Luhn are account-like anyway.
 
-    Card-shaped: 13-19 digits, written whole or in groups of CARD_GROUP digits (the last may be
-    shorter) separated by single spaces or dashes, which keeps dates such as 2026-03-14 out.
+    Every card-shaped window of a run of digit groups is tried; a failing window counts only
+    when the run holds no card.
     """
     spans = []
-    for m in _DIGIT_GROUPS.finditer(text):
+    for m in _DIGIT_GROUPS.finditer(_mask_dates(text)):
         groups = [(m.start() + g.start(), m.start() + g.end()) for g in re.finditer(r"\d+", m[0])]
-        cards = []
+        sizes = [end - start for start, end in groups]
+        cards, shaped = [], []
         for i in range(len(groups)):
-            n_digits = 0
             for j in range(i, len(groups)):
-                if j > i and groups[j - 1][1] - groups[j - 1][0] not in CARD_GROUP:
-                    break  # a middle group of the wrong size stays in the middle
-                n_digits += groups[j][1] - groups[j][0]
-                if n_digits > CARD_DIGITS[1]:
-                    break
-                digits = "".join(text[start:end] for start, end in groups[i:j + 1])
-                if n_digits >= CARD_DIGITS[0] and luhn.is_valid(digits):
-                    cards.append(Span(groups[i][0], groups[j][1], "card"))
-        kept: list[Span] = []
-        for card in sorted(cards, key=_strength, reverse=True):
-            if not any(card.start < other.end and other.start < card.end for other in kept):
-                kept.append(card)
-        spans += kept
-        lengths = [end - start for start, end in groups]
-        if not cards and len(groups) > 1 and sum(lengths) >= CARD_DIGITS[0] \
-                and all(n in CARD_GROUP for n in lengths[:-1]):
-            spans.append(Span(m.start(), m.end(), "account"))
+                window = sizes[i:j + 1]
+                if sum(window) > CARD_DIGITS[1] or (j > i and (
+                        window[0] != CARD_FIRST_GROUP or window[-2] not in CARD_GROUP
+                        or text[groups[j][0] - 1] != text[groups[i][1]])):
+                    break  # too long, a group of the wrong size, or a change of separator
+                if _card_shaped(window):
+                    span = Span(groups[i][0], groups[j][1], "card")
+                    digits = "".join(text[start:end] for start, end in groups[i:j + 1])
+                    (cards if luhn.is_valid(digits) else shaped).append(span)
+        if cards:
+            # A shorter card inside the digits of a longer one is a count glued to it ("4111
+            # 1111 1111 1111 2 times"); equally long rivals are both kept, and merged.
+            spans += [card for k, card in enumerate(cards) if not any(
+                _overlap(card, other) and _length(other) > _length(card)
+                for other in cards[max(0, k - _CARD_NEIGHBOURS):k + _CARD_NEIGHBOURS])]
+        elif shaped:
+            spans.append(max(shaped, key=_strength)._replace(kind="account"))
     return spans
 
 
-def _phones(text: str, policy: str) -> list[Span]:
-    if sum(c.isdigit() for c in text) < MIN_PHONE_DIGITS:
+def _card_shaped(sizes: list[int]) -> bool:
+    """13-19 digits, whole or in groups as cards are written (see CARD_GROUP)."""
+    if not CARD_DIGITS[0] <= sum(sizes) <= CARD_DIGITS[1]:
+        return False
+    return len(sizes) == 1 or (sizes[0] == CARD_FIRST_GROUP and sizes[-1] <= max(CARD_GROUP)
+                               and all(n in CARD_GROUP for n in sizes[1:-1]))
+
+
+def _mask_dates(text: str) -> str:
+    """Dates hidden: never a number of any kind, and hidden they cannot join one either."""
+    return _DATE.sub(lambda m: _NUL * len(m[0]), text)
+
+
+def _phones(text: str, policy: str, taken: list[Span]) -> list[Span]:
+    """Phone numbers; `taken` (found by the other rules) need no second look."""
+    if _n_digits(text) < MIN_PHONE_DIGITS:
         return []
-    # A date is never a phone number, and hidden it cannot glue itself to one either.
-    searched = _DATE.sub(lambda m: MASK * len(m[0]), text)
+    # Emails and IBANs are hidden too. Numbers stay visible even when taken, as a wrongly taken
+    # one may be the tail of a phone number: the merge covers both.
+    hidden = _merge([span for span in taken if span.kind in ("email", "iban")])
+    searched = _replace(_mask_dates(text), hidden, _mask)
     leniency = _VALID if policy == "valid" else phonenumbers.Leniency.POSSIBLE
     found: set[tuple[int, int]] = set()
     for region in PHONE_REGIONS:
@@ -290,27 +337,81 @@ def _phones(text: str, policy: str) -> list[Span]:
             found.add((match.start, match.end))
     if policy != "possible-dialled":
         return [Span(start, end, "phone") for start, end in found]
-    valid, possible = [], []
-    for start, end in found:
-        raw = text[start:end]
-        # The matcher glues a following count to a number ("020 7946 0958 14 times"): keep the
-        # longest valid prefix, if there is one.
-        cuts = [len(raw), *reversed([m.start() for m in re.finditer(r"\s+", raw)])]
-        cut = next((cut for cut in cuts if _valid_phone(raw[:cut])), None)
-        context = _context(text, start)
-        if cut is not None:
-            if context != "account" and (context == "phone" or not _bare(raw[:cut])):
-                valid.append(Span(start, start + cut, "phone"))
-        elif _dialled_or_announced(raw, context):
-            possible.append(Span(start, end, "phone"))
-    return valid + [span for span in possible if not any(_overlap(span, v) for v in valid)]
+    accepted = [_accept_phone(text, start, text[start:end]) for start, end in found]
+    # The matcher gives up on a number glued to a neighbouring one ("waited 45 0161 496 0123",
+    # "+33 1 99 00 12 34 45"): retry from each number whose run it left uncovered.
+    phones = [span for span in accepted if span]
+    spans = _merge(phones + taken)
+    # Left to right, `reach` is the furthest end of the spans starting at or before a number.
+    reach, next_span, tries = -1, 0, 0
+    for m in _NUMBER_START.finditer(searched):
+        while next_span < len(spans) and spans[next_span].start <= m.start():
+            reach = max(reach, spans[next_span].end)
+            next_span += 1
+        run = _NUMBER_RUN.match(searched, m.start())[0]
+        if _n_digits(run) < MIN_PHONE_DIGITS or reach >= m.start() + len(run):
+            continue
+        tries += 1
+        if tries > MAX_GLUED_TRIES:
+            # Past the budget, a run of numbers this long is removed unread rather than leaked.
+            span = Span(m.start(), m.start() + len(run), "phone")
+        else:
+            cut = next((cut for cut in _cuts(run)
+                        if _valid_phone(run[:cut]) or _possible_phone(run[:cut])), None)
+            span = cut and _accept_phone(text, m.start(), run[:cut])
+        if span:
+            phones.append(span)
+            reach = max(reach, span.end)
+    return phones
+
+
+def _accept_phone(text: str, start: int, raw: str) -> Span | None:
+    """The span of raw, or of its longest valid prefix, when it counts as a phone number.
+
+    A valid number counts unless it is a bare digit run not announced as a phone (the account
+    rule takes those); a merely possible one when written as dialled or announced as a phone.
+    """
+    context = _context(text, start)
+    if context == "account" and not raw.startswith(("+", "(")):
+        return None  # "account 00123456789" is announced as something else: the account rule
+    # The matcher glues a following count to a number ("020 7946 0958 14 times").
+    cut = next((cut for cut in _cuts(raw) if _n_digits(raw[:cut]) >= MIN_PHONE_DIGITS
+                and _valid_phone(raw[:cut])), None)
+    if cut is not None:
+        bare = raw[:cut].isdigit() and not raw.startswith("0")
+        return Span(start, start + cut, "phone") if context == "phone" or not bare else None
+    n_digits = _n_digits(raw)
+    dialled = raw.startswith(("+", "(")) or (
+        raw.startswith("0") and n_digits >= MIN_TRUNK_PHONE_DIGITS
+    )
+    if n_digits >= MIN_PHONE_DIGITS and (context == "phone" or dialled):
+        return Span(start, start + len(raw), "phone")
+    return None
+
+
+def _n_digits(text: str) -> int:
+    return sum(c.isdigit() for c in text)
+
+
+def _cuts(raw: str) -> list[int]:
+    """Where raw may end: its end, then before each space, longest first."""
+    return [len(raw), *reversed([m.start() for m in re.finditer(r"\s+", raw)])]
 
 
 @functools.lru_cache(maxsize=4096)
 def _valid_phone(raw: str) -> bool:
     """raw, whole, is a valid number in one of PHONE_REGIONS (national prefix where required)."""
+    return _whole_match(raw, _VALID)
+
+
+@functools.lru_cache(maxsize=4096)
+def _possible_phone(raw: str) -> bool:
+    return _whole_match(raw, phonenumbers.Leniency.POSSIBLE)
+
+
+def _whole_match(raw: str, leniency: phonenumbers.Leniency) -> bool:
     for region in PHONE_REGIONS:
-        match = next(iter(phonenumbers.PhoneNumberMatcher(raw, region, leniency=_VALID)), None)
+        match = next(iter(phonenumbers.PhoneNumberMatcher(raw, region, leniency=leniency)), None)
         if match and match.start == 0 and match.end == len(raw):
             return True
     return False
@@ -319,35 +420,16 @@ def _valid_phone(raw: str) -> bool:
 def _context(text: str, start: int) -> str | None:
     """"phone" or "account" when the words just before a number announce it as one."""
     before = text[max(0, start - CUE_WINDOW):start]
-    if _PHONE_CUE.search(before):
-        return "phone"
-    return "account" if _ACCOUNT_WORD.search(before) else None
-
-
-def _bare(raw: str) -> bool:
-    """Digits only, no trunk 0: left to the account rule unless announced as a phone number."""
-    return raw.isdigit() and not raw.startswith("0")
-
-
-def _dialled_or_announced(raw: str, context: str | None) -> bool:
-    """A possible (not valid) number counts when written as dialled or announced as a phone."""
-    n_digits = sum(c.isdigit() for c in raw)
-    if n_digits < MIN_PHONE_DIGITS or context == "account":
-        return False
-    return context == "phone" or raw.startswith(("+", "(")) or (
-        raw.startswith("0") and n_digits >= MIN_TRUNK_PHONE_DIGITS
-    )
-
-
-def _overlap(a: Span, b: Span) -> bool:
-    return a.start < b.end and b.start < a.end
+    if _ACCOUNT_ANNOUNCED.search(before):
+        return "account"
+    return "phone" if _PHONE_ANNOUNCED.search(before) else None
 
 
 def _accounts(text: str) -> list[Span]:
     spans = [Span(m.start(), m.end(), "account") for m in _DIGIT_RUN.finditer(text)]
     spans += [Span(m.start(), m.end(), "account") for m in _SORT_CODE_ACCOUNT.finditer(text)]
     for m in _ACCOUNT_CUE.finditer(text):
-        digits = sum(c.isdigit() for c in m.group(1))
+        digits = _n_digits(m.group(1))
         if digits >= MIN_CUED_ACCOUNT_DIGITS:
             spans.append(Span(m.start(1), m.end(1), "account"))
     return spans
