@@ -16,7 +16,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from .ledger import COLUMNS_BY_NAME, FEEDBACK_SUFFIXES, REQUIRED_COLUMNS, SLUG_PATTERN
+from .ledger import (
+    COLUMNS_BY_NAME,
+    FEEDBACK_SUFFIXES,
+    MAX_YAML_FILE_BYTES,
+    REQUIRED_COLUMNS,
+    SLUG_PATTERN,
+)
 from .problems import Problem
 
 EXPECTED_COLUMNS_HINT = "expected columns: " + ", ".join(COLUMNS_BY_NAME)
@@ -42,6 +48,7 @@ class RawTable:
     lines: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     records: int = 0  # data rows met, malformed ones included
+    source_lines: list[str] = field(default_factory=list)  # JSONL only: to point at a key
 
 
 def display_path(path: Path, data_dir: Path) -> str:
@@ -99,6 +106,11 @@ def _decode(data: bytes, where: str) -> tuple[str | None, Problem | None]:
 def _header_problems(header: list[str], where: str, line: int | None) -> list[Problem]:
     """Duplicate, unknown and missing columns; `line` is the header's line (None: no header)."""
     column = (lambda index: index) if line else (lambda index: None)
+    if len(header) == 1 and line and any(mark in header[0] for mark in ";\t|"):
+        separator = next(mark for mark in ";\t|" if mark in header[0])
+        return [Problem(where, line, None, "wrong_separator",
+                        f"the header is one column separated by {separator!r}, not by commas",
+                        "save the file as comma-separated CSV; " + EXPECTED_COLUMNS_HINT)]
     problems = []
     seen: set[str] = set()
     for index, name in enumerate(header, start=1):
@@ -179,7 +191,7 @@ def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
 
     body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     # the csv module also ends a line at a bare CR; line numbers below count LF only
-    if body.count(b"\r") != body.count(b"\r\n"):
+    if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
         return False
     end = body.find(b"\n")
     if end < 0:
@@ -206,9 +218,12 @@ def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
     records = parsed.num_rows
     if records == 0:
         return False
+    # the csv module refuses a field longer than its limit; a column smaller than that cannot
+    # hold one, so only the rare large column is measured
     limit = csv.field_size_limit()
-    if len(body) > limit and any(
-        pc.max(pc.binary_length(column)).as_py() > limit for column in parsed.columns
+    if any(
+        column.nbytes > limit and pc.max(pc.binary_length(column)).as_py() > limit
+        for column in parsed.columns
     ):
         return False
     # Physical lines: LFs, plus one for a last line without one. If header + records fill them
@@ -236,6 +251,12 @@ def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
     return True
 
 
+def key_column(line: str, key: str) -> int | None:
+    """1-based column of `"key":` in a JSONL line, so a problem points at its field."""
+    found = line.find(json.dumps(key, ensure_ascii=False))
+    return found + 1 if found >= 0 else None
+
+
 def _read_jsonl(text: str, table: RawTable) -> None:
     records: list[dict] = []
     columns: dict[str, None] = {}
@@ -260,12 +281,14 @@ def _read_jsonl(text: str, table: RawTable) -> None:
         nested = [key for key, value in record.items() if isinstance(value, dict | list)]
         for key in nested:
             table.problems.append(Problem(
-                table.file, number, None, "json_nested", f"field {key!r} is not a plain value",
+                table.file, number, key_column(line, key), "json_nested",
+                f"field {key!r} is not a plain value",
                 "use strings, numbers, booleans or null",
             ))
         columns.update(dict.fromkeys(record))
         records.append(record)
         table.lines.append(number)
+        table.source_lines.append(line)
     table.columns = list(columns)
     if records:
         table.problems += _header_problems(table.columns, table.file, None)
@@ -310,55 +333,92 @@ def read_feedback(path: Path, data_dir: Path) -> RawTable:
     return table
 
 
+def _position(mark) -> tuple[int, int]:
+    return mark.line + 1, mark.column + 1
+
+
 class LineDict(dict):
-    """A YAML mapping that remembers the line of each key (1-based) and of itself."""
+    """A YAML mapping that remembers where it starts, where each value starts (`marks`), where
+    each key is (`key_marks`), and each scalar value's text as written (`raw`)."""
 
     line: int = 0
-    key_lines: dict
+    column: int = 0
+    marks: dict
+    key_marks: dict
+    raw: dict
+
+
+class LineList(list):
+    """A YAML sequence that remembers where it starts and where each item starts."""
+
+    line: int = 0
+    column: int = 0
+    marks: dict
+    raw: dict
+
+
+class _YamlProblem(yaml.MarkedYAMLError):
+    """A YAML construct the contract refuses, with its problem code."""
+
+    def __init__(self, code: str, problem: str, mark, hint: str):
+        super().__init__(None, None, problem, mark)
+        self.code, self.hint = code, hint
 
 
 class _LineLoader(yaml.SafeLoader):
-    """Safe loading plus line numbers; duplicate keys and aliases are errors; bad dates located."""
+    """Safe loading plus positions; aliases and duplicate keys refused; bad dates located."""
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                None, None, "aliases (*name) are not allowed; write the value out",
-                event.start_mark,
-            )
+            # Refused outright, so an alias bomb never expands.
+            raise _YamlProblem("yaml_alias", "aliases (*name) are not allowed",
+                               self.peek_event().start_mark, "write the value out in full")
         return super().compose_node(parent, index)
 
     def construct_mapping(self, node, deep=False):
         mapping = LineDict()
-        mapping.line = node.start_mark.line + 1
-        mapping.key_lines = {}
+        mapping.line, mapping.column = _position(node.start_mark)
+        mapping.marks, mapping.key_marks, mapping.raw = {}, {}, {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
             if key in mapping:
-                raise yaml.MarkedYAMLError(
-                    None, None, f"duplicate key {key!r}", key_node.start_mark,
-                )
+                raise _YamlProblem("yaml_duplicate_key", f"key {key!r} appears twice",
+                                   key_node.start_mark,
+                                   "keep one; YAML would silently use the last")
             mapping[key] = self.construct_object(value_node, deep=deep)
-            mapping.key_lines[key] = key_node.start_mark.line + 1
+            mapping.marks[key] = _position(value_node.start_mark)
+            mapping.key_marks[key] = _position(key_node.start_mark)
+            if isinstance(value_node, yaml.ScalarNode):
+                mapping.raw[key] = value_node.value
         return mapping
+
+    def construct_sequence(self, node, deep=False):
+        sequence = LineList(self.construct_object(child, deep=deep) for child in node.value)
+        sequence.line, sequence.column = _position(node.start_mark)
+        sequence.marks = {i: _position(child.start_mark) for i, child in enumerate(node.value)}
+        sequence.raw = {i: child.value for i, child in enumerate(node.value)
+                        if isinstance(child, yaml.ScalarNode)}
+        return sequence
 
     def construct_yaml_timestamp(self, node):
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as error:
-            raise yaml.MarkedYAMLError(
-                None, None, f"invalid date {node.value!r}: {error}", node.start_mark,
-            ) from None
+            raise _YamlProblem("bad_date", f"{node.value!r} is not a real date ({error})",
+                               node.start_mark, "write an existing date as YYYY-MM-DD") from None
 
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
 _LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _LineLoader.construct_yaml_timestamp)
 
 
 def read_yaml(path: Path, data_dir: Path) -> tuple[object, str, str, list[Problem]]:
     """(document, display path, sha256, problems) for one YAML file."""
     where = display_path(path, data_dir)
+    size = path.stat().st_size
+    if size > MAX_YAML_FILE_BYTES:
+        return None, where, "", [_too_large(where, size, MAX_YAML_FILE_BYTES)]
     data = path.read_bytes()
     digest = file_sha256(data)
     text, problem = _decode(data, where)
@@ -366,14 +426,23 @@ def read_yaml(path: Path, data_dir: Path) -> tuple[object, str, str, list[Proble
         return None, where, digest, [problem]
     try:
         return yaml.load(text, Loader=_LineLoader), where, digest, []
+    except _YamlProblem as error:
+        return None, where, digest, [Problem(
+            where, *_position(error.problem_mark), error.code, error.problem, error.hint)]
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (None, None)
+        line, column = _position(mark) if mark else (None, None)
         return None, where, digest, [Problem(
             where, line, column, "yaml_syntax", f"YAML error: {error.problem or error.context}",
-            "check indentation and quoting (README, 'Data format')",
+            "check indentation and quoting against the examples on the 'publish your data' page",
         )]
     except yaml.YAMLError as error:
         return None, where, digest, [Problem(
             where, None, None, "yaml_syntax", f"YAML error: {error}", "check the file's syntax",
         )]
+
+
+def _too_large(where: str, size: int, cap: int) -> Problem:
+    return Problem(where, None, None, "file_too_large",
+                   f"the file is {size:,} bytes; the limit is {cap:,}",
+                   "split it (feedback: one file per month) or shorten it")

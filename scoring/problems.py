@@ -14,6 +14,7 @@ CODES: dict[str, str] = {
     "not_utf8": "a file is not UTF-8 text (the byte offset is given)",
     "csv_syntax": "CSV quoting is broken, e.g. an unterminated double quote",
     "wrong_field_count": "a CSV row has more or fewer fields than the header",
+    "wrong_separator": "a CSV file is separated by ; or tabs instead of commas",
     "json_syntax": "a JSONL line is not valid JSON",
     "json_not_object": "a JSONL line is valid JSON but not an object",
     "json_nested": "a JSONL field holds a list or object instead of a plain value",

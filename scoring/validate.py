@@ -13,7 +13,7 @@ import pandas as pd
 from jsonschema import Draft202012Validator
 
 from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, Column
-from .load import RawTable
+from .load import RawTable, key_column
 from .problems import Problem
 from .schemas import SCHEMAS
 
@@ -114,12 +114,14 @@ def parse_feedback_files(
     rows = pd.concat([tables[i].rows for i in sound], ignore_index=True)
     owner = np.repeat(np.asarray(sound), [len(tables[i].rows) for i in sound])
     lines = np.concatenate([np.asarray(tables[i].lines) for i in sound])
-
+    starts = dict(zip(sound, np.cumsum([0] + [len(tables[i].rows) for i in sound[:-1]]),
+                      strict=True))  # each file's first row in the concatenation
     def report(mask: pd.Series | np.ndarray, name: str, code: str, message, hint: str) -> None:
         for row in np.flatnonzero(np.asarray(mask)):
             table = tables[owner[row]]
             problems[owner[row]].append(Problem(
-                table.file, int(lines[row]), _column_number(table, name), code,
+                table.file, int(lines[row]), _column_number(table, name, row - starts[owner[row]]),
+                code,
                 message(row), hint,
             ))
 
@@ -180,9 +182,13 @@ def parse_feedback_files(
     return results
 
 
-def _column_number(table: RawTable, name: str) -> int | None:
-    """Field position for CSV; JSONL and Parquet rows have no fixed columns to point at."""
-    return table.columns.index(name) + 1 if table.file.endswith(".csv") else None
+def _column_number(table: RawTable, name: str, row: int | None = None) -> int | None:
+    """The field's position in a CSV row, the key's column in a JSONL line; Parquet has none."""
+    if table.file.endswith(".csv"):
+        return table.columns.index(name) + 1
+    if table.source_lines and row is not None:
+        return key_column(table.source_lines[row], name)
+    return None
 
 
 def _typed_frame(typed: dict[str, pd.Series], length: int) -> pd.DataFrame:
@@ -229,8 +235,7 @@ def _locate(document, path: list) -> tuple[int | None, int | None]:
     line = column = None
     node = document
     for step in path:
-        marks = getattr(node, "marks", None) or {
-            key: (key_line, None) for key, key_line in getattr(node, "key_lines", {}).items()}
+        marks = getattr(node, "marks", {})
         if step in marks:
             line, column = marks[step]
         elif getattr(node, "line", None):
@@ -244,6 +249,17 @@ def _locate(document, path: list) -> tuple[int | None, int | None]:
     if not path and getattr(document, "line", None):
         line, column = document.line, getattr(document, "column", None)
     return line, column
+
+
+def _at(document, path: list):
+    """The node at `path`, or None."""
+    node = document
+    for step in path:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return node
 
 
 def _jsonable(value):
@@ -287,8 +303,10 @@ def _explain(error, document, where: str, schema: dict) -> list[Problem]:
             if str(key) in known:
                 continue
             close = difflib.get_close_matches(str(key), known, n=1)
+            node = _at(document, path)
             problems.append(Problem(
-                where, *_locate(document, [*path, key]), "unknown_field",
+                where, *getattr(node, "key_marks", {}).get(key, _locate(document, path)),
+                "unknown_field",
                 f"unknown key {str(key)!r}", (f"did you mean {close[0]!r}? " if close else "")
                 + "known keys: " + ", ".join(known),
             ))
@@ -297,10 +315,12 @@ def _explain(error, document, where: str, schema: dict) -> list[Problem]:
         error.validator_value == "string" or sub.get("type") == "string"
         or all(isinstance(choice, str) for choice in sub.get("enum", [0])))
     if expects_text and not isinstance(instance, str | dict | list):
+        written = getattr(_at(document, path[:-1]), "raw", {}).get(path[-1] if path else None,
+                                                                   str(instance))
         return [Problem(where, line, column, "not_text",
-                        f"{field} was read by YAML as {_typed_as(instance)} ({_shown(instance)})",
-                        f'quote it, e.g. {field}: "{instance}" (YAML reads NO, yes, on, 012 '
-                        "and dates as other types)")]
+                        f"{field}: {written} was read by YAML as {_typed_as(instance)}, not text",
+                        f'quote it: {field}: "{written}" (YAML reads NO, yes, on, 012 and '
+                        "dates as other types)")]
     if rule == "maxLength":
         return [Problem(where, line, column, "too_long",
                         f"{field} has {len(instance):,} characters; the limit is "

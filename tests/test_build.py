@@ -230,8 +230,8 @@ def test_scores_json_tiny_has_not_enough_data(by_slug):
 
 
 def test_scores_json_rows_read_and_counted(by_slug):
-    assert by_slug["acme"]["rows"] == {"read": 43, "counted": 40}
-    assert by_slug["tiny"]["rows"] == {"read": 3, "counted": 3}
+    assert by_slug["acme"]["rows"] == {"read": 43, "counted": 40, "quarantined": 3}
+    assert by_slug["tiny"]["rows"] == {"read": 3, "counted": 3, "quarantined": 0}
 
 
 def test_scores_json_names_the_quarantined_file(by_slug):
@@ -614,7 +614,7 @@ def test_strict_build_passes_on_clean_data(build_site, clean_fixture_copy, tmp_p
     scores = json.loads((done.output / "data" / "scores.json").read_text("utf-8"))
     acme = next(c for c in scores["companies"] if c["slug"] == "acme")
     assert acme["quarantined"] == []
-    assert acme["rows"] == {"read": 40, "counted": 40}
+    assert acme["rows"] == {"read": 40, "counted": 40, "quarantined": 0}
     assert acme["windows"]["all"]["csat"]["value"] == 75.0
     # Outside a git checkout there is no data commit, and the page says so.
     assert scores["data_commit"] is None
