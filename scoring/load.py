@@ -19,6 +19,7 @@ import yaml
 from .ledger import (
     COLUMNS_BY_NAME,
     FEEDBACK_SUFFIXES,
+    MAX_FEEDBACK_FILE_BYTES,
     MAX_YAML_FILE_BYTES,
     REQUIRED_COLUMNS,
     SLUG_PATTERN,
@@ -316,6 +317,11 @@ def _read_parquet(data: bytes, table: RawTable) -> None:
 
 def read_feedback(path: Path, data_dir: Path) -> RawTable:
     """Read one feedback file whole; structural problems (encoding, syntax, header) are recorded."""
+    size = path.stat().st_size
+    if size > MAX_FEEDBACK_FILE_BYTES:  # refused before a byte is read
+        return RawTable(display_path(path, data_dir), "",
+                        problems=[_too_large(display_path(path, data_dir), size,
+                                             MAX_FEEDBACK_FILE_BYTES)])
     data = path.read_bytes()
     table = RawTable(display_path(path, data_dir), file_sha256(data))
     if path.suffix == ".parquet":

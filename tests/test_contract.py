@@ -134,3 +134,22 @@ def test_every_row_is_accounted_for(tmp_path, build_site):
     assert {q["file"].rsplit("/", 1)[1] for q in company["quarantined"]} == {
         "2026-02.csv", "2026-04.jsonl"}
     assert "acme: 9 rows read = 3 counted + 6 in 2 quarantined files" in done.result.stdout
+
+
+@pytest.mark.parametrize(("name", "cap"), [
+    ("feedback/2026-01.csv", 256 * 1024 * 1024),
+    ("company.yaml", 1024 * 1024),
+    ("actions.yaml", 1024 * 1024),
+])
+def test_a_file_over_its_size_cap_is_refused_unread(tmp_path, name, cap):
+    """Sparse files: the cap is checked before reading, so the test costs no disk or time."""
+    from scoring.board import check
+
+    data = _company_tree(tmp_path)
+    path = data / "acme" / name
+    with path.open("wb") as handle:
+        handle.truncate(cap + 1)
+    problems = check(data)
+    assert [(p.code, p.file.endswith(name)) for p in problems] == [("file_too_large", True)]
+    assert f"{cap + 1:,} bytes" in problems[0].message
+
