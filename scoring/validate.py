@@ -178,7 +178,9 @@ def parse_feedback_files(
             ordered = sorted(problems[index], key=lambda p: (p.line or 0, p.column or 0))
             results.append((None, _capped(ordered, table.file)))
         else:
-            results.append((contacts[owner == index].reset_index(drop=True), []))
+            # owner is sorted, so each file's rows are one contiguous slice
+            start, stop = np.searchsorted(owner, [index, index + 1])
+            results.append((contacts.iloc[start:stop].reset_index(drop=True), []))
     return results
 
 

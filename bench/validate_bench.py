@@ -1,0 +1,358 @@
+#!/usr/bin/env python3
+"""Validation throughput: how much Candor's read + validate adds to simply reading the files.
+
+Generates a seeded data tree (default 1,000,000 feedback rows: 10 companies x 24 monthly CSV
+files), then times three things over the same files, best of --repeat runs, each phase in its
+own fresh process so its peak RSS is its own:
+
+  floor            pyarrow.csv.read_csv of every file, every column typed as string
+  read             scoring.load.read_feedback of every file (Candor's loader)
+  read + validate  read_feedback + scoring.validate.parse_feedback_files per company
+
+The issue's target: validation adds no more than 50% to the floor,
+i.e. (read + validate - floor) / floor <= 0.50.  See bench/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from scoring.ledger import CHANNELS, FEEDBACK_COLUMNS, INDUSTRIES  # noqa: E402
+
+TARGET_ADDED = 0.50  # the issue: validation adds no more than 50% to reading
+MONTHS = 24
+FIRST_MONTH = np.datetime64("2024-11", "M")
+HEADER = [column.name for column in FEEDBACK_COLUMNS]
+PHASES = ("floor", "read", "read+validate")
+TOPICS = ("billing", "refund", "delivery", "app", "account", "fees", "outage", "booking")
+SITES = ("in-house", "vendor-a", "vendor-b")
+COMMENTS = (
+    "Better than I expected.",
+    "The agent was patient and explained everything.",
+    "Quick and friendly, sorted in one go.",
+    "Really helpful, thank you!",
+    "Easy, no waiting.",
+    "Polite staff, slow process.",
+    "Account unlocked quickly, friendly agent.",
+    "Nobody called back, again.",
+    'They said "tomorrow", three times.',
+    "Refund took 6 weeks; NA",
+    "null",
+    "Café staff were lovely — merci!",
+)
+# Multi-line comments, written into a minority of files: they are what makes a record's line
+# differ from its position, so they must be in the benchmark.
+MULTILINE = (
+    "First line.\nSecond line, with a comma.",
+    "Dear team,\n\nthank you.\nJo",
+)
+MULTILINE_EVERY = 8  # one file in eight holds some
+
+
+# --- the data tree ------------------------------------------------------------------------
+
+
+def _iso(stamps: np.ndarray) -> np.ndarray:
+    return np.char.add(np.datetime_as_string(stamps, unit="s"), "Z")
+
+
+def _maybe(rng: np.random.Generator, values: np.ndarray, share_missing: float) -> np.ndarray:
+    return np.where(rng.random(len(values)) < share_missing, "", values)
+
+
+def _file_rows(rng: np.random.Generator, count: int, month: np.datetime64, first_id: int,
+               multiline: bool) -> list[np.ndarray]:
+    """`count` realistic, valid rows for one month, as string columns in HEADER order."""
+    start = month.astype("datetime64[s]")
+    seconds = int(((month + 1).astype("datetime64[s]") - start).astype(int))
+    submitted = start + np.sort(rng.integers(0, seconds, count)).astype("timedelta64[s]")
+    ids = first_id + np.arange(count)
+    id_text = np.char.add("c", np.char.zfill(ids.astype(str), 7))
+    # about one contact in six follows up an earlier case
+    case = np.where(rng.random(count) < 0.17, np.maximum(ids - rng.integers(1, 50, count), 1),
+                    ids)
+    resolved = rng.random(count) < 0.7
+    resolved_at = submitted + rng.integers(60, 3 * 86400, count).astype("timedelta64[s]")
+    comment = np.where(rng.random(count) < 0.12, rng.choice(COMMENTS, count), "")
+    if multiline:
+        where = rng.random(count) < 0.01
+        comment = np.where(where, rng.choice(MULTILINE, count), comment)
+    wait = rng.gamma(1.5, 120, count)
+    wait_text = np.where(rng.random(count) < 0.1, np.char.mod("%.1f", wait),
+                         wait.astype(int).astype(str))
+    submitted_text = _iso(submitted)
+    # a few offsets other than Z, and a few bare dates (both allowed by the contract)
+    shifted = _iso(submitted + np.timedelta64(2, "h"))
+    submitted_text = np.where(rng.random(count) < 0.05,
+                              np.char.add(np.char.rstrip(shifted, "Z"), "+02:00"), submitted_text)
+    submitted_text = np.where(rng.random(count) < 0.01, np.datetime_as_string(
+        submitted.astype("datetime64[D]")), submitted_text)
+    columns = {
+        "id": id_text,
+        "submitted_at": submitted_text,
+        "channel": rng.choice(CHANNELS, count, p=[.31, .19, .23, .04, .05, .15, .03]),
+        "case_id": np.char.add("case-", np.char.zfill(case.astype(str), 6)),
+        "stage": _maybe(rng, rng.choice(("pre_sale", "post_sale"), count, p=[.25, .75]), 0.05),
+        "topic": rng.choice(TOPICS, count),
+        "site": rng.choice(SITES, count, p=[.89, .07, .04]),
+        "rating": _maybe(rng, rng.integers(1, 6, count).astype(str), 0.49),
+        "nps": _maybe(rng, rng.integers(0, 11, count).astype(str), 0.70),
+        "wait_seconds": _maybe(rng, wait_text, 0.45),
+        "resolved": _maybe(rng, np.where(resolved, "true", "false"), 0.02),
+        "resolved_at": np.where(resolved, _iso(resolved_at), ""),
+        "comment": comment,
+        "comment_public": np.where((comment != "") & (rng.random(count) < 0.5), "true", "false"),
+    }
+    return [columns[name] for name in HEADER]
+
+
+def generate(directory: Path, rows: int, companies: int, seed: int) -> None:
+    """A Candor data tree under `directory`: <slug>/company.yaml and <slug>/feedback/*.csv."""
+    rng = np.random.default_rng(seed)
+    files = companies * MONTHS
+    # uneven but exact: each file gets its share of `rows`, +-30%
+    weights = rng.uniform(0.7, 1.3, files)
+    counts = np.floor(weights / weights.sum() * rows).astype(int)
+    counts[: rows - counts.sum()] += 1
+    for company in range(companies):
+        slug = f"bench-{company:02d}"
+        feedback = directory / slug / "feedback"
+        feedback.mkdir(parents=True, exist_ok=True)
+        (directory / slug / "company.yaml").write_text(
+            f"name: Bench Company {company}\nindustry: {INDUSTRIES[company % len(INDUSTRIES)]}\n",
+            encoding="utf-8",
+        )
+        first_id = 1
+        for month_index in range(MONTHS):
+            count = int(counts[company * MONTHS + month_index])
+            month = FIRST_MONTH + month_index
+            multiline = (company * MONTHS + month_index) % MULTILINE_EVERY == 3
+            columns = _file_rows(rng, count, month, first_id, multiline)
+            first_id += count
+            with open(feedback / f"{month}.csv", "w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(HEADER)
+                writer.writerows(zip(*(c.tolist() for c in columns), strict=True))
+
+
+def ensure_tree(directory: Path, rows: int, companies: int, seed: int) -> float:
+    """Generate the tree unless `directory` already holds one made with the same parameters;
+    returns the seconds spent generating (0 when reused)."""
+    manifest = directory / "bench-manifest.json"
+    wanted = {"rows": rows, "companies": companies, "months": MONTHS, "seed": seed}
+    if manifest.is_file() and json.loads(manifest.read_text()) == wanted:
+        return 0.0
+    if directory.exists() and any(directory.iterdir()):
+        if not manifest.is_file():
+            sys.exit(f"{directory} is not empty and holds no bench-manifest.json; refusing to "
+                     "write into it")
+        import shutil
+
+        for child in directory.iterdir():
+            if child.is_dir():
+                shutil.rmtree(child)
+    directory.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    generate(directory, rows, companies, seed)
+    manifest.write_text(json.dumps(wanted) + "\n")
+    return time.perf_counter() - started
+
+
+# --- the phases, each run in a child process ------------------------------------------------
+
+
+def _floor(companies) -> int:
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    options = pacsv.ConvertOptions(column_types=dict.fromkeys(HEADER, pa.string()))
+    rows = 0
+    for company in companies:
+        for path in company.feedback:
+            rows += pacsv.read_csv(path, convert_options=options).num_rows
+    return rows
+
+
+def _read(companies, data_dir: Path) -> int:
+    from scoring.load import read_feedback
+
+    rows = 0
+    for company in companies:
+        tables = [read_feedback(path, data_dir) for path in company.feedback]
+        rows += sum(len(table.rows) for table in tables)
+        assert not any(table.problems for table in tables), "the generated data should be valid"
+    return rows
+
+
+def _read_validate(companies, data_dir: Path) -> int:
+    from scoring.load import read_feedback
+    from scoring.validate import parse_feedback_files
+
+    kept = []  # the real path (board.build_scoreboard) keeps every company's contacts
+    for company in companies:
+        tables = [read_feedback(path, data_dir) for path in company.feedback]
+        for contacts, problems in parse_feedback_files(tables):
+            assert not problems, problems[:3]
+            kept.append(contacts)
+    return sum(len(contacts) for contacts in kept)
+
+
+def run_phase(phase: str, data_dir: Path, repeat: int) -> dict:
+    import gc
+
+    import pandas  # noqa: F401  (imported before the baseline, as any real run has it)
+    import pyarrow.csv  # noqa: F401
+
+    from scoring.load import discover
+
+    companies, _ = discover(data_dir)
+    baseline_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    seconds, cpu_seconds, rows = [], [], 0
+    for _ in range(repeat):
+        gc.collect()
+        cpu, started = time.process_time(), time.perf_counter()
+        if phase == "floor":
+            rows = _floor(companies)
+        elif phase == "read":
+            rows = _read(companies, data_dir)
+        else:
+            rows = _read_validate(companies, data_dir)
+        seconds.append(time.perf_counter() - started)
+        cpu_seconds.append(time.process_time() - cpu)
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"rows": rows, "seconds": seconds, "cpu_seconds": cpu_seconds,
+            "peak_rss_mib": peak_kib / 1024, "baseline_rss_mib": baseline_kib / 1024}
+
+
+def measure(phase: str, data_dir: Path, repeat: int) -> dict:
+    done = subprocess.run(
+        [sys.executable, __file__, "--phase", phase, "--dir", str(data_dir),
+         "--repeat", str(repeat)],
+        capture_output=True, text=True, check=False,
+    )
+    if done.returncode:
+        sys.exit(f"phase {phase!r} failed:\n{done.stderr}")
+    return json.loads(done.stdout)
+
+
+# --- report -------------------------------------------------------------------------------
+
+
+def summarise(results: dict[str, dict], rows: int, files: int, args) -> dict:
+    import pandas as pd
+    import pyarrow as pa
+
+    best = {phase: min(result["seconds"]) for phase, result in results.items()}
+    floor = best["floor"]
+    added = (best["read+validate"] - floor) / floor
+    return {
+        "rows": rows,
+        "files": files,
+        "companies": args.companies,
+        "repeat": args.repeat,
+        "seed": args.seed,
+        "python": platform.python_version(),
+        "pandas": pd.__version__,
+        "pyarrow": pa.__version__,
+        "cpus": os.cpu_count(),
+        "phases": {
+            phase: {
+                "best_seconds": round(best[phase], 4),
+                "all_seconds": [round(s, 4) for s in result["seconds"]],
+                "cpu_seconds_of_best": round(
+                    result["cpu_seconds"][result["seconds"].index(best[phase])], 4),
+                "rows_per_second": round(result["rows"] / best[phase]),
+                "peak_rss_mib": round(result["peak_rss_mib"], 1),
+                "peak_rss_above_imports_mib": round(
+                    result["peak_rss_mib"] - result["baseline_rss_mib"], 1),
+            }
+            for phase, result in results.items()
+        },
+        "read_over_floor": round(best["read"] / floor, 3),
+        "validate_seconds": round(best["read+validate"] - best["read"], 4),
+        "ratio_read_validate_over_floor": round(best["read+validate"] / floor, 3),
+        "validation_adds_to_reading": round(added, 4),
+        "target_adds_at_most": TARGET_ADDED,
+        "meets_target": added <= TARGET_ADDED,
+    }
+
+
+def print_table(summary: dict) -> None:
+    print(f"\n{summary['rows']:,} rows in {summary['files']} CSV files "
+          f"({summary['companies']} companies); best of {summary['repeat']}; "
+          f"Python {summary['python']}, pandas {summary['pandas']}, "
+          f"pyarrow {summary['pyarrow']}, {summary['cpus']} CPUs\n")
+    head = (f"{'phase':<16}{'best s':>9}{'cpu s':>9}{'rows/s':>12}{'x floor':>9}"
+            f"{'peak RSS MiB':>14}{'(above imports)':>17}")
+    print(head)
+    print("-" * len(head))
+    floor = summary["phases"]["floor"]["best_seconds"]
+    for phase, result in summary["phases"].items():
+        print(f"{phase:<16}{result['best_seconds']:>9.2f}{result['cpu_seconds_of_best']:>9.2f}"
+              f"{result['rows_per_second']:>12,}{result['best_seconds'] / floor:>9.2f}"
+              f"{result['peak_rss_mib']:>14.0f}{result['peak_rss_above_imports_mib']:>17.0f}")
+    verdict = "meets" if summary["meets_target"] else "MISSES"
+    print(f"\nvalidate alone (read+validate - read): {summary['validate_seconds']:.2f} s")
+    ratio = summary["ratio_read_validate_over_floor"]
+    print(f"ratio (read+validate) / floor:          {ratio:.2f}")
+    print(f"validation adds to reading:             {summary['validation_adds_to_reading']:.0%}"
+          f"  (target <= {TARGET_ADDED:.0%}: {verdict})")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                     epilog="Figures are explained in bench/README.md.")
+    parser.add_argument("--rows", type=int, default=1_000_000, help="rows in all (1,000,000)")
+    parser.add_argument("--companies", type=int, default=10, help="companies (10), 24 files each")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per phase; best is kept (3)")
+    parser.add_argument("--seed", type=int, default=7, help="seed of the generated data (7)")
+    parser.add_argument("--dir", type=Path, default=None,
+                        help="where the data tree is generated and kept for the next run "
+                             "(default: a temporary folder, removed afterwards)")
+    parser.add_argument("--json", type=Path, default=None, metavar="FILE",
+                        help="also write the figures to FILE as JSON")
+    parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)  # child process
+    args = parser.parse_args(argv)
+
+    if args.phase:
+        print(json.dumps(run_phase(args.phase, args.dir, args.repeat)))
+        return 0
+
+    with tempfile.TemporaryDirectory(prefix="candor-bench-") as scratch:
+        data_dir = args.dir or Path(scratch) / "data"
+        generated = ensure_tree(data_dir, args.rows, args.companies, args.seed)
+        files = sorted(data_dir.glob("*/feedback/*.csv"))
+        size = sum(path.stat().st_size for path in files)
+        print(f"data: {data_dir} ({len(files)} files, {size / 2**20:.0f} MiB"
+              + (f", generated in {generated:.1f} s)" if generated else ", reused)"))
+        results = {}
+        for phase in PHASES:
+            results[phase] = measure(phase, data_dir, args.repeat)
+            if results[phase]["rows"] != args.rows:
+                sys.exit(f"{phase} saw {results[phase]['rows']:,} rows, not {args.rows:,}")
+            print(f"  {phase:<14} {min(results[phase]['seconds']):.2f} s", flush=True)
+    summary = summarise(results, args.rows, len(files), args)
+    print_table(summary)
+    if args.json:
+        args.json.write_text(json.dumps(summary, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
