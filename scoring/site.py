@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
@@ -59,8 +60,6 @@ def interval(score: Score, metric_id: str) -> str:
 
 def json_script(value) -> Markup:
     """JSON for a <script type="application/json"> block: <, >, & and ' escaped as \\u00XX."""
-    import json
-
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("'", "\\u0027")):
         text = text.replace(char, escaped)
