@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-COMMANDS = ("build", "validate", "serve", "new", "demo")
+COMMANDS = ("build", "validate", "serve", "new", "diff", "demo")
 WATCHED = ("content", "theme")
 
 
@@ -105,6 +105,18 @@ def parser() -> argparse.ArgumentParser:
                      help="the data folder (default: data/)")
     new.add_argument("--name", help="the company's public name (default: from the slug)")
     new.add_argument("--industry", help="the company's industry (default: the first listed)")
+
+    compare = commands.add_parser(
+        "diff", help="Markdown table of score changes since a git revision",
+        description="Score the data at a git revision and in the working tree (both as of "
+                    "the working tree's date) and print the all-time metrics that moved, per "
+                    "company, as a Markdown table for a pull-request summary.")
+    compare.add_argument("--base", required=True, metavar="REV",
+                         help="the git revision to compare with, e.g. origin/main")
+    data_option(compare)
+    compare.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
+                         help="the date both sides are scored as of (default: the newest "
+                              "contact in the working tree)")
 
     demo = commands.add_parser("demo", help="rewrite --data with the seeded demo companies",
                                description="Rewrite the data folder with the demo companies; "
@@ -224,6 +236,18 @@ def new(args) -> int:
     return 0
 
 
+def diff(args) -> int:
+    from scoring.diff import DiffError
+    from scoring.diff import diff as score_diff
+
+    try:
+        print(score_diff(args.data, args.base, args.as_of), end="")
+    except DiffError as error:
+        print(f"publish.py diff: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def demo(args) -> int:
     from scoring.demo import write_demo
 
@@ -244,6 +268,8 @@ def main(argv: list[str] | None = None) -> int:
         return demo(args)
     if args.command == "new":
         return new(args)
+    if args.command == "diff":
+        return diff(args)
     if args.command == "serve":
         return serve(args, progress)
     return build(args, progress)

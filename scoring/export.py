@@ -21,6 +21,30 @@ def rounded(value: float | None, metric_id: str) -> float | int | None:
     return round(float(value)) if decimals == 0 else round(float(value), decimals)
 
 
+UNIT_SUFFIX = {"percent": "%", "seconds": " s", "days": " days", "points": "", "count": "",
+               "contacts": ""}
+
+
+def number(value: float | None, metric_id: str) -> str:
+    shown = rounded(value, metric_id)
+    if shown is None:
+        return ""
+    return f"{shown:,}" if isinstance(shown, int) else f"{shown:,.{METRICS[metric_id].decimals}f}"
+
+
+def shown(score: Score, metric_id: str) -> str:
+    """A score as a visitor reads it: value and unit, or 'not enough data'."""
+    if score.value is None:
+        return "not enough data"
+    return number(score.value, metric_id) + UNIT_SUFFIX.get(score.unit, "")
+
+
+def interval(score: Score, metric_id: str) -> str:
+    if score.value is None or score.low is None or score.high is None:
+        return ""
+    return f"{number(score.low, metric_id)}\N{EN DASH}{number(score.high, metric_id)}"
+
+
 def score_dict(metric_id: str, score: Score) -> dict:
     return {
         "value": rounded(score.value, metric_id),

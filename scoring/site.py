@@ -16,6 +16,7 @@ from . import export, schemas
 from .actions import EFFECT_WINDOW_DAYS
 from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, Scoreboard
 from .charts import company_charts
+from .export import interval, number, shown
 from .ledger import (
     ACTION_STATUSES,
     EXAMPLE_ACTIONS_YAML,
@@ -24,38 +25,16 @@ from .ledger import (
     MAX_FEEDBACK_FILE_BYTES,
     MAX_YAML_FILE_BYTES,
 )
-from .metrics import METHODOLOGY_VERSION, METRICS, STALE_DAYS, Score
+from .metrics import METHODOLOGY_VERSION, METRICS, STALE_DAYS
 from .problems import CODES
 from .scaffold import company_yaml
 from .schemas import SCHEMAS
 
 ROOT = Path(__file__).resolve().parent.parent
-UNIT_SUFFIX = {"percent": "%", "seconds": " s", "days": " days", "points": "", "count": "",
-               "contacts": ""}
 # The first element of <head>: nothing but the site's own files may load or run.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'")
-
-
-def number(value: float | None, metric_id: str) -> str:
-    shown = export.rounded(value, metric_id)
-    if shown is None:
-        return ""
-    return f"{shown:,}" if isinstance(shown, int) else f"{shown:,.{METRICS[metric_id].decimals}f}"
-
-
-def shown(score: Score, metric_id: str) -> str:
-    """A score as a visitor reads it: value and unit, or 'not enough data'."""
-    if score.value is None:
-        return "not enough data"
-    return number(score.value, metric_id) + UNIT_SUFFIX.get(score.unit, "")
-
-
-def interval(score: Score, metric_id: str) -> str:
-    if score.value is None or score.low is None or score.high is None:
-        return ""
-    return f"{number(score.low, metric_id)}\N{EN DASH}{number(score.high, metric_id)}"
 
 
 def json_script(value) -> Markup:

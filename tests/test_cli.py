@@ -28,6 +28,7 @@ SERVE_TIMEOUT = 60
     ("validate", ["--data", "--format", "text", "github", "json"]),
     ("serve", ["--data", "--output", "--port", "--site-url", "--as-of"]),
     ("new", ["slug", "--data", "--name", "--industry"]),
+    ("diff", ["--base", "--data", "--as-of"]),
     ("demo", ["--data", "--seed"]),
 ])
 def test_every_command_has_help(publish, command, options):
@@ -41,7 +42,7 @@ def test_every_command_has_help(publish, command, options):
 def test_top_level_help_lists_every_command(publish):
     done = publish("--help")
     assert done.returncode == 0
-    for command in ("build", "validate", "serve", "new", "demo"):
+    for command in ("build", "validate", "serve", "new", "diff", "demo"):
         assert command in done.stdout
 
 
