@@ -8,6 +8,7 @@ import json
 
 from .board import WINDOWS, CompanyResult, Scoreboard
 from .metrics import METRICS, Score
+from .ranks import RankRange, rank_ranges
 
 SCHEMA = "candor.scores/1"
 # Cells a spreadsheet would run as a formula; such text is prefixed with an apostrophe.
@@ -59,11 +60,12 @@ def scores_dict(scores: dict[str, Score]) -> dict:
     return {metric_id: score_dict(metric_id, scores[metric_id]) for metric_id in METRICS}
 
 
-def company_dict(company: CompanyResult) -> dict:
+def company_dict(company: CompanyResult, rank: RankRange | None = None) -> dict:
     return {
         "slug": company.slug,
         "name": company.name,
         "industry": company.industry,
+        "rank": {"best": rank.best, "worst": rank.worst} if rank else None,
         "windows": {window: scores_dict(company.windows[window]) for window in WINDOWS},
         "monthly": [{"month": month, **scores_dict(scores)} for month, scores in company.monthly],
         "actions": [
@@ -84,12 +86,14 @@ def company_dict(company: CompanyResult) -> dict:
 
 
 def scores_json(board: Scoreboard) -> str:
+    ranks = rank_ranges(board.companies)
     document = {
         "schema": SCHEMA,
         "methodology_version": board.methodology_version,
         "as_of": board.as_of.isoformat(),
         "data_commit": board.data_commit,
-        "companies": [company_dict(company) for company in board.companies],
+        "companies": [company_dict(company, ranks.get(company.slug))
+                      for company in board.companies],
     }
     return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
 

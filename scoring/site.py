@@ -27,6 +27,8 @@ from .ledger import (
 )
 from .metrics import METHODOLOGY_VERSION, METRICS, STALE_DAYS
 from .problems import CODES
+from .ranks import METHODOLOGY as RANK_METHODOLOGY
+from .ranks import RANKED_BY, rank_ranges
 from .scaffold import company_yaml
 from .schemas import SCHEMAS
 
@@ -52,7 +54,9 @@ class ScoreboardGenerator(Generator):
     def generate_context(self):
         board: Scoreboard = self.settings["CANDOR_BOARD"]
         self.context.update(
-            board=board, metrics=METRICS, windows=WINDOWS, recent_days=RECENT_DAYS,
+            board=board, ranks=rank_ranges(board.companies),
+            rank_methodology=RANK_METHODOLOGY.format(title=METRICS[RANKED_BY].title),
+            metrics=METRICS, windows=WINDOWS, recent_days=RECENT_DAYS,
             stale_days=STALE_DAYS, breakdowns=BREAKDOWNS, statuses=ACTION_STATUSES,
             effect_days=EFFECT_WINDOW_DAYS, feedback_columns=FEEDBACK_COLUMNS,
             methodology_version=METHODOLOGY_VERSION, csp=CSP,

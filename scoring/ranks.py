@@ -1,0 +1,39 @@
+"""Leaderboard ranks that do not overclaim: a rank range wherever 95% intervals overlap."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .board import CompanyResult
+
+RANKED_BY = "csat"
+METHODOLOGY = (
+    "Companies are ranked by {title} over all time. Where two companies' 95% intervals overlap, "
+    "the data cannot tell them apart, so each is given a range rather than a place: its best "
+    "possible rank is 1 plus the number of companies whose interval lies wholly above its own, "
+    "and its worst is the number of companies whose interval reaches its own or higher "
+    "(itself included). A company without enough data is not ranked."
+)
+
+
+@dataclass(frozen=True)
+class RankRange:
+    best: int
+    worst: int
+
+    def __str__(self) -> str:
+        return str(self.best) if self.best == self.worst else f"{self.best}\N{EN DASH}{self.worst}"
+
+
+def rank_ranges(companies: list[CompanyResult]) -> dict[str, RankRange]:
+    """slug -> RankRange for every company whose ranking score has a value and an interval."""
+    scored = {
+        company.slug: company.windows["all"][RANKED_BY] for company in companies
+        if company.windows["all"][RANKED_BY].value is not None
+    }
+    ranges = {}
+    for slug, score in scored.items():
+        above = sum(1 for other in scored.values() if other.low > score.high)
+        reaching = sum(1 for other in scored.values() if other.high >= score.low)
+        ranges[slug] = RankRange(1 + above, reaching)
+    return ranges

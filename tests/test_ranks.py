@@ -1,0 +1,66 @@
+"""Rank ranges: worked out by hand from made-up intervals."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from scoring.board import CompanyResult
+from scoring.metrics import Score
+from scoring.ranks import RankRange, rank_ranges
+
+
+def _company(slug: str, value, low=None, high=None) -> CompanyResult:
+    company = CompanyResult(slug, {"name": slug}, [])
+    company.windows = {"all": {"csat": Score(value, 100, "percent", low, high)}}
+    return company
+
+
+def test_overlapping_intervals_share_a_range_and_separated_ones_do_not():
+    companies = [
+        _company("a", 85.0, 80.0, 90.0),
+        _company("b", 90.0, 85.0, 95.0),
+        _company("c", 55.0, 50.0, 60.0),
+        _company("d", None),
+    ]
+    ranges = rank_ranges(companies)
+    # b: nobody's low exceeds 95 -> best 1; highs reaching 85: a (90), b -> worst 2.
+    # a: nobody's low exceeds 90 -> best 1; highs reaching 80: a, b -> worst 2.
+    # c: lows above 60: a (80), b (85) -> best 3; highs reaching 50: all three -> worst 3.
+    assert ranges == {"a": RankRange(1, 2), "b": RankRange(1, 2), "c": RankRange(3, 3)}
+    assert "d" not in ranges
+    assert str(ranges["a"]) == "1\N{EN DASH}2"
+    assert str(ranges["c"]) == "3"
+
+
+def test_disjoint_intervals_give_a_strict_order():
+    companies = [_company("x", 50.0, 45.0, 55.0), _company("y", 70.0, 65.0, 75.0),
+                 _company("z", 90.0, 85.0, 95.0)]
+    assert {s: str(r) for s, r in rank_ranges(companies).items()} == {
+        "z": "1", "y": "2", "x": "3"}
+
+
+def test_leaderboard_shows_rank_ranges(tmp_path, build_site):
+    # Wilson 95%: 40/40 -> [91.2, 100]; 31/40 -> [62.5, 87.7]; 30/40 -> [59.8, 85.8].
+    # top: nothing above, nobody else reaches 91.2 -> "1".
+    # good and fair: top lies wholly above (best 2); all three reach their lows -> "2-3".
+    data = tmp_path / "data"
+    for slug, good in (("top", 40), ("good", 31), ("fair", 30), ("tiny", 3)):
+        (data / slug / "feedback").mkdir(parents=True)
+        (data / slug / "company.yaml").write_text(f"name: {slug.title()}\nindustry: banking\n")
+        n = 40 if slug != "tiny" else 3
+        rows = "".join(f"{slug}{i},2026-01-{i % 28 + 1:02d},phone,{5 if i < good else 1}\n"
+                       for i in range(n))
+        (data / slug / "feedback" / "2026-01.csv").write_text(
+            "id,submitted_at,channel,rating\n" + rows)
+    done = build_site(data, tmp_path / "out")
+    assert done.result.returncode == 0, done.result.stderr
+    html = (done.output / "index.html").read_text(encoding="utf-8")
+    cells = dict((name, rank) for rank, name in re.findall(
+        r'<td>([^<]*)</td>\s*<th scope="row"><a href="[^"]*">([^<]*)</a>', html))
+    assert cells == {"Top": "1", "Good": "2\N{EN DASH}3", "Fair": "2\N{EN DASH}3",
+                     "Tiny": "\N{EN DASH}"}
+    scores = json.loads((done.output / "data" / "scores.json").read_text(encoding="utf-8"))
+    assert {c["slug"]: c["rank"] for c in scores["companies"]} == {
+        "top": {"best": 1, "worst": 1}, "good": {"best": 2, "worst": 3},
+        "fair": {"best": 2, "worst": 3}, "tiny": None}
