@@ -85,17 +85,25 @@ def company_dict(company: CompanyResult, rank: RankRange | None = None) -> dict:
     }
 
 
-def scores_json(board: Scoreboard) -> str:
+def _document(board: Scoreboard, companies: list[CompanyResult]) -> str:
     ranks = rank_ranges(board.companies)
     document = {
         "schema": SCHEMA,
         "methodology_version": board.methodology_version,
         "as_of": board.as_of.isoformat(),
         "data_commit": board.data_commit,
-        "companies": [company_dict(company, ranks.get(company.slug))
-                      for company in board.companies],
+        "companies": [company_dict(company, ranks.get(company.slug)) for company in companies],
     }
     return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def scores_json(board: Scoreboard) -> str:
+    return _document(board, board.companies)
+
+
+def company_files(board: Scoreboard) -> dict[str, str]:
+    """companies/<slug>.json: scores.json's shape holding one company, for one download."""
+    return {f"companies/{c.slug}.json": _document(board, [c]) for c in board.companies}
 
 
 def cell(value):
@@ -157,6 +165,10 @@ def datapackage_json(board: Scoreboard) -> str:
             {"name": "scores-json", "path": "scores.json", "format": "json",
              "mediatype": "application/json",
              "description": f"Every window and month per company ({SCHEMA})"},
+            *({"name": f"company-{company.slug}", "path": f"companies/{company.slug}.json",
+               "format": "json", "mediatype": "application/json",
+               "description": f"{company.name}: scores.json's shape for one company"}
+              for company in board.companies),
         ],
     }
     return json.dumps(package, indent=1) + "\n"

@@ -307,7 +307,8 @@ def test_datapackage_describes_the_csv_columns(fixture_site, csv_rows):
     header, _ = csv_rows
     package = json.loads((fixture_site / "data" / "datapackage.json").read_text("utf-8"))
     resources = {r["path"]: r for r in package["resources"]}
-    assert set(resources) == {"scores.csv", "scores.json"}
+    assert set(resources) == {"scores.csv", "scores.json", "companies/acme.json",
+                              "companies/tiny.json"}
     fields = [f["name"] for f in resources["scores.csv"]["schema"]["fields"]]
     assert fields == header
 

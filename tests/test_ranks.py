@@ -64,3 +64,15 @@ def test_leaderboard_shows_rank_ranges(tmp_path, build_site):
     assert {c["slug"]: c["rank"] for c in scores["companies"]} == {
         "top": {"best": 1, "worst": 1}, "good": {"best": 2, "worst": 3},
         "fair": {"best": 2, "worst": 3}, "tiny": None}
+
+
+def test_each_company_has_its_own_json_matching_scores_json(fixture_site):
+    everything = json.loads((fixture_site / "data" / "scores.json").read_text(encoding="utf-8"))
+    package = json.loads((fixture_site / "data" / "datapackage.json").read_text(encoding="utf-8"))
+    paths = {resource["path"] for resource in package["resources"]}
+    for company in everything["companies"]:
+        path = f"companies/{company['slug']}.json"
+        own = json.loads((fixture_site / "data" / path).read_text(encoding="utf-8"))
+        assert own["companies"] == [company]
+        assert own["as_of"] == everything["as_of"] == "2026-10-20"
+        assert path in paths
