@@ -3,13 +3,14 @@
 # changes). Needs only Python 3.11+, git and make; the browser tests also need Debian's chromium.
 
 PYTHON ?= python3
+BUILD_ARGS ?=  # e.g. BUILD_ARGS="--strict --site-url https://example.org/" (CI does)
 VENV   := .venv
 BIN    := $(VENV)/bin
 
 .PHONY: site test serve lint demo clean
 
 site: $(VENV)/.site  ## validate, score and build the demo site into output/
-	$(BIN)/python publish.py build
+	$(BIN)/python publish.py build $(BUILD_ARGS)
 
 test: $(VENV)/.test  ## lint, then the whole test suite
 	$(BIN)/ruff check .

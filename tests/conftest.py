@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import shutil
 import subprocess
 import sys
@@ -126,7 +127,8 @@ def demo_url(demo_site, serve_site) -> str:
 
 
 def chromium_path() -> str:
-    return shutil.which("chromium") or "/usr/bin/chromium"
+    """Debian's chromium; $CHROMIUM names another Chromium build (GitHub's runners have Chrome)."""
+    return os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,84 @@
+"""The GitHub workflows keep their promises: pinned actions, least privilege, no PR write access."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
+
+
+def _load(name: str) -> dict:
+    # PyYAML reads the key `on` as True (YAML 1.1); map it back.
+    document = yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+    document["on"] = document.pop(True, document.get("on"))
+    return document
+
+
+def _uses_lines(name: str) -> list[str]:
+    text = (WORKFLOWS / name).read_text(encoding="utf-8")
+    return [line.split("uses:", 1)[1].strip() for line in text.splitlines() if "uses:" in line]
+
+
+@pytest.mark.parametrize("name", ["publish.yml", "check.yml"])
+def test_every_action_is_pinned_to_a_commit_with_its_version(name):
+    uses = _uses_lines(name)
+    assert uses
+    for line in uses:
+        assert PINNED.match(line), line
+
+
+@pytest.mark.parametrize("name", ["publish.yml", "check.yml"])
+def test_top_level_token_is_read_only_and_checkouts_keep_no_credentials(name):
+    workflow = _load(name)
+    assert workflow["permissions"] == {"contents": "read"}
+    for job in workflow["jobs"].values():
+        for step in job["steps"]:
+            if step.get("uses", "").startswith("actions/checkout@"):
+                assert step["with"]["persist-credentials"] is False
+
+
+def test_only_the_deploy_job_may_write_pages():
+    jobs = _load("publish.yml")["jobs"]
+    assert jobs["deploy"]["permissions"] == {"pages": "write", "id-token": "write"}
+    assert jobs["deploy"]["environment"]["name"] == "github-pages"
+    assert jobs["deploy"]["needs"] == "build"
+    assert "permissions" not in jobs["build"]
+
+
+def test_publish_runs_on_data_commits_one_deploy_at_a_time():
+    workflow = _load("publish.yml")
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    assert {"data/**", "content/**", "theme/**", "scoring/**", "publish.py",
+            "pyproject.toml"} <= set(workflow["on"]["push"]["paths"])
+    assert "workflow_dispatch" in workflow["on"]
+    assert workflow["concurrency"] == {"group": "pages", "cancel-in-progress": False}
+    build = workflow["jobs"]["build"]["steps"]
+    checkout = next(s for s in build if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0
+    assert any("make site" in s.get("run", "") and "--strict" in s.get("run", "") for s in build)
+
+
+def test_checks_run_on_pull_request_never_pull_request_target():
+    workflow = _load("check.yml")
+    assert set(workflow["on"]) == {"pull_request"}
+    runs = " ".join(s.get("run", "") for job in workflow["jobs"].values() for s in job["steps"])
+    assert "publish.py validate --format github" in runs
+    assert "publish.py diff --base" in runs and "GITHUB_STEP_SUMMARY" in runs
+    assert "make test" in runs
+    # Untrusted PR text never reaches a shell through ${{ }}: only env variables are used.
+    assert "${{" not in runs
+
+
+def test_zizmor_finds_nothing():
+    # Installed by the test extra next to this interpreter.
+    zizmor = str(Path(sys.executable).parent / "zizmor")
+    done = subprocess.run([zizmor, "--offline", "--no-progress", str(WORKFLOWS)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
