@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import pandas as pd
 
 from .ledger import ACTION_STATUSES
-from .metrics import GOOD_RATING, MIN_RESPONSES, Score, share
+from .metrics import EFFECT_WINDOW_DAYS, MIN_RESPONSES, Score, rated_and_good, share
 from .validate import as_date
-
-EFFECT_WINDOW_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -75,6 +73,20 @@ def actions_of(document: list | None) -> list[Action]:
     return sorted(entries, key=lambda a: (a.opened, a.id), reverse=True)
 
 
+def as_known_on(action: Action, day: dt.date) -> Action | None:
+    """The entry as its log stood on `day`: None before it was opened; before its last update,
+    only the updates made by then, and the status of the last of them that set one ("planned"
+    before any did). Its measured effect is dropped: measure it again on the data of then."""
+    if action.opened > day:
+        return None
+    if all(update.date <= day for update in action.updates):
+        return replace(action, effect=None)
+    updates = tuple(update for update in action.updates if update.date <= day)
+    statuses = [update.status for update in updates if update.status]
+    return replace(action, status=statuses[-1] if statuses else "planned", updates=updates,
+                   effect=None)
+
+
 def status_counts(actions: list[Action]) -> dict[str, int]:
     counts = dict.fromkeys(ACTION_STATUSES, 0)
     for action in actions:
@@ -84,11 +96,11 @@ def status_counts(actions: list[Action]) -> dict[str, int]:
 
 def topic_csat(contacts: pd.DataFrame, topic: str, start: pd.Timestamp, end: pd.Timestamp) -> Score:
     """CSAT of one topic's ratings given in [start, end)."""
-    when = contacts["submitted_at"]
-    ratings = contacts.loc[
-        contacts["topic"].eq(topic) & (when >= start) & (when < end), "rating"
-    ].dropna()
-    return share(int((ratings >= GOOD_RATING).sum()), len(ratings), MIN_RESPONSES)
+    when = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
+    chosen = (contacts["topic"].to_numpy() == topic) & (when >= start.to_datetime64()) & (
+        when < end.to_datetime64())
+    rated, good = rated_and_good(contacts)
+    return share(int((good & chosen).sum()), int((rated & chosen).sum()), MIN_RESPONSES)
 
 
 def with_effect(action: Action, contacts: pd.DataFrame) -> Action:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .actions import Action, actions_of, status_counts, with_effect
+from .actions import Action, actions_of, as_known_on, status_counts, with_effect
 from .load import CompanyFiles, discover, display_path, read_feedback, read_yaml
 from .metrics import (
     METHODOLOGY_VERSION,
@@ -175,14 +175,15 @@ def _score_company(result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date
     contacts = contacts[contacts["submitted_at"] < end]
     cases = cases_of(contacts)
     recent_start = end - pd.Timedelta(days=RECENT_DAYS)
+    known = known_actions(result.actions, contacts, as_of)
     result.windows = {
-        "all": score_sample(Sample(contacts, cases, as_of_ts)),
+        "all": score_sample(Sample(contacts, cases, as_of_ts, known, contacts)),
         WINDOWS[1]: score_sample(Sample(
             contacts[contacts["submitted_at"] >= recent_start],
-            cases[cases["first_at"] >= recent_start], as_of_ts,
+            cases[cases["first_at"] >= recent_start], as_of_ts, known, contacts,
         )),
     }
-    result.monthly = _monthly(contacts, cases)
+    result.monthly = _monthly(contacts, cases, result.actions)
     result.breakdowns = {
         dimension: _breakdown(contacts, dimension, as_of_ts) for dimension in BREAKDOWNS
     }
@@ -204,25 +205,41 @@ def public_comments(contacts: pd.DataFrame) -> tuple[list[Comment], int]:
     ], len(public)
 
 
+def known_actions(
+    actions: list[Action], contacts: pd.DataFrame, as_of: dt.date,
+) -> tuple[Action, ...]:
+    """The action log as it stood on as_of, each done entry measured on `contacts`, which
+    must end with as_of: a window's action metrics see nothing from after its end."""
+    known = (as_known_on(action, as_of) for action in actions)
+    return tuple(with_effect(action, contacts) for action in known if action is not None)
+
+
 def _month_key(stamps: pd.Series) -> pd.Series:
     return stamps.dt.tz_convert("UTC").dt.strftime("%Y-%m")
 
 
-def _monthly(contacts: pd.DataFrame, cases: pd.DataFrame) -> list[tuple[str, dict[str, Score]]]:
-    """Every calendar month from the first contact to the last, gaps included."""
+def _monthly(
+    contacts: pd.DataFrame, cases: pd.DataFrame, actions: list[Action],
+) -> list[tuple[str, dict[str, Score]]]:
+    """Every calendar month from the first contact to the last, gaps included. A month's action
+    metrics use the log and the contacts as they stood at the month's end."""
     if contacts.empty:
         return []
     first = contacts["submitted_at"].min().tz_localize(None).to_period("M")
     last = contacts["submitted_at"].max().tz_localize(None).to_period("M")
     contact_groups = dict(tuple(contacts.groupby(_month_key(contacts["submitted_at"]))))
+    ordered = contacts.sort_values("submitted_at", kind="stable")  # a month's history: a prefix
     case_groups = dict(tuple(cases.groupby(_month_key(cases["first_at"]))))
     series = []
     for period in pd.period_range(first, last, freq="M"):
         month = str(period)
         month_end = pd.Timestamp(period.end_time.date(), tz="UTC")
+        history = ordered.iloc[:ordered["submitted_at"].searchsorted(
+            month_end + pd.Timedelta(days=1))]
         sample = Sample(
             contact_groups.get(month, contacts.iloc[0:0]),
             case_groups.get(month, cases.iloc[0:0]), month_end,
+            known_actions(actions, history, month_end.date()), history,
         )
         series.append((month, score_sample(sample)))
     return series

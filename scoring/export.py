@@ -22,8 +22,8 @@ def rounded(value: float | None, metric_id: str) -> float | int | None:
     return round(float(value)) if decimals == 0 else round(float(value), decimals)
 
 
-UNIT_SUFFIX = {"percent": "%", "seconds": " s", "days": " days", "points": "", "count": "",
-               "contacts": ""}
+UNIT_SUFFIX = {"percent": "%", "seconds": " s", "hours": " h", "days": " days", "points": "",
+               "count": "", "contacts": ""}
 
 
 def number(value: float | None, metric_id: str) -> str:

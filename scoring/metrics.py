@@ -22,6 +22,16 @@ MIN_RESPONSES = 30
 MIN_CASES = 30
 MIN_WAITS = 30
 STALE_DAYS = 60
+RESOLUTION_WINDOW_DAYS = 14  # a case counts for resolution_rate once it has had this long
+MIN_GROUP_RESPONSES = 30  # a site or channel needs this many ratings to be compared
+COMPLAINT_RATING = 2  # a rating at or below this is a complaint
+COMPLAINT_LOOKBACK_DAYS = 365
+TOP_COMPLAINT_TOPICS = 5
+MIN_COMPLAINT_TOPICS = 1
+FOLLOW_THROUGH_DAYS = 90  # an action this old should be done
+MIN_ACTIONS = 3
+EFFECT_WINDOW_DAYS = 90  # topic CSAT this long before and after an action was done
+MIN_MEASURED_ACTIONS = 1
 
 
 @dataclass(frozen=True)
@@ -42,11 +52,18 @@ class Score:
 
 @dataclass(frozen=True)
 class Sample:
-    """What one window holds: its contacts, the cases first opened in it, and its end date."""
+    """What one window holds: its contacts, the cases first opened in it, and its end date.
+
+    The action metrics are about the company, not the window: `actions` are its action-log
+    entries as they stood on `as_of` (each done one with its measured effect), and `history` is
+    every contact up to `as_of`, for look-backs longer than the window (complaint topics).
+    Without a history the window's contacts stand in."""
 
     contacts: pd.DataFrame
     cases: pd.DataFrame
     as_of: pd.Timestamp
+    actions: tuple = ()
+    history: pd.DataFrame | None = None
 
 
 @dataclass(frozen=True)
@@ -93,6 +110,36 @@ def share(k: int, n: int, minimum: int) -> Score:
         return not_enough(n, "percent", minimum)
     low, high = wilson(k, n)
     return Score(100 * k / n, n, "percent", low, high)
+
+
+def newcombe(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]:
+    """Newcombe's hybrid score interval (1998, method 10) for p1 - p2 of two independent shares,
+    from their Wilson intervals (l, u): d - sqrt((p1 - l1)^2 + (u2 - p2)^2) to
+    d + sqrt((u1 - p1)^2 + (p2 - l2)^2), as points."""
+    p1, p2 = k1 / n1, k2 / n2
+    l1, u1 = (x / 100 for x in wilson(k1, n1))
+    l2, u2 = (x / 100 for x in wilson(k2, n2))
+    d = p1 - p2
+    return (100 * (d - math.sqrt((p1 - l1) ** 2 + (u2 - p2) ** 2)),
+            100 * (d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)))
+
+
+def rated_and_good(contacts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Two masks over the contacts: rated at all, and rated good."""
+    ratings = contacts["rating"].to_numpy(dtype=float, na_value=np.nan)
+    return ~np.isnan(ratings), ratings >= GOOD_RATING
+
+
+def csat_gap(first: tuple[int, int], second: tuple[int, int], reason: str = "") -> Score:
+    """CSAT of the first group minus the second, in points, with Newcombe's interval."""
+    (k1, n1), (k2, n2) = first, second
+    low, high = newcombe(k1, n1, k2, n2)
+    return Score(100 * (k1 / n1 - k2 / n2), n1 + n2, "points", low, high, reason)
+
+
+def _end(sample: Sample) -> pd.Timestamp:
+    """The first instant after the window: `as_of` is a whole day."""
+    return sample.as_of.normalize() + pd.Timedelta(days=1)
 
 
 def quantile(values: np.ndarray, q: float, minimum: int, unit: str) -> Score:
@@ -183,6 +230,31 @@ def contacts_per_case(sample: Sample) -> Score:
     return Score(mean, n, "contacts", max(1.0, mean - half), mean + half)
 
 
+@metric("resolution_rate", "Cases resolved", "percent", min_n=MIN_CASES,
+        days=RESOLUTION_WINDOW_DAYS)
+def resolution_rate(sample: Sample) -> Score:
+    """Share of cases resolved (a contact says `resolved` true), among cases whose first
+    contact is at least {days} days before the window's end, so that every case counted has
+    had {days} days to be solved, and whose outcome is known (at least one contact says
+    `resolved` true or false). Wilson 95% interval. Needs at least {min_n} such cases."""
+    # first contact on or before the day RESOLUTION_WINDOW_DAYS before as_of
+    cutoff = _end(sample) - pd.Timedelta(days=RESOLUTION_WINDOW_DAYS)
+    resolved = sample.cases["resolved"]
+    counted = (sample.cases["first_at"] < cutoff).to_numpy() & resolved.notna().to_numpy()
+    solved = resolved.to_numpy(dtype=bool, na_value=False) & counted
+    return share(int(solved.sum()), int(counted.sum()), MIN_CASES)
+
+
+@metric("resolution_hours_p50", "Median time to resolve", "hours", min_n=MIN_CASES)
+def resolution_hours_p50(sample: Sample) -> Score:
+    """Median hours from a case's first contact to its earliest `resolved_at`, over cases that
+    report one. The 95% interval is distribution-free: the order statistics at ranks
+    n/2 -+ 1.96 sqrt(n/4), rounded outwards. Needs at least {min_n} resolved cases."""
+    stamps = [sample.cases[c].to_numpy(dtype="datetime64[ns]") for c in ("first_at", "resolved_at")]
+    hours = (stamps[1] - stamps[0]) / np.timedelta64(1, "h")
+    return quantile(hours[~np.isnan(hours)], 0.5, MIN_CASES, "hours")
+
+
 def _waits(sample: Sample) -> np.ndarray:
     return sample.contacts["wait_seconds"].dropna().to_numpy(dtype=float)
 
@@ -211,6 +283,145 @@ def share_waits_over_5min(sample: Sample) -> Score:
     contacts that report a wait, with a Wilson 95% interval. Needs at least {min_n} waits."""
     waits = _waits(sample)
     return share(int((waits > LONG_WAIT_SECONDS).sum()), len(waits), MIN_WAITS)
+
+
+@metric("post_sale_gap", "Service after the sale", "points", min_n=MIN_RESPONSES)
+def post_sale_gap(sample: Sample) -> Score:
+    """CSAT of `pre_sale` contacts minus CSAT of `post_sale` contacts, in points: how much
+    worse a customer is served once they have paid. The 95% interval is Newcombe's hybrid
+    score interval (1998, method 10) for a difference of two independent shares, built from the
+    two Wilson intervals. Needs at least {min_n} ratings on each side; n is the ratings of
+    both."""
+    stage = sample.contacts["stage"].to_numpy()
+    rated, good = rated_and_good(sample.contacts)
+    pre, post = ((int((good & (stage == name)).sum()), int((rated & (stage == name)).sum()))
+                 for name in ("pre_sale", "post_sale"))
+    if min(pre[1], post[1]) < MIN_RESPONSES:
+        return Score(None, pre[1] + post[1], "points", reason=(
+            f"not enough data: {pre[1]} pre_sale and {post[1]} post_sale ratings, "
+            f"{MIN_RESPONSES} needed on each side"))
+    return csat_gap(pre, post)
+
+
+LOTTERY_DIMENSIONS = ("site", "channel")
+
+
+def _spread(contacts: pd.DataFrame, dimension: str) -> tuple[list, int]:
+    """The groups of one dimension with enough ratings as (csat, name, good, ratings), best
+    first, and how many groups were left out for too few ratings."""
+    rated, good = rated_and_good(contacts)
+    rated &= contacts[dimension].notna().to_numpy()  # a contact naming no group is in none
+    names, group_of = np.unique(contacts[dimension].to_numpy()[rated].astype(str),
+                                return_inverse=True)
+    sizes = np.bincount(group_of, minlength=len(names))
+    goods = np.bincount(group_of, weights=good[rated], minlength=len(names))
+    groups = [(int(k) / int(n), str(name), int(k), int(n))
+              for name, k, n in zip(names, goods, sizes, strict=True) if n >= MIN_GROUP_RESPONSES]
+    return sorted(groups, key=lambda g: (-g[0], g[1])), len(names) - len(groups)
+
+
+@metric("service_lottery", "Service lottery", "points", min_n=MIN_GROUP_RESPONSES,
+        dimensions=" and ".join(f"{d}s" for d in LOTTERY_DIMENSIONS))
+def service_lottery(sample: Sample) -> Score:
+    """How much the service a customer gets depends on who answers: the highest minus the
+    lowest CSAT across groups, in points. Groups are {dimensions}, each compared only with its
+    own kind; the published spread is the larger of the two, since either is a lottery the
+    customer cannot choose to win (a tie goes to sites). Only groups with at least {min_n}
+    ratings take part, and a dimension needs two such groups; groups left out for fewer ratings
+    are counted in the reason, and contacts that name no group are not a group. The 95%
+    interval is Newcombe's hybrid score interval (method 10) between the best and the worst
+    group; n is their ratings."""
+    candidates, left_out = [], {}
+    for dimension in LOTTERY_DIMENSIONS:
+        groups, left_out[dimension] = _spread(sample.contacts, dimension)
+        if len(groups) >= 2:
+            candidates.append((groups[0][0] - groups[-1][0], dimension, groups[0], groups[-1]))
+    detail = ", ".join(f"{n} {d}{'' if n == 1 else 's'}" for d, n in left_out.items())
+    total = sum(left_out.values())
+    dropped = (f"{total} group{'' if total == 1 else 's'} below {MIN_GROUP_RESPONSES} responses "
+               f"left out ({detail})")
+    if not candidates:
+        return Score(None, 0, "points", reason=(
+            f"not enough data: no two sites or channels with {MIN_GROUP_RESPONSES} ratings "
+            f"each; {dropped}"))
+    _, dimension, best, worst = max(candidates, key=lambda c: c[0])  # the first on a tie
+    return csat_gap(best[2:], worst[2:],
+                    f"{dimension}s: {best[1]} best, {worst[1]} worst; {dropped}")
+
+
+def _complaint_topics(sample: Sample) -> list[str]:
+    """Topics by complaints in the look-back before the window's end, most first; ties by
+    name."""
+    contacts = sample.history if sample.history is not None else sample.contacts
+    end = _end(sample)
+    when = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
+    start = end - pd.Timedelta(days=COMPLAINT_LOOKBACK_DAYS)
+    complaint = ((contacts["rating"].to_numpy(dtype=float, na_value=np.nan) <= COMPLAINT_RATING)
+                 & (when >= start.to_datetime64()) & (when < end.to_datetime64()))
+    complaint &= contacts["topic"].notna().to_numpy()  # one without a topic is not counted
+    topics, counts = np.unique(contacts["topic"].to_numpy()[complaint].astype(str),
+                               return_counts=True)
+    return [str(t) for _, t in sorted(zip(-counts, topics, strict=True))]
+
+
+@metric("action_coverage", "Complaints answered", "percent", min_n=MIN_COMPLAINT_TOPICS,
+        top=TOP_COMPLAINT_TOPICS, rating=COMPLAINT_RATING, days=COMPLAINT_LOOKBACK_DAYS)
+def action_coverage(sample: Sample) -> Score:
+    """Share of the company's top {top} complaint topics that have an entry in its
+    actions.yaml, whatever the entry's status: a declined entry that says why is an answer too.
+    A complaint is a rating of {rating} or less; topics are ranked by complaints in the {days}
+    days up to the window's end (ties by name), whatever the window, and fewer than {top} are
+    considered when fewer topics drew a complaint. Wilson 95% interval; n is the number of
+    topics considered. Needs at least {min_n} complaint topic."""
+    top = _complaint_topics(sample)[:TOP_COMPLAINT_TOPICS]
+    answered = {action.topic for action in sample.actions}
+    covered = [topic for topic in top if topic in answered]
+    result = share(len(covered), len(top), MIN_COMPLAINT_TOPICS)
+    if result.value is None:
+        return result
+    missing = [topic for topic in top if topic not in answered]
+    return Score(result.value, result.n, result.unit, result.low, result.high,
+                 f"answered: {', '.join(covered) or 'none'}; "
+                 f"not answered: {', '.join(missing) or 'none'}")
+
+
+@metric("follow_through", "Follow-through on actions", "percent", min_n=MIN_ACTIONS,
+        days=FOLLOW_THROUGH_DAYS)
+def follow_through(sample: Sample) -> Score:
+    """Share of action-log entries opened at least {days} days before the window's end that
+    are done by then, with a Wilson 95% interval. The reason also gives the median days from
+    opened to done over those done entries that date it. Needs at least {min_n} entries that
+    old: fewer is too few to call a habit. Like every action metric this is about the company,
+    not the window: the same for all time and the recent window; a month uses the log as it
+    stood at the month's end."""
+    cutoff = (sample.as_of - pd.Timedelta(days=FOLLOW_THROUGH_DAYS)).date()
+    due = [action for action in sample.actions if action.opened <= cutoff]
+    done = [action for action in due if action.status == "done"]
+    result = share(len(done), len(due), MIN_ACTIONS)
+    days = [(action.done_on - action.opened).days for action in done if action.done_on]
+    if result.value is None or not days:
+        return result
+    return Score(result.value, result.n, result.unit, result.low, result.high,
+                 f"median {float(np.median(days)):g} days from opened to done "
+                 f"({len(days)} dated)")
+
+
+@metric("action_effect", "Effect of done actions", "points", min_n=MIN_MEASURED_ACTIONS,
+        days=EFFECT_WINDOW_DAYS, ratings=MIN_RESPONSES)
+def action_effect(sample: Sample) -> Score:
+    """Did the company's fixes work? For each done action, the CSAT of ratings on its topic in
+    the {days} days after the date it was marked done minus the {days} days before (ratings up
+    to the window's end); published is the mean change over the done actions whose before and
+    after both have at least {ratings} ratings, in points; n is the number of such actions.
+    No interval on the mean: there are a handful of actions, and each one's before and after
+    carry their own Wilson intervals on the company page. Needs at least {min_n} measured
+    action. A month uses the log, and the ratings, as they stood at the month's end."""
+    changes = {action.id: action.effect.change for action in sample.actions
+               if action.effect is not None and action.effect.change is not None}
+    if len(changes) < MIN_MEASURED_ACTIONS:
+        return not_enough(len(changes), "points", MIN_MEASURED_ACTIONS)
+    return Score(float(np.mean(list(changes.values()))), len(changes), "points", reason="; ".join(
+        f"{action_id} {change:+.1f}" for action_id, change in changes.items()))
 
 
 @metric("freshness_days", "Days since newest contact", "days", decimals=0, stale=STALE_DAYS)

@@ -8,7 +8,14 @@ import math
 import pandas as pd
 import pytest
 
-from scoring.actions import Action, Update, actions_of, status_counts, with_effect
+from scoring.actions import (
+    Action,
+    Update,
+    actions_of,
+    as_known_on,
+    status_counts,
+    with_effect,
+)
 from scoring.validate import empty_contacts
 
 Z = 1.959964
@@ -209,3 +216,49 @@ def test_with_effect_below_30_ratings_is_not_enough_data():
 )
 def test_with_effect_only_for_done_actions_with_a_done_date(status, updates):
     assert with_effect(action(status, updates), effect_contacts()).effect is None
+
+
+# --- as_known_on: the entry as its log stood on a day ----------------------------------------
+
+HISTORY = (Update(dt.date(2026, 2, 1), None, "a note only"),
+           Update(dt.date(2026, 3, 1), "in_progress", "started"),
+           Update(dt.date(2026, 5, 20), "done", "finished"))
+
+
+@pytest.mark.parametrize(
+    ("day", "status", "n_updates", "done_on"),
+    [
+        # opened 2026-01-01, before any update that sets a status: planned
+        pytest.param(dt.date(2026, 1, 1), "planned", 0, None, id="opening-day"),
+        pytest.param(dt.date(2026, 2, 28), "planned", 1, None, id="note-only"),
+        # an update counts from its own day on
+        pytest.param(dt.date(2026, 3, 1), "in_progress", 2, None, id="update-day"),
+        pytest.param(dt.date(2026, 5, 19), "in_progress", 2, None, id="day-before-done"),
+        pytest.param(dt.date(2026, 5, 20), "done", 3, dt.date(2026, 5, 20), id="done-day"),
+        pytest.param(dt.date(2026, 10, 20), "done", 3, dt.date(2026, 5, 20), id="later"),
+    ],
+)
+def test_as_known_on_replays_the_updates(day, status, n_updates, done_on):
+    known = as_known_on(action("done", HISTORY), day)
+    assert known.status == status
+    assert known.updates == HISTORY[:n_updates]
+    assert known.done_on == done_on
+    assert known.effect is None
+
+
+def test_as_known_on_keeps_the_current_status_once_every_update_has_happened():
+    # an entry whose status is not set by its updates: the file's status stands
+    declined = action("declined", [Update(dt.date(2026, 2, 1), None, "too costly")])
+    assert as_known_on(declined, dt.date(2026, 2, 1)) == declined
+    planned = action("planned")
+    assert as_known_on(planned, dt.date(2026, 1, 1)) == planned
+
+
+def test_as_known_on_before_the_entry_was_opened_is_none():
+    assert as_known_on(action("planned"), dt.date(2025, 12, 31)) is None
+
+
+def test_as_known_on_drops_a_measured_effect():
+    done = with_effect(action("done", [Update(DONE_ON, "done", "")]), effect_contacts())
+    assert done.effect is not None
+    assert as_known_on(done, dt.date(2026, 10, 20)).effect is None
