@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-COMMANDS = ("build", "validate", "serve", "new", "diff", "demo")
+COMMANDS = ("build", "validate", "serve", "new", "diff", "audit", "demo")
 WATCHED = ("content", "theme")
 
 
@@ -117,6 +117,16 @@ def parser() -> argparse.ArgumentParser:
     compare.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
                          help="the date both sides are scored as of (default: the newest "
                               "contact in the working tree)")
+
+    audit = commands.add_parser(
+        "audit", help="feedback rows deleted or altered after they were committed",
+        description="Tamper evidence: walk the git history of the data folder, oldest first, "
+                    "and report per company the committed feedback rows (by id) that a later "
+                    "commit deleted or altered, with the commit and its date. Adding rows is "
+                    "fine. Always exits 0 when it can read the history; 2 on usage errors.")
+    data_option(audit)
+    audit.add_argument("--format", choices=("text", "json"), default="text",
+                       help="text for people, json (a list of events) for tools")
 
     demo = commands.add_parser("demo", help="rewrite --data with the seeded demo companies",
                                description="Rewrite the data folder with the demo companies; "
@@ -237,14 +247,31 @@ def new(args) -> int:
 
 
 def diff(args) -> int:
-    from scoring.diff import DiffError
     from scoring.diff import diff as score_diff
+    from scoring.git import GitError
 
     try:
         print(score_diff(args.data, args.base, args.as_of), end="")
-    except DiffError as error:
+    except GitError as error:
         print(f"publish.py diff: {error}", file=sys.stderr)
         return 2
+    return 0
+
+
+def audit(args) -> int:
+    from scoring.audit import GitError, is_shallow, report_json, report_text
+    from scoring.audit import audit as find_events
+
+    try:
+        events = find_events(args.data)
+        shallow = is_shallow(args.data)
+    except GitError as error:
+        print(f"publish.py audit: {error}", file=sys.stderr)
+        return 2
+    if shallow:
+        print("publish.py audit: this is a shallow clone; only the history it holds is audited "
+              "(fetch it whole, e.g. fetch-depth: 0)", file=sys.stderr)
+    print(report_json(events) if args.format == "json" else report_text(events), end="")
     return 0
 
 
@@ -270,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
         return new(args)
     if args.command == "diff":
         return diff(args)
+    if args.command == "audit":
+        return audit(args)
     if args.command == "serve":
         return serve(args, progress)
     return build(args, progress)

@@ -4,28 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import subprocess
 import tarfile
 import tempfile
 from pathlib import Path
 
 from .board import CompanyResult, Scoreboard, build_scoreboard
 from .export import rounded, shown
+from .git import GitError
+from .git import git as _git
 from .metrics import METRICS
-
-
-class DiffError(ValueError):
-    """The revision or the data folder cannot be read from git."""
-
-
-def _git(args: list[str], cwd: Path) -> bytes:
-    try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=True,
-                              timeout=120).stdout
-    except FileNotFoundError as error:
-        raise DiffError("git is not installed") from error
-    except subprocess.CalledProcessError as error:
-        raise DiffError(error.stderr.decode(errors="replace").strip()) from None
 
 
 def scoreboard_at(revision: str, data_dir: Path, as_of: dt.date) -> Scoreboard | None:
@@ -34,8 +21,8 @@ def scoreboard_at(revision: str, data_dir: Path, as_of: dt.date) -> Scoreboard |
     top = Path(_git(["rev-parse", "--show-toplevel"], data_dir).decode().strip())
     try:
         commit = _git(["rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}"], top)
-    except DiffError:
-        raise DiffError(f"{revision!r} is not a commit in {top}") from None
+    except GitError:
+        raise GitError(f"{revision!r} is not a commit in {top}") from None
     inside = data_dir.relative_to(top).as_posix()
     listing = _git(["ls-tree", "--name-only", commit.decode().strip(), "--", inside], top)
     if not listing.strip():

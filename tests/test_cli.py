@@ -29,6 +29,7 @@ SERVE_TIMEOUT = 60
     ("serve", ["--data", "--output", "--port", "--site-url", "--as-of"]),
     ("new", ["slug", "--data", "--name", "--industry"]),
     ("diff", ["--base", "--data", "--as-of"]),
+    ("audit", ["--data", "--format", "text", "json"]),
     ("demo", ["--data", "--seed"]),
 ])
 def test_every_command_has_help(publish, command, options):
