@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 
 from .actions import Action, actions_of, as_known_on, status_counts, with_effect
+from .audit import Event, GitError, audit
 from .load import CompanyFiles, discover, display_path, read_feedback, read_yaml
 from .metrics import (
     METHODOLOGY_VERSION,
@@ -74,6 +75,8 @@ class CompanyResult:
     actions: list[Action] = field(default_factory=list)
     comments: list[Comment] = field(default_factory=list)
     n_public_comments: int = 0
+    # Committed rows later deleted or altered (scoring.audit); None: no git history to read.
+    integrity: list[Event] | None = None
 
     @property
     def name(self) -> str:
@@ -286,7 +289,19 @@ def build_scoreboard(
             progress("score", index, len(loaded))
         _score_company(result, contacts if contacts is not None else empty_contacts(), as_of)
     results = [result for result, _ in loaded]
+    history = _history_events(data_dir)
+    for result in results:
+        result.integrity = None if history is None else [
+            event for event in history if event.company == result.slug]
     return Scoreboard(as_of, data_commit(data_dir), ranked(results), problems)
+
+
+def _history_events(data_dir: Path) -> list[Event] | None:
+    """The audit of the data folder's git history, or None outside a git repository."""
+    try:
+        return audit(data_dir)
+    except GitError:
+        return None
 
 
 def ranked(companies: list[CompanyResult]) -> list[CompanyResult]:

@@ -75,6 +75,12 @@ def company_dict(company: CompanyResult, rank: RankRange | None = None) -> dict:
         "action_counts": company.action_counts,
         "rows": {"read": company.rows_read, "counted": company.rows_counted,
                  "quarantined": company.rows_quarantined},
+        "integrity": None if company.integrity is None else {
+            "rows_deleted": sum(e.count for e in company.integrity if e.kind == "deleted"),
+            "rows_altered": sum(e.count for e in company.integrity if e.kind == "altered"),
+            "events": [{"kind": e.kind, "commit": e.commit, "date": e.date, "count": e.count}
+                       for e in company.integrity],
+        },
         "quarantined": [
             {"file": p.file, "line": p.line, "column": p.column, "code": p.code,
              "message": p.message}
