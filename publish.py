@@ -74,6 +74,8 @@ def parser() -> argparse.ArgumentParser:
                              help="the date scores describe (default: the newest contact)")
         command.add_argument("--site-url", default="",
                              help="the public https URL the site is served from, if known")
+        command.add_argument("--config", type=Path, default=ROOT / "candor.yaml",
+                             help="the scoreboard's settings (default: candor.yaml)")
 
     build = commands.add_parser("build", help="validate, score and build the site (default)",
                                 description="Validate, score and build the site into --output.")
@@ -139,10 +141,16 @@ def parser() -> argparse.ArgumentParser:
 
 def build(args, progress: Progress) -> int:
     from scoring.board import build_scoreboard
+    from scoring.config import ConfigError, read_config
     from scoring.site import build_site
 
     started = time.perf_counter()
-    board = build_scoreboard(args.data, as_of=args.as_of, progress=progress)
+    try:
+        config = read_config(args.config)
+    except ConfigError as error:
+        print(f"publish.py build: invalid settings\n{error}", file=sys.stderr)
+        return 2
+    board = build_scoreboard(args.data, as_of=args.as_of, progress=progress, config=config)
     progress.note("render: site")
     pages = build_site(board, args.output, site_url=args.site_url)
     seconds = time.perf_counter() - started
@@ -247,12 +255,13 @@ def new(args) -> int:
 
 
 def diff(args) -> int:
+    from scoring.config import ConfigError
     from scoring.diff import diff as score_diff
     from scoring.git import GitError
 
     try:
         print(score_diff(args.data, args.base, args.as_of), end="")
-    except GitError as error:
+    except (GitError, ConfigError) as error:
         print(f"publish.py diff: {error}", file=sys.stderr)
         return 2
     return 0

@@ -12,12 +12,16 @@ import pandas as pd
 
 from .actions import Action, actions_of, as_known_on, status_counts, with_effect
 from .audit import Event, GitError, audit
+from .config import read_config
 from .load import CompanyFiles, discover, display_path, read_feedback, read_yaml
 from .metrics import (
     METHODOLOGY_VERSION,
     STALE_DAYS,
+    CandorConfig,
+    CandorPart,
     Sample,
     Score,
+    candor_scores,
     cases_of,
     csat,
     score_sample,
@@ -77,6 +81,8 @@ class CompanyResult:
     n_public_comments: int = 0
     # Committed rows later deleted or altered (scoring.audit); None: no git history to read.
     integrity: list[Event] | None = None
+    # How the all-time Candor score was made, component by component.
+    candor_parts: list[CandorPart] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -124,6 +130,7 @@ class Scoreboard:
     companies: list[CompanyResult]
     problems: list[Problem] = field(default_factory=list)
     methodology_version: str = METHODOLOGY_VERSION
+    candor_config: CandorConfig | None = None
 
     @property
     def quarantined(self) -> list[FileReport]:
@@ -272,9 +279,12 @@ def build_scoreboard(
     data_dir: Path,
     as_of: dt.date | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    config: CandorConfig | None = None,
 ) -> Scoreboard:
     """Load, validate and score every company under data_dir. `as_of` defaults to the newest
-    contact in the data, so the same data always gives the same scores."""
+    contact in the data, so the same data always gives the same scores. `config` defaults to
+    the repository's candor.yaml (scoring.config.ConfigError when it is invalid)."""
+    config = config or read_config()
     companies, problems = discover(data_dir)
     loaded = []
     for index, company in enumerate(companies, start=1):
@@ -289,11 +299,28 @@ def build_scoreboard(
             progress("score", index, len(loaded))
         _score_company(result, contacts if contacts is not None else empty_contacts(), as_of)
     results = [result for result, _ in loaded]
+    _add_candor_scores(results, config)
     history = _history_events(data_dir)
     for result in results:
         result.integrity = None if history is None else [
             event for event in history if event.company == result.slug]
-    return Scoreboard(as_of, data_commit(data_dir), ranked(results), problems)
+    return Scoreboard(as_of, data_commit(data_dir), ranked(results), problems,
+                      candor_config=config)
+
+
+def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> None:
+    """The Candor score needs each industry's means, so it is made once every company is
+    scored: for each window, and for each month among the companies that have that month."""
+    tables = [[(r.industry, r.windows[window]) for r in results] for window in WINDOWS]
+    months: dict[str, list[tuple[str | None, dict[str, Score]]]] = {}
+    for result in results:
+        for month, scores in result.monthly:
+            months.setdefault(month, []).append((result.industry, scores))
+    for table in [*tables, *months.values()]:
+        for (_, scores), (score, _) in zip(table, candor_scores(table, config), strict=True):
+            scores["candor_score"] = score
+    for result, (_, parts) in zip(results, candor_scores(tables[0], config), strict=True):
+        result.candor_parts = parts
 
 
 def _history_events(data_dir: Path) -> list[Event] | None:

@@ -23,7 +23,7 @@ def rounded(value: float | None, metric_id: str) -> float | int | None:
 
 
 UNIT_SUFFIX = {"percent": "%", "seconds": " s", "hours": " h", "days": " days", "points": "",
-               "count": "", "contacts": ""}
+               "count": "", "contacts": "", "score": ""}
 
 
 def number(value: float | None, metric_id: str) -> str:

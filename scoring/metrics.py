@@ -453,3 +453,116 @@ def cases_of(contacts: pd.DataFrame) -> pd.DataFrame:
 
 def score_sample(sample: Sample) -> dict[str, Score]:
     return {metric_id: m.compute(sample) for metric_id, m in METRICS.items()}
+
+
+# --- the Candor score: a composite of the metrics above, made on the scoreboard -------------
+
+# Each component on a 0-100 scale where higher is better, and what that mapping is in words.
+CANDOR_COMPONENTS: dict[str, tuple[Callable[[float], float], str]] = {
+    "csat": (lambda v: v, "CSAT as is"),
+    "nps": (lambda v: (v + 100) / 2, "NPS mapped from -100..100 to 0..100"),
+    "first_contact_resolution": (lambda v: v, "as is"),
+    "contacts_per_case": (lambda v: min(100.0, max(0.0, 100 * (3 - v) / 2)),
+                          "1 contact per case is 100, 3 or more is 0, linear between"),
+    "share_waits_over_5min": (lambda v: 100 - v, "100 minus the share"),
+    "resolution_rate": (lambda v: v, "as is"),
+    "follow_through": (lambda v: v, "as is"),
+    "action_coverage": (lambda v: v, "as is"),
+}
+MIN_INDUSTRY_PEERS = 2  # an industry mean needs this many companies with the component
+
+
+@dataclass(frozen=True)
+class CandorConfig:
+    """The scoreboard maintainer's choices, read from candor.yaml (scoring.config)."""
+
+    weights: dict[str, float]
+    prior_strength: float
+    min_weight_share: float
+
+
+@dataclass(frozen=True)
+class CandorPart:
+    """One component of one company's Candor score, as the company page shows it."""
+
+    metric_id: str
+    weight: float
+    value: float | None  # on the 0-100 scale; None: not enough data for this component
+    target: float | None  # the mean it is shrunk toward
+    prior_n: float  # k: how many phantom observations at the target are added
+    n: int
+    shrunk: float | None
+    contribution: float | None  # points of the final score
+
+
+@metric("candor_score", "Candor score", "score", decimals=0,
+        peers=MIN_INDUSTRY_PEERS, components=", ".join(CANDOR_COMPONENTS))
+def candor_score(sample: Sample) -> Score:
+    """A 0-100 composite of the other metrics, computed on the scoreboard after every company
+    is scored, because it needs each industry's means; the weights, the prior strength and the
+    minimum share of weight are set in the scoreboard's candor.yaml and listed below. The
+    components are {components}, each first put on a 0-100 scale where higher is better: CSAT,
+    solved at first contact, cases resolved, follow-through and complaints answered as they
+    are; NPS mapped from -100..100 to 0..100; contacts per case 1 = 100 and 3 or more = 0,
+    linear between; waits over 5 minutes as 100 minus the share. Each component value v, from
+    n answers (or cases, waits, actions, topics: that metric's own n), is shrunk toward the mean
+    m of that component over the companies of the same industry that have it:
+    (n v + k m) / (n + k), with k = prior strength times the component's minimum sample, so
+    that at a prior strength of 1 a component measured on exactly its minimum sample counts half
+    its own value and half its industry's, and a large sample counts almost wholly its own.
+    This is Trustpilot's device (7 phantom reviews at 3.5 stars) with two changes: the
+    phantoms sit at the industry's own mean, not a fixed midpoint, so a small company is
+    compared with its peers rather than pulled toward average service; and their number is
+    what each metric already calls too little (its minimum sample, given beside it), so the
+    prior is as strong as a threshold the methodology already defends. Where fewer than {peers}
+    companies of the industry have the component, m is the mean over all companies. A
+    component without enough data is dropped and the other weights are scaled up to sum to
+    one; the score is marked partial and its reason names the missing components. If the
+    components with data hold less than the minimum share of weight, the score is not enough
+    data. No interval is given, so ranks stay on CSAT; n is the number of ratings behind CSAT."""
+    return Score(None, 0, "score", reason="not enough data: computed on the scoreboard")
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def candor_scores(
+    companies: list[tuple[str | None, dict[str, Score]]], config: CandorConfig,
+) -> list[tuple[Score, list[CandorPart]]]:
+    """The Candor score of each (industry, scores of one window) with its parts, in order."""
+    scaled = [{metric_id: (scale(scores[metric_id].value)
+                           if scores[metric_id].value is not None else None)
+               for metric_id, (scale, _) in CANDOR_COMPONENTS.items()}
+              for _, scores in companies]
+    results = []
+    for (industry, scores), values in zip(companies, scaled, strict=True):
+        parts, missing = [], []
+        for metric_id, weight in config.weights.items():
+            peers = [v[metric_id] for (ind, _), v in zip(companies, scaled, strict=True)
+                     if ind == industry and v[metric_id] is not None]
+            if len(peers) < MIN_INDUSTRY_PEERS:
+                peers = [v[metric_id] for v in scaled if v[metric_id] is not None]
+            target, value, n = _mean(peers), values[metric_id], scores[metric_id].n
+            k = config.prior_strength * METRICS[metric_id].min_n
+            shrunk = None if value is None else (n * value + k * target) / (n + k)
+            if value is None and weight > 0:
+                missing.append(metric_id)
+            parts.append(CandorPart(metric_id, weight, value, target, k, n, shrunk, None))
+        total = sum(p.weight for p in parts)
+        available = sum(p.weight for p in parts if p.shrunk is not None)
+        responses = scores["csat"].n
+        if total == 0 or available / total < config.min_weight_share or available == 0:
+            results.append((Score(None, responses, "score", reason=(
+                f"not enough data: components holding {available / total if total else 0:.0%} "
+                f"of the weight have data, {config.min_weight_share:.0%} needed; missing: "
+                f"{', '.join(missing)}")), parts))
+            continue
+        parts = [CandorPart(p.metric_id, p.weight, p.value, p.target, p.prior_n, p.n, p.shrunk,
+                            None if p.shrunk is None else p.weight / available * p.shrunk)
+                 for p in parts]
+        value = sum(p.contribution for p in parts if p.contribution is not None)
+        reason = (f"partial: no data for {', '.join(missing)}; the other weights scaled up"
+                  if missing else "")
+        results.append((Score(value, responses, "score", reason=reason), parts))
+    return results

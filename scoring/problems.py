@@ -55,6 +55,12 @@ CODES: dict[str, str] = {
     "duplicate_action_id": "two actions share an id",
     "declined_without_reason": "a declined action does not say why in its last update's note",
     "updates_out_of_order": "an action's updates are not oldest first",
+    # candor.yaml, the scoreboard's settings
+    "missing_config": "candor.yaml, the scoreboard's settings, does not exist",
+    "bad_weight": "a Candor score weight in candor.yaml is not a number from 0 to 100",
+    "bad_prior_strength": "prior_strength in candor.yaml is not a number from 0 to 100",
+    "bad_weight_share": "min_weight_share in candor.yaml is not a share above 0 and at most 1",
+    "no_weight": "every Candor score weight in candor.yaml is 0",
     # the report itself
     "more_problems": "a file has more problems than are listed; fix these and validate again",
 }

@@ -6,13 +6,16 @@ from dataclasses import dataclass
 
 from .board import CompanyResult
 
+# The Candor score has no interval, so rank ranges cannot be made from it: ranks stay on CSAT.
 RANKED_BY = "csat"
 METHODOLOGY = (
     "Companies are ranked by {title} over all time. Where two companies' 95% intervals overlap, "
     "the data cannot tell them apart, so each is given a range rather than a place: its best "
     "possible rank is 1 plus the number of companies whose interval lies wholly above its own, "
     "and its worst is the number of companies whose interval reaches its own or higher "
-    "(itself included). A company without enough data is not ranked."
+    "(itself included). A company without enough data is not ranked. The Candor score is shown "
+    "beside CSAT but does not set ranks: it has no interval, so it cannot say which companies "
+    "the data can tell apart."
 )
 
 

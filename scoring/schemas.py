@@ -22,6 +22,7 @@ from .ledger import (
     SLUG_PATTERN,
     URL_MAX_CHARS,
 )
+from .metrics import CANDOR_COMPONENTS
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 # Plain https: a host name, an optional port and path; no user info, no spaces, no other scheme.
@@ -139,7 +140,47 @@ def actions_schema() -> dict:
     }
 
 
-SCHEMAS = {"company.schema.json": company_schema, "actions.schema.json": actions_schema}
+def candor_schema() -> dict:
+    weight = {"type": "number", "minimum": 0, "maximum": 100,
+              "description": "This component's weight; 0 leaves it out.",
+              "x-code": "bad_weight", "x-hint": "write a number from 0 to 100, e.g. 2"}
+    return {
+        "$schema": DRAFT,
+        "$id": "candor.schema.json",
+        "title": "Candor scoreboard settings (candor.yaml at the repository root)",
+        "type": "object",
+        "x-code": "not_mapping",
+        "x-hint": "write one `key: value` per line, as in the repository's candor.yaml",
+        "additionalProperties": False,
+        "required": ["weights", "prior_strength", "min_weight_share"],
+        "properties": {
+            "weights": {
+                "type": "object",
+                "description": "The Candor score's component weights; only their ratios matter.",
+                "x-code": "not_mapping",
+                "x-hint": "one `metric_id: weight` line per component, indented",
+                "additionalProperties": False,
+                "required": list(CANDOR_COMPONENTS),
+                "properties": {metric_id: weight for metric_id in CANDOR_COMPONENTS},
+            },
+            "prior_strength": {
+                "type": "number", "minimum": 0, "maximum": 100,
+                "description": "Shrinkage: phantom observations at the industry mean, in "
+                               "multiples of each component's minimum sample.",
+                "x-code": "bad_prior_strength", "x-hint": "write a number from 0 to 100, e.g. 1",
+            },
+            "min_weight_share": {
+                "type": "number", "exclusiveMinimum": 0, "maximum": 1,
+                "description": "The share of the total weight that must have data for a score.",
+                "x-code": "bad_weight_share",
+                "x-hint": "write a share above 0 and at most 1, e.g. 0.6",
+            },
+        },
+    }
+
+
+SCHEMAS = {"company.schema.json": company_schema, "actions.schema.json": actions_schema,
+           "candor.schema.json": candor_schema}
 
 
 def schema_text(name: str) -> str:

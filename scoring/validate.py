@@ -361,6 +361,16 @@ def check_profile(document, where: str) -> list[Problem]:
     return _schema_problems(document, where, "company.schema.json")
 
 
+def check_config(document, where: str) -> list[Problem]:
+    """candor.yaml against candor.schema.json, then: some weight must be above 0."""
+    problems = _schema_problems(document, where, "candor.schema.json")
+    weights = document.get("weights") if isinstance(document, dict) else None
+    if not problems and not any(weights.values()):
+        problems.append(Problem(where, *_locate(document, ["weights"]), "no_weight",
+                                "every weight is 0", "give at least one component a weight"))
+    return problems
+
+
 def check_actions(document, where: str) -> list[Problem]:
     """actions.yaml against actions.schema.json, then the rules a schema cannot state: unique
     ids, updates oldest first, and a declined entry says why."""

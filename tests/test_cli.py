@@ -186,6 +186,9 @@ class Server:
             [sys.executable, str(REPO / "publish.py"), "serve", "--data", str(data),
              "--output", str(output), "--port", str(self.port)],
             cwd=REPO, stdout=self.stdout, stderr=self.stderr, text=True,
+            # A job started in the background of a non-interactive shell inherits SIGINT
+            # ignored, and Python then installs no Ctrl-C handler: restore the default.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
 
     def logs(self) -> str:

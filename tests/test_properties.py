@@ -41,6 +41,7 @@ UNIT_RANGES = {
     "hours": (0.0, math.inf),
     "seconds": (0.0, math.inf),
     "days": (0.0, math.inf),
+    "score": (0.0, 100.0),
 }
 
 Row = dict[str, str]

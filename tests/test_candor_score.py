@@ -1,0 +1,190 @@
+"""The Candor score (issue 4): the composite on hand-built inputs, candor.yaml validated like
+data, and the demo's story. Expected numbers are worked out by hand in each test."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import run_publish
+
+from scoring.board import build_scoreboard
+from scoring.config import DEFAULT_CONFIG, ConfigError, read_config
+from scoring.metrics import CANDOR_COMPONENTS, METRICS, CandorConfig, Score, candor_scores
+
+DEMO = Path(__file__).resolve().parent.parent / "data"
+UNITS = {metric_id: METRICS[metric_id].unit for metric_id in CANDOR_COMPONENTS}
+
+
+def scores(**values: tuple[float, int]) -> dict[str, Score]:
+    """Every component as (value, n); a component not given has no data (n = 12)."""
+    return {metric_id: Score(*values.get(metric_id, (None, 12)), UNITS[metric_id])
+            for metric_id in CANDOR_COMPONENTS}
+
+
+def config(prior_strength: float = 1, min_weight_share: float = 0.5, **weights) -> CandorConfig:
+    return CandorConfig({m: float(weights.get(m, 0)) for m in CANDOR_COMPONENTS},
+                        float(prior_strength), float(min_weight_share))
+
+
+def test_each_component_is_shrunk_toward_its_industry_mean_then_weighted():
+    # k = 1 x minimum sample = 30 for both CSAT and first-contact resolution.
+    # Industry means: CSAT (90 + 70) / 2 = 80; FCR (60 + 80) / 2 = 70.
+    # A: CSAT (90*90 + 30*80) / 120 = 87.5; FCR (30*60 + 30*70) / 60 = 65 -> (87.5 + 65) / 2
+    # B: CSAT (30*70 + 30*80) / 60 = 75;   FCR (30*80 + 30*70) / 60 = 75 -> 75
+    a = scores(csat=(90, 90), first_contact_resolution=(60, 30))
+    b = scores(csat=(70, 30), first_contact_resolution=(80, 30))
+    (sa, parts), (sb, _) = candor_scores([("banking", a), ("banking", b)],
+                                         config(csat=1, first_contact_resolution=1))
+    assert sa.value == pytest.approx(76.25)
+    assert sb.value == pytest.approx(75.0)
+    assert (sa.n, sa.unit, sa.reason, sa.low, sa.high) == (90, "score", "", None, None)
+    csat_part = next(p for p in parts if p.metric_id == "csat")
+    assert (csat_part.value, csat_part.target, csat_part.prior_n) == (90, 80, 30)
+    assert csat_part.shrunk == pytest.approx(87.5)
+    assert csat_part.contribution == pytest.approx(87.5 / 2)
+    assert sum(p.contribution for p in parts if p.contribution) == pytest.approx(sa.value)
+
+
+def test_prior_strength_zero_means_no_shrinkage():
+    a = scores(csat=(90, 90), first_contact_resolution=(60, 30))
+    b = scores(csat=(70, 30), first_contact_resolution=(80, 30))
+    (sa, _), _ = candor_scores([("banking", a), ("banking", b)],
+                               config(0, csat=1, first_contact_resolution=3))
+    assert sa.value == pytest.approx((1 * 90 + 3 * 60) / 4)
+
+
+@pytest.mark.parametrize(("metric_id", "raw", "scaled"), [
+    ("nps", -100, 0), ("nps", 20, 60), ("nps", 100, 100),
+    ("contacts_per_case", 1, 100), ("contacts_per_case", 2, 50), ("contacts_per_case", 3, 0),
+    ("contacts_per_case", 4.5, 0), ("share_waits_over_5min", 30, 70), ("csat", 64, 64),
+])
+def test_components_are_put_on_a_0_to_100_scale(metric_id, raw, scaled):
+    # One company alone: its mean is itself, so shrinkage leaves the value as it is.
+    ((score, _),) = candor_scores([("banking", scores(**{metric_id: (raw, 500)}))],
+                                  config(**{metric_id: 1}))
+    assert score.value == pytest.approx(scaled)
+
+
+def test_a_missing_component_is_dropped_and_the_rest_reweighted():
+    # Weights CSAT 3, NPS 1; minimum share 0.5. Each company is alone in its industry, so
+    # each component shrinks toward the mean over all companies that have it:
+    # CSAT (90 + 60) / 2 = 75; NPS scaled (20 + 100) / 2 = 60 (only B and C have one).
+    # A (no NPS): 3/4 of the weight -> CSAT alone, (30*90 + 30*75) / 60 = 82.5, partial.
+    # B: CSAT (30*60 + 30*75) / 60 = 67.5, NPS 60 -> (3*67.5 + 1*60) / 4 = 65.625.
+    # C (no CSAT): 1/4 of the weight < 0.5 -> not enough data; n is the CSAT n (12).
+    a = scores(csat=(90, 30))
+    b = scores(csat=(60, 30), nps=(20, 30))
+    c = scores(nps=(20, 30))
+    (sa, pa), (sb, _), (sc, pc) = candor_scores(
+        [("banking", a), ("telecom", b), ("insurance", c)], config(csat=3, nps=1))
+    assert sa.value == pytest.approx(82.5)
+    assert sa.reason.startswith("partial") and "nps" in sa.reason
+    assert next(p for p in pa if p.metric_id == "csat").contribution == pytest.approx(82.5)
+    assert sb.value == pytest.approx(65.625) and sb.reason == ""
+    assert sc.value is None and sc.n == 12
+    assert sc.reason.startswith("not enough data") and "25%" in sc.reason and "csat" in sc.reason
+    assert all(p.contribution is None for p in pc)
+
+
+def test_the_industry_mean_is_used_when_the_industry_has_two_companies():
+    # Banking: 90 and 70 -> mean 80; telecom's 10 does not count for them.
+    # A: (30*90 + 30*80) / 60 = 85.
+    a, b, c = (scores(csat=(v, 30)) for v in (90, 70, 10))
+    (sa, _), _, _ = candor_scores([("banking", a), ("banking", b), ("telecom", c)],
+                                  config(csat=1))
+    assert sa.value == pytest.approx(85)
+
+
+# --- candor.yaml ------------------------------------------------------------------------------
+
+
+def test_the_repository_config_is_valid_and_names_every_component():
+    settings = read_config(DEFAULT_CONFIG)
+    assert set(settings.weights) == set(CANDOR_COMPONENTS)
+    assert any(settings.weights.values())
+    assert 0 < settings.min_weight_share <= 1
+
+
+GOOD = DEFAULT_CONFIG.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("old", "new", "code", "line_of"), [
+    ("  csat: 3\n", "  csat: -1\n", "bad_weight", "  csat:"),
+    ("  csat: 3\n", "  csat: lots\n", "bad_weight", "  csat:"),
+    ("  csat: 3\n", "  cstat: 3\n", "unknown_field", "  cstat:"),
+    ("  csat: 3\n", "", "missing_field", "  nps:"),  # where the weights mapping starts
+    ("prior_strength: 1\n", "prior_strenght: 1\n", "unknown_field", "prior_strenght:"),
+    ("prior_strength: 1\n", "prior_strength: -2\n", "bad_prior_strength", "prior_strength:"),
+    ("min_weight_share: 0.6\n", "min_weight_share: 1.5\n", "bad_weight_share",
+     "min_weight_share:"),
+    ("min_weight_share: 0.6\n", "min_weight_share: 0\n", "bad_weight_share",
+     "min_weight_share:"),
+    ("weights:\n", "weights: [\n", "yaml_syntax", None),
+])
+def test_a_bad_config_names_its_file_line_and_code(tmp_path, old, new, code, line_of):
+    assert old in GOOD
+    text = GOOD.replace(old, new, 1)
+    path = tmp_path / "candor.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        read_config(path)
+    problem = next(p for p in raised.value.problems if p.code == code)
+    assert problem.file.endswith("candor.yaml")
+    if line_of is not None:
+        assert problem.line == next(number for number, line in
+                                    enumerate(text.splitlines(), start=1)
+                                    if line.startswith(line_of))
+
+
+def test_all_weights_zero_is_refused(tmp_path):
+    path = tmp_path / "candor.yaml"
+    text = GOOD
+    for metric_id in CANDOR_COMPONENTS:
+        text = "\n".join(f"  {metric_id}: 0" if line.startswith(f"  {metric_id}:") else line
+                         for line in text.splitlines())
+    path.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        read_config(path)
+    assert [p.code for p in raised.value.problems] == ["no_weight"]
+
+
+def test_the_build_stops_with_exit_2_on_a_bad_config(tmp_path):
+    path = tmp_path / "candor.yaml"
+    path.write_text(GOOD.replace("  csat: 3\n", "  csat: -1\n"), encoding="utf-8")
+    line = GOOD.splitlines().index("  csat: 3") + 1
+    done = run_publish("build", "--data", DEMO, "--output", tmp_path / "out", "--config", path)
+    assert done.returncode == 2
+    assert f"candor.yaml:{line}:" in done.stderr and "[bad_weight]" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "out").exists()
+
+
+# --- the demo ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo():
+    board = build_scoreboard(DEMO)
+    return {c.slug: c for c in board.companies}
+
+
+def test_fernhollow_has_the_highest_candor_score_and_static_and_sons_one_of_the_lowest(demo):
+    values = {slug: c.windows["all"]["candor_score"].value for slug, c in demo.items()}
+    scored = sorted((v, slug) for slug, v in values.items() if v is not None)
+    assert scored[-1][1] == "fernhollow"
+    assert "static-and-sons" in [slug for _, slug in scored[:2]]
+
+
+def test_teacup_mutual_is_not_enough_data_or_partial(demo):
+    score = demo["teacup-mutual"].windows["all"]["candor_score"]
+    assert score.value is None or score.reason.startswith("partial")
+    assert score.reason
+
+
+def test_the_company_parts_add_up_to_the_published_score(demo):
+    for company in demo.values():
+        score = company.windows["all"]["candor_score"]
+        if score.value is not None:
+            total = sum(p.contribution for p in company.candor_parts if p.contribution)
+            assert total == pytest.approx(score.value), company.slug
