@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -11,8 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from .actions import Action, actions_of, as_known_on, status_counts, with_effect
-from .audit import Event, GitError, audit
+from .audit import Event, audit
 from .config import read_config
+from .git import GitError, git
 from .load import CompanyFiles, discover, display_path, read_feedback, read_yaml
 from .metrics import (
     METHODOLOGY_VERSION,
@@ -27,6 +27,7 @@ from .metrics import (
     score_sample,
 )
 from .problems import Problem
+from .ranks import ranked
 from .redact import redact
 from .validate import check_actions, check_profile, empty_contacts, parse_feedback_files
 
@@ -266,13 +267,9 @@ def _breakdown(contacts: pd.DataFrame, dimension: str, as_of: pd.Timestamp) -> l
 def data_commit(data_dir: Path) -> str | None:
     """The last commit that touched data_dir, or None outside a git checkout."""
     try:
-        done = subprocess.run(
-            ["git", "log", "-1", "--format=%H", "--", "."], cwd=data_dir,
-            capture_output=True, text=True, check=True, timeout=30,
-        )
-    except (OSError, subprocess.SubprocessError):
+        return git(["log", "-1", "--format=%H", "--", "."], data_dir).decode().strip() or None
+    except GitError:
         return None
-    return done.stdout.strip() or None
 
 
 def build_scoreboard(
@@ -329,15 +326,6 @@ def _history_events(data_dir: Path) -> list[Event] | None:
         return audit(data_dir)
     except GitError:
         return None
-
-
-def ranked(companies: list[CompanyResult]) -> list[CompanyResult]:
-    """Leaderboard order: CSAT over all time, companies without enough data last, then by name."""
-    def key(company: CompanyResult):
-        score = company.windows["all"]["csat"]
-        return (score.value is None, -(score.value or 0), company.name.casefold(), company.slug)
-
-    return sorted(companies, key=key)
 
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from .board import CompanyResult
+if TYPE_CHECKING:
+    from .board import CompanyResult
 
 # The Candor score has no interval, so rank ranges cannot be made from it: ranks stay on CSAT.
 RANKED_BY = "csat"
@@ -40,3 +42,13 @@ def rank_ranges(companies: list[CompanyResult]) -> dict[str, RankRange]:
         reaching = sum(1 for other in scored.values() if other.high >= score.low)
         ranges[slug] = RankRange(1 + above, reaching)
     return ranges
+
+
+def ranked(companies: list[CompanyResult]) -> list[CompanyResult]:
+    """Leaderboard order: the ranking score over all time, companies without enough data last,
+    then by name."""
+    def key(company: CompanyResult):
+        score = company.windows["all"][RANKED_BY]
+        return (score.value is None, -(score.value or 0), company.name.casefold(), company.slug)
+
+    return sorted(companies, key=key)
