@@ -19,6 +19,7 @@ Expected values are worked out by hand from those files:
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import json
 import re
@@ -394,3 +395,19 @@ def test_actions_filter_in_the_browser(pages, serve_site, browser):
     assert "filter-status" in reached and "filter-industry" in reached
     assert errors == []
     page.close()
+
+
+def test_effect_text_gives_both_sides_with_interval_and_n():
+    from scoring.actions import Effect
+    from scoring.metrics import Score
+    from scoring.pages import effect_text
+
+    before = Score(43.6, 236, "percent", 37.5, 50.0)
+    after = Score(81.2, 240, "percent", 75.8, 85.7)
+    assert effect_text(Effect(dt.date(2025, 12, 8), before, after)) == (
+        "CSAT on this topic in the 90 days before 2025-12-08: 43.6% (95%: 37.5\N{EN DASH}50.0, "
+        "n=236); in the 90 days after: 81.2% (95%: 75.8\N{EN DASH}85.7, n=240); "
+        "change: +37.6 points.")  # 81.2 - 43.6
+    thin = Score(None, 12, "percent", reason="not enough data: 12 of the 30 needed")
+    assert effect_text(Effect(dt.date(2025, 12, 8), before, thin)).endswith(
+        "in the 90 days after: not enough data (n=12); change: not enough data.")
