@@ -103,6 +103,15 @@ def test_every_industry_has_a_page_and_the_index_links_them(fixture_site):
         assert (fixture_site / "industries" / name / "index.html").is_file()
 
 
+def test_industries_index_gives_counts_and_medians(fixture_site):
+    rows = parse(fixture_site / "industries" / "index.html").find(
+        "table", cls="industries").find("tbody").elements()
+    cells = {row.find("th").text: [td.text for td in row.find_all("td")] for row in rows}
+    assert cells["e-commerce"][0::2] == ["1", "75.0% of 1"]  # acme alone
+    assert cells["banking"] == ["1", "no company has enough data", "no company has enough data"]
+    assert cells["insurance"] == ["0", "no company yet", "no company yet"]
+
+
 def test_an_industry_without_companies_says_so(fixture_site):
     page = parse(fixture_site / "industries" / "insurance" / "index.html")
     assert "No insurance company has published data yet." in page.text
