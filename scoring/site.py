@@ -58,8 +58,9 @@ def json_script(value) -> Markup:
 
 
 class ScoreboardGenerator(Generator):
-    """Writes the leaderboard, one page per company, the methodology, the downloads page and
-    the data files from the finished Scoreboard in the settings."""
+    """Writes the leaderboard, one page, Atom feed and badge per company, the industry pages,
+    /actions/ and its feed, the methodology, the downloads page and the data files from the
+    finished Scoreboard in the settings."""
 
     def generate_context(self):
         board: Scoreboard = self.settings["CANDOR_BOARD"]
