@@ -26,6 +26,16 @@ from .ledger import (
     MAX_YAML_FILE_BYTES,
 )
 from .metrics import METHODOLOGY_VERSION, METRICS, STALE_DAYS
+from .pages import (
+    INDUSTRY_METRICS,
+    action_log,
+    badge,
+    badge_snippets,
+    effect_text,
+    feed,
+    industries,
+    status_date,
+)
 from .problems import CODES
 from .ranks import METHODOLOGY as RANK_METHODOLOGY
 from .ranks import RANKED_BY, rank_ranges
@@ -48,8 +58,9 @@ def json_script(value) -> Markup:
 
 
 class ScoreboardGenerator(Generator):
-    """Writes the leaderboard, one page per company, the methodology, the downloads page and
-    the data files from the finished Scoreboard in the settings."""
+    """Writes the leaderboard, one page, Atom feed and badge per company, the industry pages,
+    /actions/ and its feed, the methodology, the downloads page and the data files from the
+    finished Scoreboard in the settings."""
 
     def generate_context(self):
         board: Scoreboard = self.settings["CANDOR_BOARD"]
@@ -61,18 +72,42 @@ class ScoreboardGenerator(Generator):
             effect_days=EFFECT_WINDOW_DAYS, feedback_columns=FEEDBACK_COLUMNS,
             methodology_version=METHODOLOGY_VERSION, csp=CSP,
             industries=sorted({c.industry for c in board.companies if c.industry}),
+            industry_pages=industries(board), industry_metrics=INDUSTRY_METRICS,
+            action_log=action_log(board.companies),
         )
 
     def _page(self, writer, name: str, template: str, **extra) -> None:
         writer.write_file(name, self.get_template(template), self.context, relative_urls=True,
                           **extra)
 
+    def _xml(self, writer, name: str, template: str, **extra) -> None:
+        """A feed or a badge: templates named with their own extension, escaped like HTML
+        (&#34; and &#39; are XML character references too)."""
+        writer.write_file(name, self.env.get_template(template), self.context,
+                          relative_urls=True, **extra)
+
     def generate_output(self, writer):
         board: Scoreboard = self.context["board"]
+        site_url = self.settings["CANDOR_SITE_URL"]
         self._page(writer, "index.html", "leaderboard", page_id="leaderboard")
         for company in board.companies:
             self._page(writer, f"companies/{company.slug}/index.html", "company",
-                       page_id="company", company=company, charts=company_charts(company))
+                       page_id="company", company=company, charts=company_charts(company),
+                       snippets=badge_snippets(company, site_url))
+            self._xml(writer, f"companies/{company.slug}/actions.xml", "atom.xml", feed=feed(
+                f"{company.name}: you said, we did", f"companies/{company.slug}/actions.xml",
+                f"companies/{company.slug}/#actions-h", action_log([company]), board.as_of,
+                site_url))
+            self._xml(writer, f"badges/{company.slug}.svg", "badge.svg",
+                      badge=badge(company, board.as_of))
+        self._page(writer, "industries/index.html", "industries", page_id="industries")
+        for industry in self.context["industry_pages"]:
+            self._page(writer, f"industries/{industry.id}/index.html", "industry",
+                       page_id="industries", industry=industry)
+        self._page(writer, "actions/index.html", "actions", page_id="actions")
+        self._xml(writer, "actions/feed.xml", "atom.xml", feed=feed(
+            "Candor: you said, we did", "actions/feed.xml", "actions/",
+            self.context["action_log"], board.as_of, site_url))
         self._page(writer, "methodology/index.html", "methodology", page_id="methodology")
         self._page(writer, "data/index.html", "data", page_id="data",
                    csv_columns=export.csv_columns())
@@ -129,7 +164,8 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str) -> dict:
         "THEME_STATIC_DIR": "theme",
         "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True},
         "JINJA_FILTERS": {"shown": shown, "interval": interval, "number": number,
-                          "json_script": json_script},
+                          "json_script": json_script, "effect_text": effect_text,
+                          "status_date": status_date},
         "MARKDOWN": {"extension_configs": {"markdown.extensions.extra": {}},
                      "output_format": "html5"},
     })

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from scoring.ledger import INDUSTRIES
 from scoring.metrics import METHODOLOGY_VERSION, METRICS
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "basic"
@@ -45,9 +46,14 @@ PAGES = (
     "data/index.html",
     "publish/index.html",
     "about/index.html",
+    "actions/index.html",
+    "industries/index.html",
+    *(f"industries/{name}/index.html" for name in INDUSTRIES),
 )
 DOWNLOADS = ("data/scores.json", "data/scores.csv", "data/datapackage.json",
-             "schemas/company.schema.json", "schemas/actions.schema.json")
+             "schemas/company.schema.json", "schemas/actions.schema.json",
+             "actions/feed.xml", "companies/acme/actions.xml", "companies/tiny/actions.xml",
+             "badges/acme.svg", "badges/tiny.svg")
 BAD_FILE_SUFFIX = "acme/feedback/2026-05.csv"
 
 
@@ -330,7 +336,8 @@ def test_leaderboard_lists_both_companies_in_order(leaderboard):
     assert table is not None
     rows = list(table.find("tbody").find_all("tr"))
     assert len(rows) == 2
-    links = [(a.text, a.attrs["href"]) for row in rows for a in row.find_all("a")]
+    links = [(a.text, a.attrs["href"]) for row in rows for a in row.find_all("a")
+             if "companies/" in a.attrs["href"]]
     assert [name for name, _ in links] == ["Acme Parcels", "Tiny Bank"]
     assert links[0][1].rstrip("/").endswith("companies/acme")
     assert links[1][1].rstrip("/").endswith("companies/tiny")
