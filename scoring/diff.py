@@ -72,7 +72,8 @@ def markdown(base: Scoreboard | None, head: Scoreboard, revision: str) -> str:
         label = company.name + ("" if slug in old else " (new)") + (
             "" if slug in new else " (removed)")
         for metric_id, before, after in _moved(old.get(slug), new.get(slug)):
-            title = METRICS[metric_id].title
+            title = head.metrics[metric_id].title
+
             table.append(f"| {_escape(label)} | {title} | {_cell(before, metric_id)} "
                          f"| {_cell(after, metric_id)} | {_change(before, after, metric_id)} |")
     if len(table) == 2:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -13,9 +14,8 @@ from pelican.generators import Generator
 from pelican.settings import read_settings
 
 from . import export, schemas
-from .actions import EFFECT_WINDOW_DAYS
 from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, Scoreboard
-from .charts import company_charts
+from .charts import company_charts, methodology_marks
 from .export import interval, number, shown
 from .ledger import (
     ACTION_STATUSES,
@@ -25,7 +25,7 @@ from .ledger import (
     MAX_FEEDBACK_FILE_BYTES,
     MAX_YAML_FILE_BYTES,
 )
-from .metrics import METHODOLOGY_VERSION, METRICS, STALE_DAYS
+from .metrics import CHANGELOG, METHODOLOGY_VERSION, Thresholds
 from .problems import CODES
 from .ranks import METHODOLOGY as RANK_METHODOLOGY
 from .ranks import RANKED_BY, rank_ranges
@@ -53,13 +53,14 @@ class ScoreboardGenerator(Generator):
 
     def generate_context(self):
         board: Scoreboard = self.settings["CANDOR_BOARD"]
+        metrics = board.metrics
         self.context.update(
             board=board, ranks=rank_ranges(board.companies),
-            rank_methodology=RANK_METHODOLOGY.format(title=METRICS[RANKED_BY].title),
-            metrics=METRICS, windows=WINDOWS, recent_days=RECENT_DAYS,
-            stale_days=STALE_DAYS, breakdowns=BREAKDOWNS, statuses=ACTION_STATUSES,
-            effect_days=EFFECT_WINDOW_DAYS, feedback_columns=FEEDBACK_COLUMNS,
-            methodology_version=METHODOLOGY_VERSION, csp=CSP,
+            rank_methodology=RANK_METHODOLOGY.format(title=metrics[RANKED_BY].title),
+            ranked_by=RANKED_BY, metrics=metrics, windows=WINDOWS, recent_days=RECENT_DAYS,
+            thresholds=board.thresholds, threshold_fields=dataclasses.fields(Thresholds),
+            breakdowns=BREAKDOWNS, statuses=ACTION_STATUSES, changelog=CHANGELOG,
+            feedback_columns=FEEDBACK_COLUMNS, methodology_version=METHODOLOGY_VERSION, csp=CSP,
             industries=sorted({c.industry for c in board.companies if c.industry}),
         )
 
@@ -71,8 +72,11 @@ class ScoreboardGenerator(Generator):
         board: Scoreboard = self.context["board"]
         self._page(writer, "index.html", "leaderboard", page_id="leaderboard")
         for company in board.companies:
+            marks = methodology_marks(company)
             self._page(writer, f"companies/{company.slug}/index.html", "company",
-                       page_id="company", company=company, charts=company_charts(company))
+                       page_id="company", company=company, marks=dict(marks),
+                       charts=company_charts(company, marks))
+
         self._page(writer, "methodology/index.html", "methodology", page_id="methodology")
         self._page(writer, "data/index.html", "data", page_id="data",
                    csv_columns=export.csv_columns())
