@@ -80,7 +80,10 @@ def _template(kind: ChartKind) -> dict:
                  alt.Tooltip("label:N", title="Change")],
     )
     layers = [lines, marks.mark_rule(color=INK, strokeDash=[4, 3], strokeWidth=1.5),
-              marks.mark_text(align="left", baseline="top", dx=4, color=INK, fontSize=11)
+              # the label sits on the side of the rule with more room (`side` in the data)
+              marks.mark_text(align=alt.ExprRef("datum.side"), baseline="top",
+                              dx=alt.ExprRef("datum.side === 'left' ? 4 : -4"), color=INK,
+                              fontSize=11)
               .encode(y=alt.value(2), text="label:N")]
     if kind.band:
         band = base.mark_area(opacity=0.18, color=ACCENT).encode(
@@ -128,8 +131,11 @@ def company_charts(
     `marks` (methodology_marks); the spec is None when no month has enough data to draw (the
     page then says so instead of drawing empty axes)."""
     charts = []
-    labels = [{"month": f"{month}-01", "label": f"methodology {change.version}"}
+    months = [month for month, _ in company.monthly]
+    labels = [{"month": f"{month}-01", "label": f"methodology {change.version}",
+               "side": "left" if months.index(month) < len(months) / 2 else "right"}
               for month, change in marks]
+
     for kind in CHARTS:
         values = rows(company, kind)
         spec = None
