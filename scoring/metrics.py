@@ -53,7 +53,7 @@ class Thresholds:
     follow_through_days: int = _threshold(
         90, 1, 3650, "days", "How old an action-log entry must be before it should be done")
     effect_window_days: int = _threshold(
-        90, 7, 365, "days", "Topic CSAT is compared this long before and after an action was done")
+        90, 1, 365, "days", "Topic CSAT is compared this long before and after an action was done")
     stale_days: int = _threshold(
         60, 1, 3650, "days", "No contact for longer than this marks a company as stale")
 
@@ -587,38 +587,38 @@ class CandorPart:
 @metric("candor_score", "Candor score", "score", decimals=0,
         peers=MIN_INDUSTRY_PEERS, components=", ".join(CANDOR_COMPONENTS))
 def candor_score(sample: Sample) -> Score:
-    """A 0-100 composite of the other metrics, computed on the scoreboard after every company
-    is scored, because it needs each industry's means; the weights, the prior strength and the
+    """A 0-100 composite of the other metrics, computed on the scoreboard after every company is
+    scored, because it needs each industry's means; the weights, the prior strength and the
     minimum share of weight are set in the scoreboard's candor.yaml and listed below. The
     components are {components}, each first put on a 0-100 scale where higher is better: CSAT,
-    solved at first contact, cases resolved, follow-through and complaints answered as they
-    are; NPS mapped from -100..100 to 0..100; contacts per case 1 = 100 and 3 or more = 0,
-    linear between; waits over 5 minutes as 100 minus the share. Each component value v, from
-    n answers (or cases, waits, actions, topics: that metric's own n), is shrunk toward the mean
-    m of that component over the companies of the same industry that have it:
-    (n v + k m) / (n + k), with k = prior strength times the component's minimum sample, so
-    that at a prior strength of 1 a component measured on exactly its minimum sample counts half
-    its own value and half its industry's, and a large sample counts almost wholly its own.
-    This is Trustpilot's device (7 phantom reviews at 3.5 stars) with two changes: the
+    solved at first contact, cases resolved, follow-through and complaints answered as they are;
+    NPS mapped from -100..100 to 0..100; contacts per case 1 = 100 and 3 or more = 0, linear
+    between; waits over the hold bar ({t.long_wait_seconds} seconds) as 100 minus the share.
+    Each component value v, from n answers (or cases, waits, actions, topics: that metric's own
+    n), is shrunk toward the mean m of that component over the companies of the same industry
+    that have it: (n v + k m) / (n + k), with k = prior strength times the component's minimum
+    sample, so that at a prior strength of 1 a component measured on exactly its minimum sample
+    counts half its own value and half its industry's, and a large sample counts almost wholly
+    its own. This is Trustpilot's device (7 phantom reviews at 3.5 stars) with two changes: the
     phantoms sit at the industry's own mean, not a fixed midpoint, so a small company is
-    compared with its peers rather than pulled toward average service; and their number is
-    what each metric already calls too little (its minimum sample, given beside it), so the
-    prior is as strong as a threshold the methodology already defends. Where fewer than {peers}
-    companies of the industry have the component, m is the mean over all companies. A
-    component without enough data is dropped and the other weights are scaled up to sum to
-    one; the score is marked partial and its reason names the missing components. If the
-    components with data hold less than the minimum share of weight, the score is not enough
-    data. The 95% interval is the score made twice more, with every component at the low end
-    of its own 95% interval and then at the high end, shrunk and weighted the same way (the
-    industry means held fixed: they are the prior, not part of the company's measurement). The
-    components are not independent (CSAT and NPS come from the same ratings; solved at first
-    contact, cases resolved and contacts per case from the same cases), so treating them as
-    independent would make the interval too narrow. Under the normal approximation behind each
-    component's interval, the spread of a weighted sum is at most the weighted sum of the
-    spreads, whatever the correlations, so moving every component to its own limit at once
-    covers at least 95%: conservative, and wider than an exact joint interval, which a
-    bootstrap would give only by scoring every company hundreds of times. The leaderboard ranks
-    on this interval. n is the number of ratings behind CSAT."""
+    compared with its peers rather than pulled toward average service; and their number is what
+    each metric already calls too little (its minimum sample, given beside it), so the prior is
+    as strong as a threshold the methodology already defends. Where fewer than {peers} companies
+    of the industry have the component, m is the mean over all companies. A component without
+    enough data is dropped and the other weights are scaled up to sum to one; the score is
+    marked partial and its reason names the missing components. If the components with data hold
+    less than the minimum share of weight, the score is not enough data. The 95% interval is the
+    score made twice more, with every component at the low end of its own 95% interval and then
+    at the high end, shrunk and weighted the same way (the industry means held fixed: they are
+    the prior, not part of the company's measurement). The components are not independent (CSAT
+    and NPS come from the same ratings; solved at first contact, cases resolved and contacts per
+    case from the same cases), so treating them as independent would make the interval too
+    narrow. Under the normal approximation behind each component's interval, the spread of a
+    weighted sum is at most the weighted sum of the spreads, whatever the correlations, so
+    moving every component to its own limit at once covers at least 95%: conservative, and wider
+    than an exact joint interval, which a bootstrap would give only by scoring every company
+    hundreds of times. The leaderboard ranks on this interval. n is the number of ratings behind
+    CSAT."""
     return Score(None, 0, "score", reason="not enough data: computed on the scoreboard")
 
 
