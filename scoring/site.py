@@ -81,7 +81,9 @@ class ScoreboardGenerator(Generator):
         self._page(writer, "data/index.html", "data", page_id="data",
                    csv_columns=export.csv_columns())
         self._page(writer, "publish/index.html", "publish", page_id="publish",
-                   schemas={name: make() for name, make in SCHEMAS.items()}, codes=CODES,
+                   # a company's files; candor.yaml is the scoreboard's, on the methodology page
+                   schemas={name: make() for name, make in SCHEMAS.items()
+                            if name != "candor.schema.json"}, codes=CODES,
                    example_csv=EXAMPLE_FEEDBACK_CSV, example_actions=EXAMPLE_ACTIONS_YAML,
                    example_company=company_yaml(Path("data/acme"), "Acme", "e-commerce")
                    .split("\n", 1)[1],
