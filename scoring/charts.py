@@ -56,8 +56,9 @@ SERIES_LABELS = {
 
 
 @cache
-def _template(kind: ChartKind) -> dict:
-    """The chart without data, built through Altair's schema checks once per kind."""
+def _template(kind: ChartKind, marked: bool) -> dict:
+    """The chart without data, built through Altair's schema checks once per kind, with the
+    layers that mark methodology changes when `marked` (an empty mark layer makes Vega warn)."""
     base = alt.Chart(alt.NamedData(DATASET)).encode(
         x=alt.X("month:T", timeUnit="utcyearmonth", title=None,
                 axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6)),
@@ -79,12 +80,14 @@ def _template(kind: ChartKind) -> dict:
         tooltip=[alt.Tooltip("month:T", timeUnit="utcyearmonth", title="Month"),
                  alt.Tooltip("label:N", title="Change")],
     )
-    layers = [lines, marks.mark_rule(color=INK, strokeDash=[4, 3], strokeWidth=1.5),
-              # the label sits on the side of the rule with more room (`side` in the data)
-              marks.mark_text(align=alt.ExprRef("datum.side"), baseline="top",
-                              dx=alt.ExprRef("datum.side === 'left' ? 4 : -4"), color=INK,
-                              fontSize=11)
-              .encode(y=alt.value(2), text="label:N")]
+    layers = [lines]
+    if marked:
+        layers += [marks.mark_rule(color=INK, strokeDash=[4, 3], strokeWidth=1.5),
+                   # the label sits on the side of the rule with more room (`side` in the data)
+                   marks.mark_text(align=alt.ExprRef("datum.side"), baseline="top",
+                                   dx=alt.ExprRef("datum.side === 'left' ? 4 : -4"), color=INK,
+                                   fontSize=11)
+                   .encode(y=alt.value(2), text="label:N")]
     if kind.band:
         band = base.mark_area(opacity=0.18, color=ACCENT).encode(
             y=alt.Y("low:Q", scale=scale), y2="high:Q",
@@ -140,8 +143,9 @@ def company_charts(
         values = rows(company, kind)
         spec = None
         if any(row["value"] is not None for row in values):
-            spec = copy.copy(_template(kind))
-            spec["datasets"] = {DATASET: values, MARKS: labels}
+            spec = copy.copy(_template(kind, bool(labels)))
+            spec["datasets"] = {DATASET: values, **({MARKS: labels} if labels else {})}
+
         charts.append((kind, spec))
     return charts
 

@@ -53,24 +53,28 @@ def test_marks_are_the_changes_within_the_months_shown(months, marked):
 
 
 def test_every_chart_carries_the_marks_as_swapped_data():
-    # Two companies' charts: the same template, only the datasets differ.
+    # Companies whose months include 2026-11 share one template per chart, with the marks as a
+    # second dataset; the label goes where there is room (right of the rule in the first half
+    # of the months, left of it in the second). Without a mark, the template has no mark layers.
     drawn = {metric_id: Score(50.0, 40, "percent", 40.0, 60.0) for kind in CHARTS
              for metric_id in kind.metrics}
     specs = []
-    for months in (("2026-10", "2026-11"), ("2026-09", "2026-10")):
+    for months in (("2026-10", "2026-11"), ("2026-11", "2026-12"), ("2026-09", "2026-10")):
         company = _months(*months)
         company.monthly = [(month, drawn) for month, _ in company.monthly]
         specs.append([spec for _, spec in company_charts(company, methodology_marks(company))])
-    marked, unmarked = specs
-    for one, other in zip(marked, unmarked, strict=True):
-        assert one["datasets"][MARKS] == [
+    for late, early, unmarked in zip(*specs, strict=True):
+        assert late["datasets"][MARKS] == [
             {"month": "2026-11-01", "label": "methodology 1.1", "side": "right"}]
-        assert other["datasets"][MARKS] == []
-        assert {k: v for k, v in one.items() if k != "datasets"} == {
-            k: v for k, v in other.items() if k != "datasets"}
-        rules = [layer for layer in one["layer"]
+        assert early["datasets"][MARKS] == [
+            {"month": "2026-11-01", "label": "methodology 1.1", "side": "left"}]
+        assert {k: v for k, v in late.items() if k != "datasets"} == {
+            k: v for k, v in early.items() if k != "datasets"}
+        rules = [layer for layer in late["layer"]
                  if layer["data"] == {"name": MARKS} and layer["mark"]["type"] == "rule"]
         assert rules and rules[0]["mark"]["strokeDash"] == [4, 3]
+        assert MARKS not in unmarked["datasets"]
+        assert all(layer.get("data") != {"name": MARKS} for layer in unmarked["layer"])
 
 
 # --- a scoreboard whose data runs into November 2026 -------------------------------------------
