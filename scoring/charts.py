@@ -10,8 +10,10 @@ import altair as alt
 
 from .board import CompanyResult
 from .export import rounded
+from .metrics import CHANGELOG, Change
 
 DATASET = "series"
+MARKS = "methodology"  # the months in which the methodology changed: a rule and a label each
 # One site theme: colours match theme/static/css/site.css.
 INK = "#5b6472"
 ACCENT = "#1f5fbf"
@@ -54,8 +56,9 @@ SERIES_LABELS = {
 
 
 @cache
-def _template(kind: ChartKind) -> dict:
-    """The chart without data, built through Altair's schema checks once per kind."""
+def _template(kind: ChartKind, marked: bool) -> dict:
+    """The chart without data, built through Altair's schema checks once per kind, with the
+    layers that mark methodology changes when `marked` (an empty mark layer makes Vega warn)."""
     base = alt.Chart(alt.NamedData(DATASET)).encode(
         x=alt.X("month:T", timeUnit="utcyearmonth", title=None,
                 axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6)),
@@ -71,7 +74,20 @@ def _template(kind: ChartKind) -> dict:
     lines = base.mark_line(point=True, invalid="break-paths-show-path-domains").encode(
         y=y, color=colour, tooltip=tooltip,
     )
+    # Where the methodology changed: a dashed rule with its version at the top.
+    marks = alt.Chart(alt.NamedData(MARKS)).encode(
+        x=alt.X("month:T", timeUnit="utcyearmonth"),
+        tooltip=[alt.Tooltip("month:T", timeUnit="utcyearmonth", title="Month"),
+                 alt.Tooltip("label:N", title="Change")],
+    )
     layers = [lines]
+    if marked:
+        layers += [marks.mark_rule(color=INK, strokeDash=[4, 3], strokeWidth=1.5),
+                   # the label sits on the side of the rule with more room (`side` in the data)
+                   marks.mark_text(align=alt.ExprRef("datum.side"), baseline="top",
+                                   dx=alt.ExprRef("datum.side === 'left' ? 4 : -4"), color=INK,
+                                   fontSize=11)
+                   .encode(y=alt.value(2), text="label:N")]
     if kind.band:
         band = base.mark_area(opacity=0.18, color=ACCENT).encode(
             y=alt.Y("low:Q", scale=scale), y2="high:Q",
@@ -98,15 +114,38 @@ def rows(company: CompanyResult, kind: ChartKind) -> list[dict]:
     return out
 
 
-def company_charts(company: CompanyResult) -> list[tuple[ChartKind, dict | None]]:
-    """Every monthly chart of one company, as (kind, Vega-Lite spec); the spec is None when no
-    month has enough data to draw (the page then says so instead of drawing empty axes)."""
+def methodology_marks(
+    company: CompanyResult, changelog: tuple[Change, ...] = CHANGELOG,
+) -> list[tuple[str, Change]]:
+    """(month, change) for each methodology change (every changelog entry after the first,
+    which is the start) whose effective month lies within the company's monthly series; of
+    several changes in one month, the last, which the month was published under."""
+    months = [month for month, _ in company.monthly]
+    latest = {f"{change.effective:%Y-%m}": change for change in changelog[1:]}
+    return [(month, change) for month, change in latest.items()
+            if months and months[0] <= month <= months[-1]]
+
+
+
+def company_charts(
+    company: CompanyResult, marks: list[tuple[str, Change]],
+) -> list[tuple[ChartKind, dict | None]]:
+    """Every monthly chart of one company, as (kind, Vega-Lite spec), with a rule at each of
+    `marks` (methodology_marks); the spec is None when no month has enough data to draw (the
+    page then says so instead of drawing empty axes)."""
     charts = []
+    months = [month for month, _ in company.monthly]
+    labels = [{"month": f"{month}-01", "label": f"methodology {change.version}",
+               "side": "left" if months.index(month) < len(months) / 2 else "right"}
+              for month, change in marks]
+
     for kind in CHARTS:
         values = rows(company, kind)
         spec = None
         if any(row["value"] is not None for row in values):
-            spec = copy.copy(_template(kind))
-            spec["datasets"] = {DATASET: values}
+            spec = copy.copy(_template(kind, bool(labels)))
+            spec["datasets"] = {DATASET: values, **({MARKS: labels} if labels else {})}
+
         charts.append((kind, spec))
     return charts
+

@@ -11,7 +11,7 @@ import statistics
 import uuid
 from dataclasses import dataclass
 
-from .actions import EFFECT_WINDOW_DAYS, Action, Effect
+from .actions import Action, Effect
 from .board import CompanyResult, Scoreboard
 from .export import interval, shown
 from .ledger import INDUSTRIES
@@ -73,8 +73,8 @@ def effect_text(effect: Effect) -> str:
         return shown(score, "csat") + (f" (95%: {spread}, " if spread else " (") + f"n={score.n})"
 
     change = effect.change
-    return (f"CSAT on this topic in the {EFFECT_WINDOW_DAYS} days before "
-            f"{effect.done_on.isoformat()}: {part(effect.before)}; in the {EFFECT_WINDOW_DAYS} "
+    return (f"CSAT on this topic in the {effect.days} days before "
+            f"{effect.done_on.isoformat()}: {part(effect.before)}; in the {effect.days} "
             f"days after: {part(effect.after)}; change: "
             + ("not enough data" if change is None else f"{change:+.1f} points") + ".")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 from pathlib import Path
@@ -13,9 +14,8 @@ from pelican.generators import Generator
 from pelican.settings import read_settings
 
 from . import export, schemas
-from .actions import EFFECT_WINDOW_DAYS
 from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, Scoreboard
-from .charts import company_charts
+from .charts import company_charts, methodology_marks
 from .export import interval, number, shown
 from .ledger import (
     ACTION_STATUSES,
@@ -25,7 +25,7 @@ from .ledger import (
     MAX_FEEDBACK_FILE_BYTES,
     MAX_YAML_FILE_BYTES,
 )
-from .metrics import METHODOLOGY_VERSION, METRICS, STALE_DAYS
+from .metrics import CHANGELOG, METHODOLOGY_VERSION, Thresholds
 from .pages import (
     INDUSTRY_METRICS,
     action_log,
@@ -64,13 +64,14 @@ class ScoreboardGenerator(Generator):
 
     def generate_context(self):
         board: Scoreboard = self.settings["CANDOR_BOARD"]
+        metrics = board.metrics
         self.context.update(
             board=board, ranks=rank_ranges(board.companies),
-            rank_methodology=RANK_METHODOLOGY.format(title=METRICS[RANKED_BY].title),
-            metrics=METRICS, windows=WINDOWS, recent_days=RECENT_DAYS,
-            stale_days=STALE_DAYS, breakdowns=BREAKDOWNS, statuses=ACTION_STATUSES,
-            effect_days=EFFECT_WINDOW_DAYS, feedback_columns=FEEDBACK_COLUMNS,
-            methodology_version=METHODOLOGY_VERSION, csp=CSP,
+            rank_methodology=RANK_METHODOLOGY.format(title=metrics[RANKED_BY].title),
+            ranked_by=RANKED_BY, metrics=metrics, windows=WINDOWS, recent_days=RECENT_DAYS,
+            thresholds=board.thresholds, threshold_fields=dataclasses.fields(Thresholds),
+            breakdowns=BREAKDOWNS, statuses=ACTION_STATUSES, changelog=CHANGELOG,
+            feedback_columns=FEEDBACK_COLUMNS, methodology_version=METHODOLOGY_VERSION, csp=CSP,
             industries=sorted({c.industry for c in board.companies if c.industry}),
             industry_pages=industries(board), industry_metrics=INDUSTRY_METRICS,
             action_log=action_log(board.companies),
@@ -91,8 +92,10 @@ class ScoreboardGenerator(Generator):
         site_url = self.settings["CANDOR_SITE_URL"]
         self._page(writer, "index.html", "leaderboard", page_id="leaderboard")
         for company in board.companies:
+            marks = methodology_marks(company)
             self._page(writer, f"companies/{company.slug}/index.html", "company",
-                       page_id="company", company=company, charts=company_charts(company),
+                       page_id="company", company=company, marks=dict(marks),
+                       charts=company_charts(company, marks),
                        snippets=badge_snippets(company, site_url))
             self._xml(writer, f"companies/{company.slug}/actions.xml", "atom.xml", feed=feed(
                 f"{company.name}: you said, we did", f"companies/{company.slug}/actions.xml",
@@ -112,7 +115,9 @@ class ScoreboardGenerator(Generator):
         self._page(writer, "data/index.html", "data", page_id="data",
                    csv_columns=export.csv_columns())
         self._page(writer, "publish/index.html", "publish", page_id="publish",
-                   schemas={name: make() for name, make in SCHEMAS.items()}, codes=CODES,
+                   # a company's files; candor.yaml is the scoreboard's, on the methodology page
+                   schemas={name: make() for name, make in SCHEMAS.items()
+                            if name != "candor.schema.json"}, codes=CODES,
                    example_csv=EXAMPLE_FEEDBACK_CSV, example_actions=EXAMPLE_ACTIONS_YAML,
                    example_company=company_yaml(Path("data/acme"), "Acme", "e-commerce")
                    .split("\n", 1)[1],

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from scoring.ledger import INDUSTRIES
-from scoring.metrics import METHODOLOGY_VERSION, METRICS
+from scoring.metrics import METHODOLOGY_VERSION, METRICS, Thresholds
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "basic"
 
@@ -173,7 +173,15 @@ def by_slug(scores) -> dict[str, dict]:
 
 def test_scores_json_header(scores):
     assert scores["schema"] == "candor.scores/1"
-    assert scores["methodology_version"] == METHODOLOGY_VERSION == "1.0"
+    assert scores["methodology_version"] == METHODOLOGY_VERSION == "1.1"
+    # additive in candor.scores/1: the changelog and the thresholds the scores were made with
+    assert [(c["version"], c["effective"]) for c in scores["methodology_changelog"]] == [
+        ("1.0", "2026-11-22"), ("1.1", "2026-11-22")]
+    assert all(c["changed"] and c["why"] for c in scores["methodology_changelog"])
+    assert scores["thresholds"] == {
+        "long_wait_seconds": 300, "resolution_window_days": 14, "top_complaint_topics": 5,
+        "complaint_lookback_days": 365, "follow_through_days": 90, "effect_window_days": 90,
+        "stale_days": 60}
     assert scores["as_of"] == "2026-10-20"
     assert [c["slug"] for c in scores["companies"]] == ["acme", "tiny"]
 
@@ -461,6 +469,7 @@ def test_company_page_chart_specs_are_inert_json(demo_site):
 def test_methodology_page_documents_every_metric(fixture_site):
     page = parse(fixture_site / "methodology" / "index.html")
     for metric_id, m in METRICS.items():
+        m = m.published(Thresholds())  # the repository's candor.yaml holds the defaults
         term = page.find("dt", id=metric_id)
         assert term is not None, f"{metric_id} has no entry on the methodology page"
         assert m.title in term.text

@@ -149,7 +149,7 @@ def test_build_prints_a_summary(fixture_build):
     on_disk = len(list(fixture_build.output.rglob("*.html")))
     assert on_disk == 16
     assert re.search(rf"^\s+pages\s+{on_disk}$", out, re.M), out
-    assert re.search(r"^\s+as of\s+2026-10-20 \(methodology v1\.0\)$", out, re.M), out
+    assert re.search(r"^\s+as of\s+2026-10-20 \(methodology v1\.1\)$", out, re.M), out
 
 
 def test_build_is_the_default_command(publish, tmp_path, clean_fixture_copy):

@@ -413,10 +413,11 @@ def test_effect_text_gives_both_sides_with_interval_and_n():
 
     before = Score(43.6, 236, "percent", 37.5, 50.0)
     after = Score(81.2, 240, "percent", 75.8, 85.7)
-    assert effect_text(Effect(dt.date(2025, 12, 8), before, after)) == (
+    assert effect_text(Effect(dt.date(2025, 12, 8), before, after, 90)) == (
         "CSAT on this topic in the 90 days before 2025-12-08: 43.6% (95%: 37.5\N{EN DASH}50.0, "
         "n=236); in the 90 days after: 81.2% (95%: 75.8\N{EN DASH}85.7, n=240); "
         "change: +37.6 points.")  # 81.2 - 43.6
     thin = Score(None, 12, "percent", reason="not enough data: 12 of the 30 needed")
-    assert effect_text(Effect(dt.date(2025, 12, 8), before, thin)).endswith(
-        "in the 90 days after: not enough data (n=12); change: not enough data.")
+    # the window is candor.yaml's effect_window_days, carried by the effect
+    assert effect_text(Effect(dt.date(2025, 12, 8), before, thin, 30)).endswith(
+        "in the 30 days after: not enough data (n=12); change: not enough data.")
