@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
@@ -14,9 +18,9 @@ from pelican.settings import read_settings
 
 from . import export, schemas
 from .actions import EFFECT_WINDOW_DAYS
-from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, Scoreboard
-from .charts import company_charts
-from .export import interval, number, shown
+from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, CompanyResult, Scoreboard
+from .charts import SPARK_HEIGHT, SPARK_WIDTH, company_charts, sparklines
+from .export import interval, number, rounded, shown
 from .ledger import (
     ACTION_STATUSES,
     EXAMPLE_ACTIONS_YAML,
@@ -34,9 +38,10 @@ from .schemas import SCHEMAS
 
 ROOT = Path(__file__).resolve().parent.parent
 # The first element of <head>: nothing but the site's own files may load or run.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'")
+# 'wasm-unsafe-eval' lets Pagefind's search compile its WebAssembly; it allows no JS eval.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+       "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'")
 
 
 def json_script(value) -> Markup:
@@ -45,6 +50,24 @@ def json_script(value) -> Markup:
     for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("'", "\\u0027")):
         text = text.replace(char, escaped)
     return Markup(text)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """The leaderboard's freshness marker: the newest contact, and the month the company went
+    stale (no contact for more than STALE_DAYS days before as_of), if it has."""
+
+    newest: dt.date | None
+    stale_since: str | None  # YYYY-MM
+
+
+def freshness(company: CompanyResult, as_of: dt.date) -> Freshness:
+    days = company.windows["all"]["freshness_days"].value
+    if days is None:
+        return Freshness(None, None)
+    newest = as_of - dt.timedelta(days=int(days))
+    stale_on = newest + dt.timedelta(days=STALE_DAYS + 1)
+    return Freshness(newest, stale_on.strftime("%Y-%m") if company.stale else None)
 
 
 class ScoreboardGenerator(Generator):
@@ -61,6 +84,8 @@ class ScoreboardGenerator(Generator):
             effect_days=EFFECT_WINDOW_DAYS, feedback_columns=FEEDBACK_COLUMNS,
             methodology_version=METHODOLOGY_VERSION, csp=CSP,
             industries=sorted({c.industry for c in board.companies if c.industry}),
+            sparklines=sparklines(board.companies), spark_size=(SPARK_WIDTH, SPARK_HEIGHT),
+            freshness={c.slug: freshness(c, board.as_of) for c in board.companies},
         )
 
     def _page(self, writer, name: str, template: str, **extra) -> None:
@@ -128,8 +153,8 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str) -> dict:
         "LOAD_CONTENT_CACHE": False,
         "THEME_STATIC_DIR": "theme",
         "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True},
-        "JINJA_FILTERS": {"shown": shown, "interval": interval, "number": number,
-                          "json_script": json_script},
+        "JINJA_FILTERS": {"shown": shown, "rounded": rounded, "interval": interval,
+                          "number": number, "json_script": json_script},
         "MARKDOWN": {"extension_configs": {"markdown.extensions.extra": {}},
                      "output_format": "html5"},
     })
@@ -140,4 +165,15 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "") -> int:
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
     Pelican(pelican_settings(board, output, site_url)).run()
-    return sum(1 for _ in output.rglob("*.html"))
+    pages = sum(1 for _ in output.rglob("*.html"))
+    index_site(output)
+    return pages
+
+
+def index_site(output: Path) -> None:
+    """Pagefind's static search index of the built pages (each page's <main>, marked
+    data-pagefind-body) into output/pagefind/; the same pages give the same bytes."""
+    done = subprocess.run([sys.executable, "-m", "pagefind_bin", "--site", str(output), "--silent"],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"pagefind could not index {output}: {done.stderr or done.stdout}")
