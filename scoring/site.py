@@ -20,7 +20,7 @@ from . import export, schemas
 from .actions import EFFECT_WINDOW_DAYS
 from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, CompanyResult, Scoreboard
 from .charts import SPARK_HEIGHT, SPARK_WIDTH, company_charts, sparklines
-from .export import interval, number, rounded, shown
+from .export import interval, number, shown
 from .ledger import (
     ACTION_STATUSES,
     EXAMPLE_ACTIONS_YAML,
@@ -78,14 +78,14 @@ class ScoreboardGenerator(Generator):
         board: Scoreboard = self.settings["CANDOR_BOARD"]
         self.context.update(
             board=board, ranks=rank_ranges(board.companies),
+            sparklines=sparklines(board.companies), spark_size=(SPARK_WIDTH, SPARK_HEIGHT),
+            freshness={c.slug: freshness(c, board.as_of) for c in board.companies},
             rank_methodology=RANK_METHODOLOGY.format(title=METRICS[RANKED_BY].title),
             metrics=METRICS, windows=WINDOWS, recent_days=RECENT_DAYS,
             stale_days=STALE_DAYS, breakdowns=BREAKDOWNS, statuses=ACTION_STATUSES,
             effect_days=EFFECT_WINDOW_DAYS, feedback_columns=FEEDBACK_COLUMNS,
             methodology_version=METHODOLOGY_VERSION, csp=CSP,
             industries=sorted({c.industry for c in board.companies if c.industry}),
-            sparklines=sparklines(board.companies), spark_size=(SPARK_WIDTH, SPARK_HEIGHT),
-            freshness={c.slug: freshness(c, board.as_of) for c in board.companies},
         )
 
     def _page(self, writer, name: str, template: str, **extra) -> None:
@@ -153,8 +153,8 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str) -> dict:
         "LOAD_CONTENT_CACHE": False,
         "THEME_STATIC_DIR": "theme",
         "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True},
-        "JINJA_FILTERS": {"shown": shown, "rounded": rounded, "interval": interval,
-                          "number": number, "json_script": json_script},
+        "JINJA_FILTERS": {"shown": shown, "interval": interval, "number": number,
+                          "json_script": json_script},
         "MARKDOWN": {"extension_configs": {"markdown.extensions.extra": {}},
                      "output_format": "html5"},
     })
@@ -170,10 +170,17 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "") -> int:
     return pages
 
 
+# Left out of the search index: rows of numbers that match every query and say nothing alone
+# (company names are found on their own pages), and the breadcrumb trail.
+SEARCH_EXCLUDES = ".crumbs, table.leaderboard, details.chart-table"
+
+
 def index_site(output: Path) -> None:
     """Pagefind's static search index of the built pages (each page's <main>, marked
     data-pagefind-body) into output/pagefind/; the same pages give the same bytes."""
-    done = subprocess.run([sys.executable, "-m", "pagefind_bin", "--site", str(output), "--silent"],
-                          capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "pagefind_bin", "--site", str(output), "--silent",
+         "--exclude-selectors", SEARCH_EXCLUDES],
+        capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"pagefind could not index {output}: {done.stderr or done.stdout}")

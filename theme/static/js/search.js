@@ -2,7 +2,8 @@
  * loads before this file). Without JavaScript the box stays empty and takes no room. */
 (function () {
   'use strict';
-  if (typeof window.PagefindUI !== 'function' || !document.getElementById('search')) {
+  var box = document.getElementById('search');
+  if (typeof window.PagefindUI !== 'function' || !box) {
     return;
   }
   new window.PagefindUI({
@@ -11,4 +12,9 @@
     showSubResults: false,
     translations: {placeholder: 'Search companies and pages'}
   });
+  // Pagefind labels its input with a title only; screen readers want a real name.
+  var input = box.querySelector('input');
+  if (input) {
+    input.setAttribute('aria-label', 'Search this site');
+  }
 })();
