@@ -39,16 +39,19 @@ def row_names(page) -> list[str]:
 # --- the leaderboard's HTML -----------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def home_rows(demo_site) -> dict[str, object]:
+def home_rows(demo_site) -> dict[str, dict[str, object]]:
+    """Company name -> column heading -> that row's cell."""
     table = parse(demo_site / "index.html").find("table", cls="leaderboard")
-    return {row.find("th").text.strip(): row for row in table.find("tbody").find_all("tr")}
+    headings = [" ".join(th.text.split()) for th in table.find("thead").find_all("th")]
+    return {row.find("th").text.strip(): dict(zip(headings, row.elements(), strict=True))
+            for row in table.find("tbody").find_all("tr")}
 
 
 def test_every_row_has_a_trend_drawn_from_its_monthly_scores(home_rows, companies):
     for company in companies:
         monthly = [m["candor_score"]["value"] for m in company["monthly"]]
         known = [v for v in monthly if v is not None]
-        cell = home_rows[company["name"]].find("td", cls="trend")
+        cell = home_rows[company["name"]]["Trend"]
         if not known:
             assert cell.find("svg") is None
             assert cell.find("span", cls="nodata").text == "not enough data"
@@ -81,11 +84,11 @@ def test_freshness_marker_says_fresh_or_since_when_stale(home_rows, companies):
     stale = 0
     for company in companies:
         newest = newest_contact(company["slug"])
-        cell = list(home_rows[company["name"]].find_all("td"))[-1].text
-        assert f"newest {newest.isoformat()}" in cell
+        cell = home_rows[company["name"]]["Freshness"].text
         if (as_of - newest).days > STALE_DAYS:
             since = (newest + dt.timedelta(days=STALE_DAYS + 1)).strftime("%Y-%m")
             assert f"stale since {since}" in cell and "fresh" not in cell
+            assert f"newest {newest.isoformat()}" in cell
             stale += 1
         else:
             assert "fresh" in cell and "stale" not in cell
@@ -93,8 +96,7 @@ def test_freshness_marker_says_fresh_or_since_when_stale(home_rows, companies):
 
 
 def test_not_enough_data_is_a_tag_not_a_number(home_rows):
-    row = home_rows["Teacup Mutual"]
-    score_cell = list(row.find_all("td"))[2]
+    score_cell = home_rows["Teacup Mutual"]["Candor score"]
     tag = score_cell.find("span", cls="nodata")
     assert tag is not None and tag.text == "not enough data"
     assert score_cell.find("span", cls="score-chip") is None

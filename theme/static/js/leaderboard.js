@@ -71,7 +71,7 @@
     var industry = form.elements.industry.value;
     rows.forEach(function (row) {
       row.hidden = (industry && row.getAttribute('data-industry') !== industry) ||
-        (name && row.cells[1].textContent.toLocaleLowerCase().indexOf(name) < 0);
+        (name && row.cells[1].getAttribute('data-sort').toLocaleLowerCase().indexOf(name) < 0);
     });
     announce();
   }
