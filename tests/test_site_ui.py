@@ -272,3 +272,20 @@ def test_screenshot(visit, demo_url, screenshots, name, width, scheme):
     assert png[:8] == b"\x89PNG\r\n\x1a\n"
     assert struct.unpack(">I", png[16:20])[0] == width
     page.assert_clean(origin(demo_url))
+
+
+@pytest.mark.browser
+def test_search_results_link_into_a_site_served_under_a_sub_path(visit, demo_site, serve_site,
+                                                                 tmp_path_factory):
+    # GitHub project pages serve the site at https://owner.github.io/repo/.
+    parent = tmp_path_factory.mktemp("sub-path")
+    (parent / "repo").symlink_to(demo_site, target_is_directory=True)
+    root = serve_site(parent)
+    page = visit(root + "repo/methodology/")
+    page.page.fill("#search input", "Parcelwick")
+    first = page.page.locator(".pagefind-ui__result-link").first
+    first.wait_for(timeout=15_000)
+    first.click()
+    page.page.wait_for_url(root + "repo/companies/parcelwick/")
+    assert page.page.locator("h1").inner_text().strip() == "Parcelwick"
+    page.assert_clean(origin(root))
