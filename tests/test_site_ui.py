@@ -33,7 +33,7 @@ def row_names(page) -> list[str]:
     """Names of the leaderboard rows a visitor sees, top to bottom."""
     return page.eval_on_selector_all(
         "#leaderboard tbody tr", "(rows) => rows.filter((r) => !r.hidden)"
-        ".map((r) => r.querySelector('th').textContent.trim())")
+        ".map((r) => r.querySelector('th a').textContent.trim())")
 
 
 # --- the leaderboard's HTML -----------------------------------------------------------------
@@ -43,7 +43,7 @@ def home_rows(demo_site) -> dict[str, dict[str, object]]:
     """Company name -> column heading -> that row's cell."""
     table = parse(demo_site / "index.html").find("table", cls="leaderboard")
     headings = [" ".join(th.text.split()) for th in table.find("thead").find_all("th")]
-    return {row.find("th").text.strip(): dict(zip(headings, row.elements(), strict=True))
+    return {row.find("th").find("a").text.strip(): dict(zip(headings, row.elements(), strict=True))
             for row in table.find("tbody").find_all("tr")}
 
 
