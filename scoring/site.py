@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import logging
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
@@ -14,8 +18,8 @@ from pelican.generators import Generator
 from pelican.settings import read_settings
 
 from . import export, schemas
-from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, Scoreboard
-from .charts import company_charts, methodology_marks
+from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, CompanyResult, Scoreboard
+from .charts import SPARK_HEIGHT, SPARK_WIDTH, company_charts, methodology_marks, sparklines
 from .export import interval, number, shown
 from .ledger import (
     ACTION_STATUSES,
@@ -44,9 +48,10 @@ from .schemas import SCHEMAS
 
 ROOT = Path(__file__).resolve().parent.parent
 # The first element of <head>: nothing but the site's own files may load or run.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'")
+# 'wasm-unsafe-eval' lets Pagefind's search compile its WebAssembly; it allows no JS eval.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+       "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'")
 
 
 def json_script(value) -> Markup:
@@ -55,6 +60,24 @@ def json_script(value) -> Markup:
     for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("'", "\\u0027")):
         text = text.replace(char, escaped)
     return Markup(text)
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """The leaderboard's freshness marker: the newest contact, and the month the company went
+    stale (no contact for more than candor.yaml's stale_days before as_of), if it has."""
+
+    newest: dt.date | None
+    stale_since: str | None  # YYYY-MM
+
+
+def freshness(company: CompanyResult, as_of: dt.date, stale_days: int) -> Freshness:
+    days = company.windows["all"]["freshness_days"].value
+    if days is None:
+        return Freshness(None, None)
+    newest = as_of - dt.timedelta(days=int(days))
+    stale_on = newest + dt.timedelta(days=stale_days + 1)
+    return Freshness(newest, stale_on.strftime("%Y-%m") if company.stale else None)
 
 
 class ScoreboardGenerator(Generator):
@@ -67,6 +90,9 @@ class ScoreboardGenerator(Generator):
         metrics = board.metrics
         self.context.update(
             board=board, ranks=rank_ranges(board.companies),
+            sparklines=sparklines(board.companies), spark_size=(SPARK_WIDTH, SPARK_HEIGHT),
+            freshness={c.slug: freshness(c, board.as_of, board.thresholds.stale_days)
+                       for c in board.companies},
             rank_methodology=RANK_METHODOLOGY.format(title=metrics[RANKED_BY].title),
             ranked_by=RANKED_BY, metrics=metrics, windows=WINDOWS, recent_days=RECENT_DAYS,
             thresholds=board.thresholds, threshold_fields=dataclasses.fields(Thresholds),
@@ -181,4 +207,22 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "") -> int:
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
     Pelican(pelican_settings(board, output, site_url)).run()
-    return sum(1 for _ in output.rglob("*.html"))
+    pages = sum(1 for _ in output.rglob("*.html"))
+    index_site(output)
+    return pages
+
+
+# Left out of the search index: rows of numbers that match every query and say nothing alone
+# (company names are found on their own pages), and the breadcrumb trail.
+SEARCH_EXCLUDES = ".crumbs, table.leaderboard, details.chart-table"
+
+
+def index_site(output: Path) -> None:
+    """Pagefind's static search index of the built pages (each page's <main>, marked
+    data-pagefind-body) into output/pagefind/; the same pages give the same bytes."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pagefind_bin", "--site", str(output), "--silent",
+         "--exclude-selectors", SEARCH_EXCLUDES],
+        capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"pagefind could not index {output}: {done.stderr or done.stdout}")

@@ -453,8 +453,11 @@ def test_demo_company_page_charts_carry_a_vega_lite_spec_and_a_table(parcelwick_
         # The table fallback holds every month of the demo's two years.
         assert len(list(details.find("tbody").find_all("tr"))) == 24
     scripts = [n.attrs["src"] for n in parcelwick_page.find_all("script") if "src" in n.attrs]
-    assert [s.rsplit("/", 1)[-1] for s in scripts] == [
+    names = [s.rsplit("/", 1)[-1] for s in scripts]
+    assert [n for n in names if n.startswith("vega") or n == "charts.js"] == [
         "vega.min.js", "vega-lite.min.js", "vega-embed.min.js", "charts.js"]
+    # Every page's search box: Pagefind's UI first, then the script that starts it.
+    assert names.index("pagefind-ui.js") < names.index("search.js")
 
 
 def test_company_page_chart_specs_are_inert_json(demo_site):
@@ -492,9 +495,11 @@ def test_csp_meta_is_the_first_element_of_head(fixture_site, page):
     assert first.tag == "meta"
     assert first.attrs.get("http-equiv") == "Content-Security-Policy"
     policy = first.attrs.get("content") or ""
-    assert "default-src 'self'" in policy
-    assert "script-src 'self'" in policy
-    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert directives["default-src"] == "'self'"
+    # Pagefind's search compiles WebAssembly; 'wasm-unsafe-eval' allows that and no JS eval.
+    assert directives["script-src"] == "'self' 'wasm-unsafe-eval'"
+    assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
 
 
 RESOURCE_TAGS = {"script": "src", "link": "href", "img": "src", "iframe": "src",
@@ -607,6 +612,16 @@ def test_build_is_byte_for_byte_deterministic(fixture_site, second_build):
     assert sorted(first) == sorted(second)
     different = [name for name in first if first[name] != second[name]]
     assert different == []
+
+
+def test_build_writes_a_search_index_of_every_page(fixture_site, second_build):
+    bundle = fixture_site / "pagefind"
+    assert (bundle / "pagefind-ui.js").is_file() and (bundle / "pagefind-ui.css").is_file()
+    entry = json.loads((bundle / "pagefind-entry.json").read_text("utf-8"))
+    (language,) = entry["languages"].values()
+    assert language["page_count"] == len(PAGES)  # every page's <main> is data-pagefind-body
+    # ... and the byte-for-byte comparison above covered the index too.
+    assert any(name.startswith("pagefind/fragment/") for name in tree_bytes(second_build[0]))
 
 
 def test_build_leaves_the_data_folder_untouched(second_build):
