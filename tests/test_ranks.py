@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-import re
+
+from test_build import parse
 
 from scoring.board import CompanyResult
 from scoring.metrics import Score
@@ -76,13 +77,13 @@ def test_leaderboard_shows_rank_ranges(tmp_path, build_site):
             "id,submitted_at,channel,rating\n" + rows)
     done = build_site(data, tmp_path / "out", "--config", config)
     assert done.result.returncode == 0, done.result.stderr
-    html = (done.output / "index.html").read_text(encoding="utf-8")
-    rows = re.findall(r'<td>([^<]*)</td>\s*<th scope="row"><a href="[^"]*">([^<]*)</a></th>'
-                      r'\s*<td>[^<]*</td>\s*<td>(.*?)</td>', html, re.S)  # rank, name, Candor
-    assert [(name, rank) for rank, name, _ in rows] == [
+    rows = [row.elements() for row in parse(done.output / "index.html").find(
+        "table", cls="leaderboard").find("tbody").elements()]
+    # cells: rank, company (name, industry), Candor score (value, interval), ...
+    assert [(cells[1].find("a").text, cells[0].text) for cells in rows] == [
         ("Top", "1"), ("Good", "2\N{EN DASH}3"), ("Fair", "2\N{EN DASH}3"),
-        ("Tiny", "\N{EN DASH}")]
-    candor = {name: re.sub(r"<[^>]+>", "", cell) for _, name, cell in rows}
+        ("Tiny", "unranked")]
+    candor = {cells[1].find("a").text: cells[2].text for cells in rows}
     assert candor["Top"] == "100 95%: 91\N{EN DASH}100"
     assert candor["Good"] == "78 95%: 62\N{EN DASH}88"  # 77.5 rounds half to even: 78
     assert candor["Tiny"] == "not enough data"

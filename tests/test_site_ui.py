@@ -119,7 +119,7 @@ def rank(company):
 SORTS = {
     "Rank": (rank, True),
     "Company": (lambda c: c["name"].casefold(), True),
-    "Candor score": (metric("candor_score"), False),
+    "CSAT": (metric("csat"), False),
     "NPS": (metric("nps"), False),
     "Solved first time": (metric("first_contact_resolution"), False),
     "Median wait": (metric("wait_seconds_p50"), True),
@@ -155,15 +155,15 @@ def test_clicking_a_header_sorts_by_it_and_again_reverses(visit, demo_url, compa
 
 
 @pytest.mark.browser
-def test_csat_is_marked_as_the_starting_order_and_flips(visit, demo_url, companies):
+def test_the_candor_score_is_marked_as_the_starting_order_and_flips(visit, demo_url, companies):
     page = visit(demo_url)
-    csat = page.page.locator("#leaderboard thead th", has_text="CSAT")
-    assert csat.get_attribute("aria-sort") == "descending"
+    candor = page.page.locator("#leaderboard thead th", has_text="Candor score")
+    assert candor.get_attribute("aria-sort") == "descending"
     assert row_names(page.page) == [c["name"] for c in companies]
-    csat.locator("button").click()
-    assert csat.get_attribute("aria-sort") == "ascending"
-    known = sorted((c for c in companies if value(c, "csat") is not None),
-                   key=lambda c: value(c, "csat"))
+    candor.locator("button").click()
+    assert candor.get_attribute("aria-sort") == "ascending"
+    known = sorted((c for c in companies if value(c, "candor_score") is not None),
+                   key=lambda c: value(c, "candor_score"))
     assert row_names(page.page)[:len(known)] == [c["name"] for c in known]
 
 
