@@ -402,6 +402,11 @@ class _LineLoader(yaml.SafeLoader):
             # Refused outright, so an alias bomb never expands.
             raise _YamlProblem("yaml_alias", "aliases (*name) are not allowed",
                                self.peek_event().start_mark, "write the value out in full")
+        event = self.peek_event()
+        if getattr(event, "tag", None) is not None:  # !!set, !!binary, !!int x, !custom ...
+            tag = event.tag.replace("tag:yaml.org,2002:", "!!")
+            raise _YamlProblem("yaml_tag", f"tags such as {tag} are not allowed",
+                               event.start_mark, "remove the tag; quote the value if it is text")
         if self.depth >= MAX_NESTING:  # refused before Python's recursion limit is reached
             raise _YamlProblem("too_deep", f"lists and mappings nest more than {MAX_NESTING} deep",
                                self.peek_event().start_mark,
@@ -411,6 +416,14 @@ class _LineLoader(yaml.SafeLoader):
             return super().compose_node(parent, index)
         finally:
             self.depth -= 1
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError):  # read as a number it is not, e.g. 0b_ or 0x_
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise _YamlProblem("yaml_syntax", f"{node.value[:40]!r} cannot be read as {kind}",
+                               node.start_mark, "quote it to keep it as text") from None
 
     def construct_mapping(self, node, deep=False):
         mapping = LineDict()

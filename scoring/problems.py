@@ -22,6 +22,7 @@ CODES: dict[str, str] = {
     "yaml_syntax": "a YAML file cannot be parsed",
     "yaml_alias": "a YAML file uses an alias (*name); write values out",
     "yaml_duplicate_key": "a YAML mapping repeats a key",
+    "yaml_tag": "a YAML file uses a tag (!!int, !!set, !name); write plain values",
     "too_deep": "a YAML file or a JSONL line nests lists or mappings too deep to read",
     # columns
     "missing_column": "a required feedback column is absent",

@@ -13,6 +13,7 @@ import json
 import tempfile
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -169,3 +170,20 @@ def test_regression_a_mapping_as_a_yaml_key_is_a_problem(tmp_path):
     [problem] = check(data_dir)
     assert (problem.code, problem.line, problem.column) == ("yaml_syntax", 1, 8)
     assert problem.message == "a key is a list or mapping, not plain text"
+
+
+@pytest.mark.parametrize(("text", "code", "message"), [
+    # found by the fuzzer: pyyaml raised AttributeError on a !!timestamp that is not one
+    ("name: !!timestamp x\n", "yaml_tag", "tags such as !!timestamp are not allowed"),
+    ("name: !!set [a]\n", "yaml_tag", "tags such as !!set are not allowed"),
+    ("name: !!python/name:os.system\n", "yaml_tag",
+     "tags such as !!python/name:os.system are not allowed"),
+    # YAML 1.1 reads 0b_ as a binary number, and int('', 2) raised ValueError
+    ("name: 0b_\n", "yaml_syntax", "'0b_' cannot be read as int"),
+])
+def test_regression_tags_and_false_numbers_are_problems(tmp_path, text, code, message):
+    data_dir = _company(tmp_path, {})
+    (data_dir / "acme" / "company.yaml").write_text(text + "industry: banking\n", "utf-8")
+    [problem] = check(data_dir)
+    assert (problem.code, problem.line, problem.column, problem.message) == (
+        code, 1, 7, message)
