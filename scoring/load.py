@@ -269,7 +269,9 @@ def key_column(line: str, key: str) -> int | None:
 def _read_jsonl(text: str, table: RawTable) -> None:
     records: list[dict] = []
     columns: dict[str, None] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines ends a line at \n only: str.splitlines() would also split at U+2028, U+0085 or
+    # a form feed, which JSON allows inside a string, and so refuse a valid record.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         table.records += 1

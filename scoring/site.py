@@ -16,7 +16,7 @@ from . import export, schemas
 from .actions import EFFECT_WINDOW_DAYS
 from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, Scoreboard
 from .charts import company_charts
-from .export import interval, number, shown
+from .export import inert, interval, number, shown
 from .ledger import (
     ACTION_STATUSES,
     EXAMPLE_ACTIONS_YAML,
@@ -37,6 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
        "form-action 'self'")
+
+
+def finalize(value):
+    """Every {{ value }} a template prints: text without bidi overrides or zero-width characters
+    (export.inert); Markup stays Markup, so it is not escaped twice."""
+    if isinstance(value, Markup):
+        return Markup(inert(value))
+    return inert(value) if isinstance(value, str) else value
 
 
 def json_script(value) -> Markup:
@@ -127,7 +135,8 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str) -> dict:
         "CACHE_CONTENT": False,
         "LOAD_CONTENT_CACHE": False,
         "THEME_STATIC_DIR": "theme",
-        "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True},
+        "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True,
+                               "finalize": finalize},
         "JINJA_FILTERS": {"shown": shown, "interval": interval, "number": number,
                           "json_script": json_script},
         "MARKDOWN": {"extension_configs": {"markdown.extensions.extra": {}},
