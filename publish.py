@@ -141,16 +141,17 @@ def parser() -> argparse.ArgumentParser:
 
 def build(args, progress: Progress) -> int:
     from scoring.board import build_scoreboard
-    from scoring.config import ConfigError, read_config
+    from scoring.config import ConfigError, read_config, read_gaming
     from scoring.site import build_site
 
     started = time.perf_counter()
     try:
-        config = read_config(args.config)
+        config, gaming = read_config(args.config), read_gaming(args.config)
     except ConfigError as error:
         print(f"publish.py build: invalid settings\n{error}", file=sys.stderr)
         return 2
-    board = build_scoreboard(args.data, as_of=args.as_of, progress=progress, config=config)
+    board = build_scoreboard(args.data, as_of=args.as_of, progress=progress, config=config,
+                             gaming=gaming)
     progress.note("render: site")
     pages = build_site(board, args.output, site_url=args.site_url)
     seconds = time.perf_counter() - started

@@ -11,7 +11,8 @@ import pandas as pd
 
 from .actions import Action, actions_of, as_known_on, status_counts, with_effect
 from .audit import Event, audit
-from .config import read_config
+from .config import read_config, read_gaming
+from .gaming import GamingConfig, Signal, signals
 from .git import GitError, git
 from .load import CompanyFiles, discover, display_path, read_feedback, read_yaml
 from .metrics import (
@@ -84,6 +85,8 @@ class CompanyResult:
     integrity: list[Event] | None = None
     # How the all-time Candor score was made, component by component.
     candor_parts: list[CandorPart] = field(default_factory=list)
+    # Patterns worth a second look (scoring.gaming), in the contacts up to as_of.
+    signals: list[Signal] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -132,6 +135,7 @@ class Scoreboard:
     problems: list[Problem] = field(default_factory=list)
     methodology_version: str = METHODOLOGY_VERSION
     candor_config: CandorConfig | None = None
+    gaming_config: GamingConfig | None = None
 
     @property
     def quarantined(self) -> list[FileReport]:
@@ -180,7 +184,9 @@ def _load_company(
     return CompanyResult(company.slug, profile, files, actions=entries), contacts
 
 
-def _score_company(result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date) -> None:
+def _score_company(
+    result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date, gaming: GamingConfig,
+) -> None:
     end = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
     as_of_ts = pd.Timestamp(as_of, tz="UTC")
     contacts = contacts[contacts["submitted_at"] < end]
@@ -200,6 +206,7 @@ def _score_company(result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date
     }
     result.actions = [with_effect(action, contacts) for action in result.actions]
     result.comments, result.n_public_comments = public_comments(contacts)
+    result.signals = signals(contacts, gaming)
 
 
 def public_comments(contacts: pd.DataFrame) -> tuple[list[Comment], int]:
@@ -277,11 +284,14 @@ def build_scoreboard(
     as_of: dt.date | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     config: CandorConfig | None = None,
+    gaming: GamingConfig | None = None,
 ) -> Scoreboard:
     """Load, validate and score every company under data_dir. `as_of` defaults to the newest
     contact in the data, so the same data always gives the same scores. `config` defaults to
-    the repository's candor.yaml (scoring.config.ConfigError when it is invalid)."""
+    the repository's candor.yaml (scoring.config.ConfigError when it is invalid), and so does
+    `gaming`, the thresholds of the gaming signals."""
     config = config or read_config()
+    gaming = gaming or read_gaming()
     companies, problems = discover(data_dir)
     loaded = []
     for index, company in enumerate(companies, start=1):
@@ -294,7 +304,8 @@ def build_scoreboard(
     for index, (result, contacts) in enumerate(loaded, start=1):
         if progress:
             progress("score", index, len(loaded))
-        _score_company(result, contacts if contacts is not None else empty_contacts(), as_of)
+        _score_company(result, contacts if contacts is not None else empty_contacts(), as_of,
+                       gaming)
     results = [result for result, _ in loaded]
     _add_candor_scores(results, config)
     history = _history_events(data_dir)
@@ -302,7 +313,7 @@ def build_scoreboard(
         result.integrity = None if history is None else [
             event for event in history if event.company == result.slug]
     return Scoreboard(as_of, data_commit(data_dir), ranked(results), problems,
-                      candor_config=config)
+                      candor_config=config, gaming_config=gaming)
 
 
 def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> None:

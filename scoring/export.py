@@ -94,6 +94,8 @@ def company_dict(company: CompanyResult, rank: RankRange | None = None) -> dict:
             "events": [{"kind": e.kind, "commit": e.commit, "date": e.date, "count": e.count}
                        for e in company.integrity],
         },
+        "signals": [{"kind": s.kind, "start": s.start, "end": s.end, "count": s.count,
+                     "message": s.message} for s in company.signals],
         "quarantined": [
             {"file": p.file, "line": p.line, "column": p.column, "code": p.code,
              "message": p.message}

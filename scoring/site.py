@@ -17,6 +17,7 @@ from .actions import EFFECT_WINDOW_DAYS
 from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, Scoreboard
 from .charts import company_charts
 from .export import inert, interval, number, shown
+from .gaming import methodology as gaming_methodology
 from .ledger import (
     ACTION_STATUSES,
     EXAMPLE_ACTIONS_YAML,
@@ -64,6 +65,7 @@ class ScoreboardGenerator(Generator):
         self.context.update(
             board=board, ranks=rank_ranges(board.companies),
             rank_methodology=RANK_METHODOLOGY.format(title=METRICS[RANKED_BY].title),
+            gaming_methodology=gaming_methodology,
             metrics=METRICS, windows=WINDOWS, recent_days=RECENT_DAYS,
             stale_days=STALE_DAYS, breakdowns=BREAKDOWNS, statuses=ACTION_STATUSES,
             effect_days=EFFECT_WINDOW_DAYS, feedback_columns=FEEDBACK_COLUMNS,
