@@ -262,8 +262,9 @@ def json_problems(path: Path, site: Path) -> list[str]:
 
 
 def search_index_problems(path: Path, site: Path) -> list[str]:
-    """A compressed search-index file: any text it holds that a search UI may show as HTML must
-    be inert (pagefind fragments are JSON after a signature)."""
+    """A compressed search-index file: the text a search UI inserts as HTML (pagefind's
+    `content`, from which it cuts excerpts) must be inert. Pagefind fragments are JSON after a
+    signature; titles and other metadata are escaped by the UI (Pagefind/pagefind#415)."""
     data = content(path)
     start = data.find(b"{")
     try:
@@ -275,11 +276,11 @@ def search_index_problems(path: Path, site: Path) -> list[str]:
     while stack:
         item = stack.pop()
         if isinstance(item, dict):
+            strings += [v for k, v in item.items() if k in ("content", "excerpt")
+                        and isinstance(v, str)]
             stack += item.values()
         elif isinstance(item, list):
             stack += item
-        elif isinstance(item, str):
-            strings.append(item)
     for text in strings:
         fragment = html5lib.parseFragment(text, treebuilder="etree", namespaceHTMLElements=False)
         problems += element_problems(fragment, path.relative_to(site).as_posix())
@@ -441,7 +442,11 @@ def test_the_checkers_catch_what_they_look_for(tmp_path):
     }
     for name, text in bad.items():
         (tmp_path / name).write_text(text, encoding="utf-8")
+    bad["h.pf_fragment"] = ""
+    (tmp_path / "h.pf_fragment").write_bytes(gzip.compress(
+        b'pagefind_dcd{"meta": {"title": "<b>t</b>"}, "content": "<img src=x onerror=1>"}'))
     found = {name: CHECKERS[Path(name).suffix](tmp_path / name, tmp_path) for name in bad}
     assert len(found["a.html"]) == 8, found["a.html"]
     assert all(found.values()), found
     assert found["e.csv"] == ["e.csv:2: cell '=1+1' would run as a formula"]
+    assert found["h.pf_fragment"] == ["h.pf_fragment: <img onerror=...> event handler"]
