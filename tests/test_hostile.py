@@ -467,3 +467,48 @@ def test_the_checkers_catch_what_they_look_for(tmp_path):
     assert all(found.values()), found
     assert found["e.csv"] == ["e.csv:2: cell '=1+1' would run as a formula"]
     assert found["h.pf_fragment"] == ["h.pf_fragment: <img onerror=...> event handler"]
+
+
+# The DOM as Chromium built it: inline scripts, event-handler attributes, javascript: links.
+LIVE_MARKUP = """() => {
+  const all = [...document.querySelectorAll('*')];
+  return {
+    inline: document.querySelectorAll('script:not([src]):not([type="application/json"])').length,
+    handlers: all.flatMap((e) => [...e.attributes].filter((a) => a.name.startsWith('on'))
+                                                  .map((a) => `${e.tagName} ${a.name}`)),
+    links: [...document.links].map((a) => a.protocol).filter((p) => p !== 'http:'),
+  };
+}"""
+
+
+@pytest.mark.browser
+def test_no_payload_runs_in_chromium(hostile, browser, serve_site):
+    """Every page of the hostile site in headless Chromium: no dialog opens, nothing logs an
+    error (the CSP reports any script it blocks), no request leaves the origin, and the DOM the
+    browser built holds no inline script, event handler or non-http(s) link (https links to
+    other origins are kept: the site is served over http here, so they show as https:)."""
+    site, _, _ = hostile
+    base = serve_site(site)
+    context = browser.new_context()
+    try:
+        for path in files(site):
+            if path.suffix != ".html":
+                continue
+            events: list[str] = []
+            tab = context.new_page()
+            tab.on("dialog", lambda d, e=events: (e.append(f"dialog {d.message}"), d.dismiss()))
+            tab.on("console", lambda m, e=events: m.type == "error" and e.append(m.text))
+            tab.on("pageerror", lambda err, e=events: e.append(f"page error: {err}"))
+            tab.on("request", lambda r, e=events: not r.url.startswith(base)
+                   and e.append(f"request {r.url}"))
+            url = base + path.relative_to(site).as_posix()
+            tab.goto(url, wait_until="load")
+            tab.mouse.move(200, 200)
+            tab.wait_for_load_state("networkidle")
+            markup = tab.evaluate(LIVE_MARKUP)
+            assert events == [], url
+            assert markup["inline"] == 0 and markup["handlers"] == [], (url, markup)
+            assert set(markup["links"]) <= {"https:"}, (url, markup)
+            tab.close()
+    finally:
+        context.close()
