@@ -14,6 +14,8 @@ covered without a change here.
 - Template syntax is printed literally: `{{1337*1337}}` is on the page and 1787569 nowhere.
 - PII canaries, planted with and without consent, appear in no output file (compressed search
   index files decompressed first) and no line of the build or validate output.
+- Headless Chromium loads every page: no dialog opens, the CSP reports nothing it blocked, no
+  request leaves the origin, and the live DOM holds no inline script or event handler.
 
 Each payload is also shown to have reached its page, or the checks above would prove nothing.
 File names with markup are made at run time (tests/fixtures/hostile/README.md says why)."""
@@ -358,8 +360,8 @@ def test_markup_in_data_is_text_not_elements(hostile, name):
     site, _, _ = hostile
     tree = page(site, name)
     assert not [e for e in tree.iter() if local(e.tag) in ("img", "svg", "iframe", "b")]
-    assert [local(e.tag) for e in tree.iter() if local(e.tag) == "script"] == [
-        "script" for e in tree.iter() if local(e.tag) == "script" and e.get("src")]
+    # these pages draw no chart, so every script is a file of the site's own
+    assert all(e.get("src") for e in tree.iter() if local(e.tag) == "script")
 
 
 def test_template_syntax_is_printed_literally(hostile):
