@@ -23,6 +23,7 @@ File names with markup are made at run time (tests/fixtures/hostile/README.md sa
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import html
 import io
@@ -442,6 +443,10 @@ def test_the_hostile_build_is_byte_for_byte_deterministic(hostile, build_site, t
               for p in files(again.output)}
     assert sorted(first) == sorted(second)
     assert [name for name in first if first[name] != second[name]] == []
+    # nothing of the build machine: no absolute path, no date of today (the data ends in 2026-02)
+    machine = [str(data).encode(), str(site).encode(), str(REPO).encode(),
+               dt.date.today().isoformat().encode()]
+    assert [(name, m) for name, text in first.items() for m in machine if m in text] == []
 
 
 def test_the_checkers_catch_what_they_look_for(tmp_path):
