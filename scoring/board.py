@@ -12,6 +12,7 @@ import pandas as pd
 from .actions import Action, actions_of, as_known_on, status_counts, with_effect
 from .audit import Event, audit
 from .config import read_config
+from .gaming import Signal, signals
 from .git import GitError, git
 from .load import CompanyFiles, discover, display_path, read_feedback, read_yaml
 from .metrics import (
@@ -88,6 +89,8 @@ class CompanyResult:
     candor_parts: list[CandorPart] = field(default_factory=list)
     # No contact for longer than the scoreboard's stale_days before as_of.
     stale: bool = False
+    # Patterns worth a second look (scoring.gaming), in the contacts up to as_of.
+    signals: list[Signal] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -189,8 +192,9 @@ def _load_company(
 
 
 def _score_company(
-    result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date, thresholds: Thresholds,
+    result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date, config: CandorConfig,
 ) -> None:
+    thresholds = config.thresholds
     end = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
     as_of_ts = pd.Timestamp(as_of, tz="UTC")
     contacts = contacts[contacts["submitted_at"] < end]
@@ -216,6 +220,7 @@ def _score_company(
     result.comments, result.n_public_comments = public_comments(contacts)
     days = result.windows["all"]["freshness_days"].value
     result.stale = days is not None and days > thresholds.stale_days
+    result.signals = signals(contacts, config.gaming)
 
 
 def public_comments(contacts: pd.DataFrame) -> tuple[list[Comment], int]:
@@ -315,7 +320,7 @@ def build_scoreboard(
         if progress:
             progress("score", index, len(loaded))
         _score_company(result, contacts if contacts is not None else empty_contacts(), as_of,
-                       config.thresholds)
+                       config)
 
     results = [result for result, _ in loaded]
     _add_candor_scores(results, config)

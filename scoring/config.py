@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .gaming import GamingConfig
 from .load import read_yaml
 from .metrics import CandorConfig, Thresholds
 from .problems import Problem
@@ -20,8 +21,8 @@ class ConfigError(Exception):
         self.problems = problems
 
 
-def read_config(path: Path = DEFAULT_CONFIG) -> CandorConfig:
-    """The settings in `path`, validated like data; ConfigError lists every problem."""
+def _document(path: Path) -> dict:
+    """candor.yaml read and validated whole; ConfigError lists every problem."""
     if not path.is_file():
         raise ConfigError([Problem(path.name, None, None, "missing_config",
                                    f"{path} does not exist",
@@ -30,7 +31,21 @@ def read_config(path: Path = DEFAULT_CONFIG) -> CandorConfig:
     problems = problems or check_config(document, where)
     if problems:
         raise ConfigError(problems)
+    return document
+
+
+def read_config(path: Path = DEFAULT_CONFIG) -> CandorConfig:
+    """The scoreboard's settings in `path` (the Candor score, the thresholds, the gaming
+    signals), validated like data."""
+    document = _document(path)
     return CandorConfig({k: float(v) for k, v in document["weights"].items()},
                         float(document["prior_strength"]), float(document["min_weight_share"]),
-                        Thresholds(**document.get("thresholds") or {}))
+                        Thresholds(**document.get("thresholds") or {}),
+                        _gaming(document["gaming"]))
 
+
+def _gaming(section: dict) -> GamingConfig:
+    """The gaming signals' thresholds (`gaming:`)."""
+    return GamingConfig(int(section["burst_contacts"]), float(section["burst_minutes"]),
+                        float(section["max_response_share"]),
+                        int(section["response_min_contacts"]), int(section["gap_months"]))

@@ -16,6 +16,19 @@ SCHEMA = "candor.scores/1"
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
+# Characters that reorder or hide the text around them (bidi embeddings, overrides and isolates,
+# zero-width spaces, the BOM): published text is rendered without them, so a company's name or a
+# comment cannot reverse or disguise the page around it. ZWJ/ZWNJ stay: emoji and scripts such
+# as Persian need them, and they move nothing. Downloads keep text as written.
+_INVISIBLE = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                                    "\u200b\u2060\ufeff"))
+
+
+def inert(text: str) -> str:
+    """`text` without the characters that reorder or hide what surrounds it."""
+    return text.translate(_INVISIBLE)
+
+
 def rounded(value: float | None, metric_id: str) -> float | int | None:
     if value is None:
         return None
@@ -82,6 +95,8 @@ def company_dict(company: CompanyResult, rank: RankRange | None = None) -> dict:
             "events": [{"kind": e.kind, "commit": e.commit, "date": e.date, "count": e.count}
                        for e in company.integrity],
         },
+        "signals": [{"kind": s.kind, "start": s.start, "end": s.end, "count": s.count,
+                     "message": s.message} for s in company.signals],
         "quarantined": [
             {"file": p.file, "line": p.line, "column": p.column, "code": p.code,
              "message": p.message}

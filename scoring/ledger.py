@@ -24,6 +24,10 @@ FEEDBACK_SUFFIXES = (".csv", ".jsonl", ".parquet")
 MAX_FEEDBACK_FILE_BYTES = 256 * 1024 * 1024  # split larger exports by month
 MAX_YAML_FILE_BYTES = 1024 * 1024
 LABEL_MAX_CHARS = 60  # topic, site
+# YAML nests at most 4 deep (actions: list, entry, updates, update); deeper is refused early.
+MAX_NESTING = 32
+# A JSONL line longer than this is refused unparsed; the longest valid record is ~40,000.
+MAX_RECORD_CHARS = 1_000_000
 
 
 @dataclass(frozen=True)

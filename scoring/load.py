@@ -20,6 +20,8 @@ from .ledger import (
     COLUMNS_BY_NAME,
     FEEDBACK_SUFFIXES,
     MAX_FEEDBACK_FILE_BYTES,
+    MAX_NESTING,
+    MAX_RECORD_CHARS,
     MAX_YAML_FILE_BYTES,
     REQUIRED_COLUMNS,
     SLUG_PATTERN,
@@ -138,8 +140,14 @@ def _header_problems(header: list[str], where: str, line: int | None) -> list[Pr
     return problems
 
 
+# A physical line as io.StringIO(text, newline="") gives it, without StringIO's copy of the
+# whole text (four bytes a character when one is not ASCII: a cap-sized file would not fit).
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
+
+
 def _read_csv(text: str, table: RawTable) -> None:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    lines = (match.group() for match in _LINE.finditer(text))
+    reader = csv.reader(lines, strict=True)
     header: list[str] | None = None
     records: list[list[str]] = []
     last_line = 0
@@ -261,16 +269,31 @@ def key_column(line: str, key: str) -> int | None:
 def _read_jsonl(text: str, table: RawTable) -> None:
     records: list[dict] = []
     columns: dict[str, None] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    # JSON Lines ends a line at \n only: str.splitlines() would also split at U+2028, U+0085 or
+    # a form feed, which JSON allows inside a string, and so refuse a valid record.
+    for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
         table.records += 1
+        if len(line) > MAX_RECORD_CHARS:  # not parsed: no valid record is near this long
+            table.problems.append(Problem(
+                table.file, number, None, "too_long",
+                f"the line has {len(line):,} characters; the limit is {MAX_RECORD_CHARS:,}",
+                "a comment holds at most 5,000 characters: check the line's quoting",
+            ))
+            continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
             table.problems.append(Problem(
                 table.file, number, error.colno, "json_syntax", f"invalid JSON: {error.msg}",
                 "each line must be one complete JSON object",
+            ))
+            continue
+        except RecursionError:  # brackets nested thousands deep: refused, never a traceback
+            table.problems.append(Problem(
+                table.file, number, 1, "too_deep", "the line nests lists or objects too deep "
+                "to read", 'write one flat object per line, e.g. {"id": "c1", ...}',
             ))
             continue
         if not isinstance(record, dict):
@@ -374,12 +397,35 @@ class _YamlProblem(yaml.MarkedYAMLError):
 class _LineLoader(yaml.SafeLoader):
     """Safe loading plus positions; aliases and duplicate keys refused; bad dates located."""
 
+    depth = 0
+
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
             # Refused outright, so an alias bomb never expands.
             raise _YamlProblem("yaml_alias", "aliases (*name) are not allowed",
                                self.peek_event().start_mark, "write the value out in full")
-        return super().compose_node(parent, index)
+        event = self.peek_event()
+        if getattr(event, "tag", None) is not None:  # !!set, !!binary, !!int x, !custom ...
+            tag = event.tag.replace("tag:yaml.org,2002:", "!!")
+            raise _YamlProblem("yaml_tag", f"tags such as {tag} are not allowed",
+                               event.start_mark, "remove the tag; quote the value if it is text")
+        if self.depth >= MAX_NESTING:  # refused before Python's recursion limit is reached
+            raise _YamlProblem("too_deep", f"lists and mappings nest more than {MAX_NESTING} deep",
+                               self.peek_event().start_mark,
+                               "the format nests at most 4 deep: check the brackets")
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, OverflowError):  # read as a number it is not, e.g. 0b_ or 0x_
+            kind = node.tag.rsplit(":", 1)[-1]
+            raise _YamlProblem("yaml_syntax", f"{node.value[:40]!r} cannot be read as {kind}",
+                               node.start_mark, "quote it to keep it as text") from None
 
     def construct_mapping(self, node, deep=False):
         mapping = LineDict()
@@ -387,6 +433,10 @@ class _LineLoader(yaml.SafeLoader):
         mapping.marks, mapping.key_marks, mapping.raw = {}, {}, {}
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key_node, yaml.ScalarNode):  # e.g. `{{7*7}}`: a mapping as key
+                raise _YamlProblem("yaml_syntax", "a key is a list or mapping, not plain text",
+                                   key_node.start_mark,
+                                   "quote text that starts with { or [, e.g. name: \"{x}\"")
             if key in mapping:
                 raise _YamlProblem("yaml_duplicate_key", f"key {key!r} appears twice",
                                    key_node.start_mark,

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .gaming import GamingConfig
+
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
 # Definitions and minimum sample sizes: fixed by the methodology, formatted into its text.
@@ -566,6 +568,7 @@ class CandorConfig:
     prior_strength: float
     min_weight_share: float
     thresholds: Thresholds = field(default_factory=Thresholds)
+    gaming: GamingConfig = field(default_factory=GamingConfig)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,8 @@ CODES: dict[str, str] = {
     "yaml_syntax": "a YAML file cannot be parsed",
     "yaml_alias": "a YAML file uses an alias (*name); write values out",
     "yaml_duplicate_key": "a YAML mapping repeats a key",
+    "yaml_tag": "a YAML file uses a tag (!!int, !!set, !name); write plain values",
+    "too_deep": "a YAML file or a JSONL line nests lists or mappings too deep to read",
     # columns
     "missing_column": "a required feedback column is absent",
     "unknown_column": "a feedback column is not part of the contract (a did-you-mean is given)",
@@ -62,6 +64,7 @@ CODES: dict[str, str] = {
     "bad_weight_share": "min_weight_share in candor.yaml is not a share above 0 and at most 1",
     "no_weight": "every Candor score weight in candor.yaml is 0",
     "bad_threshold": "a threshold in candor.yaml is not a whole number within its bounds",
+    "bad_gaming": "a gaming-signal threshold in candor.yaml is out of its range",
     # the report itself
     "more_problems": "a file has more problems than are listed; fix these and validate again",
 }

@@ -153,7 +153,7 @@ def candor_schema() -> dict:
         "x-code": "not_mapping",
         "x-hint": "write one `key: value` per line, as in the repository's candor.yaml",
         "additionalProperties": False,
-        "required": ["weights", "prior_strength", "min_weight_share"],
+        "required": ["weights", "prior_strength", "min_weight_share", "gaming"],
         "properties": {
             "weights": {
                 "type": "object",
@@ -177,6 +177,39 @@ def candor_schema() -> dict:
                 "x-hint": "write a share above 0 and at most 1, e.g. 0.6",
             },
             "thresholds": thresholds_schema(),
+            "gaming": gaming_schema(),
+        },
+    }
+
+
+def gaming_schema() -> dict:
+    """candor.yaml's `gaming:` section: the thresholds of the gaming signals (scoring.gaming)."""
+    def limit(kind: str, description: str, low: float, high: float, example: str,
+              exclusive: bool = False) -> dict:
+        return {"type": kind, "exclusiveMinimum" if exclusive else "minimum": low,
+                "maximum": high, "description": description, "x-code": "bad_gaming",
+                "x-hint": f"write {'a whole number' if kind == 'integer' else 'a number'} "
+                          f"{'above' if exclusive else 'from'} {low:g} "
+                          f"{'and at most' if exclusive else 'to'} {high:g}, e.g. {example}"}
+    return {
+        "type": "object",
+        "description": "Thresholds of the gaming signals shown as integrity notices.",
+        "x-code": "not_mapping",
+        "x-hint": "one `threshold: value` line per setting, indented, as in candor.yaml",
+        "additionalProperties": False,
+        "required": ["burst_contacts", "burst_minutes", "max_response_share",
+                     "response_min_contacts", "gap_months"],
+        "properties": {
+            "burst_contacts": limit("integer", "Top ratings with the same comment that make "
+                                    "a burst.", 2, 10_000, "5"),
+            "burst_minutes": limit("number", "The longest a burst may last, in minutes.", 0,
+                                   10_080, "10", exclusive=True),
+            "max_response_share": limit("number", "A higher share of contacts with a rating "
+                                        "is a signal.", 0, 1, "0.9", exclusive=True),
+            "response_min_contacts": limit("integer", "Contacts needed before the response "
+                                           "share is judged.", 1, 10_000_000, "100"),
+            "gap_months": limit("integer", "Months in a row without contacts that make a "
+                                "gap.", 1, 120, "1"),
         },
     }
 
@@ -202,7 +235,6 @@ def thresholds_schema() -> dict:
         "additionalProperties": False,
         "properties": properties,
     }
-
 
 
 SCHEMAS = {"company.schema.json": company_schema, "actions.schema.json": actions_schema,

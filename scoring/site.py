@@ -20,7 +20,8 @@ from pelican.settings import read_settings
 from . import export, schemas
 from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, CompanyResult, Scoreboard
 from .charts import SPARK_HEIGHT, SPARK_WIDTH, company_charts, methodology_marks, sparklines
-from .export import interval, number, shown
+from .export import inert, interval, number, shown
+from .gaming import methodology as gaming_methodology
 from .ledger import (
     ACTION_STATUSES,
     EXAMPLE_ACTIONS_YAML,
@@ -52,6 +53,14 @@ ROOT = Path(__file__).resolve().parent.parent
 CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
        "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
        "base-uri 'none'; form-action 'self'")
+
+
+def finalize(value):
+    """Every {{ value }} a template prints: text without bidi overrides or zero-width characters
+    (export.inert); Markup stays Markup, so it is not escaped twice."""
+    if isinstance(value, Markup):
+        return Markup(inert(value))
+    return inert(value) if isinstance(value, str) else value
 
 
 def json_script(value) -> Markup:
@@ -98,6 +107,7 @@ class ScoreboardGenerator(Generator):
             thresholds=board.thresholds, threshold_fields=dataclasses.fields(Thresholds),
             breakdowns=BREAKDOWNS, statuses=ACTION_STATUSES, changelog=CHANGELOG,
             feedback_columns=FEEDBACK_COLUMNS, methodology_version=METHODOLOGY_VERSION, csp=CSP,
+            gaming_methodology=gaming_methodology,
             industries=sorted({c.industry for c in board.companies if c.industry}),
             industry_pages=industries(board), industry_metrics=INDUSTRY_METRICS,
             action_log=action_log(board.companies),
@@ -193,7 +203,8 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str) -> dict:
         "CACHE_CONTENT": False,
         "LOAD_CONTENT_CACHE": False,
         "THEME_STATIC_DIR": "theme",
-        "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True},
+        "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True,
+                               "finalize": finalize},
         "JINJA_FILTERS": {"shown": shown, "interval": interval, "number": number,
                           "json_script": json_script, "effect_text": effect_text,
                           "status_date": status_date},

@@ -1,0 +1,127 @@
+"""Gaming signals: patterns in a company's contacts that deserve a second look, shown as notices.
+
+A signal is not a verdict and changes no score: it says what was seen, when, and how much, so a
+visitor can weigh the numbers. The thresholds are the scoreboard maintainer's, in candor.yaml
+under `gaming:`, and the methodology page states them."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+import pandas as pd
+
+TOP_RATING = 5
+KINDS = ("burst", "response_share", "gap")
+
+
+@dataclass(frozen=True)
+class GamingConfig:
+    """candor.yaml's `gaming:` section; the defaults are the repository's candor.yaml."""
+
+    burst_contacts: int = 5  # this many top ratings with the same comment ...
+    burst_minutes: float = 10  # ... within this many minutes make a burst
+    max_response_share: float = 0.9  # a higher share of contacts with a rating is implausible
+    response_min_contacts: int = 100  # ... once there are this many contacts
+    gap_months: int = 1  # this many months in a row without contacts, between months with some
+
+
+@dataclass(frozen=True)
+class Signal:
+    kind: str  # one of KINDS
+    start: str  # ISO date-time (burst), month (gap), or the first contact's date
+    end: str
+    count: int  # contacts in the burst, contacts with a rating, or months without data
+    message: str  # one sentence for people; never a customer's words
+
+
+def methodology(config: GamingConfig) -> list[str]:
+    """The published definitions, with the thresholds in force."""
+    return [
+        f"Burst of identical top ratings: {config.burst_contacts} or more contacts rated "
+        f"{TOP_RATING} of {TOP_RATING} whose comments are the same (ignoring case, punctuation "
+        f"and spacing), all within {config.burst_minutes:g} minutes of the first. Real "
+        "customers rarely write the same words at the same moment; a script or a staff "
+        "member filling in surveys does. The notice gives the time and the count, never the "
+        "comment.",
+        f"Implausibly high response share: more than {config.max_response_share:.0%} of the "
+        "contacts carry a rating, once a company has at least "
+        f"{config.response_min_contacts:,} contacts. Satisfaction surveys are optional and "
+        "most customers skip them, so a near-complete set of ratings suggests that unrated "
+        "contacts were left out of the data.",
+        f"Gap in the monthly series: {config.gap_months} or more calendar months in a row "
+        "without a single contact, between months that have contacts. Missing months can be "
+        "an export problem, or a bad month withheld.",
+        "Signals change no score. They are shown on the company's page and listed in "
+        "scores.json under each company's \"signals\".",
+    ]
+
+
+def _same_words(text: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", "", text.casefold()).split())
+
+
+def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
+    """Runs of top ratings with the same comment, each run at most burst_minutes long and
+    starting at the earliest contact not already in a run."""
+    top = contacts[contacts["rating"].eq(TOP_RATING) & contacts["comment"].notna()]
+    words = top["comment"].map(_same_words)
+    found = []
+    window = pd.Timedelta(minutes=config.burst_minutes)
+    for _, times in top["submitted_at"][words.ne("")].groupby(words[words.ne("")]):
+        stamps = sorted(times)
+        first = 0
+        while first < len(stamps):
+            last = bisect.bisect_right(stamps, stamps[first] + window) - 1
+            count = last - first + 1
+            if count >= config.burst_contacts:
+                start, end = stamps[first], stamps[last]
+                minutes = (end - start).total_seconds() / 60
+                found.append(Signal(
+                    "burst", f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}", count,
+                    f"{count} ratings of {TOP_RATING} with the same comment within "
+                    f"{minutes:.0f} minutes, from {start:%Y-%m-%d %H:%M} UTC.",
+                ))
+                first = last + 1
+            else:
+                first += 1
+    return sorted(found, key=lambda s: (s.start, s.count))
+
+
+def response_share(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
+    total = len(contacts)
+    rated = int(contacts["rating"].notna().sum())
+    if total < config.response_min_contacts or rated / total <= config.max_response_share:
+        return []
+    first, last = contacts["submitted_at"].min(), contacts["submitted_at"].max()
+    return [Signal(
+        "response_share", f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}", rated,
+        f"{rated:,} of {total:,} contacts ({rated / total:.0%}) carry a rating, more than the "
+        f"{config.max_response_share:.0%} an optional survey plausibly gets.",
+    )]
+
+
+def gaps(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
+    if contacts.empty:
+        return []
+    months = set(contacts["submitted_at"].dt.tz_convert("UTC").dt.strftime("%Y-%m"))
+    series = [str(p) for p in pd.period_range(min(months), max(months), freq="M")]
+    found, run = [], []
+    for month in series:
+        if month not in months:
+            run.append(month)
+            continue
+        if len(run) >= config.gap_months:
+            span = run[0] if len(run) == 1 else f"{run[0]} to {run[-1]}"
+            found.append(Signal("gap", run[0], run[-1], len(run),
+                                f"No contacts in {span} ({len(run)} month"
+                                f"{'s' if len(run) != 1 else ''}), between months with data."))
+        run = []
+    return found
+
+
+def signals(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
+    """Every signal in a company's contacts (those up to as_of), bursts first."""
+    return [*bursts(contacts, config), *response_share(contacts, config),
+            *gaps(contacts, config)]
