@@ -9,7 +9,8 @@ import re
 from pathlib import Path
 
 import pytest
-from test_browser import Visit, _origin
+from conftest import Visit
+from conftest import origin as _origin
 from test_build import parse, words
 
 from scoring.board import CompanyResult
