@@ -41,11 +41,4 @@ def read_config(path: Path = DEFAULT_CONFIG) -> CandorConfig:
     return CandorConfig({k: float(v) for k, v in document["weights"].items()},
                         float(document["prior_strength"]), float(document["min_weight_share"]),
                         Thresholds(**document.get("thresholds") or {}),
-                        _gaming(document["gaming"]))
-
-
-def _gaming(section: dict) -> GamingConfig:
-    """The gaming signals' thresholds (`gaming:`)."""
-    return GamingConfig(int(section["burst_contacts"]), float(section["burst_minutes"]),
-                        float(section["max_response_share"]),
-                        int(section["response_min_contacts"]), int(section["gap_months"]))
+                        GamingConfig(**document.get("gaming") or {}))

@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from .gaming import GamingConfig
 from .ledger import (
     ACTION_STATUSES,
     ACTION_TEXT_MAX_CHARS,
@@ -153,7 +154,7 @@ def candor_schema() -> dict:
         "x-code": "not_mapping",
         "x-hint": "write one `key: value` per line, as in the repository's candor.yaml",
         "additionalProperties": False,
-        "required": ["weights", "prior_strength", "min_weight_share", "gaming"],
+        "required": ["weights", "prior_strength", "min_weight_share"],
         "properties": {
             "weights": {
                 "type": "object",
@@ -183,7 +184,8 @@ def candor_schema() -> dict:
 
 
 def gaming_schema() -> dict:
-    """candor.yaml's `gaming:` section: the thresholds of the gaming signals (scoring.gaming)."""
+    """candor.yaml's `gaming:` section: the thresholds of the gaming signals (scoring.gaming);
+    each key may be left out, and then has scoring.gaming.GamingConfig's default."""
     def limit(kind: str, description: str, low: float, high: float, example: str,
               exclusive: bool = False) -> dict:
         return {"type": kind, "exclusiveMinimum" if exclusive else "minimum": low,
@@ -191,14 +193,13 @@ def gaming_schema() -> dict:
                 "x-hint": f"write {'a whole number' if kind == 'integer' else 'a number'} "
                           f"{'above' if exclusive else 'from'} {low:g} "
                           f"{'and at most' if exclusive else 'to'} {high:g}, e.g. {example}"}
-    return {
+    schema = {
         "type": "object",
-        "description": "Thresholds of the gaming signals shown as integrity notices.",
+        "description": "Thresholds of the gaming signals shown as integrity notices; a key "
+                       "left out keeps its default.",
         "x-code": "not_mapping",
         "x-hint": "one `threshold: value` line per setting, indented, as in candor.yaml",
         "additionalProperties": False,
-        "required": ["burst_contacts", "burst_minutes", "max_response_share",
-                     "response_min_contacts", "gap_months"],
         "properties": {
             "burst_contacts": limit("integer", "Top ratings with the same comment that make "
                                     "a burst.", 2, 10_000, "5"),
@@ -212,6 +213,9 @@ def gaming_schema() -> dict:
                                 "gap.", 1, 120, "1"),
         },
     }
+    for name, prop in schema["properties"].items():
+        prop["default"] = getattr(GamingConfig(), name)
+    return schema
 
 
 def thresholds_schema() -> dict:

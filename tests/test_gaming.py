@@ -132,13 +132,13 @@ def test_bad_thresholds_are_reported_with_their_position(tmp_path, old, new, cod
     assert line in [p.line for p in error.value.problems]
 
 
-def test_the_section_is_required(tmp_path):
+def test_a_section_or_key_left_out_keeps_its_defaults(tmp_path):
     path = tmp_path / "candor.yaml"
     path.write_text(GOOD.split("\ngaming:")[0] + "\n", encoding="utf-8")
-    with pytest.raises(ConfigError) as error:
-        read_config(path)
-    assert [(p.code, p.message) for p in error.value.problems] == [
-        ("missing_field", "gaming is required")]
+    assert read_config(path).gaming == GamingConfig(5, 10, 0.9, 100, 1)
+    path.write_text(GOOD.split("\ngaming:")[0] + "\ngaming:\n  gap_months: 3\n",
+                    encoding="utf-8")
+    assert read_config(path).gaming == GamingConfig(5, 10, 0.9, 100, 3)
 
 
 # --- end to end -----------------------------------------------------------------------------
