@@ -13,7 +13,7 @@ from .actions import Action, actions_of, as_known_on, status_counts, with_effect
 from .audit import Event, audit
 from .config import read_config
 from .git import GitError, git
-from .load import CompanyFiles, discover, display_path, read_feedback, read_yaml
+from .load import CompanyFiles, discover, display_path, read_feedback_fast, read_yaml
 from .metrics import (
     METHODOLOGY_VERSION,
     STALE_DAYS,
@@ -143,9 +143,10 @@ class Scoreboard:
 
 
 def _load_company(
-    company: CompanyFiles, data_dir: Path, as_of: dt.date | None = None,
-) -> tuple[CompanyResult, pd.DataFrame]:
-    """Read and validate one company's files; invalid files are kept out whole."""
+    company: CompanyFiles, data_dir: Path, as_of: dt.date | None = None, frames: bool = True,
+) -> tuple[CompanyResult, pd.DataFrame | None]:
+    """Read and validate one company's files; invalid files are kept out whole. Without
+    `frames` the files are only checked and the contacts are None."""
     files: list[FileReport] = []
     document, where, digest, problems = read_yaml(company.profile, data_dir) if (
         company.profile.is_file()
@@ -167,16 +168,17 @@ def _load_company(
                                 tuple(problems)))
         entries = [] if problems else actions_of(document)
 
-    tables = [read_feedback(path, data_dir) for path in company.feedback]
-    frames: list[pd.DataFrame] = []
-    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables, as_of),
+    tables = [read_feedback_fast(path, data_dir) for path in company.feedback]
+    counted: list[pd.DataFrame] = []
+    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables, as_of, frames),
                                             strict=True):
-        status = "quarantined" if problems else ("empty" if table.rows.empty else "counted")
+        # a file without problems has as many rows as records
+        status = "quarantined" if problems else ("empty" if not table.records else "counted")
         files.append(FileReport(table.file, table.sha256, "feedback", table.records, status,
                                 tuple(problems)))
         if contacts is not None:
-            frames.append(contacts)
-    contacts = pd.concat(frames, ignore_index=True) if frames else None
+            counted.append(contacts)
+    contacts = pd.concat(counted, ignore_index=True) if counted else None
     return CompanyResult(company.slug, profile, files, actions=entries), contacts
 
 
@@ -333,6 +335,6 @@ def check(data_dir: Path, as_of: dt.date | None = None) -> list[Problem]:
     """Every problem in every file under data_dir, without scoring."""
     companies, problems = discover(data_dir)
     for company in companies:
-        result, _ = _load_company(company, data_dir, as_of)
+        result, _ = _load_company(company, data_dir, as_of, frames=False)
         problems += result.problems
     return problems

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import yaml
 
 from .ledger import (
@@ -173,60 +174,73 @@ def _read_csv(text: str, table: RawTable) -> None:
     table.rows = pd.DataFrame(records, columns=header or [], dtype=object)
 
 
-# Every quoted field, as the csv module sees it: an opening quote where a field starts, its
-# content (possessive, so a failed match cannot re-read it from inside), then the closing quote
-# and the character after it. Anything but a closing quote followed by a delimiter, a line end
-# or the end of the file is an error the csv module reports and pyarrow does not.
-_QUOTED_FIELD = re.compile(rb'"(?<=[,\r\n]")(?:[^"]|"")*+("[^,\r\n]?|\Z)')
+# A quoted field the csv module refuses and pyarrow does not: an opening quote where a field
+# starts, its content (possessive, so a failed match cannot re-read it from inside), then a
+# closing quote followed by anything but a delimiter or a line end, or the end of the file.
+# Searching finds every such field; it may also start inside a good field at a quote after a
+# comma and report a false alarm, which only sends the file to the csv module.
+_BAD_QUOTED_FIELD = re.compile(rb'"(?<=[,\r\n]")(?:[^"]|"")*+(?:"[^,\r\n]|\Z)')
 
 
-def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
-    """The fast path for the common, well-formed CSV: pyarrow parses, every cell a string as
-    written, and each record's physical line is derived from newline counts. Returns False,
-    leaving `table` untouched, whenever it cannot be sure to match `_read_csv` exactly (any
-    pyarrow error, a blank line, a bare CR, a quoted header, a quoting error pyarrow forgives);
-    the csv module then reads the file and reports its problems as it always has."""
-    import pyarrow as pa
+def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table, np.ndarray] | None:
+    """The fast path for the common, well-formed CSV: pyarrow parses, and each record's physical
+    line is derived from newline counts. Returns (header, table, first line of each record), or
+    None whenever it cannot be sure to match `_read_csv` exactly (any pyarrow error, no records,
+    a blank line, a bare CR, a quoted header, a quoting error pyarrow forgives); the csv module
+    then reads the file and reports its problems as it always has.
+
+    Untyped, every cell is a string as written. Typed (for `validate`'s fast path, which
+    re-reads the file exactly when anything is wrong), the header must be the contract's and
+    boolean columns are read as booleans, an empty cell null; every other cell stays text."""
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
     # the csv module also ends a line at a bare CR; line numbers below count LF only
     if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
-        return False
+        return None
     end = body.find(b"\n")
     if end < 0:
-        return False
+        return None
     header_line = body[:end].removesuffix(b"\r")
     if not header_line or b'"' in header_line:
-        return False
-    if b'"' in body and any(tail != b'"' for tail in _QUOTED_FIELD.findall(body)):
-        return False
-    header = header_line.decode("utf-8").split(",")
+        return None
+    if b'"' in body and _BAD_QUOTED_FIELD.search(body):
+        return None
+    try:
+        header = [name.strip() for name in header_line.decode("utf-8").split(",")]
+    except UnicodeDecodeError:
+        return None
+    if typed and _header_problems(header, "", 1):
+        return None
     names = [f"f{index}" for index in range(len(header))]
+    types = [pa.bool_() if typed and COLUMNS_BY_NAME[name].kind == "bool" else pa.string()
+             for name in header]
     try:
         parsed = pacsv.read_csv(
             pa.BufferReader(body),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pacsv.ParseOptions(newlines_in_values=True),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), null_values=[],
-                strings_can_be_null=False, quoted_strings_can_be_null=False,
+                column_types=dict(zip(names, types, strict=True)), null_values=[""],
+                true_values=["true"], false_values=["false"], strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowException, ValueError):
-        return False
+        return None
     records = parsed.num_rows
     if records == 0:
-        return False
+        return None
+    texts = [column for column in parsed.columns if column.type == pa.string()]
     # the csv module refuses a field longer than its limit; a column smaller than that cannot
-    # hold one, so only the rare large column is measured
+    # hold one, so only the rare large column is measured (a boolean is at most 5 bytes)
     limit = csv.field_size_limit()
     if any(
         column.nbytes > limit and pc.max(pc.binary_length(column)).as_py() > limit
-        for column in parsed.columns
+        for column in texts
     ):
-        return False
+        return None
     # Physical lines: LFs, plus one for a last line without one. If header + records fill them
     # exactly, record i is on line i + 2; otherwise quoted newlines account for the difference,
     # or (a blank line) they do not and the csv module counts.
@@ -235,20 +249,28 @@ def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
     if physical != records + 1:
         inside = sum(
             pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
-            for column in parsed.columns
+            for column in texts
         )
         if 1 + records + int(inside.sum()) != physical:
-            return False
+            return None
         starts[1:] += np.cumsum(inside[:-1])
-    cells = np.empty((len(names), records), dtype=object)
-    for index, column in enumerate(parsed.columns):
+    return header, parsed.rename_columns(header), starts
+
+
+def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
+    """`_parse_arrow` into `table`, every cell a string; False when the csv module must read."""
+    parsed = _parse_arrow(data, typed=False)
+    if parsed is None:
+        return False
+    header, arrow, starts = parsed
+    cells = np.empty((len(header), arrow.num_rows), dtype=object)
+    for index, column in enumerate(arrow.columns):
         cells[index] = column.to_numpy(zero_copy_only=False)
-    header = [name.strip() for name in header]
     table.problems += _header_problems(header, table.file, 1)
     table.columns = header
     table.rows = pd.DataFrame(cells.T, columns=header, dtype=object, copy=False)
     table.lines = starts.tolist()
-    table.records = records
+    table.records = arrow.num_rows
     return True
 
 
@@ -315,27 +337,73 @@ def _read_parquet(data: bytes, table: RawTable) -> None:
     table.rows = frame.astype(object)
 
 
-def read_feedback(path: Path, data_dir: Path) -> RawTable:
-    """Read one feedback file whole; structural problems (encoding, syntax, header) are recorded."""
+@dataclass
+class TypedTable:
+    """One well-formed CSV file with the contract's header, as `read_feedback_fast` read it: an
+    Arrow table (booleans typed, every other cell its text) and each record's physical line.
+    `validate.parse_feedback_files` checks it without pandas; when anything is wrong it reads
+    the same bytes again with `exact()`, whose problems are the ones reported."""
+
+    file: str
+    sha256: str
+    data: bytes
+    arrow: pa.Table
+    lines: np.ndarray
+
+    @property
+    def records(self) -> int:
+        return self.arrow.num_rows
+
+    def exact(self) -> RawTable:
+        """The file as `read_feedback` reads it."""
+        table = RawTable(self.file, self.sha256)
+        _parse(".csv", self.data, table)
+        return table
+
+
+def _open(path: Path, data_dir: Path) -> tuple[RawTable, bytes | None]:
+    """An empty RawTable for the file and its bytes; no bytes when it is over the size cap."""
+    where = display_path(path, data_dir)
     size = path.stat().st_size
     if size > MAX_FEEDBACK_FILE_BYTES:  # refused before a byte is read
-        return RawTable(display_path(path, data_dir), "",
-                        problems=[_too_large(display_path(path, data_dir), size,
-                                             MAX_FEEDBACK_FILE_BYTES)])
+        problem = _too_large(where, size, MAX_FEEDBACK_FILE_BYTES)
+        return RawTable(where, "", problems=[problem]), None
     data = path.read_bytes()
-    table = RawTable(display_path(path, data_dir), file_sha256(data))
-    if path.suffix == ".parquet":
+    return RawTable(where, file_sha256(data)), data
+
+
+def _parse(suffix: str, data: bytes, table: RawTable) -> None:
+    if suffix == ".parquet":
         _read_parquet(data, table)
-        return table
+        return
     text, problem = _decode(data, table.file)
     if problem:
         table.problems.append(problem)
-        return table
-    if path.suffix == ".csv":
+    elif suffix == ".csv":
         if not _read_csv_arrow(data, table):
             _read_csv(text, table)
     else:
         _read_jsonl(text, table)
+
+
+def read_feedback(path: Path, data_dir: Path) -> RawTable:
+    """Read one feedback file whole; structural problems (encoding, syntax, header) are recorded."""
+    table, data = _open(path, data_dir)
+    if data is not None:
+        _parse(path.suffix, data, table)
+    return table
+
+
+def read_feedback_fast(path: Path, data_dir: Path) -> TypedTable | RawTable:
+    """`read_feedback`, except that a well-formed CSV file with the contract's header comes back
+    as a TypedTable, for `validate.parse_feedback_files`' fast path."""
+    table, data = _open(path, data_dir)
+    if data is None:
+        return table
+    if path.suffix == ".csv" and (parsed := _parse_arrow(data, typed=True)):
+        _, arrow, lines = parsed
+        return TypedTable(table.file, table.sha256, data, arrow, lines)
+    _parse(path.suffix, data, table)
     return table
 
 

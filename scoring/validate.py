@@ -10,10 +10,12 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from jsonschema import Draft202012Validator
 
 from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, Column
-from .load import RawTable, key_column
+from .load import RawTable, TypedTable, key_column
 from .problems import Problem
 from .schemas import SCHEMAS
 
@@ -98,15 +100,24 @@ def parse_feedback(
 
 
 def parse_feedback_files(
-    tables: list[RawTable], as_of: dt.date | None = None,
+    tables: list[RawTable | TypedTable], as_of: dt.date | None = None, frames: bool = True,
 ) -> list[tuple[pd.DataFrame | None, list[Problem]]]:
-    """(typed contacts or None, problems) for each of one company's files, in order.
+    """(typed contacts or None, problems) for each of one company's files, in order; with
+    `frames` False (`publish.py validate`) the contacts are always None, only checked.
 
     The files are checked in one vectorised pass (per-file pandas overhead dwarfs the work on a
     month of rows); every problem still names its own file, line and column. Contact ids must
     be unique across the company's files: a repeat is a problem of the later file. With a
     pinned `as_of`, a contact dated after it is a problem (by default as_of is the newest
-    contact, so none can be)."""
+    contact, so none can be).
+
+    When every file with rows is a TypedTable, the files are first checked in Arrow, without
+    pandas; only if that finds anything wrong are they read again exactly and checked here,
+    so each problem is reported as it always was."""
+    fast = _fast_path(tables, as_of, frames)
+    if fast is not None:
+        return fast
+    tables = [t.exact() if isinstance(t, TypedTable) else t for t in tables]
     problems: list[list[Problem]] = [list(t.problems) for t in tables]
     sound = [i for i, t in enumerate(tables) if not t.problems and not t.rows.empty]
     if not sound:
@@ -180,8 +191,171 @@ def parse_feedback_files(
         else:
             # owner is sorted, so each file's rows are one contiguous slice
             start, stop = np.searchsorted(owner, [index, index + 1])
-            results.append((contacts.iloc[start:stop].reset_index(drop=True), []))
+            results.append((contacts.iloc[start:stop].reset_index(drop=True) if frames else None,
+                            []))
     return results
+
+
+# --- the fast path: the same rules in Arrow, for files that are all good ----------------------
+#
+# It must accept nothing that the checks above refuse and give the same contacts; it may refuse
+# more (a rating written "05", a time with 7 decimals): it only decides whether the exact path
+# is needed. tests/test_fast_path.py holds the two to that.
+
+_TEXT = pa.string()
+# each digit string the fast path accepts for an int column, and its value
+_INT_VALUES = {
+    name: ["", *(str(v) for v in range(int(COLUMNS_BY_NAME[name].low),
+                                       int(COLUMNS_BY_NAME[name].high) + 1))]
+    for name in ("rating", "nps")
+}
+# pandas' datetime64[ns] range, in microseconds
+_NS_BOUNDS = (pd.Timestamp.min.ceil("us").value // 1000, pd.Timestamp.max.floor("us").value // 1000)
+
+
+def _fast_path(
+    tables: list[RawTable | TypedTable], as_of: dt.date | None, frames: bool,
+) -> list[tuple[pd.DataFrame | None, list[Problem]]] | None:
+    """The results of parse_feedback_files when every file is good, else None."""
+    typed = [t for t in tables if isinstance(t, TypedTable)]
+    if not typed or any(isinstance(t, RawTable) and (t.problems or t.records) for t in tables):
+        return None
+    values = _fast_values(typed, as_of)
+    if values is None:
+        return None
+    if not frames:
+        return [(None, []) for _ in tables]
+    contacts = _fast_frame(values, sum(t.records for t in typed))
+    contacts["line"] = np.concatenate([t.lines for t in typed])
+    results: list[tuple[pd.DataFrame | None, list[Problem]]] = []
+    start = 0
+    for table in tables:
+        if isinstance(table, TypedTable):
+            stop = start + table.records
+            results.append((contacts.iloc[start:stop].reset_index(drop=True), []))
+            start = stop
+        else:
+            results.append((None, []))  # no data
+    return results
+
+
+def _gathered(typed: list[TypedTable], column: Column) -> pa.ChunkedArray | None:
+    """One column over the company's files, in order; a file without it gives empty cells
+    (text "", booleans null); None when no file has it."""
+    if not any(column.name in t.arrow.column_names for t in typed):
+        return None
+    kind = pa.bool_() if column.kind == "bool" else _TEXT
+    chunks = []
+    for table in typed:
+        if column.name in table.arrow.column_names:
+            chunks += table.arrow.column(column.name).chunks
+        elif column.kind == "bool":
+            chunks.append(pa.nulls(table.records, kind))
+        else:
+            chunks.append(pa.array([""] * table.records, kind))
+    return pa.chunked_array(chunks, kind)
+
+
+def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, object] | None:
+    """Each contract column over the company's files: booleans and text as read (text "" for
+    empty), ratings as indexes into _INT_VALUES, numbers as float64, date-times as
+    timestamp[us, UTC]; None as soon as any rule fails."""
+    values: dict[str, object] = {}
+    for column in FEEDBACK_COLUMNS:
+        cells = _gathered(typed, column)
+        if cells is None or column.kind == "bool":
+            values[column.name] = cells
+            continue
+        empty = pc.equal(pc.binary_length(cells), 0)
+        if column.required and pc.any(empty).as_py():
+            return None
+        if column.kind == "text":
+            if column.max_chars and pc.max(pc.binary_length(cells)).as_py() > column.max_chars \
+                    and pc.max(pc.utf8_length(cells)).as_py() > column.max_chars:
+                return None
+            values[column.name] = cells
+        elif column.kind == "enum":
+            if not pc.all(pc.is_in(cells, pa.array([*column.choices, ""]))).as_py():
+                return None
+            values[column.name] = cells
+        elif column.kind == "int":
+            index = pc.index_in(cells, pa.array(_INT_VALUES[column.name]))
+            if index.null_count:
+                return None
+            values[column.name] = index
+        elif column.kind == "number":
+            try:
+                numbers = pc.cast(pc.if_else(empty, None, cells), pa.float64())
+            except pa.ArrowInvalid:
+                return None
+            present = numbers.drop_null()
+            if not pc.all(pc.is_finite(present)).as_py() or (
+                    len(present) and pc.min(present).as_py() < column.low):
+                return None
+            values[column.name] = pc.add(numbers, 0.0)  # -0 is 0, as pandas reads it
+        else:
+            values[column.name] = _fast_datetimes(cells, empty, column)
+            if values[column.name] is None:
+                return None
+    ids = values["id"]
+    if len(ids) > 1 and not pc.all(pc.less(ids[:-1], ids[1:])).as_py() \
+            and len(pc.unique(ids)) != len(ids):  # ascending ids need no hash table
+        return None
+    when, resolved = values["submitted_at"], values["resolved_at"]
+    if resolved is not None and pc.any(pc.less(resolved, when)).as_py():
+        return None
+    if as_of is not None:
+        end = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
+        if pc.any(pc.greater_equal(when, pa.scalar(end, pa.timestamp("us", "UTC")))).as_py():
+            return None
+    return values
+
+
+def _fast_datetimes(
+    cells: pa.ChunkedArray, empty: pa.ChunkedArray, column: Column,
+) -> pa.ChunkedArray | None:
+    """Date-times as timestamp[us, UTC] (empty cells null) if every one has the shape the exact
+    path requires and pyarrow reads it; bare dates (date_or_datetime) are midnight UTC."""
+    pattern = _PATTERNS[column.kind].pattern.replace(r"\d", "[0-9]")
+    if not pc.all(pc.or_(empty, pc.match_substring_regex(cells, f"^(?:{pattern})$"))).as_py():
+        return None
+    date = pc.equal(pc.binary_length(cells), 10)  # the one shape without a time
+    try:
+        stamps = pc.cast(pc.if_else(pc.or_(empty, date), None, cells),
+                         pa.timestamp("us", "UTC"))
+        if pc.any(date).as_py():
+            days = pc.cast(pc.cast(pc.if_else(date, cells, None), pa.date32()),
+                           pa.timestamp("us"))
+            stamps = pc.if_else(date, pc.assume_timezone(days, "UTC"), stamps)
+    except pa.ArrowInvalid:
+        return None
+    bounds = pc.min_max(stamps.cast(pa.int64())).as_py()
+    if bounds["min"] is not None and (bounds["min"] < _NS_BOUNDS[0]
+                                      or bounds["max"] > _NS_BOUNDS[1]):
+        return None  # beyond pandas' nanoseconds: the exact path decides
+    return stamps
+
+
+def _fast_frame(values: dict[str, object], length: int) -> pd.DataFrame:
+    """The contacts frame the exact path builds, from _fast_values' columns."""
+    series: dict[str, pd.Series] = {}
+    for name, cells in values.items():
+        if cells is None:
+            continue
+        column = COLUMNS_BY_NAME[name]
+        if column.kind in ("text", "enum"):
+            cells = pc.if_else(pc.equal(pc.binary_length(cells), 0), None, cells)
+            series[name] = pd.Series(cells.to_numpy(zero_copy_only=False), dtype=object)
+        elif column.kind == "int":
+            table = np.array([np.nan, *map(float, _INT_VALUES[name][1:])])
+            series[name] = pd.Series(table[cells.to_numpy()])
+        elif column.kind == "bool":
+            series[name] = pd.Series(cells.to_numpy(zero_copy_only=False), dtype=object)
+        elif column.kind == "number":
+            series[name] = pd.Series(cells.to_numpy(zero_copy_only=False), dtype=float)
+        else:
+            series[name] = pd.Series(pc.cast(cells, pa.timestamp("ns", "UTC")).to_pandas())
+    return _typed_frame(series, length)
 
 
 def _column_number(table: RawTable, name: str, row: int | None = None) -> int | None:
