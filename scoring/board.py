@@ -146,7 +146,8 @@ def _load_company(
     company: CompanyFiles, data_dir: Path, as_of: dt.date | None = None, frames: bool = True,
 ) -> tuple[CompanyResult, pd.DataFrame | None]:
     """Read and validate one company's files; invalid files are kept out whole. Without
-    `frames` the files are only checked and the contacts are None."""
+    `frames` the feedback files are only checked: the contacts are None and no sha256 is
+    computed."""
     files: list[FileReport] = []
     document, where, digest, problems = read_yaml(company.profile, data_dir) if (
         company.profile.is_file()
@@ -168,7 +169,7 @@ def _load_company(
                                 tuple(problems)))
         entries = [] if problems else actions_of(document)
 
-    tables = [read_feedback_fast(path, data_dir) for path in company.feedback]
+    tables = [read_feedback_fast(path, data_dir, digest=frames) for path in company.feedback]
     counted: list[pd.DataFrame] = []
     for table, (contacts, problems) in zip(tables, parse_feedback_files(tables, as_of, frames),
                                             strict=True):

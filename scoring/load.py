@@ -361,15 +361,16 @@ class TypedTable:
         return table
 
 
-def _open(path: Path, data_dir: Path) -> tuple[RawTable, bytes | None]:
-    """An empty RawTable for the file and its bytes; no bytes when it is over the size cap."""
+def _open(path: Path, data_dir: Path, digest: bool = True) -> tuple[RawTable, bytes | None]:
+    """An empty RawTable for the file and its bytes; no bytes when it is over the size cap.
+    Without `digest` the sha256 is left empty (`publish.py validate` reports none)."""
     where = display_path(path, data_dir)
     size = path.stat().st_size
     if size > MAX_FEEDBACK_FILE_BYTES:  # refused before a byte is read
         problem = _too_large(where, size, MAX_FEEDBACK_FILE_BYTES)
         return RawTable(where, "", problems=[problem]), None
     data = path.read_bytes()
-    return RawTable(where, file_sha256(data)), data
+    return RawTable(where, file_sha256(data) if digest else ""), data
 
 
 def _parse(suffix: str, data: bytes, table: RawTable) -> None:
@@ -394,10 +395,13 @@ def read_feedback(path: Path, data_dir: Path) -> RawTable:
     return table
 
 
-def read_feedback_fast(path: Path, data_dir: Path) -> TypedTable | RawTable:
+def read_feedback_fast(
+    path: Path, data_dir: Path, digest: bool = True,
+) -> TypedTable | RawTable:
     """`read_feedback`, except that a well-formed CSV file with the contract's header comes back
-    as a TypedTable, for `validate.parse_feedback_files`' fast path."""
-    table, data = _open(path, data_dir)
+    as a TypedTable, for `validate.parse_feedback_files`' fast path; without `digest` no
+    sha256 is computed."""
+    table, data = _open(path, data_dir, digest)
     if data is None:
         return table
     if path.suffix == ".csv" and (parsed := _parse_arrow(data, typed=True)):

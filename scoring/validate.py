@@ -31,6 +31,9 @@ _PATTERNS = {
 }
 
 
+_NS_RANGE = (pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
+
+
 def _missing(values: pd.Series) -> pd.Series:
     return values.isna() | values.eq("")
 
@@ -42,9 +45,9 @@ def _parse_datetimes(values: pd.Series, column: Column) -> tuple[pd.Series, pd.S
     shape_ok = text.str.fullmatch(_PATTERNS[column.kind]).fillna(False).astype(bool)
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     if shape_ok.any():
-        parsed[shape_ok] = pd.to_datetime(
-            text[shape_ok], utc=True, format="ISO8601", errors="coerce",
-        )
+        stamps = pd.to_datetime(text[shape_ok], utc=True, format="ISO8601", errors="coerce")
+        # a year such as 0001 parses, but is beyond the nanoseconds the scores use: bad too
+        parsed[shape_ok] = stamps.where(stamps.between(*_NS_RANGE)).astype(parsed.dtype)
     native = ~is_text & values.notna()
     for index in values.index[native]:
         value = values[index]
@@ -209,8 +212,8 @@ _INT_VALUES = {
                                        int(COLUMNS_BY_NAME[name].high) + 1))]
     for name in ("rating", "nps")
 }
-# pandas' datetime64[ns] range, in microseconds
-_NS_BOUNDS = (pd.Timestamp.min.ceil("us").value // 1000, pd.Timestamp.max.floor("us").value // 1000)
+# _NS_RANGE in whole microseconds
+_NS_BOUNDS = (_NS_RANGE[0].ceil("us").value // 1000, _NS_RANGE[1].floor("us").value // 1000)
 
 
 def _fast_path(
@@ -267,7 +270,7 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
             values[column.name] = cells
             continue
         empty = pc.equal(pc.binary_length(cells), 0)
-        if column.required and pc.any(empty).as_py():
+        if column.required and _any(empty):
             return None
         if column.kind == "text":
             if column.max_chars and pc.max(pc.binary_length(cells)).as_py() > column.max_chars \
@@ -275,7 +278,7 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
                 return None
             values[column.name] = cells
         elif column.kind == "enum":
-            if not pc.all(pc.is_in(cells, pa.array([*column.choices, ""]))).as_py():
+            if _any(pc.invert(pc.is_in(cells, pa.array([*column.choices, ""])))):
                 return None
             values[column.name] = cells
         elif column.kind == "int":
@@ -288,9 +291,7 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
                 numbers = pc.cast(pc.if_else(empty, None, cells), pa.float64())
             except pa.ArrowInvalid:
                 return None
-            present = numbers.drop_null()
-            if not pc.all(pc.is_finite(present)).as_py() or (
-                    len(present) and pc.min(present).as_py() < column.low):
+            if _any(pc.invert(pc.is_finite(numbers))) or _any(pc.less(numbers, column.low)):
                 return None
             values[column.name] = pc.add(numbers, 0.0)  # -0 is 0, as pandas reads it
         else:
@@ -302,38 +303,69 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
             and len(pc.unique(ids)) != len(ids):  # ascending ids need no hash table
         return None
     when, resolved = values["submitted_at"], values["resolved_at"]
-    if resolved is not None and pc.any(pc.less(resolved, when)).as_py():
+    if resolved is not None and _any(pc.less(resolved, when)):
         return None
     if as_of is not None:
         end = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
-        if pc.any(pc.greater_equal(when, pa.scalar(end, pa.timestamp("us", "UTC")))).as_py():
+        if _any(pc.greater_equal(when, pa.scalar(end, pa.timestamp("us", "UTC")))):
             return None
     return values
+
+
+def _any(mask: pa.ChunkedArray) -> bool:
+    """Whether any cell is true; nulls (empty cells) are not."""
+    return bool(pc.any(mask).as_py())
 
 
 def _fast_datetimes(
     cells: pa.ChunkedArray, empty: pa.ChunkedArray, column: Column,
 ) -> pa.ChunkedArray | None:
-    """Date-times as timestamp[us, UTC] (empty cells null) if every one has the shape the exact
-    path requires and pyarrow reads it; bare dates (date_or_datetime) are midnight UTC."""
-    pattern = _PATTERNS[column.kind].pattern.replace(r"\d", "[0-9]")
-    if not pc.all(pc.or_(empty, pc.match_substring_regex(cells, f"^(?:{pattern})$"))).as_py():
-        return None
+    """Date-times as timestamp[us, UTC] (empty cells null) if every one is one the exact path
+    accepts, with the same value; bare dates (date_or_datetime) are midnight UTC.
+
+    pyarrow's ISO 8601 reader, given a time zone, takes YYYY-MM-DD, T or space, hh[:mm[:ss[.f]]]
+    (at most 6 decimals in microseconds) and Z, +hh, +hhmm or +hh:mm, and checks each digit
+    and field range; it refuses a value without an offset. That is the exact path's pattern
+    plus an hour alone and an offset of hours alone, which are refused here: the byte after
+    the hour must be ':', and the third byte from the end must not be a sign."""
     date = pc.equal(pc.binary_length(cells), 10)  # the one shape without a time
+    if column.kind != "date_or_datetime" and _any(date):
+        return None
+    skip = pc.or_(empty, date)
+    skipped = _any(skip)
     try:
-        stamps = pc.cast(pc.if_else(pc.or_(empty, date), None, cells),
+        stamps = pc.cast(pc.if_else(skip, None, cells) if skipped else cells,
                          pa.timestamp("us", "UTC"))
-        if pc.any(date).as_py():
+        if _any(date):
             days = pc.cast(pc.cast(pc.if_else(date, cells, None), pa.date32()),
                            pa.timestamp("us"))
             stamps = pc.if_else(date, pc.assume_timezone(days, "UTC"), stamps)
     except pa.ArrowInvalid:
+        return None
+    timed = ~skip.to_numpy() if skipped else True
+    if np.any(timed & ((_bytes_at(cells, 13) != ord(":"))
+                       | np.isin(_bytes_at(cells, -3), (ord("+"), ord("-"))))):
         return None
     bounds = pc.min_max(stamps.cast(pa.int64())).as_py()
     if bounds["min"] is not None and (bounds["min"] < _NS_BOUNDS[0]
                                       or bounds["max"] > _NS_BOUNDS[1]):
         return None  # beyond pandas' nanoseconds: the exact path decides
     return stamps
+
+
+def _bytes_at(cells: pa.ChunkedArray, position: int) -> np.ndarray:
+    """Each cell's byte at `position` (from the end when negative), read from the Arrow
+    buffers without copying the text; 0 where the cell is shorter."""
+    found = []
+    for chunk in cells.chunks:
+        offsets = np.frombuffer(chunk.buffers()[1], np.int32)[
+            chunk.offset:chunk.offset + len(chunk) + 1]
+        data = np.frombuffer(chunk.buffers()[2] or b"\0", np.uint8)
+        starts, ends = offsets[:-1], offsets[1:]
+        at = starts + position if position >= 0 else ends + position
+        inside = (at >= starts) & (at < ends)
+        found.append(np.where(inside, data[np.clip(at, 0, len(data) - 1)], 0))
+    return np.concatenate(found) if found else np.zeros(0, np.uint8)
 
 
 def _fast_frame(values: dict[str, object], length: int) -> pd.DataFrame:
