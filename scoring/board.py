@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,6 +36,7 @@ RECENT_DAYS = 90
 PUBLISHED_COMMENTS = 8  # the newest consented comments shown per company
 WINDOWS = ("all", f"{RECENT_DAYS}d")
 BREAKDOWNS = ("channel", "stage", "site", "topic")
+LOAD_THREADS = 2  # companies read and checked at once (see _load_all)
 
 
 @dataclass(frozen=True)
@@ -183,6 +185,16 @@ def _load_company(
     return CompanyResult(company.slug, profile, files, actions=entries), contacts
 
 
+def _load_all(
+    companies: list[CompanyFiles], data_dir: Path, as_of: dt.date | None, frames: bool,
+) -> Iterator[tuple[CompanyResult, pd.DataFrame | None]]:
+    """_load_company for each company, in order, two companies at a time: most of the work is
+    in pyarrow, which releases the GIL, so a second thread keeps a second core busy."""
+    with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
+        yield from pool.map(lambda company: _load_company(company, data_dir, as_of, frames),
+                            companies)
+
+
 def _score_company(result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date) -> None:
     end = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
     as_of_ts = pd.Timestamp(as_of, tz="UTC")
@@ -287,10 +299,10 @@ def build_scoreboard(
     config = config or read_config()
     companies, problems = discover(data_dir)
     loaded = []
-    for index, company in enumerate(companies, start=1):
+    for index, result in enumerate(_load_all(companies, data_dir, as_of, True), start=1):
         if progress:
             progress("load", index, len(companies))
-        loaded.append(_load_company(company, data_dir, as_of))
+        loaded.append(result)
     if as_of is None:
         newest = [c["submitted_at"].max() for _, c in loaded if c is not None and len(c)]
         as_of = max(newest).date() if newest else dt.date(1970, 1, 1)
@@ -335,7 +347,6 @@ def _history_events(data_dir: Path) -> list[Event] | None:
 def check(data_dir: Path, as_of: dt.date | None = None) -> list[Problem]:
     """Every problem in every file under data_dir, without scoring."""
     companies, problems = discover(data_dir)
-    for company in companies:
-        result, _ = _load_company(company, data_dir, as_of, frames=False)
+    for result, _ in _load_all(companies, data_dir, as_of, frames=False):
         problems += result.problems
     return problems

@@ -5,9 +5,11 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import functools
 import hashlib
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,10 +59,16 @@ def display_path(path: Path, data_dir: Path) -> str:
     """A stable, machine-independent name for a file: relative to the working directory if it is
     inside it (so CI annotations point at the repository file), else to the data folder's parent."""
     path = path.resolve()
-    for base in (Path.cwd().resolve(), data_dir.resolve().parent):
+    for base in _bases(os.getcwd(), str(data_dir)):
         if path.is_relative_to(base):
             return path.relative_to(base).as_posix()
     return path.name
+
+
+@functools.lru_cache(maxsize=16)
+def _bases(cwd: str, data_dir: str) -> tuple[Path, Path]:
+    """display_path's bases, resolved once (each file of a tree is shown relative to them)."""
+    return Path(cwd).resolve(), Path(cwd, data_dir).resolve().parent
 
 
 def discover(data_dir: Path) -> tuple[list[CompanyFiles], list[Problem]]:
@@ -361,16 +369,24 @@ class TypedTable:
         return table
 
 
-def _open(path: Path, data_dir: Path, digest: bool = True) -> tuple[RawTable, bytes | None]:
-    """An empty RawTable for the file and its bytes; no bytes when it is over the size cap.
-    Without `digest` the sha256 is left empty (`publish.py validate` reports none)."""
+def _exact(path: Path, where: str, sha256: str, data: bytes | None) -> RawTable:
+    """The RawTable of a file whose bytes were read (None: over the size cap)."""
+    if data is None:
+        size = path.stat().st_size
+        return RawTable(where, "", problems=[_too_large(where, size, MAX_FEEDBACK_FILE_BYTES)])
+    table = RawTable(where, sha256)
+    _parse(path.suffix, data, table)
+    return table
+
+
+def _read_bytes(path: Path, data_dir: Path, digest: bool) -> tuple[str, str, bytes | None]:
+    """(display path, sha256, bytes or None when over the size cap). Without `digest` the
+    sha256 is left empty (`publish.py validate` reports none)."""
     where = display_path(path, data_dir)
-    size = path.stat().st_size
-    if size > MAX_FEEDBACK_FILE_BYTES:  # refused before a byte is read
-        problem = _too_large(where, size, MAX_FEEDBACK_FILE_BYTES)
-        return RawTable(where, "", problems=[problem]), None
+    if path.stat().st_size > MAX_FEEDBACK_FILE_BYTES:  # refused before a byte is read
+        return where, "", None
     data = path.read_bytes()
-    return RawTable(where, file_sha256(data) if digest else ""), data
+    return where, file_sha256(data) if digest else "", data
 
 
 def _parse(suffix: str, data: bytes, table: RawTable) -> None:
@@ -389,10 +405,7 @@ def _parse(suffix: str, data: bytes, table: RawTable) -> None:
 
 def read_feedback(path: Path, data_dir: Path) -> RawTable:
     """Read one feedback file whole; structural problems (encoding, syntax, header) are recorded."""
-    table, data = _open(path, data_dir)
-    if data is not None:
-        _parse(path.suffix, data, table)
-    return table
+    return _exact(path, *_read_bytes(path, data_dir, digest=True))
 
 
 def read_feedback_fast(
@@ -401,14 +414,11 @@ def read_feedback_fast(
     """`read_feedback`, except that a well-formed CSV file with the contract's header comes back
     as a TypedTable, for `validate.parse_feedback_files`' fast path; without `digest` no
     sha256 is computed."""
-    table, data = _open(path, data_dir, digest)
-    if data is None:
-        return table
-    if path.suffix == ".csv" and (parsed := _parse_arrow(data, typed=True)):
+    where, sha256, data = _read_bytes(path, data_dir, digest)
+    if data is not None and path.suffix == ".csv" and (parsed := _parse_arrow(data, typed=True)):
         _, arrow, lines = parsed
-        return TypedTable(table.file, table.sha256, data, arrow, lines)
-    _parse(path.suffix, data, table)
-    return table
+        return TypedTable(where, sha256, data, arrow, lines)
+    return _exact(path, where, sha256, data)
 
 
 def _position(mark) -> tuple[int, int]:
