@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from jsonschema import Draft202012Validator
 
-from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, Column
+from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, LABEL_MAX_CHARS, Column
 from .load import RawTable, TypedTable, key_column
 from .problems import Problem
 from .schemas import SCHEMAS
@@ -369,25 +369,48 @@ def _bytes_at(cells: pa.ChunkedArray, position: int) -> np.ndarray:
 
 
 def _fast_frame(values: dict[str, object], length: int) -> pd.DataFrame:
-    """The contacts frame the exact path builds, from _fast_values' columns."""
-    series: dict[str, pd.Series] = {}
+    """The contacts frame the exact path builds (_typed_frame), from _fast_values' columns."""
+    values = dict(values)
+    if values["case_id"] is None:
+        values["case_id"] = values["id"]
+    else:
+        values["case_id"] = pc.if_else(pc.equal(pc.binary_length(values["case_id"]), 0),
+                                       values["id"], values["case_id"])
+    absent = [name for name, cells in values.items() if cells is None]
+    frame = _typed_frame({}, length)[absent] if absent else pd.DataFrame(index=range(length))
     for name, cells in values.items():
         if cells is None:
             continue
         column = COLUMNS_BY_NAME[name]
         if column.kind in ("text", "enum"):
-            cells = pc.if_else(pc.equal(pc.binary_length(cells), 0), None, cells)
-            series[name] = pd.Series(cells.to_numpy(zero_copy_only=False), dtype=object)
+            frame[name] = pd.Series(_objects(cells, (column.max_chars or 0) <= LABEL_MAX_CHARS),
+                                    dtype=object)
         elif column.kind == "int":
             table = np.array([np.nan, *map(float, _INT_VALUES[name][1:])])
-            series[name] = pd.Series(table[cells.to_numpy()])
+            frame[name] = table[cells.to_numpy()]
+        elif name == "comment_public":  # not given: not consented
+            frame[name] = cells.fill_null(False).to_numpy(zero_copy_only=False)
         elif column.kind == "bool":
-            series[name] = pd.Series(cells.to_numpy(zero_copy_only=False), dtype=object)
+            frame[name] = pd.BooleanDtype().__from_arrow__(cells)
         elif column.kind == "number":
-            series[name] = pd.Series(cells.to_numpy(zero_copy_only=False), dtype=float)
+            frame[name] = cells.to_numpy(zero_copy_only=False)
         else:
-            series[name] = pd.Series(pc.cast(cells, pa.timestamp("ns", "UTC")).to_pandas())
-    return _typed_frame(series, length)
+            frame[name] = pc.cast(cells, pa.timestamp("ns", "UTC")).to_pandas()
+    if "comment_public" in absent:
+        frame["comment_public"] = False
+    return frame[[column.name for column in FEEDBACK_COLUMNS]]
+
+
+def _objects(cells: pa.ChunkedArray, labels: bool) -> np.ndarray:
+    """Text as Python strings, None where empty. Labels (few distinct values: channels,
+    topics) are decoded once per distinct value."""
+    if labels:
+        encoded = pc.dictionary_encode(cells.combine_chunks())
+        names = encoded.dictionary.to_numpy(zero_copy_only=False)
+        names[names == ""] = None
+        return names[encoded.indices.to_numpy()]
+    return pc.if_else(pc.equal(pc.binary_length(cells), 0), None, cells).to_numpy(
+        zero_copy_only=False)
 
 
 def _column_number(table: RawTable, name: str, row: int | None = None) -> int | None:
