@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from .ledger import (
@@ -58,17 +59,18 @@ class RawTable:
 def display_path(path: Path, data_dir: Path) -> str:
     """A stable, machine-independent name for a file: relative to the working directory if it is
     inside it (so CI annotations point at the repository file), else to the data folder's parent."""
-    path = path.resolve()
-    for base in _bases(os.getcwd(), str(data_dir)):
+    cwd = os.getcwd()
+    # folders are resolved once (a tree's files share a few), a file only if it is a link
+    path = path.resolve() if path.is_symlink() else _resolved(cwd, str(path.parent)) / path.name
+    for base in (_resolved(cwd, "."), _resolved(cwd, str(data_dir)).parent):
         if path.is_relative_to(base):
             return path.relative_to(base).as_posix()
     return path.name
 
 
-@functools.lru_cache(maxsize=16)
-def _bases(cwd: str, data_dir: str) -> tuple[Path, Path]:
-    """display_path's bases, resolved once (each file of a tree is shown relative to them)."""
-    return Path(cwd).resolve(), Path(cwd, data_dir).resolve().parent
+@functools.lru_cache(maxsize=256)
+def _resolved(cwd: str, folder: str) -> Path:
+    return Path(cwd, folder).resolve()
 
 
 def discover(data_dir: Path) -> tuple[list[CompanyFiles], list[Problem]]:
@@ -190,21 +192,22 @@ def _read_csv(text: str, table: RawTable) -> None:
 _BAD_QUOTED_FIELD = re.compile(rb'"(?<=[,\r\n]")(?:[^"]|"")*+(?:"[^,\r\n]|\Z)')
 
 
-def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table, np.ndarray] | None:
-    """The fast path for the common, well-formed CSV: pyarrow parses, and each record's physical
-    line is derived from newline counts. Returns (header, table, first line of each record), or
-    None whenever it cannot be sure to match `_read_csv` exactly (any pyarrow error, no records,
-    a blank line, a bare CR, a quoted header, a quoting error pyarrow forgives); the csv module
-    then reads the file and reports its problems as it always has.
+def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
+    """The fast path for the common, well-formed CSV: pyarrow parses. Returns (header, table),
+    or None whenever it cannot be sure to match `_read_csv` exactly (any pyarrow error, no
+    records, a bare CR, a quoted header, a quoting error pyarrow forgives, and, untyped, a
+    blank line or an over-long field); the csv module then reads the file and reports its
+    problems as it always has.
 
     Untyped, every cell is a string as written. Typed (for `validate`'s fast path, which
     re-reads the file exactly when anything is wrong), the header must be the contract's and
-    boolean columns are read as booleans, an empty cell null; every other cell stays text."""
-    import pyarrow.compute as pc
+    boolean columns are read as booleans, an empty cell null; every other cell stays text. A
+    blank line is then a record of empty cells, which the fast path refuses (an id is
+    required), and every column has a length cap or a shape far below csv's field limit."""
     import pyarrow.csv as pacsv
 
     body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
-    # the csv module also ends a line at a bare CR; line numbers below count LF only
+    # the csv module also ends a line at a bare CR; line numbers count LF only
     if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
         return None
     end = body.find(b"\n")
@@ -228,7 +231,8 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table, np.ndar
         parsed = pacsv.read_csv(
             pa.BufferReader(body),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True,
+                                             ignore_empty_lines=not typed),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict(zip(names, types, strict=True)), null_values=[""],
                 true_values=["true"], false_values=["false"], strings_can_be_null=False,
@@ -237,40 +241,42 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table, np.ndar
         )
     except (pa.ArrowException, ValueError):
         return None
-    records = parsed.num_rows
-    if records == 0:
+    if parsed.num_rows == 0:
         return None
-    texts = [column for column in parsed.columns if column.type == pa.string()]
-    # the csv module refuses a field longer than its limit; a column smaller than that cannot
-    # hold one, so only the rare large column is measured (a boolean is at most 5 bytes)
-    limit = csv.field_size_limit()
-    if any(
-        column.nbytes > limit and pc.max(pc.binary_length(column)).as_py() > limit
-        for column in texts
-    ):
-        return None
-    # Physical lines: LFs, plus one for a last line without one. If header + records fill them
-    # exactly, record i is on line i + 2; otherwise quoted newlines account for the difference,
-    # or (a blank line) they do not and the csv module counts.
-    physical = body.count(b"\n") + (not body.endswith(b"\n"))
+    if not typed:
+        # the csv module refuses a field longer than its limit; a column smaller than that
+        # cannot hold one, so only the rare large column is measured
+        limit = csv.field_size_limit()
+        if any(column.nbytes > limit and pc.max(pc.binary_length(column)).as_py() > limit
+               for column in parsed.columns):
+            return None
+    return header, parsed.rename_columns(header)
+
+
+def _record_lines(data: bytes, table: pa.Table) -> np.ndarray | None:
+    """The physical line each record of `_parse_arrow`'s table starts on, or None when the
+    lines do not add up (a blank line: the csv module must count). Physical lines are LFs,
+    plus one for a last line without one; if header + records fill them exactly, record i is
+    on line i + 2, otherwise quoted newlines account for the difference."""
+    records = table.num_rows
+    physical = data.count(b"\n") + (not data.endswith(b"\n"))
     starts = np.arange(2, records + 2)
     if physical != records + 1:
-        inside = sum(
-            pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
-            for column in texts
-        )
+        inside = sum(pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+                     for column in table.columns if column.type == pa.string())
         if 1 + records + int(inside.sum()) != physical:
             return None
         starts[1:] += np.cumsum(inside[:-1])
-    return header, parsed.rename_columns(header), starts
+    return starts
 
 
 def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
     """`_parse_arrow` into `table`, every cell a string; False when the csv module must read."""
     parsed = _parse_arrow(data, typed=False)
-    if parsed is None:
+    starts = None if parsed is None else _record_lines(data, parsed[1])
+    if starts is None:
         return False
-    header, arrow, starts = parsed
+    header, arrow = parsed
     cells = np.empty((len(header), arrow.num_rows), dtype=object)
     for index, column in enumerate(arrow.columns):
         cells[index] = column.to_numpy(zero_copy_only=False)
@@ -356,11 +362,19 @@ class TypedTable:
     sha256: str
     data: bytes
     arrow: pa.Table
-    lines: np.ndarray
 
     @property
     def records(self) -> int:
         return self.arrow.num_rows
+
+    @functools.cached_property
+    def lines(self) -> np.ndarray:
+        """Each record's physical line; only asked for once the fast path has accepted the
+        file, so there is no blank line and they add up."""
+        lines = _record_lines(self.data, self.arrow)
+        if lines is None:
+            raise ValueError(f"{self.file}: lines do not add up")
+        return lines
 
     def exact(self) -> RawTable:
         """The file as `read_feedback` reads it."""
@@ -416,8 +430,7 @@ def read_feedback_fast(
     sha256 is computed."""
     where, sha256, data = _read_bytes(path, data_dir, digest)
     if data is not None and path.suffix == ".csv" and (parsed := _parse_arrow(data, typed=True)):
-        _, arrow, lines = parsed
-        return TypedTable(where, sha256, data, arrow, lines)
+        return TypedTable(where, sha256, data, parsed[1])
     return _exact(path, where, sha256, data)
 
 

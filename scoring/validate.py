@@ -242,16 +242,18 @@ def _fast_path(
     return results
 
 
-def _gathered(typed: list[TypedTable], column: Column) -> pa.ChunkedArray | None:
-    """One column over the company's files, in order; a file without it gives empty cells
-    (text "", booleans null); None when no file has it."""
-    if not any(column.name in t.arrow.column_names for t in typed):
+def _gathered(
+    files: list[dict[str, pa.ChunkedArray]], typed: list[TypedTable], column: Column,
+) -> pa.ChunkedArray | None:
+    """One column over the company's files (`files`: each one's columns by name), in order; a
+    file without it gives empty cells (text "", booleans null); None when no file has it."""
+    if not any(column.name in columns for columns in files):
         return None
     kind = pa.bool_() if column.kind == "bool" else _TEXT
     chunks = []
-    for table in typed:
-        if column.name in table.arrow.column_names:
-            chunks += table.arrow.column(column.name).chunks
+    for columns, table in zip(files, typed, strict=True):
+        if column.name in columns:
+            chunks += columns[column.name].chunks
         elif column.kind == "bool":
             chunks.append(pa.nulls(table.records, kind))
         else:
@@ -264,8 +266,9 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
     empty), ratings as indexes into _INT_VALUES, numbers as float64, date-times as
     timestamp[us, UTC]; None as soon as any rule fails."""
     values: dict[str, object] = {}
+    files = [dict(zip(t.arrow.column_names, t.arrow.columns, strict=True)) for t in typed]
     for column in FEEDBACK_COLUMNS:
-        cells = _gathered(typed, column)
+        cells = _gathered(files, typed, column)
         if cells is None or column.kind == "bool":
             values[column.name] = cells
             continue
@@ -287,6 +290,9 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
                 return None
             values[column.name] = index
         elif column.kind == "number":
+            # short, so that it is far below csv's field limit (see load._parse_arrow)
+            if pc.max(pc.binary_length(cells)).as_py() > 40:
+                return None
             try:
                 numbers = pc.cast(pc.if_else(empty, None, cells), pa.float64())
             except pa.ArrowInvalid:
@@ -295,7 +301,7 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
                 return None
             values[column.name] = pc.add(numbers, 0.0)  # -0 is 0, as pandas reads it
         else:
-            values[column.name] = _fast_datetimes(cells, empty, column)
+            values[column.name] = _fast_datetimes(cells, column)
             if values[column.name] is None:
                 return None
     ids = values["id"]
@@ -317,9 +323,7 @@ def _any(mask: pa.ChunkedArray) -> bool:
     return bool(pc.any(mask).as_py())
 
 
-def _fast_datetimes(
-    cells: pa.ChunkedArray, empty: pa.ChunkedArray, column: Column,
-) -> pa.ChunkedArray | None:
+def _fast_datetimes(cells: pa.ChunkedArray, column: Column) -> pa.Array | None:
     """Date-times as timestamp[us, UTC] (empty cells null) if every one is one the exact path
     accepts, with the same value; bare dates (date_or_datetime) are midnight UTC.
 
@@ -328,6 +332,8 @@ def _fast_datetimes(
     and field range; it refuses a value without an offset. That is the exact path's pattern
     plus an hour alone and an offset of hours alone, which are refused here: the byte after
     the hour must be ':', and the third byte from the end must not be a sign."""
+    cells = cells.combine_chunks()  # one Arrow array: fewer, larger steps below
+    empty = pc.equal(pc.binary_length(cells), 0)
     date = pc.equal(pc.binary_length(cells), 10)  # the one shape without a time
     if column.kind != "date_or_datetime" and _any(date):
         return None
@@ -342,7 +348,7 @@ def _fast_datetimes(
             stamps = pc.if_else(date, pc.assume_timezone(days, "UTC"), stamps)
     except pa.ArrowInvalid:
         return None
-    timed = ~skip.to_numpy() if skipped else True
+    timed = ~skip.to_numpy(zero_copy_only=False) if skipped else True
     if np.any(timed & ((_bytes_at(cells, 13) != ord(":"))
                        | np.isin(_bytes_at(cells, -3), (ord("+"), ord("-"))))):
         return None
@@ -353,19 +359,16 @@ def _fast_datetimes(
     return stamps
 
 
-def _bytes_at(cells: pa.ChunkedArray, position: int) -> np.ndarray:
+def _bytes_at(cells: pa.Array, position: int) -> np.ndarray:
     """Each cell's byte at `position` (from the end when negative), read from the Arrow
     buffers without copying the text; 0 where the cell is shorter."""
-    found = []
-    for chunk in cells.chunks:
-        offsets = np.frombuffer(chunk.buffers()[1], np.int32)[
-            chunk.offset:chunk.offset + len(chunk) + 1]
-        data = np.frombuffer(chunk.buffers()[2] or b"\0", np.uint8)
-        starts, ends = offsets[:-1], offsets[1:]
-        at = starts + position if position >= 0 else ends + position
-        inside = (at >= starts) & (at < ends)
-        found.append(np.where(inside, data[np.clip(at, 0, len(data) - 1)], 0))
-    return np.concatenate(found) if found else np.zeros(0, np.uint8)
+    offsets = np.frombuffer(cells.buffers()[1], np.int32)[
+        cells.offset:cells.offset + len(cells) + 1]
+    data = np.frombuffer(cells.buffers()[2] or b"\0", np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    at = starts + position if position >= 0 else ends + position
+    inside = (at >= starts) & (at < ends)
+    return np.where(inside, data[np.clip(at, 0, len(data) - 1)], 0)
 
 
 def _fast_frame(values: dict[str, object], length: int) -> pd.DataFrame:
