@@ -61,16 +61,17 @@ def display_path(path: Path, data_dir: Path) -> str:
     inside it (so CI annotations point at the repository file), else to the data folder's parent."""
     cwd = os.getcwd()
     # folders are resolved once (a tree's files share a few), a file only if it is a link
-    path = path.resolve() if path.is_symlink() else _resolved(cwd, str(path.parent)) / path.name
-    for base in (_resolved(cwd, "."), _resolved(cwd, str(data_dir)).parent):
-        if path.is_relative_to(base):
-            return path.relative_to(base).as_posix()
+    full = os.path.realpath(path) if os.path.islink(path) else os.path.join(
+        _resolved(cwd, os.path.dirname(path)), os.path.basename(path))
+    for base in (_resolved(cwd, "."), os.path.dirname(_resolved(cwd, str(data_dir)))):
+        if full.startswith(base.rstrip(os.sep) + os.sep):
+            return Path(full[len(base.rstrip(os.sep)) + 1:]).as_posix()
     return path.name
 
 
 @functools.lru_cache(maxsize=256)
-def _resolved(cwd: str, folder: str) -> Path:
-    return Path(cwd, folder).resolve()
+def _resolved(cwd: str, folder: str) -> str:
+    return os.path.realpath(os.path.join(cwd, folder))
 
 
 def discover(data_dir: Path) -> tuple[list[CompanyFiles], list[Problem]]:
