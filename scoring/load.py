@@ -369,13 +369,10 @@ class TypedTable:
         return self.arrow.num_rows
 
     @functools.cached_property
-    def lines(self) -> np.ndarray:
-        """Each record's physical line; only asked for once the fast path has accepted the
-        file, so there is no blank line and they add up."""
-        lines = _record_lines(self.data, self.arrow)
-        if lines is None:
-            raise ValueError(f"{self.file}: lines do not add up")
-        return lines
+    def lines(self) -> np.ndarray | None:
+        """Each record's physical line (None if they do not add up, as with a blank line, which
+        the fast path refuses anyway); counted only when a frame is built."""
+        return _record_lines(self.data, self.arrow)
 
     def exact(self) -> RawTable:
         """The file as `read_feedback` reads it."""

@@ -223,11 +223,16 @@ def _fast_path(
     typed = [t for t in tables if isinstance(t, TypedTable)]
     if not typed or any(isinstance(t, RawTable) and (t.problems or t.records) for t in tables):
         return None
-    values = _fast_values(typed, as_of)
+    try:
+        values = _fast_values(typed, as_of)
+    except pa.ArrowException:  # e.g. a date-time pyarrow cannot read: the exact path decides
+        return None
     if values is None:
         return None
     if not frames:
         return [(None, []) for _ in tables]
+    if any(t.lines is None for t in typed):
+        return None  # cannot happen once the checks pass (see TypedTable.lines); be sure
     contacts = _fast_frame(values, sum(t.records for t in typed))
     contacts["line"] = np.concatenate([t.lines for t in typed])
     results: list[tuple[pd.DataFrame | None, list[Problem]]] = []
@@ -264,7 +269,7 @@ def _gathered(
 def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, object] | None:
     """Each contract column over the company's files: booleans and text as read (text "" for
     empty), ratings as indexes into _INT_VALUES, numbers as float64, date-times as
-    timestamp[us, UTC]; None as soon as any rule fails."""
+    timestamp[us, UTC]; None as soon as any rule fails (pyarrow errors propagate)."""
     values: dict[str, object] = {}
     files = [dict(zip(t.arrow.column_names, t.arrow.columns, strict=True)) for t in typed]
     for column in FEEDBACK_COLUMNS:
@@ -272,16 +277,16 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
         if cells is None or column.kind == "bool":
             values[column.name] = cells
             continue
-        empty = pc.equal(pc.binary_length(cells), 0)
-        if column.required and _any(empty):
-            return None
         if column.kind == "text":
+            if column.required and _any(pc.equal(pc.binary_length(cells), 0)):
+                return None
             if column.max_chars and pc.max(pc.binary_length(cells)).as_py() > column.max_chars \
                     and pc.max(pc.utf8_length(cells)).as_py() > column.max_chars:
                 return None
             values[column.name] = cells
-        elif column.kind == "enum":
-            if _any(pc.invert(pc.is_in(cells, pa.array([*column.choices, ""])))):
+        elif column.kind == "enum":  # an empty cell is a choice only where it may be missing
+            choices = column.choices if column.required else (*column.choices, "")
+            if _any(pc.invert(pc.is_in(cells, pa.array(choices)))):
                 return None
             values[column.name] = cells
         elif column.kind == "int":
@@ -293,10 +298,8 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
             # short, so that it is far below csv's field limit (see load._parse_arrow)
             if pc.max(pc.binary_length(cells)).as_py() > 40:
                 return None
-            try:
-                numbers = pc.cast(pc.if_else(empty, None, cells), pa.float64())
-            except pa.ArrowInvalid:
-                return None
+            empty = pc.equal(pc.binary_length(cells), 0)
+            numbers = pc.cast(pc.if_else(empty, None, cells), pa.float64())
             if _any(pc.invert(pc.is_finite(numbers))) or _any(pc.less(numbers, column.low)):
                 return None
             values[column.name] = pc.add(numbers, 0.0)  # -0 is 0, as pandas reads it
@@ -333,21 +336,21 @@ def _fast_datetimes(cells: pa.ChunkedArray, column: Column) -> pa.Array | None:
     plus an hour alone and an offset of hours alone, which are refused here: the byte after
     the hour must be ':', and the third byte from the end must not be a sign."""
     cells = cells.combine_chunks()  # one Arrow array: fewer, larger steps below
-    empty = pc.equal(pc.binary_length(cells), 0)
-    date = pc.equal(pc.binary_length(cells), 10)  # the one shape without a time
+    lengths = pc.binary_length(cells)
+    empty = pc.equal(lengths, 0)
+    if column.required and _any(empty):
+        return None
+    date = pc.equal(lengths, 10)  # the one shape without a time
     if column.kind != "date_or_datetime" and _any(date):
         return None
     skip = pc.or_(empty, date)
     skipped = _any(skip)
-    try:
-        stamps = pc.cast(pc.if_else(skip, None, cells) if skipped else cells,
-                         pa.timestamp("us", "UTC"))
-        if _any(date):
-            days = pc.cast(pc.cast(pc.if_else(date, cells, None), pa.date32()),
-                           pa.timestamp("us"))
-            stamps = pc.if_else(date, pc.assume_timezone(days, "UTC"), stamps)
-    except pa.ArrowInvalid:
-        return None
+    # pyarrow raises ArrowInvalid on a value it cannot read; _fast_path declines the company
+    stamps = pc.cast(pc.if_else(skip, None, cells) if skipped else cells,
+                     pa.timestamp("us", "UTC"))
+    if _any(date):
+        days = pc.cast(pc.cast(pc.if_else(date, cells, None), pa.date32()), pa.timestamp("us"))
+        stamps = pc.if_else(date, pc.assume_timezone(days, "UTC"), stamps)
     timed = ~skip.to_numpy(zero_copy_only=False) if skipped else True
     if np.any(timed & ((_bytes_at(cells, 13) != ord(":"))
                        | np.isin(_bytes_at(cells, -3), (ord("+"), ord("-"))))):
