@@ -363,10 +363,13 @@ class TypedTable:
     sha256: str
     data: bytes
     arrow: pa.Table
+    _exact: RawTable | None = field(default=None, repr=False)
 
     @property
     def records(self) -> int:
-        return self.arrow.num_rows
+        """Data rows met: the exact path's count once it has read the file (pyarrow counts a
+        blank line as a record, the csv module skips it, and the fast path refuses it)."""
+        return self.arrow.num_rows if self._exact is None else self._exact.records
 
     @functools.cached_property
     def lines(self) -> np.ndarray | None:
@@ -375,10 +378,11 @@ class TypedTable:
         return _record_lines(self.data, self.arrow)
 
     def exact(self) -> RawTable:
-        """The file as `read_feedback` reads it."""
-        table = RawTable(self.file, self.sha256)
-        _parse(".csv", self.data, table)
-        return table
+        """The file as `read_feedback` reads it (read once, then kept)."""
+        if self._exact is None:
+            self._exact = RawTable(self.file, self.sha256)
+            _parse(".csv", self.data, self._exact)
+        return self._exact
 
 
 def _exact(path: Path, where: str, sha256: str, data: bytes | None) -> RawTable:

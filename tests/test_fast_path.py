@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.board import check
+from scoring.board import _load_company, check
 from scoring.load import (
     RawTable,
     TypedTable,
@@ -210,6 +210,21 @@ def test_a_blank_line_is_left_to_the_csv_module_which_skips_it(text):
     fast, exact = fast_and_exact(text)
     assert fast is None
     assert exact[0][1] == [] and len(exact[0][0]) == 1
+
+
+def test_rows_read_count_a_blank_line_as_the_csv_module_does(tmp_path):
+    # pyarrow reads the blank line as a record; the file report must not count it
+    data = tmp_path / "data"
+    (data / "acme" / "feedback").mkdir(parents=True)
+    (data / "acme" / "company.yaml").write_text("name: Acme\nindustry: banking\n")
+    (data / "acme" / "feedback" / "a.csv").write_text(
+        HEADER + "\n" + csv_with(id="c1").split("\n", 1)[1] + csv_with(id="c2").split("\n", 1)[1])
+    (data / "acme" / "feedback" / "b.csv").write_text(csv_with(id="c3") + "\n")
+    result, contacts = _load_company(discover(data)[0][0], data)
+    assert [(Path(f.file).name, f.rows, f.status) for f in result.files[1:]] == [
+        ("a.csv", 2, "counted"), ("b.csv", 1, "counted")]
+    assert contacts["id"].tolist() == ["c1", "c2", "c3"]
+    assert contacts["line"].tolist() == [3, 4, 2]
 
 
 def test_validate_only_builds_no_frames_and_reports_the_same_problems(tmp_path):
