@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from .audit import Event, audit
 from .config import read_config
 from .gaming import Signal, signals
 from .git import GitError, git
-from .load import CompanyFiles, discover, display_path, read_feedback, read_yaml
+from .load import CompanyFiles, discover, display_path, read_feedback_fast, read_yaml
 from .metrics import (
     METHODOLOGY_VERSION,
     CandorConfig,
@@ -38,6 +39,7 @@ RECENT_DAYS = 90
 PUBLISHED_COMMENTS = 8  # the newest consented comments shown per company
 WINDOWS = ("all", f"{RECENT_DAYS}d")
 BREAKDOWNS = ("channel", "stage", "site", "topic")
+LOAD_THREADS = 2  # companies read and checked at once (see _load_all)
 
 
 @dataclass(frozen=True)
@@ -154,9 +156,11 @@ class Scoreboard:
 
 
 def _load_company(
-    company: CompanyFiles, data_dir: Path, as_of: dt.date | None = None,
-) -> tuple[CompanyResult, pd.DataFrame]:
-    """Read and validate one company's files; invalid files are kept out whole."""
+    company: CompanyFiles, data_dir: Path, as_of: dt.date | None = None, frames: bool = True,
+) -> tuple[CompanyResult, pd.DataFrame | None]:
+    """Read and validate one company's files; invalid files are kept out whole. Without
+    `frames` the feedback files are only checked: the contacts are None and no sha256 is
+    computed."""
     files: list[FileReport] = []
     document, where, digest, problems = read_yaml(company.profile, data_dir) if (
         company.profile.is_file()
@@ -178,17 +182,28 @@ def _load_company(
                                 tuple(problems)))
         entries = [] if problems else actions_of(document)
 
-    tables = [read_feedback(path, data_dir) for path in company.feedback]
-    frames: list[pd.DataFrame] = []
-    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables, as_of),
+    tables = [read_feedback_fast(path, data_dir, digest=frames) for path in company.feedback]
+    counted: list[pd.DataFrame] = []
+    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables, as_of, frames),
                                             strict=True):
-        status = "quarantined" if problems else ("empty" if table.rows.empty else "counted")
+        # a file without problems has as many rows as records
+        status = "quarantined" if problems else ("empty" if not table.records else "counted")
         files.append(FileReport(table.file, table.sha256, "feedback", table.records, status,
                                 tuple(problems)))
         if contacts is not None:
-            frames.append(contacts)
-    contacts = pd.concat(frames, ignore_index=True) if frames else None
+            counted.append(contacts)
+    contacts = pd.concat(counted, ignore_index=True) if counted else None
     return CompanyResult(company.slug, profile, files, actions=entries), contacts
+
+
+def _load_all(
+    companies: list[CompanyFiles], data_dir: Path, as_of: dt.date | None, frames: bool,
+) -> Iterator[tuple[CompanyResult, pd.DataFrame | None]]:
+    """_load_company for each company, in order, two companies at a time: most of the work is
+    in pyarrow, which releases the GIL, so a second thread keeps a second core busy."""
+    with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
+        yield from pool.map(lambda company: _load_company(company, data_dir, as_of, frames),
+                            companies)
 
 
 def _score_company(
@@ -309,10 +324,10 @@ def build_scoreboard(
     config = config or read_config()
     companies, problems = discover(data_dir)
     loaded = []
-    for index, company in enumerate(companies, start=1):
+    for index, result in enumerate(_load_all(companies, data_dir, as_of, True), start=1):
         if progress:
             progress("load", index, len(companies))
-        loaded.append(_load_company(company, data_dir, as_of))
+        loaded.append(result)
     if as_of is None:
         newest = [c["submitted_at"].max() for _, c in loaded if c is not None and len(c)]
         as_of = max(newest).date() if newest else dt.date(1970, 1, 1)
@@ -359,7 +374,6 @@ def _history_events(data_dir: Path) -> list[Event] | None:
 def check(data_dir: Path, as_of: dt.date | None = None) -> list[Problem]:
     """Every problem in every file under data_dir, without scoring."""
     companies, problems = discover(data_dir)
-    for company in companies:
-        result, _ = _load_company(company, data_dir, as_of)
+    for result, _ in _load_all(companies, data_dir, as_of, frames=False):
         problems += result.problems
     return problems

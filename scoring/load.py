@@ -5,15 +5,19 @@ from __future__ import annotations
 import codecs
 import csv
 import difflib
+import functools
 import hashlib
 import io
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import yaml
 
 from .ledger import (
@@ -57,11 +61,19 @@ class RawTable:
 def display_path(path: Path, data_dir: Path) -> str:
     """A stable, machine-independent name for a file: relative to the working directory if it is
     inside it (so CI annotations point at the repository file), else to the data folder's parent."""
-    path = path.resolve()
-    for base in (Path.cwd().resolve(), data_dir.resolve().parent):
-        if path.is_relative_to(base):
-            return path.relative_to(base).as_posix()
+    cwd = os.getcwd()
+    # folders are resolved once (a tree's files share a few), a file only if it is a link
+    full = os.path.realpath(path) if os.path.islink(path) else os.path.join(
+        _resolved(cwd, os.path.dirname(path)), os.path.basename(path))
+    for base in (_resolved(cwd, "."), os.path.dirname(_resolved(cwd, str(data_dir)))):
+        if full.startswith(base.rstrip(os.sep) + os.sep):
+            return Path(full[len(base.rstrip(os.sep)) + 1:]).as_posix()
     return path.name
+
+
+@functools.lru_cache(maxsize=256)
+def _resolved(cwd: str, folder: str) -> str:
+    return os.path.realpath(os.path.join(cwd, folder))
 
 
 def discover(data_dir: Path) -> tuple[list[CompanyFiles], list[Problem]]:
@@ -181,82 +193,107 @@ def _read_csv(text: str, table: RawTable) -> None:
     table.rows = pd.DataFrame(records, columns=header or [], dtype=object)
 
 
-# Every quoted field, as the csv module sees it: an opening quote where a field starts, its
-# content (possessive, so a failed match cannot re-read it from inside), then the closing quote
-# and the character after it. Anything but a closing quote followed by a delimiter, a line end
-# or the end of the file is an error the csv module reports and pyarrow does not.
-_QUOTED_FIELD = re.compile(rb'"(?<=[,\r\n]")(?:[^"]|"")*+("[^,\r\n]?|\Z)')
+# A quoted field the csv module refuses and pyarrow does not: an opening quote where a field
+# starts, its content (possessive, so a failed match cannot re-read it from inside), then a
+# closing quote followed by anything but a delimiter or a line end, or the end of the file.
+# Searching finds every such field; it may also start inside a good field at a quote after a
+# comma and report a false alarm, which only sends the file to the csv module.
+_BAD_QUOTED_FIELD = re.compile(rb'"(?<=[,\r\n]")(?:[^"]|"")*+(?:"[^,\r\n]|\Z)')
 
 
-def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
-    """The fast path for the common, well-formed CSV: pyarrow parses, every cell a string as
-    written, and each record's physical line is derived from newline counts. Returns False,
-    leaving `table` untouched, whenever it cannot be sure to match `_read_csv` exactly (any
-    pyarrow error, a blank line, a bare CR, a quoted header, a quoting error pyarrow forgives);
-    the csv module then reads the file and reports its problems as it always has."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
+    """The fast path for the common, well-formed CSV: pyarrow parses. Returns (header, table),
+    or None whenever it cannot be sure to match `_read_csv` exactly (any pyarrow error, no
+    records, a bare CR, a quoted header, a quoting error pyarrow forgives, and, untyped, a
+    blank line or an over-long field); the csv module then reads the file and reports its
+    problems as it always has.
+
+    Untyped, every cell is a string as written. Typed (for `validate`'s fast path, which
+    re-reads the file exactly when anything is wrong), the header must be the contract's and
+    boolean columns are read as booleans, an empty cell null; every other cell stays text. A
+    blank line is then a record of empty cells, which the fast path refuses (an id is
+    required), and every column has a length cap or a shape far below csv's field limit."""
     import pyarrow.csv as pacsv
 
     body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
-    # the csv module also ends a line at a bare CR; line numbers below count LF only
+    # the csv module also ends a line at a bare CR; line numbers count LF only
     if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
-        return False
+        return None
     end = body.find(b"\n")
     if end < 0:
-        return False
+        return None
     header_line = body[:end].removesuffix(b"\r")
     if not header_line or b'"' in header_line:
-        return False
-    if b'"' in body and any(tail != b'"' for tail in _QUOTED_FIELD.findall(body)):
-        return False
-    header = header_line.decode("utf-8").split(",")
+        return None
+    if b'"' in body and _BAD_QUOTED_FIELD.search(body):
+        return None
+    try:
+        header = [name.strip() for name in header_line.decode("utf-8").split(",")]
+    except UnicodeDecodeError:
+        return None
+    if typed and _header_problems(header, "", 1):
+        return None
     names = [f"f{index}" for index in range(len(header))]
+    types = [pa.bool_() if typed and COLUMNS_BY_NAME[name].kind == "bool" else pa.string()
+             for name in header]
     try:
         parsed = pacsv.read_csv(
             pa.BufferReader(body),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True,
+                                             ignore_empty_lines=not typed),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(names, pa.string()), null_values=[],
-                strings_can_be_null=False, quoted_strings_can_be_null=False,
+                column_types=dict(zip(names, types, strict=True)), null_values=[""],
+                true_values=["true"], false_values=["false"], strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
             ),
         )
     except (pa.ArrowException, ValueError):
-        return False
-    records = parsed.num_rows
-    if records == 0:
-        return False
-    # the csv module refuses a field longer than its limit; a column smaller than that cannot
-    # hold one, so only the rare large column is measured
-    limit = csv.field_size_limit()
-    if any(
-        column.nbytes > limit and pc.max(pc.binary_length(column)).as_py() > limit
-        for column in parsed.columns
-    ):
-        return False
-    # Physical lines: LFs, plus one for a last line without one. If header + records fill them
-    # exactly, record i is on line i + 2; otherwise quoted newlines account for the difference,
-    # or (a blank line) they do not and the csv module counts.
-    physical = body.count(b"\n") + (not body.endswith(b"\n"))
+        return None
+    if parsed.num_rows == 0:
+        return None
+    if not typed:
+        # the csv module refuses a field longer than its limit; a column smaller than that
+        # cannot hold one, so only the rare large column is measured
+        limit = csv.field_size_limit()
+        if any(column.nbytes > limit and pc.max(pc.binary_length(column)).as_py() > limit
+               for column in parsed.columns):
+            return None
+    return header, parsed.rename_columns(header)
+
+
+def _record_lines(data: bytes, table: pa.Table) -> np.ndarray | None:
+    """The physical line each record of `_parse_arrow`'s table starts on, or None when the
+    lines do not add up (a blank line: the csv module must count). Physical lines are LFs,
+    plus one for a last line without one; if header + records fill them exactly, record i is
+    on line i + 2, otherwise quoted newlines account for the difference."""
+    records = table.num_rows
+    physical = data.count(b"\n") + (not data.endswith(b"\n"))
     starts = np.arange(2, records + 2)
     if physical != records + 1:
-        inside = sum(
-            pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
-            for column in parsed.columns
-        )
+        inside = sum(pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
+                     for column in table.columns if column.type == pa.string())
         if 1 + records + int(inside.sum()) != physical:
-            return False
+            return None
         starts[1:] += np.cumsum(inside[:-1])
-    cells = np.empty((len(names), records), dtype=object)
-    for index, column in enumerate(parsed.columns):
+    return starts
+
+
+def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
+    """`_parse_arrow` into `table`, every cell a string; False when the csv module must read."""
+    parsed = _parse_arrow(data, typed=False)
+    starts = None if parsed is None else _record_lines(data, parsed[1])
+    if starts is None:
+        return False
+    header, arrow = parsed
+    cells = np.empty((len(header), arrow.num_rows), dtype=object)
+    for index, column in enumerate(arrow.columns):
         cells[index] = column.to_numpy(zero_copy_only=False)
-    header = [name.strip() for name in header]
     table.problems += _header_problems(header, table.file, 1)
     table.columns = header
     table.rows = pd.DataFrame(cells.T, columns=header, dtype=object, copy=False)
     table.lines = starts.tolist()
-    table.records = records
+    table.records = arrow.num_rows
     return True
 
 
@@ -338,28 +375,88 @@ def _read_parquet(data: bytes, table: RawTable) -> None:
     table.rows = frame.astype(object)
 
 
-def read_feedback(path: Path, data_dir: Path) -> RawTable:
-    """Read one feedback file whole; structural problems (encoding, syntax, header) are recorded."""
-    size = path.stat().st_size
-    if size > MAX_FEEDBACK_FILE_BYTES:  # refused before a byte is read
-        return RawTable(display_path(path, data_dir), "",
-                        problems=[_too_large(display_path(path, data_dir), size,
-                                             MAX_FEEDBACK_FILE_BYTES)])
+@dataclass
+class TypedTable:
+    """One well-formed CSV file with the contract's header, as `read_feedback_fast` read it: an
+    Arrow table (booleans typed, every other cell its text) and each record's physical line.
+    `validate.parse_feedback_files` checks it without pandas; when anything is wrong it reads
+    the same bytes again with `exact()`, whose problems are the ones reported."""
+
+    file: str
+    sha256: str
+    data: bytes
+    arrow: pa.Table
+    _exact: RawTable | None = field(default=None, repr=False)
+
+    @property
+    def records(self) -> int:
+        """Data rows met: the exact path's count once it has read the file (pyarrow counts a
+        blank line as a record, the csv module skips it, and the fast path refuses it)."""
+        return self.arrow.num_rows if self._exact is None else self._exact.records
+
+    @functools.cached_property
+    def lines(self) -> np.ndarray | None:
+        """Each record's physical line (None if they do not add up, as with a blank line, which
+        the fast path refuses anyway); counted only when a frame is built."""
+        return _record_lines(self.data, self.arrow)
+
+    def exact(self) -> RawTable:
+        """The file as `read_feedback` reads it (read once, then kept)."""
+        if self._exact is None:
+            self._exact = RawTable(self.file, self.sha256)
+            _parse(".csv", self.data, self._exact)
+        return self._exact
+
+
+def _exact(path: Path, where: str, sha256: str, data: bytes | None) -> RawTable:
+    """The RawTable of a file whose bytes were read (None: over the size cap)."""
+    if data is None:
+        size = path.stat().st_size
+        return RawTable(where, "", problems=[_too_large(where, size, MAX_FEEDBACK_FILE_BYTES)])
+    table = RawTable(where, sha256)
+    _parse(path.suffix, data, table)
+    return table
+
+
+def _read_bytes(path: Path, data_dir: Path, digest: bool) -> tuple[str, str, bytes | None]:
+    """(display path, sha256, bytes or None when over the size cap). Without `digest` the
+    sha256 is left empty (`publish.py validate` reports none)."""
+    where = display_path(path, data_dir)
+    if path.stat().st_size > MAX_FEEDBACK_FILE_BYTES:  # refused before a byte is read
+        return where, "", None
     data = path.read_bytes()
-    table = RawTable(display_path(path, data_dir), file_sha256(data))
-    if path.suffix == ".parquet":
+    return where, file_sha256(data) if digest else "", data
+
+
+def _parse(suffix: str, data: bytes, table: RawTable) -> None:
+    if suffix == ".parquet":
         _read_parquet(data, table)
-        return table
+        return
     text, problem = _decode(data, table.file)
     if problem:
         table.problems.append(problem)
-        return table
-    if path.suffix == ".csv":
+    elif suffix == ".csv":
         if not _read_csv_arrow(data, table):
             _read_csv(text, table)
     else:
         _read_jsonl(text, table)
-    return table
+
+
+def read_feedback(path: Path, data_dir: Path) -> RawTable:
+    """Read one feedback file whole; structural problems (encoding, syntax, header) are recorded."""
+    return _exact(path, *_read_bytes(path, data_dir, digest=True))
+
+
+def read_feedback_fast(
+    path: Path, data_dir: Path, digest: bool = True,
+) -> TypedTable | RawTable:
+    """`read_feedback`, except that a well-formed CSV file with the contract's header comes back
+    as a TypedTable, for `validate.parse_feedback_files`' fast path; without `digest` no
+    sha256 is computed."""
+    where, sha256, data = _read_bytes(path, data_dir, digest)
+    if data is not None and path.suffix == ".csv" and (parsed := _parse_arrow(data, typed=True)):
+        return TypedTable(where, sha256, data, parsed[1])
+    return _exact(path, where, sha256, data)
 
 
 def _position(mark) -> tuple[int, int]:

@@ -10,10 +10,12 @@ import re
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from jsonschema import Draft202012Validator
 
-from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, Column
-from .load import RawTable, key_column
+from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, LABEL_MAX_CHARS, Column
+from .load import RawTable, TypedTable, key_column
 from .problems import Problem
 from .schemas import SCHEMAS
 
@@ -29,6 +31,9 @@ _PATTERNS = {
 }
 
 
+_NS_RANGE = (pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
+
+
 def _missing(values: pd.Series) -> pd.Series:
     return values.isna() | values.eq("")
 
@@ -40,9 +45,9 @@ def _parse_datetimes(values: pd.Series, column: Column) -> tuple[pd.Series, pd.S
     shape_ok = text.str.fullmatch(_PATTERNS[column.kind]).fillna(False).astype(bool)
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     if shape_ok.any():
-        parsed[shape_ok] = pd.to_datetime(
-            text[shape_ok], utc=True, format="ISO8601", errors="coerce",
-        )
+        stamps = pd.to_datetime(text[shape_ok], utc=True, format="ISO8601", errors="coerce")
+        # a year such as 0001 parses, but is beyond the nanoseconds the scores use: bad too
+        parsed[shape_ok] = stamps.where(stamps.between(*_NS_RANGE)).astype(parsed.dtype)
     native = ~is_text & values.notna()
     for index in values.index[native]:
         value = values[index]
@@ -98,15 +103,24 @@ def parse_feedback(
 
 
 def parse_feedback_files(
-    tables: list[RawTable], as_of: dt.date | None = None,
+    tables: list[RawTable | TypedTable], as_of: dt.date | None = None, frames: bool = True,
 ) -> list[tuple[pd.DataFrame | None, list[Problem]]]:
-    """(typed contacts or None, problems) for each of one company's files, in order.
+    """(typed contacts or None, problems) for each of one company's files, in order; with
+    `frames` False (`publish.py validate`) the contacts are always None, only checked.
 
     The files are checked in one vectorised pass (per-file pandas overhead dwarfs the work on a
     month of rows); every problem still names its own file, line and column. Contact ids must
     be unique across the company's files: a repeat is a problem of the later file. With a
     pinned `as_of`, a contact dated after it is a problem (by default as_of is the newest
-    contact, so none can be)."""
+    contact, so none can be).
+
+    When every file with rows is a TypedTable, the files are first checked in Arrow, without
+    pandas; only if that finds anything wrong are they read again exactly and checked here,
+    so each problem is reported as it always was."""
+    fast = _fast_path(tables, as_of, frames)
+    if fast is not None:
+        return fast
+    tables = [t.exact() if isinstance(t, TypedTable) else t for t in tables]
     problems: list[list[Problem]] = [list(t.problems) for t in tables]
     sound = [i for i, t in enumerate(tables) if not t.problems and not t.rows.empty]
     if not sound:
@@ -180,8 +194,229 @@ def parse_feedback_files(
         else:
             # owner is sorted, so each file's rows are one contiguous slice
             start, stop = np.searchsorted(owner, [index, index + 1])
-            results.append((contacts.iloc[start:stop].reset_index(drop=True), []))
+            results.append((contacts.iloc[start:stop].reset_index(drop=True) if frames else None,
+                            []))
     return results
+
+
+# --- the fast path: the same rules in Arrow, for files that are all good ----------------------
+#
+# It must accept nothing that the checks above refuse and give the same contacts; it may refuse
+# more (a rating written "05", a time with 7 decimals): it only decides whether the exact path
+# is needed. tests/test_fast_path.py holds the two to that.
+
+_TEXT = pa.string()
+# each digit string the fast path accepts for an int column, and its value
+_INT_VALUES = {
+    name: ["", *(str(v) for v in range(int(COLUMNS_BY_NAME[name].low),
+                                       int(COLUMNS_BY_NAME[name].high) + 1))]
+    for name in ("rating", "nps")
+}
+# _NS_RANGE in whole microseconds
+_NS_BOUNDS = (_NS_RANGE[0].ceil("us").value // 1000, _NS_RANGE[1].floor("us").value // 1000)
+
+
+def _fast_path(
+    tables: list[RawTable | TypedTable], as_of: dt.date | None, frames: bool,
+) -> list[tuple[pd.DataFrame | None, list[Problem]]] | None:
+    """The results of parse_feedback_files when every file is good, else None."""
+    typed = [t for t in tables if isinstance(t, TypedTable)]
+    if not typed or any(isinstance(t, RawTable) and (t.problems or t.records) for t in tables):
+        return None
+    try:
+        values = _fast_values(typed, as_of)
+    except pa.ArrowException:  # e.g. a date-time pyarrow cannot read: the exact path decides
+        return None
+    if values is None:
+        return None
+    if not frames:
+        return [(None, []) for _ in tables]
+    if any(t.lines is None for t in typed):
+        return None  # cannot happen once the checks pass (see TypedTable.lines); be sure
+    contacts = _fast_frame(values, sum(t.records for t in typed))
+    contacts["line"] = np.concatenate([t.lines for t in typed])
+    results: list[tuple[pd.DataFrame | None, list[Problem]]] = []
+    start = 0
+    for table in tables:
+        if isinstance(table, TypedTable):
+            stop = start + table.records
+            results.append((contacts.iloc[start:stop].reset_index(drop=True), []))
+            start = stop
+        else:
+            results.append((None, []))  # no data
+    return results
+
+
+def _gathered(
+    files: list[dict[str, pa.ChunkedArray]], typed: list[TypedTable], column: Column,
+) -> pa.ChunkedArray | None:
+    """One column over the company's files (`files`: each one's columns by name), in order; a
+    file without it gives empty cells (text "", booleans null); None when no file has it."""
+    if not any(column.name in columns for columns in files):
+        return None
+    kind = pa.bool_() if column.kind == "bool" else _TEXT
+    chunks = []
+    for columns, table in zip(files, typed, strict=True):
+        if column.name in columns:
+            chunks += columns[column.name].chunks
+        elif column.kind == "bool":
+            chunks.append(pa.nulls(table.records, kind))
+        else:
+            chunks.append(pa.array([""] * table.records, kind))
+    return pa.chunked_array(chunks, kind)
+
+
+def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, object] | None:
+    """Each contract column over the company's files: booleans and text as read (text "" for
+    empty), ratings as indexes into _INT_VALUES, numbers as float64, date-times as
+    timestamp[us, UTC]; None as soon as any rule fails (pyarrow errors propagate)."""
+    values: dict[str, object] = {}
+    files = [dict(zip(t.arrow.column_names, t.arrow.columns, strict=True)) for t in typed]
+    for column in FEEDBACK_COLUMNS:
+        cells = _gathered(files, typed, column)
+        if cells is None or column.kind == "bool":
+            values[column.name] = cells
+            continue
+        if column.kind == "text":
+            if column.required and _any(pc.equal(pc.binary_length(cells), 0)):
+                return None
+            if column.max_chars and pc.max(pc.binary_length(cells)).as_py() > column.max_chars \
+                    and pc.max(pc.utf8_length(cells)).as_py() > column.max_chars:
+                return None
+            values[column.name] = cells
+        elif column.kind == "enum":  # an empty cell is a choice only where it may be missing
+            choices = column.choices if column.required else (*column.choices, "")
+            if _any(pc.invert(pc.is_in(cells, pa.array(choices)))):
+                return None
+            values[column.name] = cells
+        elif column.kind == "int":
+            index = pc.index_in(cells, pa.array(_INT_VALUES[column.name]))
+            if index.null_count:
+                return None
+            values[column.name] = index
+        elif column.kind == "number":
+            # short, so that it is far below csv's field limit (see load._parse_arrow)
+            if pc.max(pc.binary_length(cells)).as_py() > 40:
+                return None
+            empty = pc.equal(pc.binary_length(cells), 0)
+            numbers = pc.cast(pc.if_else(empty, None, cells), pa.float64())
+            if _any(pc.invert(pc.is_finite(numbers))) or _any(pc.less(numbers, column.low)):
+                return None
+            values[column.name] = pc.add(numbers, 0.0)  # -0 is 0, as pandas reads it
+        else:
+            values[column.name] = _fast_datetimes(cells, column)
+            if values[column.name] is None:
+                return None
+    ids = values["id"]
+    if len(ids) > 1 and not pc.all(pc.less(ids[:-1], ids[1:])).as_py() \
+            and len(pc.unique(ids)) != len(ids):  # ascending ids need no hash table
+        return None
+    when, resolved = values["submitted_at"], values["resolved_at"]
+    if resolved is not None and _any(pc.less(resolved, when)):
+        return None
+    if as_of is not None:
+        end = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
+        if _any(pc.greater_equal(when, pa.scalar(end, pa.timestamp("us", "UTC")))):
+            return None
+    return values
+
+
+def _any(mask: pa.ChunkedArray) -> bool:
+    """Whether any cell is true; nulls (empty cells) are not."""
+    return bool(pc.any(mask).as_py())
+
+
+def _fast_datetimes(cells: pa.ChunkedArray, column: Column) -> pa.Array | None:
+    """Date-times as timestamp[us, UTC] (empty cells null) if every one is one the exact path
+    accepts, with the same value; bare dates (date_or_datetime) are midnight UTC.
+
+    pyarrow's ISO 8601 reader, given a time zone, takes YYYY-MM-DD, T or space, hh[:mm[:ss[.f]]]
+    (at most 6 decimals in microseconds) and Z, +hh, +hhmm or +hh:mm, and checks each digit
+    and field range; it refuses a value without an offset. That is the exact path's pattern
+    plus an hour alone and an offset of hours alone, which are refused here: the byte after
+    the hour must be ':', and the third byte from the end must not be a sign."""
+    cells = cells.combine_chunks()  # one Arrow array: fewer, larger steps below
+    lengths = pc.binary_length(cells)
+    empty = pc.equal(lengths, 0)
+    if column.required and _any(empty):
+        return None
+    date = pc.equal(lengths, 10)  # the one shape without a time
+    if column.kind != "date_or_datetime" and _any(date):
+        return None
+    skip = pc.or_(empty, date)
+    skipped = _any(skip)
+    # pyarrow raises ArrowInvalid on a value it cannot read; _fast_path declines the company
+    stamps = pc.cast(pc.if_else(skip, None, cells) if skipped else cells,
+                     pa.timestamp("us", "UTC"))
+    if _any(date):
+        days = pc.cast(pc.cast(pc.if_else(date, cells, None), pa.date32()), pa.timestamp("us"))
+        stamps = pc.if_else(date, pc.assume_timezone(days, "UTC"), stamps)
+    timed = ~skip.to_numpy(zero_copy_only=False) if skipped else True
+    if np.any(timed & ((_bytes_at(cells, 13) != ord(":"))
+                       | np.isin(_bytes_at(cells, -3), (ord("+"), ord("-"))))):
+        return None
+    bounds = pc.min_max(stamps.cast(pa.int64())).as_py()
+    if bounds["min"] is not None and (bounds["min"] < _NS_BOUNDS[0]
+                                      or bounds["max"] > _NS_BOUNDS[1]):
+        return None  # beyond pandas' nanoseconds: the exact path decides
+    return stamps
+
+
+def _bytes_at(cells: pa.Array, position: int) -> np.ndarray:
+    """Each cell's byte at `position` (from the end when negative), read from the Arrow
+    buffers without copying the text; 0 where the cell is shorter."""
+    offsets = np.frombuffer(cells.buffers()[1], np.int32)[
+        cells.offset:cells.offset + len(cells) + 1]
+    data = np.frombuffer(cells.buffers()[2] or b"\0", np.uint8)
+    starts, ends = offsets[:-1], offsets[1:]
+    at = starts + position if position >= 0 else ends + position
+    inside = (at >= starts) & (at < ends)
+    return np.where(inside, data[np.clip(at, 0, len(data) - 1)], 0)
+
+
+def _fast_frame(values: dict[str, object], length: int) -> pd.DataFrame:
+    """The contacts frame the exact path builds (_typed_frame), from _fast_values' columns."""
+    values = dict(values)
+    if values["case_id"] is None:
+        values["case_id"] = values["id"]
+    else:
+        values["case_id"] = pc.if_else(pc.equal(pc.binary_length(values["case_id"]), 0),
+                                       values["id"], values["case_id"])
+    absent = [name for name, cells in values.items() if cells is None]
+    frame = _typed_frame({}, length)[absent] if absent else pd.DataFrame(index=range(length))
+    for name, cells in values.items():
+        if cells is None:
+            continue
+        column = COLUMNS_BY_NAME[name]
+        if column.kind in ("text", "enum"):
+            frame[name] = pd.Series(_objects(cells, (column.max_chars or 0) <= LABEL_MAX_CHARS),
+                                    dtype=object)
+        elif column.kind == "int":
+            table = np.array([np.nan, *map(float, _INT_VALUES[name][1:])])
+            frame[name] = table[cells.to_numpy()]
+        elif name == "comment_public":  # not given: not consented
+            frame[name] = cells.fill_null(False).to_numpy(zero_copy_only=False)
+        elif column.kind == "bool":
+            frame[name] = pd.BooleanDtype().__from_arrow__(cells)
+        elif column.kind == "number":
+            frame[name] = cells.to_numpy(zero_copy_only=False)
+        else:
+            frame[name] = pc.cast(cells, pa.timestamp("ns", "UTC")).to_pandas()
+    if "comment_public" in absent:
+        frame["comment_public"] = False
+    return frame[[column.name for column in FEEDBACK_COLUMNS]]
+
+
+def _objects(cells: pa.ChunkedArray, labels: bool) -> np.ndarray:
+    """Text as Python strings, None where empty. Labels (few distinct values: channels,
+    topics) are decoded once per distinct value."""
+    if labels:
+        encoded = pc.dictionary_encode(cells.combine_chunks())
+        names = encoded.dictionary.to_numpy(zero_copy_only=False)
+        names[names == ""] = None
+        return names[encoded.indices.to_numpy()]
+    return pc.if_else(pc.equal(pc.binary_length(cells), 0), None, cells).to_numpy(
+        zero_copy_only=False)
 
 
 def _column_number(table: RawTable, name: str, row: int | None = None) -> int | None:
