@@ -102,11 +102,11 @@ def test_an_oversized_jsonl_line_is_refused_unparsed(tmp_path):
 
 
 def test_a_comment_over_its_cap_is_too_long(tmp_path):
-    row = f'c1,2026-01-05T10:00:00Z,phone,"{"x" * 5001}"\n'
+    row = f'c1,2026-01-05T10:00:00Z,phone,"{"x" * 32_001}"\n'  # the cap is 32,000
     data = _company(tmp_path, {"feedback/2026-01.csv": HEADER + row})
     problems, _ = _validate(data)
     assert _codes(problems) == [("2026-01.csv", "too_long", 2)]
-    assert problems[0]["message"] == "comment has 5,001 characters"
+    assert problems[0]["message"] == "comment has 32,001 characters"
 
 
 @pytest.mark.parametrize("depth", [100, 200_000])
