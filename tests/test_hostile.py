@@ -348,13 +348,13 @@ def test_every_payload_reaches_the_company_page(hostile):
     for name in FILE_NAMES:
         assert name.replace("\u202e", "") in shown, name
     assert "channel '<script>alert(\"Q1\")</script>' is not one of" in shown
-    # text at its cap arrives whole: the 500-character description, the 5,000-character comment
+    # text at its cap arrives whole: the 500-character description, the 32,000-character comment
     profile = yaml.safe_load((FIXTURE / "evil" / "company.yaml").read_text("utf-8"))
     assert len(profile["description"]) == 500
     assert "".join(c for c in profile["description"] if c not in INVISIBLE) in shown
     with (FIXTURE / "evil" / "feedback" / "2026-01.csv").open(encoding="utf-8", newline="") as f:
         longest = max((row["comment"] for row in csv.DictReader(f)), key=len)
-    assert len(longest) == 5000 and longest in shown
+    assert len(longest) == 32_000 and longest in shown
     links = {a.get("href") for a in tree.iter("a")}
     assert WEBSITE in links and EVIDENCE in links  # kept whole, quoted as an attribute
     assert text_of(page(site, "index.html")).count(NAME) >= 1
