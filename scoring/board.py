@@ -3,16 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
 
 from .actions import Action, actions_of, as_known_on, status_counts, with_effect
 from .audit import Event, audit
 from .config import read_config
 from .git import GitError, git
+from .ledger import MAX_FEEDBACK_FILE_BYTES
 from .load import CompanyFiles, discover, display_path, read_feedback, read_yaml
 from .metrics import (
     METHODOLOGY_VERSION,
@@ -30,6 +37,9 @@ from .problems import Problem
 from .ranks import ranked
 from .redact import redact
 from .validate import check_actions, check_profile, empty_contacts, parse_feedback_files
+
+if TYPE_CHECKING:
+    from .cache import Cache
 
 RECENT_DAYS = 90
 PUBLISHED_COMMENTS = 8  # the newest consented comments shown per company
@@ -84,6 +94,10 @@ class CompanyResult:
     integrity: list[Event] | None = None
     # How the all-time Candor score was made, component by component.
     candor_parts: list[CandorPart] = field(default_factory=list)
+    # The day of the newest counted contact (the default as_of is the newest of these).
+    newest: dt.date | None = None
+    # Seconds per stage (load, validate, score) of the run that made it; never published.
+    seconds: dict[str, float] = field(default_factory=dict, compare=False)
 
     @property
     def name(self) -> str:
@@ -132,6 +146,7 @@ class Scoreboard:
     problems: list[Problem] = field(default_factory=list)
     methodology_version: str = METHODOLOGY_VERSION
     candor_config: CandorConfig | None = None
+    stats: BuildStats | None = field(default=None, compare=False)
 
     @property
     def quarantined(self) -> list[FileReport]:
@@ -142,10 +157,39 @@ class Scoreboard:
         return sum(c.rows_counted for c in self.companies)
 
 
-def _load_company(
-    company: CompanyFiles, data_dir: Path, as_of: dt.date | None = None,
-) -> tuple[CompanyResult, pd.DataFrame]:
-    """Read and validate one company's files; invalid files are kept out whole."""
+@dataclass(frozen=True)
+class Job:
+    """One company's unit of work, picklable so that a Dask worker can run it: its files, the
+    data folder they are named relative to, the date it is scored as of, and the pinned date
+    past which a contact is a problem (None: not pinned, the default build)."""
+
+    company: CompanyFiles
+    data_dir: Path
+    as_of: dt.date
+    pinned: dt.date | None = None
+
+
+def score_company(job: Job) -> CompanyResult:
+    """Load, validate and score one company, then let its rows go: the result holds scores,
+    never contacts. Pure: the same files and dates give the same result on any machine. The
+    seconds each stage took ride along in `result.seconds` (never cached or published)."""
+    started = time.perf_counter()
+    result, tables = _read_company(job.company, job.data_dir)
+    loaded = time.perf_counter()
+    contacts = _validate_company(result, tables, job.pinned)
+    del tables
+    validated = time.perf_counter()
+    if contacts is not None and len(contacts):
+        result.newest = contacts["submitted_at"].max().date()
+    _score_company(result, contacts if contacts is not None else empty_contacts(), job.as_of)
+    result.seconds = {"load": loaded - started, "validate": validated - loaded,
+                      "score": time.perf_counter() - validated}
+    return result
+
+
+def _read_company(company: CompanyFiles, data_dir: Path) -> tuple[CompanyResult, list]:
+    """Read one company's files; its profile and action log are checked here too (they are
+    small), its feedback files are only read."""
     files: list[FileReport] = []
     document, where, digest, problems = read_yaml(company.profile, data_dir) if (
         company.profile.is_file()
@@ -166,18 +210,23 @@ def _load_company(
                                 else 0, "quarantined" if problems else "counted",
                                 tuple(problems)))
         entries = [] if problems else actions_of(document)
-
     tables = [read_feedback(path, data_dir) for path in company.feedback]
+    return CompanyResult(company.slug, profile, files, actions=entries), tables
+
+
+def _validate_company(
+    result: CompanyResult, tables: list, pinned: dt.date | None,
+) -> pd.DataFrame | None:
+    """The company's typed contacts; invalid files are kept out whole and reported."""
     frames: list[pd.DataFrame] = []
-    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables, as_of),
+    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables, pinned),
                                             strict=True):
         status = "quarantined" if problems else ("empty" if table.rows.empty else "counted")
-        files.append(FileReport(table.file, table.sha256, "feedback", table.records, status,
-                                tuple(problems)))
+        result.files.append(FileReport(table.file, table.sha256, "feedback", table.records,
+                                       status, tuple(problems)))
         if contacts is not None:
             frames.append(contacts)
-    contacts = pd.concat(frames, ignore_index=True) if frames else None
-    return CompanyResult(company.slug, profile, files, actions=entries), contacts
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def _score_company(result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date) -> None:
@@ -272,37 +321,135 @@ def data_commit(data_dir: Path) -> str | None:
         return None
 
 
+EPOCH = dt.date(1970, 1, 1)  # the as_of of a scoreboard without a single counted contact
+
+
+@dataclass
+class BuildStats:
+    """How a build went: companies scored or reused from the cache, seconds per stage."""
+
+    scored: int = 0
+    reused: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+
+def run_here(function: Callable[[Job], CompanyResult], jobs: list[Job],
+             ) -> Iterator[tuple[int, CompanyResult]]:
+    """The single-machine runner: one company at a time, so only one company's rows are ever
+    in memory. A runner yields (position in jobs, result) as each finishes, in any order."""
+    for index, job in enumerate(jobs):
+        yield index, function(job)
+
+
+Runner = Callable[[Callable[[Job], CompanyResult], list[Job]],
+                  Iterable[tuple[int, CompanyResult]]]
+
+
 def build_scoreboard(
     data_dir: Path,
     as_of: dt.date | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     config: CandorConfig | None = None,
+    cache: Cache | None = None,
+    run: Runner = run_here,
 ) -> Scoreboard:
-    """Load, validate and score every company under data_dir. `as_of` defaults to the newest
-    contact in the data, so the same data always gives the same scores. `config` defaults to
-    the repository's candor.yaml (scoring.config.ConfigError when it is invalid)."""
+    """Score every company under data_dir, company by company (score_company, on `run`), then
+    what needs them all: the Candor score (industry means), the audit and the ranks.
+
+    `as_of` defaults to the newest counted contact, so the same data always gives the same
+    scores. It is guessed first from the submitted_at column alone (newest_contact); when the
+    guess is not the newest counted contact (the newest row sat in a file that validation
+    quarantines) every company is scored again as of the right day. `config` defaults to the
+    repository's candor.yaml (scoring.config.ConfigError when it is invalid). With a `cache`
+    (scoring.cache.Cache), companies whose files, config, dates and code are unchanged are
+    reused, not scored."""
     config = config or read_config()
+    stats = BuildStats()
     companies, problems = discover(data_dir)
-    loaded = []
-    for index, company in enumerate(companies, start=1):
-        if progress:
-            progress("load", index, len(companies))
-        loaded.append(_load_company(company, data_dir, as_of))
+    started = time.perf_counter()
+    guess = as_of or newest_contact(companies) or EPOCH
+    stats.add("as_of", time.perf_counter() - started)
+    results = _score_all(companies, data_dir, guess, as_of, config, cache, run, progress, stats)
     if as_of is None:
-        newest = [c["submitted_at"].max() for _, c in loaded if c is not None and len(c)]
-        as_of = max(newest).date() if newest else dt.date(1970, 1, 1)
-    for index, (result, contacts) in enumerate(loaded, start=1):
-        if progress:
-            progress("score", index, len(loaded))
-        _score_company(result, contacts if contacts is not None else empty_contacts(), as_of)
-    results = [result for result, _ in loaded]
+        as_of = max((r.newest for r in results if r.newest), default=EPOCH)
+        if as_of != guess:
+            results = _score_all(companies, data_dir, as_of, None, config, cache, run, progress,
+                                 stats)
+    started = time.perf_counter()
     _add_candor_scores(results, config)
     history = _history_events(data_dir)
     for result in results:
         result.integrity = None if history is None else [
             event for event in history if event.company == result.slug]
+    stats.add("audit", time.perf_counter() - started)
     return Scoreboard(as_of, data_commit(data_dir), ranked(results), problems,
-                      candor_config=config)
+                      candor_config=config, stats=stats)
+
+
+def _score_all(
+    companies: list[CompanyFiles], data_dir: Path, as_of: dt.date, pinned: dt.date | None,
+    config: CandorConfig, cache: Cache | None, run: Runner,
+    progress: Callable[[str, int, int], None] | None, stats: BuildStats,
+) -> list[CompanyResult]:
+    jobs = [Job(company, data_dir, as_of, pinned) for company in companies]
+    results: list[CompanyResult | None] = [None] * len(jobs)
+    keys: list[str | None] = [None] * len(jobs)
+    started = time.perf_counter()
+    if cache is not None:
+        for index, job in enumerate(jobs):
+            keys[index], results[index] = cache.get(job, config)
+    stats.add("cache", time.perf_counter() - started)
+    todo = [index for index, result in enumerate(results) if result is None]
+    done = len(jobs) - len(todo)
+    stats.reused, stats.scored = done, len(todo)
+    if progress:
+        progress("companies", done, len(jobs))
+    for position, result in run(score_company, [jobs[index] for index in todo]):
+        index = todo[position]
+        results[index] = result
+        for stage, seconds in result.seconds.items():
+            stats.add(stage, seconds)
+        if cache is not None:
+            cache.put(keys[index], result)
+        done += 1
+        if progress:
+            progress("companies", done, len(jobs))
+    return results
+
+
+def newest_contact(companies: list[CompanyFiles]) -> dt.date | None:
+    """The newest submitted_at in any feedback file, reading that column alone with pyarrow:
+    a quick guess at the default as_of, which build_scoreboard checks against the newest
+    counted contact. A file this cannot read is left to validation."""
+    newest = None
+    for company in companies:
+        for path in company.feedback:
+            try:
+                if path.stat().st_size > MAX_FEEDBACK_FILE_BYTES:
+                    continue
+                stamps = pd.to_datetime(_submitted_at(path).to_pandas(), utc=True,
+                                        errors="coerce", format="ISO8601").max()
+            except (OSError, ValueError, TypeError, pa.ArrowException):
+                continue
+            if not pd.isna(stamps) and (newest is None or stamps.date() > newest):
+                newest = stamps.date()
+    return newest
+
+
+def _submitted_at(path: Path) -> pa.ChunkedArray:
+    if path.suffix == ".parquet":
+        return pq.read_table(path, columns=["submitted_at"]).column(0)
+    if path.suffix == ".csv":
+        return pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
+            include_columns=["submitted_at"], column_types={"submitted_at": pa.string()},
+        )).column(0)
+    return pa_json.read_json(path, parse_options=pa_json.ParseOptions(
+        explicit_schema=pa.schema([("submitted_at", pa.string())]),
+        unexpected_field_behavior="ignore",
+    )).column(0)
 
 
 def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> None:
@@ -333,6 +480,7 @@ def check(data_dir: Path, as_of: dt.date | None = None) -> list[Problem]:
     """Every problem in every file under data_dir, without scoring."""
     companies, problems = discover(data_dir)
     for company in companies:
-        result, _ = _load_company(company, data_dir, as_of)
+        result, tables = _read_company(company, data_dir)
+        _validate_company(result, tables, as_of)
         problems += result.problems
     return problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 from markupsafe import Markup
@@ -69,10 +70,14 @@ class ScoreboardGenerator(Generator):
 
     def generate_output(self, writer):
         board: Scoreboard = self.context["board"]
+        seconds: dict[str, float] = self.settings["CANDOR_SECONDS"]
         self._page(writer, "index.html", "leaderboard", page_id="leaderboard")
         for company in board.companies:
+            started = time.perf_counter()
+            charts = company_charts(company)
+            seconds["charts"] = seconds.get("charts", 0.0) + time.perf_counter() - started
             self._page(writer, f"companies/{company.slug}/index.html", "company",
-                       page_id="company", company=company, charts=company_charts(company))
+                       page_id="company", company=company, charts=charts)
         self._page(writer, "methodology/index.html", "methodology", page_id="methodology")
         self._page(writer, "data/index.html", "data", page_id="data",
                    csv_columns=export.csv_columns())
@@ -98,7 +103,8 @@ def _generators(pelican):
     return ScoreboardGenerator
 
 
-def pelican_settings(board: Scoreboard, output: Path, site_url: str) -> dict:
+def pelican_settings(board: Scoreboard, output: Path, site_url: str,
+                     seconds: dict[str, float] | None = None) -> dict:
     return read_settings(override={
         "PATH": str(ROOT / "content"),
         "THEME": str(ROOT / "theme"),
@@ -107,6 +113,7 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str) -> dict:
         "SITEURL": "",
         "CANDOR_SITE_URL": site_url.rstrip("/"),
         "CANDOR_BOARD": board,
+        "CANDOR_SECONDS": {} if seconds is None else seconds,
         "RELATIVE_URLS": True,
         "TIMEZONE": "UTC",
         "DEFAULT_LANG": "en",
@@ -135,9 +142,18 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str) -> dict:
     })
 
 
-def build_site(board: Scoreboard, output: Path, site_url: str = "") -> int:
-    """Render the site into output (replacing it); returns the number of HTML pages written."""
+def build_site(board: Scoreboard, output: Path, site_url: str = "",
+               seconds: dict[str, float] | None = None) -> int:
+    """Render the site into output (replacing it); returns the number of HTML pages written.
+    With `seconds`, adds the time spent on charts and on the rest of the rendering to it."""
+    started = time.perf_counter()
+    spent: dict[str, float] = {}
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
-    Pelican(pelican_settings(board, output, site_url)).run()
-    return sum(1 for _ in output.rglob("*.html"))
+    Pelican(pelican_settings(board, output, site_url, spent)).run()
+    pages = sum(1 for _ in output.rglob("*.html"))
+    if seconds is not None:
+        charts = spent.get("charts", 0.0)
+        seconds["charts"] = seconds.get("charts", 0.0) + charts
+        seconds["render"] = seconds.get("render", 0.0) + time.perf_counter() - started - charts
+    return pages
