@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.json as pa_json
 import pyarrow.parquet as pq
@@ -430,24 +431,39 @@ def newest_contact(companies: list[CompanyFiles]) -> dt.date | None:
             try:
                 if path.stat().st_size > MAX_FEEDBACK_FILE_BYTES:
                     continue
-                stamps = pd.to_datetime(_submitted_at(path).to_pandas(), utc=True,
-                                        errors="coerce", format="ISO8601").max()
+                stamp = _newest_in(path)
             except (OSError, ValueError, TypeError, pa.ArrowException):
                 continue
-            if not pd.isna(stamps) and (newest is None or stamps.date() > newest):
-                newest = stamps.date()
+            if stamp is not None and not pd.isna(stamp) and (
+                    newest is None or stamp.date() > newest):
+                newest = stamp.date()
     return newest
 
 
-def _submitted_at(path: Path) -> pa.ChunkedArray:
+def _newest_in(path: Path) -> pd.Timestamp | None:
+    """Arrow parses ISO 8601 stamps itself (fast); anything else goes through pandas."""
+    try:
+        column = _submitted_at(path, STAMP)
+    except pa.ArrowInvalid:
+        column = _submitted_at(path, pa.string())
+    if pa.types.is_timestamp(column.type):
+        newest = pc.max(column).as_py()
+        return None if newest is None else pd.Timestamp(newest).tz_convert("UTC")
+    return pd.to_datetime(column.to_pandas(), utc=True, errors="coerce", format="ISO8601").max()
+
+
+STAMP = pa.timestamp("us", tz="UTC")
+
+
+def _submitted_at(path: Path, kind: pa.DataType) -> pa.ChunkedArray:
     if path.suffix == ".parquet":
         return pq.read_table(path, columns=["submitted_at"]).column(0)
     if path.suffix == ".csv":
         return pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
-            include_columns=["submitted_at"], column_types={"submitted_at": pa.string()},
+            include_columns=["submitted_at"], column_types={"submitted_at": kind},
         )).column(0)
     return pa_json.read_json(path, parse_options=pa_json.ParseOptions(
-        explicit_schema=pa.schema([("submitted_at", pa.string())]),
+        explicit_schema=pa.schema([("submitted_at", kind)]),
         unexpected_field_behavior="ignore",
     )).column(0)
 
