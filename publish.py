@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
 import http.server
@@ -60,6 +61,12 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
 
 
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
 def _data_dir(text: str) -> Path:
     path = Path(text)
     if not path.is_dir():
@@ -95,6 +102,13 @@ def parser() -> argparse.ArgumentParser:
                                 f"scoring code are unchanged (default: {CACHE}/)")
         cache.add_argument("--no-cache", dest="cache", action="store_const", const=None,
                            help="score every company afresh and keep nothing")
+        engine = command.add_mutually_exclusive_group()
+        engine.add_argument("--workers", type=_positive, metavar="N",
+                            help="score the companies on a local Dask cluster of N processes "
+                                 "(needs the dask extra)")
+        engine.add_argument("--scheduler", metavar="ADDRESS",
+                            help="score the companies on the Dask cluster at ADDRESS, e.g. "
+                                 "tcp://10.0.0.5:8786 (workers must see the data folder)")
 
     build = commands.add_parser("build", help="validate, score and build the site (default)",
                                 description="Validate, score and build the site into --output.")
@@ -162,7 +176,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def build(args, progress: Progress) -> int:
-    from scoring.board import build_scoreboard
+    from scoring.board import build_scoreboard, run_here
     from scoring.cache import Cache
     from scoring.config import ConfigError, read_config
     from scoring.site import build_site
@@ -174,8 +188,17 @@ def build(args, progress: Progress) -> int:
         print(f"publish.py build: invalid settings\n{error}", file=sys.stderr)
         return 2
     cache = Cache.for_data(args.cache, args.data) if args.cache else None
-    board = build_scoreboard(args.data, as_of=args.as_of, progress=progress, config=config,
-                             cache=cache)
+    with contextlib.ExitStack() as stack:
+        run = run_here
+        if args.workers or args.scheduler:
+            from scoring.distributed import DaskMissing, dask_runner
+            try:
+                run = stack.enter_context(dask_runner(args.scheduler, args.workers))
+            except (DaskMissing, OSError) as error:
+                print(f"publish.py build: {error}", file=sys.stderr)
+                return 2
+        board = build_scoreboard(args.data, as_of=args.as_of, progress=progress, config=config,
+                                 cache=cache, run=run)
     if cache:
         cache.prune()
     seconds = board.stats.seconds

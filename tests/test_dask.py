@@ -1,0 +1,34 @@
+"""The per-company scoring runs unchanged on a Dask cluster, with the same results byte for
+byte as the single-machine run (tests/fixtures/basic: acme, with one quarantined file, and
+tiny)."""
+
+from __future__ import annotations
+
+from scoring.board import build_scoreboard
+from scoring.distributed import dask_runner
+from scoring.export import scores_json
+
+
+def test_a_local_cluster_gives_the_scores_json_of_a_single_machine(fixture_copy):
+    single = scores_json(build_scoreboard(fixture_copy))
+    with dask_runner(workers=2, processes=False) as run:
+        board = build_scoreboard(fixture_copy, run=run)
+    assert board.stats.scored == 2
+    assert scores_json(board) == single
+    assert '"slug": "acme"' in single and '"slug": "tiny"' in single
+
+
+def test_publish_build_workers_writes_the_same_scores_json(fixture_copy, tmp_path, build_site):
+    plain = build_site(fixture_copy, tmp_path / "plain", "--no-cache")
+    dask = build_site(fixture_copy, tmp_path / "dask", "--no-cache", "--workers", "2")
+    assert dask.result.returncode == 0, dask.result.stdout + dask.result.stderr
+    assert (dask.output / "data" / "scores.json").read_bytes() == (
+        plain.output / "data" / "scores.json").read_bytes()
+
+
+def test_an_unreachable_scheduler_is_a_usage_error(fixture_copy, tmp_path, build_site):
+    done = build_site(fixture_copy, tmp_path / "out", "--scheduler", "tcp://127.0.0.1:9",
+                      "--no-cache")
+    assert done.result.returncode == 2
+    assert "publish.py build:" in done.result.stderr
+    assert "Traceback" not in done.result.stderr
