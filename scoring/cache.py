@@ -38,6 +38,8 @@ TYPES = {cls.__name__: cls for cls in (CompanyResult, FileReport, Problem, Score
                                        Comment, Action, Update, Effect)}
 # Set after the company is scored, from every company (or git): never part of an entry.
 NOT_CACHED = {"seconds", "integrity", "candor_parts"}
+FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls) if f.name not in NOT_CACHED)
+          for name, cls in TYPES.items()}
 
 
 @functools.cache
@@ -91,10 +93,8 @@ def encode(value):
     if isinstance(value, dict):
         return {"t": "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
     name = type(value).__name__
-    if dataclasses.is_dataclass(value) and TYPES.get(name) is type(value):
-        return {"t": name, "v": {f.name: encode(getattr(value, f.name))
-                                 for f in dataclasses.fields(value)
-                                 if f.name not in NOT_CACHED}}
+    if TYPES.get(name) is type(value):
+        return {"t": name, "v": {field: encode(getattr(value, field)) for field in FIELDS[name]}}
     raise TypeError(f"cannot cache a {name}")
 
 
@@ -116,8 +116,7 @@ def decode(value):
     cls = TYPES.get(kind)
     if cls is None or not isinstance(inner, dict):
         raise ValueError(f"unknown cache type {kind!r}")
-    names = {f.name for f in dataclasses.fields(cls)} - NOT_CACHED
-    if set(inner) != names:
+    if len(inner) != len(FIELDS[kind]) or not all(name in inner for name in FIELDS[kind]):
         raise ValueError(f"{kind} fields do not match")
     return cls(**{name: decode(item) for name, item in inner.items()})
 
