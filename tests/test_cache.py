@@ -161,3 +161,26 @@ def test_as_of_is_the_newest_counted_contact_even_when_a_quarantined_file_is_new
     late.unlink()
     assert [c.windows for c in board.companies] == [
         c.windows for c in build_scoreboard(fixture_copy).companies]
+
+
+def test_the_build_holds_no_company_rows_between_companies(fixture_copy):
+    """Streaming: once a company is scored, none of its contacts is still referenced (the
+    build used to keep every company's rows until all were scored)."""
+    import gc
+
+    import pandas as pd
+
+    from scoring.board import run_here
+
+    alive = []
+
+    def watching(function, jobs):
+        for position, result in run_here(function, jobs):
+            gc.collect()
+            alive.append(sum(1 for o in gc.get_objects() if isinstance(o, pd.DataFrame)
+                             and "submitted_at" in o.columns and len(o)))
+            yield position, result
+
+    board = build_scoreboard(fixture_copy, run=watching)
+    assert board.contacts == 43  # acme 40 + tiny 3: rows were read
+    assert alive == [0, 0]
