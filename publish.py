@@ -10,6 +10,7 @@ import functools
 import http.server
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -19,7 +20,7 @@ ROOT = Path(__file__).resolve().parent
 COMMANDS = ("build", "validate", "serve", "new", "diff", "audit", "demo")
 WATCHED = ("content", "theme")
 CACHE = ".candor-cache"
-STAGES = ("as_of", "cache", "load", "validate", "score", "audit", "charts", "render")
+STAGES = ("as_of", "cache", "load", "validate", "score", "audit", "charts", "render", "search")
 
 
 class Progress:
@@ -67,6 +68,16 @@ def _positive(text: str) -> int:
     return int(text)
 
 
+def _site_url(text: str) -> str:
+    """The public address: plain https (it lands in feeds, badge snippets and links)."""
+    from scoring.schemas import HTTPS_URL
+
+    if text and (not re.match(HTTPS_URL, text) or any(c in text for c in "?#\"'<>")):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a plain https:// address like https://owner.github.io/repo/")
+    return text
+
+
 def _data_dir(text: str) -> Path:
     path = Path(text)
     if not path.is_dir():
@@ -92,7 +103,7 @@ def parser() -> argparse.ArgumentParser:
                              help="where the site is written; replaced whole (default: output/)")
         command.add_argument("--as-of", type=_date, default=None, metavar="YYYY-MM-DD",
                              help="the date scores describe (default: the newest contact)")
-        command.add_argument("--site-url", default="",
+        command.add_argument("--site-url", type=_site_url, default="",
                              help="the public https URL the site is served from, if known")
         command.add_argument("--config", type=Path, default=ROOT / "candor.yaml",
                              help="the scoreboard's settings (default: candor.yaml)")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from .ledger import ACTION_STATUSES
-from .metrics import EFFECT_WINDOW_DAYS, MIN_RESPONSES, Score, rated_and_good, share
+from .metrics import MIN_RESPONSES, Score, rated_and_good, share
 from .validate import as_date
 
 
@@ -21,11 +21,13 @@ class Update:
 
 @dataclass(frozen=True)
 class Effect:
-    """Topic CSAT in the EFFECT_WINDOW_DAYS before and after an action was done."""
+    """Topic CSAT in the effect window (Thresholds.effect_window_days) before and after an
+    action was done."""
 
     done_on: dt.date
     before: Score
     after: Score
+    days: int  # the window on each side
 
     @property
     def change(self) -> float | None:
@@ -103,15 +105,18 @@ def topic_csat(contacts: pd.DataFrame, topic: str, start: pd.Timestamp, end: pd.
     return share(int((good & chosen).sum()), int((rated & chosen).sum()), MIN_RESPONSES)
 
 
-def with_effect(action: Action, contacts: pd.DataFrame) -> Action:
-    """The action with its measured effect, for a done action whose done date is known."""
+def with_effect(action: Action, contacts: pd.DataFrame, days: int) -> Action:
+    """The action with its measured effect, for a done action whose done date is known: topic
+    CSAT in the `days` before and after."""
     if action.status != "done" or action.done_on is None:
         return action
     done = pd.Timestamp(action.done_on, tz="UTC")
-    span = pd.Timedelta(days=EFFECT_WINDOW_DAYS)
+    span = pd.Timedelta(days=days)
+
     effect = Effect(
         action.done_on,
         topic_csat(contacts, action.topic, done - span, done),
         topic_csat(contacts, action.topic, done, done + span),
+        days,
     )
     return Action(**{**action.__dict__, "effect": effect})

@@ -24,14 +24,16 @@ from .ledger import MAX_FEEDBACK_FILE_BYTES
 from .load import CompanyFiles, discover, display_path, read_feedback, read_yaml
 from .metrics import (
     METHODOLOGY_VERSION,
-    STALE_DAYS,
     CandorConfig,
     CandorPart,
+    Metric,
     Sample,
     Score,
+    Thresholds,
     candor_scores,
     cases_of,
     csat,
+    published,
     score_sample,
 )
 from .problems import Problem
@@ -99,6 +101,8 @@ class CompanyResult:
     newest: dt.date | None = None
     # Seconds per stage (load, validate, score) of the run that made it; never published.
     seconds: dict[str, float] = field(default_factory=dict, compare=False)
+    # No contact for longer than the scoreboard's stale_days before as_of.
+    stale: bool = False
 
     @property
     def name(self) -> str:
@@ -133,11 +137,6 @@ class CompanyResult:
     def action_counts(self) -> dict[str, int]:
         return status_counts(self.actions)
 
-    @property
-    def stale(self) -> bool:
-        days = self.windows["all"]["freshness_days"].value
-        return days is not None and days > STALE_DAYS
-
 
 @dataclass
 class Scoreboard:
@@ -146,8 +145,8 @@ class Scoreboard:
     companies: list[CompanyResult]
     problems: list[Problem] = field(default_factory=list)
     methodology_version: str = METHODOLOGY_VERSION
-    candor_config: CandorConfig | None = None
-    stats: BuildStats | None = field(default=None, compare=False)
+    candor_config: CandorConfig = field(kw_only=True)
+    stats: BuildStats | None = field(default=None, compare=False, kw_only=True)
 
     @property
     def quarantined(self) -> list[FileReport]:
@@ -157,17 +156,28 @@ class Scoreboard:
     def contacts(self) -> int:
         return sum(c.rows_counted for c in self.companies)
 
+    @property
+    def thresholds(self) -> Thresholds:
+        return self.candor_config.thresholds
+
+    @property
+    def metrics(self) -> dict[str, Metric]:
+        """Every metric's title and text as this scoreboard publishes them."""
+        return published(self.thresholds)
+
 
 @dataclass(frozen=True)
 class Job:
     """One company's unit of work, picklable so that a Dask worker can run it: its files, the
-    data folder they are named relative to, the date it is scored as of, and the pinned date
-    past which a contact is a problem (None: not pinned, the default build)."""
+    data folder they are named relative to, the date it is scored as of, the pinned date past
+    which a contact is a problem (None: not pinned, the default build) and the scoreboard's
+    thresholds (candor.yaml)."""
 
     company: CompanyFiles
     data_dir: Path
     as_of: dt.date
     pinned: dt.date | None = None
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
 
 def score_company(job: Job) -> CompanyResult:
@@ -182,7 +192,8 @@ def score_company(job: Job) -> CompanyResult:
     validated = time.perf_counter()
     if contacts is not None and len(contacts):
         result.newest = contacts["submitted_at"].max().date()
-    _score_company(result, contacts if contacts is not None else empty_contacts(), job.as_of)
+    _score_company(result, contacts if contacts is not None else empty_contacts(), job.as_of,
+                   job.thresholds)
     result.seconds = {"load": loaded - started, "validate": validated - loaded,
                       "score": time.perf_counter() - validated}
     return result
@@ -230,26 +241,34 @@ def _validate_company(
     return pd.concat(frames, ignore_index=True) if frames else None
 
 
-def _score_company(result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date) -> None:
+def _score_company(
+    result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date, thresholds: Thresholds,
+) -> None:
     end = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
     as_of_ts = pd.Timestamp(as_of, tz="UTC")
     contacts = contacts[contacts["submitted_at"] < end]
     cases = cases_of(contacts)
     recent_start = end - pd.Timedelta(days=RECENT_DAYS)
-    known = known_actions(result.actions, contacts, as_of)
+    known = known_actions(result.actions, contacts, as_of, thresholds)
     result.windows = {
-        "all": score_sample(Sample(contacts, cases, as_of_ts, known, contacts)),
+        "all": score_sample(Sample(contacts, cases, as_of_ts, known, contacts,
+                                   thresholds=thresholds)),
         WINDOWS[1]: score_sample(Sample(
             contacts[contacts["submitted_at"] >= recent_start],
             cases[cases["first_at"] >= recent_start], as_of_ts, known, contacts,
+            thresholds=thresholds,
         )),
     }
-    result.monthly = _monthly(contacts, cases, result.actions)
+    result.monthly = _monthly(contacts, cases, result.actions, thresholds)
     result.breakdowns = {
-        dimension: _breakdown(contacts, dimension, as_of_ts) for dimension in BREAKDOWNS
+        dimension: _breakdown(contacts, dimension, as_of_ts, thresholds)
+        for dimension in BREAKDOWNS
     }
-    result.actions = [with_effect(action, contacts) for action in result.actions]
+    result.actions = [with_effect(action, contacts, thresholds.effect_window_days)
+                      for action in result.actions]
     result.comments, result.n_public_comments = public_comments(contacts)
+    days = result.windows["all"]["freshness_days"].value
+    result.stale = days is not None and days > thresholds.stale_days
 
 
 def public_comments(contacts: pd.DataFrame) -> tuple[list[Comment], int]:
@@ -267,12 +286,13 @@ def public_comments(contacts: pd.DataFrame) -> tuple[list[Comment], int]:
 
 
 def known_actions(
-    actions: list[Action], contacts: pd.DataFrame, as_of: dt.date,
+    actions: list[Action], contacts: pd.DataFrame, as_of: dt.date, thresholds: Thresholds,
 ) -> tuple[Action, ...]:
     """The action log as it stood on as_of, each done entry measured on `contacts`, which
     must end with as_of: a window's action metrics see nothing from after its end."""
     known = (as_known_on(action, as_of) for action in actions)
-    return tuple(with_effect(action, contacts) for action in known if action is not None)
+    return tuple(with_effect(action, contacts, thresholds.effect_window_days)
+                 for action in known if action is not None)
 
 
 def _month_key(stamps: pd.Series) -> pd.Series:
@@ -280,7 +300,7 @@ def _month_key(stamps: pd.Series) -> pd.Series:
 
 
 def _monthly(
-    contacts: pd.DataFrame, cases: pd.DataFrame, actions: list[Action],
+    contacts: pd.DataFrame, cases: pd.DataFrame, actions: list[Action], thresholds: Thresholds,
 ) -> list[tuple[str, dict[str, Score]]]:
     """Every calendar month from the first contact to the last, gaps included. A month's action
     metrics use the log and the contacts as they stood at the month's end."""
@@ -300,16 +320,19 @@ def _monthly(
         sample = Sample(
             contact_groups.get(month, contacts.iloc[0:0]),
             case_groups.get(month, cases.iloc[0:0]), month_end,
-            known_actions(actions, history, month_end.date()), history,
+            known_actions(actions, history, month_end.date(), thresholds), history,
+            thresholds=thresholds,
         )
         series.append((month, score_sample(sample)))
     return series
 
 
-def _breakdown(contacts: pd.DataFrame, dimension: str, as_of: pd.Timestamp) -> list[Group]:
+def _breakdown(
+    contacts: pd.DataFrame, dimension: str, as_of: pd.Timestamp, thresholds: Thresholds,
+) -> list[Group]:
     groups = []
     for name, rows in contacts.groupby(contacts[dimension].fillna("(not given)"), sort=True):
-        score = csat(Sample(rows, rows.iloc[0:0], as_of))
+        score = csat(Sample(rows, rows.iloc[0:0], as_of, thresholds=thresholds))
         groups.append(Group(str(name), len(rows), score))
     return sorted(groups, key=lambda g: (-g.contacts, g.name))
 
@@ -395,7 +418,7 @@ def _score_all(
     config: CandorConfig, cache: Cache | None, run: Runner,
     progress: Callable[[str, int, int], None] | None, stats: BuildStats,
 ) -> list[CompanyResult]:
-    jobs = [Job(company, data_dir, as_of, pinned) for company in companies]
+    jobs = [Job(company, data_dir, as_of, pinned, config.thresholds) for company in companies]
     results: list[CompanyResult | None] = [None] * len(jobs)
     keys: list[str | None] = [None] * len(jobs)
     started = time.perf_counter()

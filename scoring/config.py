@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .load import read_yaml
-from .metrics import CandorConfig
+from .metrics import CandorConfig, Thresholds
 from .problems import Problem
 from .validate import check_config
 
@@ -31,4 +31,6 @@ def read_config(path: Path = DEFAULT_CONFIG) -> CandorConfig:
     if problems:
         raise ConfigError(problems)
     return CandorConfig({k: float(v) for k, v in document["weights"].items()},
-                        float(document["prior_strength"]), float(document["min_weight_share"]))
+                        float(document["prior_strength"]), float(document["min_weight_share"]),
+                        Thresholds(**document.get("thresholds") or {}))
+

@@ -67,12 +67,14 @@ def markdown(base: Scoreboard | None, head: Scoreboard, revision: str) -> str:
     new = {c.slug: c for c in head.companies}
     lines = [f"### Score changes against `{revision}` (all time, as of {head.as_of})", ""]
     table = ["| company | metric | before | after | change |", "|---|---|---|---|---|"]
+    titles = {metric_id: m.title for metric_id, m in head.metrics.items()}
     for slug in sorted(old.keys() | new.keys()):
         company = new.get(slug) or old[slug]
         label = company.name + ("" if slug in old else " (new)") + (
             "" if slug in new else " (removed)")
         for metric_id, before, after in _moved(old.get(slug), new.get(slug)):
-            title = METRICS[metric_id].title
+            title = titles[metric_id]
+
             table.append(f"| {_escape(label)} | {title} | {_cell(before, metric_id)} "
                          f"| {_cell(after, metric_id)} | {_change(before, after, metric_id)} |")
     if len(table) == 2:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 
 from .board import WINDOWS, CompanyResult, Scoreboard
-from .metrics import METRICS, Score
+from .metrics import CHANGELOG, METRICS, Score
 from .ranks import RankRange, rank_ranges
 
 SCHEMA = "candor.scores/1"
@@ -96,6 +97,10 @@ def _document(board: Scoreboard, companies: list[CompanyResult]) -> str:
     document = {
         "schema": SCHEMA,
         "methodology_version": board.methodology_version,
+        "methodology_changelog": [
+            {"version": c.version, "effective": c.effective.isoformat(), "changed": c.changed,
+             "why": c.why} for c in CHANGELOG],
+        "thresholds": dataclasses.asdict(board.thresholds),
         "as_of": board.as_of.isoformat(),
         "data_commit": board.data_commit,
         "companies": [company_dict(company, ranks.get(company.slug)) for company in companies],
@@ -150,8 +155,9 @@ def datapackage_json(board: Scoreboard) -> str:
         {"name": "methodology_version", "type": "string",
          "description": "version of the methodology that produced the scores"},
     ]
-    for metric_id, m in METRICS.items():
+    for metric_id, m in board.metrics.items():
         number = "integer" if m.decimals == 0 else "number"
+
         fields += [
             {"name": metric_id, "type": number,
              "description": f"{m.title} ({m.unit}), all time; empty means not enough data"},

@@ -56,7 +56,9 @@ FEEDBACK_COLUMNS: tuple[Column, ...] = (
     Column("wait_seconds", "number", False, "time before reaching a person", low=0),
     Column("resolved", "bool", False, "resolved by this contact or before"),
     Column("resolved_at", "datetime", False, "when the case was resolved"),
-    Column("comment", "text", False, "the customer's words", max_chars=5000),
+    # Real complaint narratives run long: 25 of 1,532 in the CFPB sample exceed 5,000
+    # characters, the longest 21,928.
+    Column("comment", "text", False, "the customer's words", max_chars=32_000),
     Column("comment_public", "bool", False, "the customer consented to publication"),
 )
 COLUMNS_BY_NAME = {column.name: column for column in FEEDBACK_COLUMNS}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import inspect
 import math
 from collections.abc import Callable
@@ -10,28 +12,86 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-METHODOLOGY_VERSION = "1.0"
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
-# Thresholds and minimum sample sizes: defined here once, formatted into the published text.
+# Definitions and minimum sample sizes: fixed by the methodology, formatted into its text.
 GOOD_RATING = 4
 PROMOTER_NPS = 9
 DETRACTOR_NPS = 6
-LONG_WAIT_SECONDS = 300
 MIN_RESPONSES = 30
 MIN_CASES = 30
 MIN_WAITS = 30
-STALE_DAYS = 60
-RESOLUTION_WINDOW_DAYS = 14  # a case counts for resolution_rate once it has had this long
 MIN_GROUP_RESPONSES = 30  # a site or channel needs this many ratings to be compared
 COMPLAINT_RATING = 2  # a rating at or below this is a complaint
-COMPLAINT_LOOKBACK_DAYS = 365
-TOP_COMPLAINT_TOPICS = 5
 MIN_COMPLAINT_TOPICS = 1
-FOLLOW_THROUGH_DAYS = 90  # an action this old should be done
 MIN_ACTIONS = 3
-EFFECT_WINDOW_DAYS = 90  # topic CSAT this long before and after an action was done
 MIN_MEASURED_ACTIONS = 1
+
+
+def _threshold(default: int, low: int, high: int, unit: str, text: str):
+    """A tunable threshold: its default (methodology 1.0's value), bounds and meaning, which the
+    config schema (scoring.schemas) and the methodology page both read."""
+    return field(default=default, metadata={"low": low, "high": high, "unit": unit, "text": text})
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """The tunable thresholds, set under `thresholds:` in the scoreboard's candor.yaml. Every
+    metric reads them from its Sample and every published text formats them in, so a company's
+    scores depend only on its files and the scoreboard's config."""
+
+    long_wait_seconds: int = _threshold(
+        300, 1, 3600, "seconds", "The hold bar: a wait longer than this is a long wait")
+    resolution_window_days: int = _threshold(
+        14, 1, 365, "days", "How long a case has to be solved before it counts for "
+        "cases resolved")
+    top_complaint_topics: int = _threshold(
+        5, 1, 50, "topics", "How many of the most complained-about topics the action log "
+        "should answer")
+    complaint_lookback_days: int = _threshold(
+        365, 1, 3650, "days", "How far back complaints are counted to rank topics")
+    follow_through_days: int = _threshold(
+        90, 1, 3650, "days", "How old an action-log entry must be before it should be done")
+    effect_window_days: int = _threshold(
+        90, 1, 365, "days", "Topic CSAT is compared this long before and after an action was done")
+    stale_days: int = _threshold(
+        60, 1, 3650, "days", "No contact for longer than this marks a company as stale")
+
+    @property
+    def long_wait_minutes(self) -> str:
+        return f"{self.long_wait_seconds / 60:g}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One methodology version: when it took effect, what changed and why."""
+
+    version: str
+    effective: dt.date
+    changed: str
+    why: str
+
+
+# The methodology changelog, oldest first; the last entry is the version every score names.
+CHANGELOG: tuple[Change, ...] = (
+    Change("1.0", dt.date(2026, 11, 22),
+           "First publication: every metric of the scoreboard with its 95% interval and "
+           "minimum sample, the Candor score shrunk toward each industry's mean, and ranks on "
+           "CSAT with rank ranges where intervals overlap.",
+           "The scoreboard's first published rules."),
+    Change("1.1", dt.date(2026, 11, 22),
+           "The Candor score has a 95% interval (every component at the ends of its own "
+           "interval, shrunk and weighted alike); the leaderboard is ranked by the Candor score "
+           "with rank ranges, companies without enough data unranked after the rest; the hold "
+           "bar, the resolution window, the number of top complaint topics and the other "
+           "thresholds are set in candor.yaml. With the default thresholds no metric of 1.0 "
+           "changes value.",
+           "The leaderboard should order companies by the composite it headlines, which needs "
+           "an interval to rank without overclaiming; and a scoreboard's maintainer should be "
+           "able to tune its thresholds in the config, where they are validated and published, "
+           "not in the code."),
+)
+METHODOLOGY_VERSION = CHANGELOG[-1].version
 
 
 @dataclass(frozen=True)
@@ -57,17 +117,21 @@ class Sample:
     The action metrics are about the company, not the window: `actions` are its action-log
     entries as they stood on `as_of` (each done one with its measured effect), and `history` is
     every contact up to `as_of`, for look-backs longer than the window (complaint topics).
-    Without a history the window's contacts stand in."""
+    Without a history the window's contacts stand in. `thresholds` are the scoreboard's."""
 
     contacts: pd.DataFrame
     cases: pd.DataFrame
     as_of: pd.Timestamp
     actions: tuple = ()
     history: pd.DataFrame | None = None
+    thresholds: Thresholds = field(kw_only=True)
 
 
 @dataclass(frozen=True)
 class Metric:
+    """A registered metric. In METRICS its title and methodology are templates: `{min_n}`, the
+    fixed `params` and the thresholds as `{t.name}`; `published` fills them in."""
+
     id: str
     title: str
     unit: str
@@ -76,20 +140,36 @@ class Metric:
     compute: Callable[[Sample], Score]
     methodology: str
     params: dict = field(default_factory=dict)
+    thresholds: tuple[str, ...] = ()  # the thresholds its text names (and its code reads)
+
+    def published(self, thresholds: Thresholds) -> Metric:
+        """The metric as the scoreboard with these thresholds publishes it."""
+        values = {"min_n": self.min_n, "t": thresholds, **self.params}
+        return dataclasses.replace(self, title=self.title.format(**values),
+                                   methodology=self.methodology.format(**values))
 
 
 METRICS: dict[str, Metric] = {}
 
 
 def metric(id: str, title: str, unit: str, decimals: int = 1, min_n: int = 0, **params):
-    """Register a metric; its docstring, with the parameters filled in, is the published text."""
+    """Register a metric; its docstring, with the parameters and thresholds filled in
+    (Metric.published), is the published text."""
 
     def register(compute: Callable[[Sample], Score]) -> Callable[[Sample], Score]:
-        text = inspect.cleandoc(compute.__doc__ or "").format(min_n=min_n, **params)
-        METRICS[id] = Metric(id, title, unit, decimals, min_n, compute, text, params)
+        text = inspect.cleandoc(compute.__doc__ or "")
+        uses = tuple(f.name for f in dataclasses.fields(Thresholds)
+                     if f"{{t.{f.name}" in title + text)
+        METRICS[id] = Metric(id, title, unit, decimals, min_n, compute, text, params, uses)
         return compute
 
+
     return register
+
+
+def published(thresholds: Thresholds) -> dict[str, Metric]:
+    """Every metric with its title and text as published under these thresholds."""
+    return {metric_id: m.published(thresholds) for metric_id, m in METRICS.items()}
 
 
 def not_enough(n: int, unit: str, minimum: int) -> Score:
@@ -230,15 +310,15 @@ def contacts_per_case(sample: Sample) -> Score:
     return Score(mean, n, "contacts", max(1.0, mean - half), mean + half)
 
 
-@metric("resolution_rate", "Cases resolved", "percent", min_n=MIN_CASES,
-        days=RESOLUTION_WINDOW_DAYS)
+@metric("resolution_rate", "Cases resolved", "percent", min_n=MIN_CASES)
 def resolution_rate(sample: Sample) -> Score:
     """Share of cases resolved (a contact says `resolved` true), among cases whose first
-    contact is at least {days} days before the window's end, so that every case counted has
-    had {days} days to be solved, and whose outcome is known (at least one contact says
-    `resolved` true or false). Wilson 95% interval. Needs at least {min_n} such cases."""
-    # first contact on or before the day RESOLUTION_WINDOW_DAYS before as_of
-    cutoff = _end(sample) - pd.Timedelta(days=RESOLUTION_WINDOW_DAYS)
+    contact is at least {t.resolution_window_days} days before the window's end, so that every
+    case counted has had {t.resolution_window_days} days to be solved, and whose outcome is
+    known (at least one contact says `resolved` true or false). Wilson 95% interval. Needs at
+    least {min_n} such cases."""
+    # first contact on or before the day resolution_window_days before as_of
+    cutoff = _end(sample) - pd.Timedelta(days=sample.thresholds.resolution_window_days)
     resolved = sample.cases["resolved"]
     counted = (sample.cases["first_at"] < cutoff).to_numpy() & resolved.notna().to_numpy()
     solved = resolved.to_numpy(dtype=bool, na_value=False) & counted
@@ -276,13 +356,15 @@ def wait_seconds_p90(sample: Sample) -> Score:
     return quantile(_waits(sample), 0.9, MIN_WAITS, "seconds")
 
 
-@metric("share_waits_over_5min", "Waits over 5 minutes", "percent", min_n=MIN_WAITS,
-        seconds=LONG_WAIT_SECONDS)
+@metric("share_waits_over_5min", "Waits over {t.long_wait_minutes} minutes", "percent",
+        min_n=MIN_WAITS)
 def share_waits_over_5min(sample: Sample) -> Score:
-    """Share of contacts that waited more than {seconds} seconds to reach a person, among
-    contacts that report a wait, with a Wilson 95% interval. Needs at least {min_n} waits."""
+    """Share of contacts that waited more than {t.long_wait_seconds} seconds to reach a person,
+    among contacts that report a wait, with a Wilson 95% interval. Needs at least {min_n}
+    waits. The id keeps its name, `share_waits_over_5min`, whatever the hold bar."""
     waits = _waits(sample)
-    return share(int((waits > LONG_WAIT_SECONDS).sum()), len(waits), MIN_WAITS)
+    return share(int((waits > sample.thresholds.long_wait_seconds).sum()), len(waits),
+                 MIN_WAITS)
 
 
 @metric("post_sale_gap", "Service after the sale", "points", min_n=MIN_RESPONSES)
@@ -355,7 +437,7 @@ def _complaint_topics(sample: Sample) -> list[str]:
     contacts = sample.history if sample.history is not None else sample.contacts
     end = _end(sample)
     when = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
-    start = end - pd.Timedelta(days=COMPLAINT_LOOKBACK_DAYS)
+    start = end - pd.Timedelta(days=sample.thresholds.complaint_lookback_days)
     complaint = ((contacts["rating"].to_numpy(dtype=float, na_value=np.nan) <= COMPLAINT_RATING)
                  & (when >= start.to_datetime64()) & (when < end.to_datetime64()))
     complaint &= contacts["topic"].notna().to_numpy()  # one without a topic is not counted
@@ -365,15 +447,16 @@ def _complaint_topics(sample: Sample) -> list[str]:
 
 
 @metric("action_coverage", "Complaints answered", "percent", min_n=MIN_COMPLAINT_TOPICS,
-        top=TOP_COMPLAINT_TOPICS, rating=COMPLAINT_RATING, days=COMPLAINT_LOOKBACK_DAYS)
+        rating=COMPLAINT_RATING)
 def action_coverage(sample: Sample) -> Score:
-    """Share of the company's top {top} complaint topics that have an entry in its
-    actions.yaml, whatever the entry's status: a declined entry that says why is an answer too.
-    A complaint is a rating of {rating} or less; topics are ranked by complaints in the {days}
-    days up to the window's end (ties by name), whatever the window, and fewer than {top} are
-    considered when fewer topics drew a complaint. Wilson 95% interval; n is the number of
-    topics considered. Needs at least {min_n} complaint topic."""
-    top = _complaint_topics(sample)[:TOP_COMPLAINT_TOPICS]
+    """Share of the company's top {t.top_complaint_topics} complaint topics that have an entry
+    in its actions.yaml, whatever the entry's status: a declined entry that says why is an
+    answer too. A complaint is a rating of {rating} or less; topics are ranked by complaints in
+    the {t.complaint_lookback_days} days up to the window's end (ties by name), whatever the
+    window, and fewer than {t.top_complaint_topics} are considered when fewer topics drew a
+    complaint. Wilson 95% interval; n is the number of topics considered. Needs at least
+    {min_n} complaint topic."""
+    top = _complaint_topics(sample)[:sample.thresholds.top_complaint_topics]
     answered = {action.topic for action in sample.actions}
     covered = [topic for topic in top if topic in answered]
     result = share(len(covered), len(top), MIN_COMPLAINT_TOPICS)
@@ -385,16 +468,16 @@ def action_coverage(sample: Sample) -> Score:
                  f"not answered: {', '.join(missing) or 'none'}")
 
 
-@metric("follow_through", "Follow-through on actions", "percent", min_n=MIN_ACTIONS,
-        days=FOLLOW_THROUGH_DAYS)
+@metric("follow_through", "Follow-through on actions", "percent", min_n=MIN_ACTIONS)
 def follow_through(sample: Sample) -> Score:
-    """Share of action-log entries opened at least {days} days before the window's end that
-    are done by then, with a Wilson 95% interval. The reason also gives the median days from
-    opened to done over those done entries that date it. Needs at least {min_n} entries that
-    old: fewer is too few to call a habit. Like every action metric this is about the company,
-    not the window: the same for all time and the recent window; a month uses the log as it
-    stood at the month's end."""
-    cutoff = (sample.as_of - pd.Timedelta(days=FOLLOW_THROUGH_DAYS)).date()
+    """Share of action-log entries opened at least {t.follow_through_days} days before the
+    window's end that are done by then, with a Wilson 95% interval. The reason also gives the
+    median days from opened to done over those done entries that date it. Needs at least
+    {min_n} entries that old: fewer is too few to call a habit. Like every action metric this
+    is about the company, not the window: the same for all time and the recent window; a month
+    uses the log as it stood at the month's end."""
+
+    cutoff = (sample.as_of - pd.Timedelta(days=sample.thresholds.follow_through_days)).date()
     due = [action for action in sample.actions if action.opened <= cutoff]
     done = [action for action in due if action.status == "done"]
     result = share(len(done), len(due), MIN_ACTIONS)
@@ -407,12 +490,14 @@ def follow_through(sample: Sample) -> Score:
 
 
 @metric("action_effect", "Effect of done actions", "points", min_n=MIN_MEASURED_ACTIONS,
-        days=EFFECT_WINDOW_DAYS, ratings=MIN_RESPONSES)
+        ratings=MIN_RESPONSES)
 def action_effect(sample: Sample) -> Score:
     """Did the company's fixes work? For each done action, the CSAT of ratings on its topic in
-    the {days} days after the date it was marked done minus the {days} days before (ratings up
-    to the window's end); published is the mean change over the done actions whose before and
-    after both have at least {ratings} ratings, in points; n is the number of such actions.
+    the {t.effect_window_days} days after the date it was marked done minus the
+    {t.effect_window_days} days before (ratings up to the window's end); published is the mean
+    change over the done actions whose before and after both have at least {ratings} ratings,
+    in points; n is the number of such actions.
+
     No interval on the mean: there are a handful of actions, and each one's before and after
     carry their own Wilson intervals on the company page. Needs at least {min_n} measured
     action. A month uses the log, and the ratings, as they stood at the month's end."""
@@ -424,11 +509,12 @@ def action_effect(sample: Sample) -> Score:
         f"{action_id} {change:+.1f}" for action_id, change in changes.items()))
 
 
-@metric("freshness_days", "Days since newest contact", "days", decimals=0, stale=STALE_DAYS)
+@metric("freshness_days", "Days since newest contact", "days", decimals=0)
 def freshness_days(sample: Sample) -> Score:
     """Days from the newest contact in the window to the window's end (the scoreboard's
-    `as_of` date for the all-time and 90-day windows). Over {stale} days marks the company as
-    stale: it has stopped publishing."""
+    `as_of` date for the all-time and 90-day windows). Over {t.stale_days} days marks the
+    company as stale: it has stopped publishing."""
+
     n = len(sample.contacts)
     if n == 0:
         return Score(None, 0, "days", reason="no contacts")
@@ -479,6 +565,7 @@ class CandorConfig:
     weights: dict[str, float]
     prior_strength: float
     min_weight_share: float
+    thresholds: Thresholds = field(default_factory=Thresholds)
 
 
 @dataclass(frozen=True)
@@ -493,33 +580,45 @@ class CandorPart:
     n: int
     shrunk: float | None
     contribution: float | None  # points of the final score
+    low: float | None = None  # the shrunk value at the ends of the component's 95% interval
+    high: float | None = None
 
 
 @metric("candor_score", "Candor score", "score", decimals=0,
         peers=MIN_INDUSTRY_PEERS, components=", ".join(CANDOR_COMPONENTS))
 def candor_score(sample: Sample) -> Score:
-    """A 0-100 composite of the other metrics, computed on the scoreboard after every company
-    is scored, because it needs each industry's means; the weights, the prior strength and the
+    """A 0-100 composite of the other metrics, computed on the scoreboard after every company is
+    scored, because it needs each industry's means; the weights, the prior strength and the
     minimum share of weight are set in the scoreboard's candor.yaml and listed below. The
     components are {components}, each first put on a 0-100 scale where higher is better: CSAT,
-    solved at first contact, cases resolved, follow-through and complaints answered as they
-    are; NPS mapped from -100..100 to 0..100; contacts per case 1 = 100 and 3 or more = 0,
-    linear between; waits over 5 minutes as 100 minus the share. Each component value v, from
-    n answers (or cases, waits, actions, topics: that metric's own n), is shrunk toward the mean
-    m of that component over the companies of the same industry that have it:
-    (n v + k m) / (n + k), with k = prior strength times the component's minimum sample, so
-    that at a prior strength of 1 a component measured on exactly its minimum sample counts half
-    its own value and half its industry's, and a large sample counts almost wholly its own.
-    This is Trustpilot's device (7 phantom reviews at 3.5 stars) with two changes: the
+    solved at first contact, cases resolved, follow-through and complaints answered as they are;
+    NPS mapped from -100..100 to 0..100; contacts per case 1 = 100 and 3 or more = 0, linear
+    between; waits over the hold bar ({t.long_wait_seconds} seconds) as 100 minus the share.
+    Each component value v, from n answers (or cases, waits, actions, topics: that metric's own
+    n), is shrunk toward the mean m of that component over the companies of the same industry
+    that have it: (n v + k m) / (n + k), with k = prior strength times the component's minimum
+    sample, so that at a prior strength of 1 a component measured on exactly its minimum sample
+    counts half its own value and half its industry's, and a large sample counts almost wholly
+    its own. This is Trustpilot's device (7 phantom reviews at 3.5 stars) with two changes: the
     phantoms sit at the industry's own mean, not a fixed midpoint, so a small company is
-    compared with its peers rather than pulled toward average service; and their number is
-    what each metric already calls too little (its minimum sample, given beside it), so the
-    prior is as strong as a threshold the methodology already defends. Where fewer than {peers}
-    companies of the industry have the component, m is the mean over all companies. A
-    component without enough data is dropped and the other weights are scaled up to sum to
-    one; the score is marked partial and its reason names the missing components. If the
-    components with data hold less than the minimum share of weight, the score is not enough
-    data. No interval is given, so ranks stay on CSAT; n is the number of ratings behind CSAT."""
+    compared with its peers rather than pulled toward average service; and their number is what
+    each metric already calls too little (its minimum sample, given beside it), so the prior is
+    as strong as a threshold the methodology already defends. Where fewer than {peers} companies
+    of the industry have the component, m is the mean over all companies. A component without
+    enough data is dropped and the other weights are scaled up to sum to one; the score is
+    marked partial and its reason names the missing components. If the components with data hold
+    less than the minimum share of weight, the score is not enough data. The 95% interval is the
+    score made twice more, with every component at the low end of its own 95% interval and then
+    at the high end, shrunk and weighted the same way (the industry means held fixed: they are
+    the prior, not part of the company's measurement). The components are not independent (CSAT
+    and NPS come from the same ratings; solved at first contact, cases resolved and contacts per
+    case from the same cases), so treating them as independent would make the interval too
+    narrow. Under the normal approximation behind each component's interval, the spread of a
+    weighted sum is at most the weighted sum of the spreads, whatever the correlations, so
+    moving every component to its own limit at once covers at least 95%: conservative, and wider
+    than an exact joint interval, which a bootstrap would give only by scoring every company
+    hundreds of times. The leaderboard ranks on this interval. n is the number of ratings behind
+    CSAT."""
     return Score(None, 0, "score", reason="not enough data: computed on the scoreboard")
 
 
@@ -545,10 +644,16 @@ def candor_scores(
                 peers = [v[metric_id] for v in scaled if v[metric_id] is not None]
             target, value, n = _mean(peers), values[metric_id], scores[metric_id].n
             k = config.prior_strength * METRICS[metric_id].min_n
-            shrunk = None if value is None else (n * value + k * target) / (n + k)
-            if value is None and weight > 0:
-                missing.append(metric_id)
-            parts.append(CandorPart(metric_id, weight, value, target, k, n, shrunk, None))
+            if value is None:
+                missing += [metric_id] if weight > 0 else []
+                parts.append(CandorPart(metric_id, weight, None, target, k, n, None, None))
+                continue
+            scale = CANDOR_COMPONENTS[metric_id][0]
+            # contacts per case scales downwards: its high end is the low end on 0-100
+            low, high = sorted((scale(scores[metric_id].low), scale(scores[metric_id].high)))
+            shrunk = [(n * x + k * target) / (n + k) for x in (value, low, high)]
+            parts.append(CandorPart(metric_id, weight, value, target, k, n, shrunk[0], None,
+                                    *shrunk[1:]))
         total = sum(p.weight for p in parts)
         available = sum(p.weight for p in parts if p.shrunk is not None)
         responses = scores["csat"].n
@@ -558,11 +663,13 @@ def candor_scores(
                 f"of the weight have data, {config.min_weight_share:.0%} needed; missing: "
                 f"{', '.join(missing)}")), parts))
             continue
-        parts = [CandorPart(p.metric_id, p.weight, p.value, p.target, p.prior_n, p.n, p.shrunk,
-                            None if p.shrunk is None else p.weight / available * p.shrunk)
-                 for p in parts]
-        value = sum(p.contribution for p in parts if p.contribution is not None)
+        parts = [dataclasses.replace(p, contribution=p.weight / available * p.shrunk)
+                 if p.shrunk is not None else p for p in parts]
+        counted = [p for p in parts if p.shrunk is not None]
+        value, low, high = (sum(p.weight / available * getattr(p, end) for p in counted)
+                            for end in ("shrunk", "low", "high"))
         reason = (f"partial: no data for {', '.join(missing)}; the other weights scaled up"
                   if missing else "")
-        results.append((Score(value, responses, "score", reason=reason), parts))
+        results.append((Score(value, responses, "score", low, high, reason), parts))
     return results
+

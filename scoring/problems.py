@@ -61,6 +61,7 @@ CODES: dict[str, str] = {
     "bad_prior_strength": "prior_strength in candor.yaml is not a number from 0 to 100",
     "bad_weight_share": "min_weight_share in candor.yaml is not a share above 0 and at most 1",
     "no_weight": "every Candor score weight in candor.yaml is 0",
+    "bad_threshold": "a threshold in candor.yaml is not a whole number within its bounds",
     # the report itself
     "more_problems": "a file has more problems than are listed; fix these and validate again",
 }

@@ -8,16 +8,15 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .board import CompanyResult
 
-# The Candor score has no interval, so rank ranges cannot be made from it: ranks stay on CSAT.
-RANKED_BY = "csat"
+# The Candor score, with its 95% interval (scoring.metrics.candor_score), sets ranks and order.
+RANKED_BY = "candor_score"
 METHODOLOGY = (
-    "Companies are ranked by {title} over all time. Where two companies' 95% intervals overlap, "
-    "the data cannot tell them apart, so each is given a range rather than a place: its best "
-    "possible rank is 1 plus the number of companies whose interval lies wholly above its own, "
-    "and its worst is the number of companies whose interval reaches its own or higher "
-    "(itself included). A company without enough data is not ranked. The Candor score is shown "
-    "beside CSAT but does not set ranks: it has no interval, so it cannot say which companies "
-    "the data can tell apart."
+    "Companies are ranked by the {title} over all time. Where two companies' 95% intervals "
+    "overlap, the data cannot tell them apart, so each is given a range rather than a place: "
+    "its best possible rank is 1 plus the number of companies whose interval lies wholly above "
+    "its own, and its worst is the number of companies whose interval reaches its own or higher "
+    "(itself included). The leaderboard lists companies by their {title}; a company whose "
+    "{title} is not enough data is not ranked and is listed after the ranked ones, by name."
 )
 
 

@@ -8,6 +8,7 @@ yaml-language-server comment in scaffolded files; a test fails when they drift.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
@@ -22,7 +23,7 @@ from .ledger import (
     SLUG_PATTERN,
     URL_MAX_CHARS,
 )
-from .metrics import CANDOR_COMPONENTS
+from .metrics import CANDOR_COMPONENTS, Thresholds
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 # Plain https: a host name, an optional port and path; no user info, no spaces, no other scheme.
@@ -175,8 +176,33 @@ def candor_schema() -> dict:
                 "x-code": "bad_weight_share",
                 "x-hint": "write a share above 0 and at most 1, e.g. 0.6",
             },
+            "thresholds": thresholds_schema(),
         },
     }
+
+
+def thresholds_schema() -> dict:
+    """candor.yaml's `thresholds:`, from scoring.metrics.Thresholds: each key may be left out,
+    and then has its default (methodology 1.0's value)."""
+    properties = {}
+    for threshold in dataclasses.fields(Thresholds):
+        low, high, unit = (threshold.metadata[key] for key in ("low", "high", "unit"))
+        properties[threshold.name] = {
+            "type": "integer", "minimum": low, "maximum": high, "default": threshold.default,
+            "description": f"{threshold.metadata['text']} ({unit}).",
+            "x-code": "bad_threshold",
+            "x-hint": f"write a whole number of {unit} from {low} to {high}, "
+                      f"e.g. {threshold.default}",
+        }
+    return {
+        "type": "object",
+        "description": "Thresholds the metrics use; a key left out keeps its default.",
+        "x-code": "not_mapping",
+        "x-hint": "one `name: number` line per threshold, indented",
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
 
 
 SCHEMAS = {"company.schema.json": company_schema, "actions.schema.json": actions_schema,

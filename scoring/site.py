@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 import logging
+import subprocess
+import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from markupsafe import Markup
@@ -14,9 +19,8 @@ from pelican.generators import Generator
 from pelican.settings import read_settings
 
 from . import export, schemas
-from .actions import EFFECT_WINDOW_DAYS
-from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, Scoreboard
-from .charts import company_charts
+from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, CompanyResult, Scoreboard
+from .charts import SPARK_HEIGHT, SPARK_WIDTH, company_charts, methodology_marks, sparklines
 from .export import interval, number, shown
 from .ledger import (
     ACTION_STATUSES,
@@ -26,7 +30,17 @@ from .ledger import (
     MAX_FEEDBACK_FILE_BYTES,
     MAX_YAML_FILE_BYTES,
 )
-from .metrics import METHODOLOGY_VERSION, METRICS, STALE_DAYS
+from .metrics import CHANGELOG, METHODOLOGY_VERSION, Thresholds
+from .pages import (
+    INDUSTRY_METRICS,
+    action_log,
+    badge,
+    badge_snippets,
+    effect_text,
+    feed,
+    industries,
+    status_date,
+)
 from .problems import CODES
 from .ranks import METHODOLOGY as RANK_METHODOLOGY
 from .ranks import RANKED_BY, rank_ranges
@@ -35,9 +49,10 @@ from .schemas import SCHEMAS
 
 ROOT = Path(__file__).resolve().parent.parent
 # The first element of <head>: nothing but the site's own files may load or run.
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-       "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
-       "form-action 'self'")
+# 'wasm-unsafe-eval' lets Pagefind's search compile its WebAssembly; it allows no JS eval.
+CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+       "img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; "
+       "base-uri 'none'; form-action 'self'")
 
 
 def json_script(value) -> Markup:
@@ -48,41 +63,95 @@ def json_script(value) -> Markup:
     return Markup(text)
 
 
+@dataclass(frozen=True)
+class Freshness:
+    """The leaderboard's freshness marker: the newest contact, and the month the company went
+    stale (no contact for more than candor.yaml's stale_days before as_of), if it has."""
+
+    newest: dt.date | None
+    stale_since: str | None  # YYYY-MM
+
+
+def freshness(company: CompanyResult, as_of: dt.date, stale_days: int) -> Freshness:
+    days = company.windows["all"]["freshness_days"].value
+    if days is None:
+        return Freshness(None, None)
+    newest = as_of - dt.timedelta(days=int(days))
+    stale_on = newest + dt.timedelta(days=stale_days + 1)
+    return Freshness(newest, stale_on.strftime("%Y-%m") if company.stale else None)
+
+
 class ScoreboardGenerator(Generator):
-    """Writes the leaderboard, one page per company, the methodology, the downloads page and
-    the data files from the finished Scoreboard in the settings."""
+    """Writes the leaderboard, one page, Atom feed and badge per company, the industry pages,
+    /actions/ and its feed, the methodology, the downloads page and the data files from the
+    finished Scoreboard in the settings."""
 
     def generate_context(self):
         board: Scoreboard = self.settings["CANDOR_BOARD"]
+        metrics = board.metrics
         self.context.update(
             board=board, ranks=rank_ranges(board.companies),
-            rank_methodology=RANK_METHODOLOGY.format(title=METRICS[RANKED_BY].title),
-            metrics=METRICS, windows=WINDOWS, recent_days=RECENT_DAYS,
-            stale_days=STALE_DAYS, breakdowns=BREAKDOWNS, statuses=ACTION_STATUSES,
-            effect_days=EFFECT_WINDOW_DAYS, feedback_columns=FEEDBACK_COLUMNS,
-            methodology_version=METHODOLOGY_VERSION, csp=CSP,
+            sparklines=sparklines(board.companies), spark_size=(SPARK_WIDTH, SPARK_HEIGHT),
+            freshness={c.slug: freshness(c, board.as_of, board.thresholds.stale_days)
+                       for c in board.companies},
+            rank_methodology=RANK_METHODOLOGY.format(title=metrics[RANKED_BY].title),
+            ranked_by=RANKED_BY, metrics=metrics, windows=WINDOWS, recent_days=RECENT_DAYS,
+            thresholds=board.thresholds, threshold_fields=dataclasses.fields(Thresholds),
+            breakdowns=BREAKDOWNS, statuses=ACTION_STATUSES, changelog=CHANGELOG,
+            feedback_columns=FEEDBACK_COLUMNS, methodology_version=METHODOLOGY_VERSION, csp=CSP,
             industries=sorted({c.industry for c in board.companies if c.industry}),
+            industry_pages=industries(board), industry_metrics=INDUSTRY_METRICS,
+            action_log=action_log(board.companies),
         )
 
     def _page(self, writer, name: str, template: str, **extra) -> None:
         writer.write_file(name, self.get_template(template), self.context, relative_urls=True,
                           **extra)
 
+    def _xml(self, writer, name: str, template: str, **extra) -> None:
+        """A feed or a badge: templates named with their own extension, escaped like HTML
+        (&#34; and &#39; are XML character references too)."""
+        writer.write_file(name, self.env.get_template(template), self.context,
+                          relative_urls=True, **extra)
+
+    def _charts(self, company, marks):
+        started = time.perf_counter()
+        charts = company_charts(company, marks)
+        seconds = self.settings["CANDOR_SECONDS"]
+        seconds["charts"] = seconds.get("charts", 0.0) + time.perf_counter() - started
+        return charts
+
     def generate_output(self, writer):
         board: Scoreboard = self.context["board"]
-        seconds: dict[str, float] = self.settings["CANDOR_SECONDS"]
+        site_url = self.settings["CANDOR_SITE_URL"]
         self._page(writer, "index.html", "leaderboard", page_id="leaderboard")
         for company in board.companies:
-            started = time.perf_counter()
-            charts = company_charts(company)
-            seconds["charts"] = seconds.get("charts", 0.0) + time.perf_counter() - started
+            marks = methodology_marks(company)
             self._page(writer, f"companies/{company.slug}/index.html", "company",
-                       page_id="company", company=company, charts=charts)
+                       page_id="company", company=company, marks=dict(marks),
+                       charts=self._charts(company, marks),
+                       snippets=badge_snippets(company, site_url))
+            self._xml(writer, f"companies/{company.slug}/actions.xml", "atom.xml", feed=feed(
+                f"{company.name}: you said, we did", f"companies/{company.slug}/actions.xml",
+                f"companies/{company.slug}/#actions-h", action_log([company]), board.as_of,
+                site_url))
+            self._xml(writer, f"badges/{company.slug}.svg", "badge.svg",
+                      badge=badge(company, board.as_of))
+        self._page(writer, "industries/index.html", "industries", page_id="industries")
+        for industry in self.context["industry_pages"]:
+            self._page(writer, f"industries/{industry.id}/index.html", "industry",
+                       page_id="industries", industry=industry)
+        self._page(writer, "actions/index.html", "actions", page_id="actions")
+        self._xml(writer, "actions/feed.xml", "atom.xml", feed=feed(
+            "Candor: you said, we did", "actions/feed.xml", "actions/",
+            self.context["action_log"], board.as_of, site_url))
         self._page(writer, "methodology/index.html", "methodology", page_id="methodology")
         self._page(writer, "data/index.html", "data", page_id="data",
                    csv_columns=export.csv_columns())
         self._page(writer, "publish/index.html", "publish", page_id="publish",
-                   schemas={name: make() for name, make in SCHEMAS.items()}, codes=CODES,
+                   # a company's files; candor.yaml is the scoreboard's, on the methodology page
+                   schemas={name: make() for name, make in SCHEMAS.items()
+                            if name != "candor.schema.json"}, codes=CODES,
                    example_csv=EXAMPLE_FEEDBACK_CSV, example_actions=EXAMPLE_ACTIONS_YAML,
                    example_company=company_yaml(Path("data/acme"), "Acme", "e-commerce")
                    .split("\n", 1)[1],
@@ -136,7 +205,8 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "THEME_STATIC_DIR": "theme",
         "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True},
         "JINJA_FILTERS": {"shown": shown, "interval": interval, "number": number,
-                          "json_script": json_script},
+                          "json_script": json_script, "effect_text": effect_text,
+                          "status_date": status_date},
         "MARKDOWN": {"extension_configs": {"markdown.extensions.extra": {}},
                      "output_format": "html5"},
     })
@@ -145,15 +215,35 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
 def build_site(board: Scoreboard, output: Path, site_url: str = "",
                seconds: dict[str, float] | None = None) -> int:
     """Render the site into output (replacing it); returns the number of HTML pages written.
-    With `seconds`, adds the time spent on charts and on the rest of the rendering to it."""
+    With `seconds`, adds the time spent on charts, on the rest of the rendering and on the
+    search index to it."""
     started = time.perf_counter()
     spent: dict[str, float] = {}
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
     Pelican(pelican_settings(board, output, site_url, spent)).run()
     pages = sum(1 for _ in output.rglob("*.html"))
+    rendered = time.perf_counter()
+    index_site(output)
     if seconds is not None:
         charts = spent.get("charts", 0.0)
         seconds["charts"] = seconds.get("charts", 0.0) + charts
-        seconds["render"] = seconds.get("render", 0.0) + time.perf_counter() - started - charts
+        seconds["render"] = seconds.get("render", 0.0) + rendered - started - charts
+        seconds["search"] = seconds.get("search", 0.0) + time.perf_counter() - rendered
     return pages
+
+
+# Left out of the search index: rows of numbers that match every query and say nothing alone
+# (company names are found on their own pages), and the breadcrumb trail.
+SEARCH_EXCLUDES = ".crumbs, table.leaderboard, details.chart-table"
+
+
+def index_site(output: Path) -> None:
+    """Pagefind's static search index of the built pages (each page's <main>, marked
+    data-pagefind-body) into output/pagefind/; the same pages give the same bytes."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pagefind_bin", "--site", str(output), "--silent",
+         "--exclude-selectors", SEARCH_EXCLUDES],
+        capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(f"pagefind could not index {output}: {done.stderr or done.stdout}")

@@ -13,6 +13,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -122,6 +123,16 @@ def serve_site() -> Iterator[Callable[[Path], str]]:
 
 
 @pytest.fixture(scope="session")
+def screenshots(tmp_path_factory) -> Path:
+    """Where the browser tests leave screenshots for people to look at: $CANDOR_SCREENSHOTS
+    (created if missing), or a folder under pytest's temporary directory."""
+    folder = os.environ.get("CANDOR_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
 def demo_url(demo_site, serve_site) -> str:
     return serve_site(demo_site)
 
@@ -149,3 +160,72 @@ def browser():
             pytest.fail(f"could not start chromium at {executable}: {error}", pytrace=False)
         yield chromium
         chromium.close()
+
+
+# --- pages in the browser -------------------------------------------------------------------
+
+CHARTS_SETTLED = """() => {
+  const charts = document.querySelectorAll('.chart');
+  return charts.length > 0 && [...charts].every((c) => c.hasAttribute('data-rendered'));
+}"""
+
+
+class Visit:
+    """One page in its own context, with everything it logged and requested."""
+
+    def __init__(self, context):
+        self.context = context
+        self.page = context.new_page()
+        self.errors: list[str] = []
+        self.requests: list[str] = []
+        self.bad_responses: list[str] = []
+        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
+        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("requestfailed", lambda r: self.bad_responses.append(f"failed {r.url}"))
+        self.page.on("response", lambda r: r.status >= 400
+                     and self.bad_responses.append(f"{r.status} {r.url}"))
+
+    def open(self, url: str) -> Visit:
+        response = self.page.goto(url, wait_until="load")
+        assert response is not None and response.status == 200, url
+        return self
+
+    def wait_for_charts(self) -> list:
+        self.page.wait_for_function(CHARTS_SETTLED, timeout=30_000)
+        return self.page.query_selector_all(".chart")
+
+    def assert_clean(self, site: str) -> None:
+        """No console error, no failed load, and no request to any origin but site's."""
+        self.page.wait_for_load_state("networkidle")
+        assert self.errors == [], "console errors:\n" + "\n".join(self.errors)
+        assert self.bad_responses == []
+        assert self.requests, "no request recorded"
+        off_site = [u for u in self.requests if origin(u) != site]
+        assert off_site == [], f"requests off {site}: {off_site}"
+
+
+def origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@pytest.fixture
+def visit(browser, tmp_path):
+    opened: list[Visit] = []
+
+    def open_page(url: str, **context_options) -> Visit:
+        opened.append(Visit(browser.new_context(**context_options)))
+        return opened[-1].open(url)
+
+    yield open_page
+    from playwright.sync_api import Error
+
+    for number, each in enumerate(opened):
+        try:
+            # For debugging a failure: what the screen showed at the end of the test.
+            each.page.screenshot(path=str(tmp_path / f"page-{number}.png"))
+        except Error:
+            pass  # a page that crashed has nothing to show; its test reports why
+        finally:
+            each.context.close()

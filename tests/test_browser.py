@@ -4,20 +4,15 @@ fits a phone, and the leaderboard works without JavaScript."""
 from __future__ import annotations
 
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from playwright.sync_api import Error
+from conftest import origin as _origin
 
 pytestmark = pytest.mark.browser
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 PHONE = {"width": 375, "height": 812}
-CHARTS_SETTLED = """() => {
-  const charts = document.querySelectorAll('.chart');
-  return charts.length > 0 && [...charts].every((c) => c.hasAttribute('data-rendered'));
-}"""
 OVERFLOW = "() => document.documentElement.scrollWidth"
 # Tables wider than the screen that are not inside a horizontally scrolling box that fits it;
 # tables in closed <details> are not shown, so they do not count.
@@ -44,64 +39,6 @@ WIDE_TABLES = """(selector) => {
   }
   return wide;
 }"""
-
-
-class Visit:
-    """One page in its own context, with everything it logged and requested."""
-
-    def __init__(self, context):
-        self.context = context
-        self.page = context.new_page()
-        self.errors: list[str] = []
-        self.requests: list[str] = []
-        self.bad_responses: list[str] = []
-        self.page.on("console", lambda m: m.type == "error" and self.errors.append(m.text))
-        self.page.on("pageerror", lambda e: self.errors.append(f"page error: {e}"))
-        self.page.on("request", lambda r: self.requests.append(r.url))
-        self.page.on("requestfailed", lambda r: self.bad_responses.append(f"failed {r.url}"))
-        self.page.on("response", lambda r: r.status >= 400
-                     and self.bad_responses.append(f"{r.status} {r.url}"))
-
-    def open(self, url: str) -> Visit:
-        response = self.page.goto(url, wait_until="load")
-        assert response is not None and response.status == 200, url
-        return self
-
-    def wait_for_charts(self) -> list:
-        self.page.wait_for_function(CHARTS_SETTLED, timeout=30_000)
-        return self.page.query_selector_all(".chart")
-
-    def assert_clean(self, origin: str) -> None:
-        self.page.wait_for_load_state("networkidle")
-        assert self.errors == [], "console errors:\n" + "\n".join(self.errors)
-        assert self.bad_responses == []
-        assert self.requests, "no request recorded"
-        off_site = [u for u in self.requests if _origin(u) != origin]
-        assert off_site == [], f"requests off {origin}: {off_site}"
-
-
-def _origin(url: str) -> str:
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
-
-
-@pytest.fixture
-def visit(browser, tmp_path):
-    opened: list[Visit] = []
-
-    def open_page(url: str, **context_options) -> Visit:
-        opened.append(Visit(browser.new_context(**context_options)))
-        return opened[-1].open(url)
-
-    yield open_page
-    for number, each in enumerate(opened):
-        try:
-            # For debugging a failure: what the screen showed at the end of the test.
-            each.page.screenshot(path=str(tmp_path / f"page-{number}.png"))
-        except Error:
-            pass  # a page that crashed has nothing to show; its test reports why
-        finally:
-            each.context.close()
 
 
 def demo_names() -> list[str]:

@@ -33,7 +33,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from scoring.metrics import METHODOLOGY_VERSION, METRICS
+from scoring.ledger import INDUSTRIES
+from scoring.metrics import METHODOLOGY_VERSION, METRICS, Thresholds
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "basic"
 
@@ -45,9 +46,14 @@ PAGES = (
     "data/index.html",
     "publish/index.html",
     "about/index.html",
+    "actions/index.html",
+    "industries/index.html",
+    *(f"industries/{name}/index.html" for name in INDUSTRIES),
 )
 DOWNLOADS = ("data/scores.json", "data/scores.csv", "data/datapackage.json",
-             "schemas/company.schema.json", "schemas/actions.schema.json")
+             "schemas/company.schema.json", "schemas/actions.schema.json",
+             "actions/feed.xml", "companies/acme/actions.xml", "companies/tiny/actions.xml",
+             "badges/acme.svg", "badges/tiny.svg")
 BAD_FILE_SUFFIX = "acme/feedback/2026-05.csv"
 
 
@@ -167,7 +173,15 @@ def by_slug(scores) -> dict[str, dict]:
 
 def test_scores_json_header(scores):
     assert scores["schema"] == "candor.scores/1"
-    assert scores["methodology_version"] == METHODOLOGY_VERSION == "1.0"
+    assert scores["methodology_version"] == METHODOLOGY_VERSION == "1.1"
+    # additive in candor.scores/1: the changelog and the thresholds the scores were made with
+    assert [(c["version"], c["effective"]) for c in scores["methodology_changelog"]] == [
+        ("1.0", "2026-11-22"), ("1.1", "2026-11-22")]
+    assert all(c["changed"] and c["why"] for c in scores["methodology_changelog"])
+    assert scores["thresholds"] == {
+        "long_wait_seconds": 300, "resolution_window_days": 14, "top_complaint_topics": 5,
+        "complaint_lookback_days": 365, "follow_through_days": 90, "effect_window_days": 90,
+        "stale_days": 60}
     assert scores["as_of"] == "2026-10-20"
     assert [c["slug"] for c in scores["companies"]] == ["acme", "tiny"]
 
@@ -330,7 +344,8 @@ def test_leaderboard_lists_both_companies_in_order(leaderboard):
     assert table is not None
     rows = list(table.find("tbody").find_all("tr"))
     assert len(rows) == 2
-    links = [(a.text, a.attrs["href"]) for row in rows for a in row.find_all("a")]
+    links = [(a.text, a.attrs["href"]) for row in rows for a in row.find_all("a")
+             if "companies/" in a.attrs["href"]]
     assert [name for name, _ in links] == ["Acme Parcels", "Tiny Bank"]
     assert links[0][1].rstrip("/").endswith("companies/acme")
     assert links[1][1].rstrip("/").endswith("companies/tiny")
@@ -438,8 +453,11 @@ def test_demo_company_page_charts_carry_a_vega_lite_spec_and_a_table(parcelwick_
         # The table fallback holds every month of the demo's two years.
         assert len(list(details.find("tbody").find_all("tr"))) == 24
     scripts = [n.attrs["src"] for n in parcelwick_page.find_all("script") if "src" in n.attrs]
-    assert [s.rsplit("/", 1)[-1] for s in scripts] == [
+    names = [s.rsplit("/", 1)[-1] for s in scripts]
+    assert [n for n in names if n.startswith("vega") or n == "charts.js"] == [
         "vega.min.js", "vega-lite.min.js", "vega-embed.min.js", "charts.js"]
+    # Every page's search box: Pagefind's UI first, then the script that starts it.
+    assert names.index("pagefind-ui.js") < names.index("search.js")
 
 
 def test_company_page_chart_specs_are_inert_json(demo_site):
@@ -454,6 +472,7 @@ def test_company_page_chart_specs_are_inert_json(demo_site):
 def test_methodology_page_documents_every_metric(fixture_site):
     page = parse(fixture_site / "methodology" / "index.html")
     for metric_id, m in METRICS.items():
+        m = m.published(Thresholds())  # the repository's candor.yaml holds the defaults
         term = page.find("dt", id=metric_id)
         assert term is not None, f"{metric_id} has no entry on the methodology page"
         assert m.title in term.text
@@ -476,9 +495,11 @@ def test_csp_meta_is_the_first_element_of_head(fixture_site, page):
     assert first.tag == "meta"
     assert first.attrs.get("http-equiv") == "Content-Security-Policy"
     policy = first.attrs.get("content") or ""
-    assert "default-src 'self'" in policy
-    assert "script-src 'self'" in policy
-    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";") if d.strip())
+    assert directives["default-src"] == "'self'"
+    # Pagefind's search compiles WebAssembly; 'wasm-unsafe-eval' allows that and no JS eval.
+    assert directives["script-src"] == "'self' 'wasm-unsafe-eval'"
+    assert "'unsafe-inline'" not in policy and "'unsafe-eval'" not in policy
 
 
 RESOURCE_TAGS = {"script": "src", "link": "href", "img": "src", "iframe": "src",
@@ -591,6 +612,16 @@ def test_build_is_byte_for_byte_deterministic(fixture_site, second_build):
     assert sorted(first) == sorted(second)
     different = [name for name in first if first[name] != second[name]]
     assert different == []
+
+
+def test_build_writes_a_search_index_of_every_page(fixture_site, second_build):
+    bundle = fixture_site / "pagefind"
+    assert (bundle / "pagefind-ui.js").is_file() and (bundle / "pagefind-ui.css").is_file()
+    entry = json.loads((bundle / "pagefind-entry.json").read_text("utf-8"))
+    (language,) = entry["languages"].values()
+    assert language["page_count"] == len(PAGES)  # every page's <main> is data-pagefind-body
+    # ... and the byte-for-byte comparison above covered the index too.
+    assert any(name.startswith("pagefind/fragment/") for name in tree_bytes(second_build[0]))
 
 
 def test_build_leaves_the_data_folder_untouched(second_build):

@@ -10,16 +10,29 @@ from conftest import run_publish
 
 from scoring.board import build_scoreboard
 from scoring.config import DEFAULT_CONFIG, ConfigError, read_config
-from scoring.metrics import CANDOR_COMPONENTS, METRICS, CandorConfig, Score, candor_scores
+from scoring.metrics import (
+    CANDOR_COMPONENTS,
+    METRICS,
+    CandorConfig,
+    Score,
+    Thresholds,
+    candor_scores,
+)
 
 DEMO = Path(__file__).resolve().parent.parent / "data"
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "config"
 UNITS = {metric_id: METRICS[metric_id].unit for metric_id in CANDOR_COMPONENTS}
 
 
-def scores(**values: tuple[float, int]) -> dict[str, Score]:
-    """Every component as (value, n); a component not given has no data (n = 12)."""
-    return {metric_id: Score(*values.get(metric_id, (None, 12)), UNITS[metric_id])
-            for metric_id in CANDOR_COMPONENTS}
+def scores(**values: tuple) -> dict[str, Score]:
+    """Every component as (value, n) or (value, n, low, high); without an interval given, the
+    interval is the value itself. A component not given has no data (n = 12)."""
+    out = {}
+    for metric_id in CANDOR_COMPONENTS:
+        value, n, *ends = values.get(metric_id, (None, 12))
+        low, high = ends or ((value, value) if value is not None else (None, None))
+        out[metric_id] = Score(value, n, UNITS[metric_id], low, high)
+    return out
 
 
 def config(prior_strength: float = 1, min_weight_share: float = 0.5, **weights) -> CandorConfig:
@@ -38,12 +51,47 @@ def test_each_component_is_shrunk_toward_its_industry_mean_then_weighted():
                                          config(csat=1, first_contact_resolution=1))
     assert sa.value == pytest.approx(76.25)
     assert sb.value == pytest.approx(75.0)
-    assert (sa.n, sa.unit, sa.reason, sa.low, sa.high) == (90, "score", "", None, None)
+    assert (sa.n, sa.unit, sa.reason) == (90, "score", "")
     csat_part = next(p for p in parts if p.metric_id == "csat")
     assert (csat_part.value, csat_part.target, csat_part.prior_n) == (90, 80, 30)
     assert csat_part.shrunk == pytest.approx(87.5)
     assert csat_part.contribution == pytest.approx(87.5 / 2)
     assert sum(p.contribution for p in parts if p.contribution) == pytest.approx(sa.value)
+
+
+def test_the_interval_puts_every_component_at_its_own_interval_ends():
+    # The first test's companies, now with intervals. Means stay 80 (CSAT) and 70 (FCR), k 30.
+    # A CSAT [84, 94]: (90*84 + 30*80) / 120 = 83,  (90*94 + 30*80) / 120 = 90.5
+    # A FCR  [42, 75]: (30*42 + 30*70) / 60  = 56,  (30*75 + 30*70) / 60  = 72.5
+    # score 76.25, interval ((83 + 56) / 2, (90.5 + 72.5) / 2) = (69.5, 81.5)
+    a = scores(csat=(90, 90, 84, 94), first_contact_resolution=(60, 30, 42, 75))
+    b = scores(csat=(70, 30, 52, 83), first_contact_resolution=(80, 30, 62, 91))
+    (sa, parts), _ = candor_scores([("banking", a), ("banking", b)],
+                                   config(csat=1, first_contact_resolution=1))
+    assert sa.value == pytest.approx(76.25)
+    assert (sa.low, sa.high) == pytest.approx((69.5, 81.5))
+    fcr = next(p for p in parts if p.metric_id == "first_contact_resolution")
+    assert (fcr.low, fcr.shrunk, fcr.high) == pytest.approx((56, 65, 72.5))
+    assert sa.low <= sa.value <= sa.high
+
+
+def test_the_interval_of_a_component_scaled_downwards_is_turned_round():
+    # Contacts per case 2 [1.5, 2.6], alone and unshrunk: 50, with 1.5 -> 75 and 2.6 -> 20,
+    # so the interval is (20, 75). With 3.4 above the 0 floor: [2.5, 3.4] -> (0, 25).
+    ((score, _),) = candor_scores([("banking", scores(contacts_per_case=(2, 500, 1.5, 2.6)))],
+                                  config(0, contacts_per_case=1))
+    assert (score.low, score.value, score.high) == pytest.approx((20, 50, 75))
+    ((score, _),) = candor_scores([("banking", scores(contacts_per_case=(3, 500, 2.5, 3.4)))],
+                                  config(0, contacts_per_case=1))
+    assert (score.low, score.value, score.high) == pytest.approx((0, 0, 25))
+
+
+def test_the_interval_with_a_missing_component_reweights_like_the_score():
+    # Weights CSAT 3, NPS 1, NPS missing: CSAT alone at prior 0, [80, 96] as it is.
+    ((score, _),) = candor_scores([("banking", scores(csat=(90, 400, 80, 96)))],
+                                  config(0, csat=3, nps=1))
+    assert (score.low, score.value, score.high) == pytest.approx((80, 90, 96))
+    assert score.reason.startswith("partial")
 
 
 def test_prior_strength_zero_means_no_shrinkage():
@@ -82,7 +130,7 @@ def test_a_missing_component_is_dropped_and_the_rest_reweighted():
     assert sa.reason.startswith("partial") and "nps" in sa.reason
     assert next(p for p in pa if p.metric_id == "csat").contribution == pytest.approx(82.5)
     assert sb.value == pytest.approx(65.625) and sb.reason == ""
-    assert sc.value is None and sc.n == 12
+    assert sc.value is None and sc.n == 12 and (sc.low, sc.high) == (None, None)
     assert sc.reason.startswith("not enough data") and "25%" in sc.reason and "csat" in sc.reason
     assert all(p.contribution is None for p in pc)
 
@@ -121,6 +169,14 @@ GOOD = DEFAULT_CONFIG.read_text(encoding="utf-8")
     ("min_weight_share: 0.6\n", "min_weight_share: 0\n", "bad_weight_share",
      "min_weight_share:"),
     ("weights:\n", "weights: [\n", "yaml_syntax", None),
+    ("  long_wait_seconds: 300 ", "  long_wait_seconds: 0 ", "bad_threshold",
+     "  long_wait_seconds:"),
+    ("  resolution_window_days: 14 ", "  resolution_window_days: 14.5 ", "bad_threshold",
+     "  resolution_window_days:"),
+    ("  top_complaint_topics: 5 ", "  top_complaint_topics: five ", "bad_threshold",
+     "  top_complaint_topics:"),
+    ("  stale_days: 60 ", "  stale_days: true ", "bad_threshold", "  stale_days:"),
+    ("  stale_days: 60 ", "  stale_dayz: 60 ", "unknown_field", "  stale_dayz:"),
 ])
 def test_a_bad_config_names_its_file_line_and_code(tmp_path, old, new, code, line_of):
     assert old in GOOD
@@ -135,6 +191,46 @@ def test_a_bad_config_names_its_file_line_and_code(tmp_path, old, new, code, lin
         assert problem.line == next(number for number, line in
                                     enumerate(text.splitlines(), start=1)
                                     if line.startswith(line_of))
+
+
+def test_the_repository_config_holds_the_default_thresholds():
+    # candor.yaml spells out every threshold at methodology 1.0's value, so the demo's numbers
+    # did not move when they left the code.
+    assert read_config(DEFAULT_CONFIG).thresholds == Thresholds()
+    assert {f"  {name}:" for name in Thresholds.__dataclass_fields__} <= {
+        line.split(":")[0] + ":" for line in GOOD.splitlines()}
+
+
+def test_a_threshold_left_out_keeps_its_default(tmp_path):
+    path = tmp_path / "candor.yaml"
+    path.write_text(GOOD.split("thresholds:")[0] + "thresholds:\n  stale_days: 30\n",
+                    encoding="utf-8")
+    assert read_config(path).thresholds == Thresholds(stale_days=30)
+    path.write_text(GOOD.split("thresholds:")[0], encoding="utf-8")
+    assert read_config(path).thresholds == Thresholds()
+
+
+def test_thresholds_must_be_a_mapping(tmp_path):
+    path = tmp_path / "candor.yaml"
+    text = GOOD.split("thresholds:")[0] + "thresholds: 5\n"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        read_config(path)
+    assert [(p.line, p.code) for p in raised.value.problems] == [
+        (len(text.splitlines()), "not_mapping")]
+
+
+def test_the_bad_threshold_fixture_names_each_problem_where_it_is():
+    # tests/fixtures/config/bad-thresholds.yaml: a hold bar of 0 on line 6, column 22, and a
+    # resolution window of "two weeks" on line 7, column 27 (columns count from 1).
+    with pytest.raises(ConfigError) as raised:
+        read_config(FIXTURES / "bad-thresholds.yaml")
+    assert [(p.line, p.column, p.code) for p in raised.value.problems] == [
+        (6, 22, "bad_threshold"), (7, 27, "bad_threshold")]
+    first = raised.value.problems[0]
+    assert "long_wait_seconds" in first.message
+    assert first.hint == "write a whole number of seconds from 1 to 3600, e.g. 300"
+    assert str(first).startswith(f"{first.file}:6:22: error: [bad_threshold]")
 
 
 def test_all_weights_zero_is_refused(tmp_path):
@@ -180,6 +276,15 @@ def test_teacup_mutual_is_not_enough_data_or_partial(demo):
     score = demo["teacup-mutual"].windows["all"]["candor_score"]
     assert score.value is None or score.reason.startswith("partial")
     assert score.reason
+
+
+def test_every_demo_score_has_an_interval_around_it(demo):
+    for company in demo.values():
+        for window in company.windows.values():
+            score = window["candor_score"]
+            if score.value is not None:
+                assert score.low <= score.value <= score.high, company.slug
+                assert score.low >= 0 and score.high <= 100
 
 
 def test_the_company_parts_add_up_to_the_published_score(demo):

@@ -144,11 +144,12 @@ def test_build_prints_a_summary(fixture_build):
     assert re.search(r"^\s+contacts\s+43 counted of 46 read$", out, re.M), out
     assert re.search(r"^\s+quarantined\s+1 file$", out, re.M), out
     assert re.search(rf"^\s+{re.escape(BAD_FILE)}:4:4: error: \[bad_int\]", out, re.M), out
-    # index, acme, tiny, methodology, data, publish, about: as many as are on disk
+    # index, acme, tiny, methodology, data, publish, about, actions, the industries index and
+    # the 7 industries: as many as are on disk
     on_disk = len(list(fixture_build.output.rglob("*.html")))
-    assert on_disk == 7
+    assert on_disk == 16
     assert re.search(rf"^\s+pages\s+{on_disk}$", out, re.M), out
-    assert re.search(r"^\s+as of\s+2026-10-20 \(methodology v1\.0\)$", out, re.M), out
+    assert re.search(r"^\s+as of\s+2026-10-20 \(methodology v1\.1\)$", out, re.M), out
 
 
 def test_build_is_the_default_command(publish, tmp_path, clean_fixture_copy):

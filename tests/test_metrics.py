@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -9,11 +10,12 @@ import pandas as pd
 import pytest
 
 from scoring.board import build_scoreboard
-from scoring.metrics import METRICS, Sample, cases_of
+from scoring.metrics import METRICS, Sample, Thresholds, cases_of
 from scoring.validate import empty_contacts
 
 Z = 1.959964  # two-sided 95% normal quantile, from a table
 AS_OF = pd.Timestamp("2026-10-20", tz="UTC")
+DEFAULTS = Thresholds()  # candor.yaml's thresholds, methodology 1.0's values
 BASIC = Path(__file__).parent / "fixtures" / "basic"
 
 
@@ -50,12 +52,14 @@ def contacts_frame(n: int, **columns) -> pd.DataFrame:
     return frame
 
 
-def sample_of(contacts: pd.DataFrame, as_of: pd.Timestamp = AS_OF) -> Sample:
-    return Sample(contacts, cases_of(contacts), as_of)
+def sample_of(contacts: pd.DataFrame, as_of: pd.Timestamp = AS_OF,
+              thresholds: Thresholds = DEFAULTS) -> Sample:
+    return Sample(contacts, cases_of(contacts), as_of, thresholds=thresholds)
 
 
-def score(metric_id: str, contacts: pd.DataFrame, as_of: pd.Timestamp = AS_OF):
-    return METRICS[metric_id].compute(sample_of(contacts, as_of))
+def score(metric_id: str, contacts: pd.DataFrame, as_of: pd.Timestamp = AS_OF,
+          thresholds: Thresholds = DEFAULTS):
+    return METRICS[metric_id].compute(sample_of(contacts, as_of, thresholds))
 
 
 # --- csat ---------------------------------------------------------------------------------
@@ -389,24 +393,53 @@ def test_freshness_days_without_contacts_is_none():
 
 @pytest.mark.parametrize("metric_id", sorted(METRICS))
 def test_every_metric_is_documented(metric_id):
-    metric = METRICS[metric_id]
+    metric = METRICS[metric_id].published(DEFAULTS)
     assert metric.id == metric_id
     assert metric.title.strip()
     assert metric.unit.strip()
     assert len(metric.methodology.split()) >= 5
-    assert "{" not in metric.methodology and "}" not in metric.methodology
+    assert "{" not in metric.methodology + metric.title
+    assert "}" not in metric.methodology + metric.title
     if metric.min_n > 0:
         assert str(metric.min_n) in metric.methodology
     for name, value in metric.params.items():
         assert str(value) in metric.methodology, name
+    for name in metric.thresholds:
+        assert str(getattr(DEFAULTS, name)) in metric.methodology, name
 
 
 def test_published_thresholds_are_the_ones_computed():
     # The text says ratings of 4 count, waits over 300 s, promoters 9+, detractors <= 6.
-    assert "4 or 5" in METRICS["csat"].methodology
-    assert "300 seconds" in METRICS["share_waits_over_5min"].methodology
-    assert "9 or 10" in METRICS["nps"].methodology
-    assert "0 to 6" in METRICS["nps"].methodology
+    published = {metric_id: m.published(DEFAULTS) for metric_id, m in METRICS.items()}
+    assert "4 or 5" in published["csat"].methodology
+    assert "300 seconds" in published["share_waits_over_5min"].methodology
+    assert published["share_waits_over_5min"].title == "Waits over 5 minutes"
+    assert "9 or 10" in published["nps"].methodology
+    assert "0 to 6" in published["nps"].methodology
+
+
+def test_the_default_thresholds_are_methodology_1_0s_constants():
+    # Issue 4's hold bar, resolution window and top topics, and the look-backs 1.0 used.
+    assert dataclasses.asdict(DEFAULTS) == {
+        "long_wait_seconds": 300, "resolution_window_days": 14, "top_complaint_topics": 5,
+        "complaint_lookback_days": 365, "follow_through_days": 90, "effect_window_days": 90,
+        "stale_days": 60}
+
+
+def test_a_threshold_changes_both_the_number_and_its_published_text():
+    # 10 waits of 300 s, 5 of 600 s, 10 of 601 s and 15 of 0 s: 40 waits.
+    # Hold bar 300: 15 over (600 and 601) = 37.5%; hold bar 600: 10 over = 25%.
+    waits = [300] * 10 + [600] * 5 + [601] * 10 + [0] * 15
+    contacts = contacts_frame(40, wait_seconds=waits)
+    ten_minutes = Thresholds(long_wait_seconds=600)
+    assert score("share_waits_over_5min", contacts).value == pytest.approx(37.5)
+    assert score("share_waits_over_5min", contacts, thresholds=ten_minutes).value \
+        == pytest.approx(25.0)
+    metric = METRICS["share_waits_over_5min"]
+    assert metric.thresholds == ("long_wait_seconds",)
+    assert metric.published(ten_minutes).title == "Waits over 10 minutes"
+    assert "more than 600 seconds" in metric.published(ten_minutes).methodology
+    assert metric.published(Thresholds(long_wait_seconds=90)).title == "Waits over 1.5 minutes"
 
 
 # --- the fixture tree tests/fixtures/basic ------------------------------------------------

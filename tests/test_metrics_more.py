@@ -3,17 +3,26 @@ log. Small inline frames; expected numbers by hand or by a textbook formula writ
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_metrics import AS_OF, contacts_frame, textbook_wilson
+from test_metrics import AS_OF, DEFAULTS, contacts_frame, textbook_wilson
 
 from scoring.actions import Action, Effect, Update, with_effect
 from scoring.board import _monthly, build_scoreboard, known_actions
-from scoring.metrics import METRICS, Sample, Score, cases_of, newcombe
+from scoring.metrics import (
+    METRICS,
+    CandorConfig,
+    Sample,
+    Score,
+    Thresholds,
+    cases_of,
+    newcombe,
+)
 
 DEMO = Path(__file__).resolve().parent.parent / "data"
 
@@ -29,9 +38,10 @@ def textbook_newcombe(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]
             100 * (d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)))
 
 
-def score(metric_id: str, contacts: pd.DataFrame, actions=(), as_of=AS_OF, history=None):
-    return METRICS[metric_id].compute(
-        Sample(contacts, cases_of(contacts), as_of, tuple(actions), history))
+def score(metric_id: str, contacts: pd.DataFrame, actions=(), as_of=AS_OF, history=None,
+          thresholds: Thresholds = DEFAULTS):
+    return METRICS[metric_id].compute(Sample(contacts, cases_of(contacts), as_of, tuple(actions),
+                                             history, thresholds=thresholds))
 
 
 def stamp(day: str, hours: float = 10) -> str:
@@ -412,7 +422,7 @@ def measured(id: str, before: float | None, after: float | None) -> Action:
     done_on = dt.date(2026, 5, 20)
     return Action(id, "refund", "said", "did", "done", dt.date(2026, 1, 1),
                   (Update(done_on, "done", ""),), effect=Effect(done_on, csat(before),
-                                                               csat(after)))
+                                                               csat(after), 90))
 
 
 def test_action_effect_is_the_mean_change_over_measured_actions():
@@ -442,9 +452,9 @@ def test_action_effect_uses_with_effect_on_the_window_data():
     ratings = [5] * 10 + [1] * 30 + [4] * 32 + [2] * 8
     contacts = contacts_frame(80, submitted_at=when, topic=["refund"] * 80, rating=ratings)
     done = done_action("d", dt.date(2026, 1, 1), dt.date(2026, 5, 20))
-    actions = known_actions([done], contacts, AS_OF.date())
+    actions = known_actions([done], contacts, AS_OF.date(), DEFAULTS)
     assert actions == (done,)
-    assert actions[0].effect == with_effect(done, contacts).effect
+    assert actions[0].effect == with_effect(done, contacts, 90).effect
     result = score("action_effect", contacts, actions)
     assert (result.value, result.n) == (pytest.approx(80.0 - 25.0), 1)
 
@@ -457,7 +467,8 @@ def test_known_actions_on_a_date_before_the_action_was_done():
                [Update(dt.date(2026, 2, 1), "in_progress", ""),
                 Update(dt.date(2026, 5, 20), "done", "")])
     later = act("l", "app", "planned", dt.date(2026, 6, 1))
-    (then,) = known_actions([done, later], contacts_frame(0), dt.date(2026, 4, 30))
+    (then,) = known_actions([done, later], contacts_frame(0), dt.date(2026, 4, 30),
+                            DEFAULTS)
     assert (then.id, then.status, then.done_on, then.effect) == ("d", "in_progress", None, None)
 
 
@@ -467,7 +478,7 @@ def test_monthly_action_coverage_counts_actions_opened_by_the_month_end():
     contacts = complaints([("refund", 3, "2026-09-10T10:00:00Z"),
                            ("refund", 3, "2026-10-10T10:00:00Z")])
     months = dict(_monthly(contacts, cases_of(contacts),
-                           [act("r", "refund", opened=dt.date(2026, 10, 5))]))
+                           [act("r", "refund", opened=dt.date(2026, 10, 5))], DEFAULTS))
     assert list(months) == ["2026-09", "2026-10"]
     assert (months["2026-09"]["action_coverage"].value, months["2026-09"]["action_coverage"].n) \
         == (0.0, 1)
@@ -497,9 +508,81 @@ def test_the_new_metrics_are_registered_under_their_product_ids():
     ("action_effect", ["90 days", "30 ratings", "1 measured"]),
 ])
 def test_published_text_states_the_parameters(metric_id, phrases):
-    text = " ".join(METRICS[metric_id].methodology.split())  # as the page flows it
+    # as the page flows it
+    text = " ".join(METRICS[metric_id].published(DEFAULTS).methodology.split())
     for phrase in phrases:
         assert phrase in text, phrase
+
+
+# --- thresholds from candor.yaml: the same fixtures under other settings ---------------------
+
+
+def test_resolution_window_from_the_config():
+    # 13 days instead of 14: the cutoff moves to 2026-10-08, so the 5 resolved cases opened
+    # 2026-10-07 00:00 count too: 19 + 1 reopened + 5 resolved of 35 (10 unresolved).
+    result = score("resolution_rate", resolution_contacts(19, 0, 10, 5, 4, 1),
+                   thresholds=Thresholds(resolution_window_days=13))
+    assert (result.value, result.n) == (pytest.approx(100 * 25 / 35), 35)
+    text = METRICS["resolution_rate"].published(Thresholds(resolution_window_days=13))
+    assert "at least 13 days before" in text.methodology
+
+
+def test_top_complaint_topics_and_look_back_from_the_config():
+    # top 3: refund, delivery, app; answered refund and app: 2 / 3
+    top3 = Thresholds(top_complaint_topics=3)
+    result = score("action_coverage", coverage_contacts(), COVERAGE_ACTIONS, thresholds=top3)
+    assert (result.value, result.n) == (pytest.approx(200 / 3), 3)
+    assert result.reason == "answered: refund, app; not answered: delivery"
+    # a look-back of 366 days starts 2025-10-20 00:00: "old" (10 complaints) leads;
+    # top 3: old, refund, delivery; answered refund: 1 / 3
+    longer = Thresholds(top_complaint_topics=3, complaint_lookback_days=366)
+    result = score("action_coverage", coverage_contacts(), COVERAGE_ACTIONS, thresholds=longer)
+    assert (result.value, result.n) == (pytest.approx(100 / 3), 3)
+    assert "top 3 complaint topics" in METRICS["action_coverage"].published(top3).methodology
+
+
+def test_follow_through_days_from_the_config():
+    # 89 days: the cutoff is 2026-07-23, so a5 (done after 9 days) is due too: 3 / 5 done,
+    # median of 60, 100 and 9 days = 60
+    result = score("follow_through", contacts_frame(0), FOLLOW_ACTIONS,
+                   thresholds=Thresholds(follow_through_days=89))
+    assert (result.value, result.n) == (pytest.approx(60.0), 5)
+    assert result.reason == "median 60 days from opened to done (3 dated)"
+
+
+def test_effect_window_from_the_config():
+    # 30-day windows around 2026-05-20: before from 2026-04-20, after to 2026-06-19.
+    # Refund ratings, one a day at 10:00: 10 good and 10 poor from 2026-03-01 (inside 90 days,
+    # outside 30), 30 good from 2026-04-20 (before) and 30 poor from 2026-05-20 (after).
+    when = ([stamp("2026-03-01", 24 * i) for i in range(20)]
+            + [stamp("2026-04-20", 24 * i) for i in range(30)]
+            + [stamp("2026-05-20", 24 * i) for i in range(30)])
+    ratings = [5] * 10 + [1] * 10 + [5] * 30 + [1] * 30
+    contacts = contacts_frame(80, submitted_at=when, topic=["refund"] * 80, rating=ratings)
+    done = done_action("d", dt.date(2026, 1, 1), dt.date(2026, 5, 20))
+    # 90 days: before 40 of 50 good = 80%, after 0 of 30: -80; 30 days: 100% -> 0%: -100
+    (wide,) = known_actions([done], contacts, AS_OF.date(), DEFAULTS)
+    (narrow,) = known_actions([done], contacts, AS_OF.date(), Thresholds(effect_window_days=30))
+    assert (wide.effect.before.n, wide.effect.change) == (50, pytest.approx(-80.0))
+    assert (narrow.effect.before.n, narrow.effect.change) == (30, pytest.approx(-100.0))
+
+
+def test_stale_days_from_the_config(tmp_path):
+    # one company whose newest contact is 2026-08-01; as_of 2026-10-20 is 80 days later:
+    # stale under the default 60 days, not under 90
+    company = tmp_path / "data" / "old"
+    (company / "feedback").mkdir(parents=True)
+    (company / "company.yaml").write_text("name: Old\nindustry: banking\n")
+    (company / "feedback" / "2026-08.csv").write_text(
+        "id,submitted_at,channel,rating\nx1,2026-08-01T10:00:00Z,phone,5\n")
+    config = CandorConfig({"csat": 1.0}, 1.0, 0.5)
+    for days, stale in ((60, True), (90, False)):
+        board = build_scoreboard(tmp_path / "data", as_of=AS_OF.date(), config=dataclasses.replace(
+            config, thresholds=Thresholds(stale_days=days)))
+        (result,) = board.companies
+        assert result.windows["all"]["freshness_days"].value == 80
+        assert result.stale is stale
+        assert f"Over {days} days" in board.metrics["freshness_days"].methodology
 
 
 # --- the demo data's stories, as published numbers -------------------------------------------

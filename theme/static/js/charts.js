@@ -76,6 +76,34 @@
     };
   }
 
+  // The site theme's colours as the page's CSS has them now (light or dark): every colour of
+  // the spec's config (scoring/charts.py THEME) is replaced by its CSS custom property.
+  function themeColours() {
+    var css = window.getComputedStyle(document.documentElement);
+    var ink = css.getPropertyValue('--muted').trim();
+    var line = css.getPropertyValue('--line').trim();
+    var first = css.getPropertyValue('--chart-1').trim();
+    var second = css.getPropertyValue('--chart-2').trim();
+    if (!ink || !line || !first || !second) {
+      return {};
+    }
+    return {
+      axis: {labelColor: ink, titleColor: ink, domainColor: ink, tickColor: ink, gridColor: line},
+      legend: {labelColor: ink, titleColor: ink},
+      range: {category: [first, second]},
+      area: {color: first}
+    };
+  }
+
+  function themed(spec) {
+    var colours = themeColours();
+    var config = spec.config = spec.config || {};
+    Object.keys(colours).forEach(function (key) {
+      config[key] = Object.assign({}, config[key], colours[key]);
+    });
+    return spec;
+  }
+
   function readSpec(el) {
     var id = el.getAttribute('data-spec');
     var node = id ? document.getElementById(id) : null;
@@ -111,7 +139,7 @@
       if (typeof window.vegaEmbed !== 'function' || !window.vega) {
         throw new Error('vega / vega-embed scripts are not loaded');
       }
-      var spec = makeResponsive(readSpec(el));
+      var spec = themed(makeResponsive(readSpec(el)));
       var loader = sameOriginLoader();
       var result = await window.vegaEmbed(el, spec, embedOptions(loader));
       if (loader.failures.length) {
@@ -135,11 +163,25 @@
 
   window.CandorCharts = {renderAll: renderAll, renderChart: renderChart, config: CONFIG};
 
-  if (document.readyState === 'loading') {
-    document.addEventListener('DOMContentLoaded', function () {
-      renderAll();
+  // Redraw in the other scheme's colours when the reader's light/dark setting changes.
+  var views = [];
+  function draw() {
+    views.forEach(function (view) {
+      if (view) {
+        view.finalize();
+      }
     });
+    return renderAll().then(function (results) {
+      views = results;
+    });
+  }
+  if (window.matchMedia) {
+    window.matchMedia('(prefers-color-scheme: dark)').addEventListener('change', draw);
+  }
+
+  if (document.readyState === 'loading') {
+    document.addEventListener('DOMContentLoaded', draw);
   } else {
-    renderAll();
+    draw();
   }
 })();

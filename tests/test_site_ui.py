@@ -1,0 +1,291 @@
+"""The leaderboard (trend sparklines, freshness, sorting and filtering in the browser), site
+search, charts in dark mode, keyboard use, and screenshots for people to look at. Expected orders
+and counts are worked out here from scores.json and the data files, not from the page."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+import struct
+from pathlib import Path
+
+import pytest
+from conftest import origin
+from test_build import parse
+
+DATA = Path(__file__).resolve().parent.parent / "data"
+STALE_DAYS = 60  # "stale": no contact in the 60 days before as_of (the methodology page says)
+
+
+@pytest.fixture(scope="module")
+def companies(demo_site) -> list[dict]:
+    """scores.json's companies, in its order (the server's order of the leaderboard)."""
+    return json.loads((demo_site / "data" / "scores.json").read_text("utf-8"))["companies"]
+
+
+def value(company: dict, metric_id: str):
+    return company["windows"]["all"][metric_id]["value"]
+
+
+def row_names(page) -> list[str]:
+    """Names of the leaderboard rows a visitor sees, top to bottom."""
+    return page.eval_on_selector_all(
+        "#leaderboard tbody tr", "(rows) => rows.filter((r) => !r.hidden)"
+        ".map((r) => r.querySelector('th a').textContent.trim())")
+
+
+# --- the leaderboard's HTML -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def home_rows(demo_site) -> dict[str, dict[str, object]]:
+    """Company name -> column heading -> that row's cell."""
+    table = parse(demo_site / "index.html").find("table", cls="leaderboard")
+    headings = [" ".join(th.text.split()) for th in table.find("thead").find_all("th")]
+    return {row.find("th").find("a").text.strip(): dict(zip(headings, row.elements(), strict=True))
+            for row in table.find("tbody").find_all("tr")}
+
+
+def test_every_row_has_a_trend_drawn_from_its_monthly_scores(home_rows, companies):
+    for company in companies:
+        monthly = [m["candor_score"]["value"] for m in company["monthly"]]
+        known = [v for v in monthly if v is not None]
+        cell = home_rows[company["name"]]["Trend"]
+        if not known:
+            assert cell.find("svg") is None
+            assert cell.find("span", cls="nodata").text == "not enough data"
+            continue
+        path = cell.find("svg").find("path").attrs["d"]
+        points = [(float(x), float(y)) for x, y in re.findall(r"[ML]([\d.]+) ([\d.]+)", path)]
+        assert len(points) == len(known), company["slug"]
+        # A higher score is drawn higher (smaller y), month after month left to right.
+        for (x1, y1), (x2, y2), v1, v2 in zip(points, points[1:], known, known[1:], strict=False):
+            assert x2 > x1
+            assert (y2 < y1) == (v2 > v1) and (y2 == y1) == (v2 == v1), company["slug"]
+        text = cell.find("span", cls="visually-hidden").text
+        first_month = next(m["month"] for m in company["monthly"]
+                           if m["candor_score"]["value"] is not None)
+        assert f"{known[0]:g} in {first_month}" in text
+        assert f"{known[-1]:g} in {company['monthly'][-1]['month']}" in text
+        assert f"lowest {min(known):g}, highest {max(known):g}" in text
+
+
+def newest_contact(slug: str) -> dt.date:
+    stamps = []
+    for path in (DATA / slug / "feedback").glob("*.csv"):
+        with path.open(encoding="utf-8") as handle:
+            stamps += [dt.datetime.fromisoformat(r["submitted_at"]) for r in csv.DictReader(handle)]
+    return max(stamps).astimezone(dt.UTC).date()
+
+
+def test_freshness_marker_says_fresh_or_since_when_stale(home_rows, companies):
+    as_of = max(newest_contact(c["slug"]) for c in companies)
+    stale = 0
+    for company in companies:
+        newest = newest_contact(company["slug"])
+        cell = home_rows[company["name"]]["Freshness"].text
+        if (as_of - newest).days > STALE_DAYS:
+            since = (newest + dt.timedelta(days=STALE_DAYS + 1)).strftime("%Y-%m")
+            assert f"stale since {since}" in cell and "fresh" not in cell
+            assert f"newest {newest.isoformat()}" in cell
+            stale += 1
+        else:
+            assert "fresh" in cell and "stale" not in cell
+    assert stale == 1  # glowworm-energy stopped publishing in March 2026
+
+
+def test_not_enough_data_is_a_tag_not_a_number(home_rows):
+    score_cell = home_rows["Teacup Mutual"]["Candor score"]
+    tag = score_cell.find("span", cls="nodata")
+    assert tag is not None and tag.text == "not enough data"
+    assert score_cell.find("span", cls="score-chip") is None
+    assert score_cell.attrs["data-sort"] == ""  # sorts last, never as a zero
+
+
+# --- sorting and filtering in the browser ---------------------------------------------------
+
+def metric(metric_id: str):
+    return lambda company: value(company, metric_id)
+
+
+def rank(company):
+    r = company["rank"]
+    return None if r is None else r["best"] + r["worst"] / 1000
+
+
+# header -> (the value it sorts by, None for "not enough data"; whether a first click sorts
+# ascending: names A-Z, lower-is-better metrics best first, the rest highest first)
+SORTS = {
+    "Rank": (rank, True),
+    "Company": (lambda c: c["name"].casefold(), True),
+    "Candor score": (metric("candor_score"), False),
+    "NPS": (metric("nps"), False),
+    "Solved first time": (metric("first_contact_resolution"), False),
+    "Median wait": (metric("wait_seconds_p50"), True),
+    "Contacts": (lambda c: c["windows"]["all"]["contacts"]["n"], False),
+    "Freshness": (metric("freshness_days"), True),
+}
+
+
+def expected_order(companies, header: str, ascending: bool) -> list[str]:
+    """Sorted by the column, ties in the server's order, "not enough data" last either way."""
+    get = SORTS[header][0]
+    known = sorted((c for c in companies if get(c) is not None), key=get, reverse=not ascending)
+    return [c["name"] for c in known] + [c["name"] for c in companies if get(c) is None]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("header", sorted(SORTS))
+def test_clicking_a_header_sorts_by_it_and_again_reverses(visit, demo_url, companies, header):
+    page = visit(demo_url)
+    button = page.page.locator("#leaderboard thead th button", has_text=re.compile(
+        rf"^{re.escape(header)}$"))
+    th = button.locator("xpath=..")
+    ascending = SORTS[header][1]
+    button.click()
+    assert row_names(page.page) == expected_order(companies, header, ascending)
+    assert th.get_attribute("aria-sort") == ("ascending" if ascending else "descending")
+    assert page.page.locator("#leaderboard thead th[aria-sort]").count() == 1
+    button.click()
+    assert row_names(page.page) == expected_order(companies, header, not ascending)
+    assert th.get_attribute("aria-sort") == ("descending" if ascending else "ascending")
+    assert "10 of 10 companies shown" in page.page.inner_text("#board-count")
+    page.assert_clean(origin(demo_url))
+
+
+@pytest.mark.browser
+def test_csat_is_marked_as_the_starting_order_and_flips(visit, demo_url, companies):
+    page = visit(demo_url)
+    csat = page.page.locator("#leaderboard thead th", has_text="CSAT")
+    assert csat.get_attribute("aria-sort") == "descending"
+    assert row_names(page.page) == [c["name"] for c in companies]
+    csat.locator("button").click()
+    assert csat.get_attribute("aria-sort") == "ascending"
+    known = sorted((c for c in companies if value(c, "csat") is not None),
+                   key=lambda c: value(c, "csat"))
+    assert row_names(page.page)[:len(known)] == [c["name"] for c in known]
+
+
+@pytest.mark.browser
+def test_filter_by_industry_and_by_name(visit, demo_url, companies):
+    page = visit(demo_url)
+    count = page.page.locator("#board-count")
+    assert count.get_attribute("aria-live") == "polite"
+    page.page.select_option("#filter-industry", "telecom")
+    telecom = [c["name"] for c in companies if c["industry"] == "telecom"]
+    assert len(telecom) == 2
+    assert row_names(page.page) == telecom
+    assert count.inner_text() == f"{len(telecom)} of {len(companies)} companies shown"
+    page.page.select_option("#filter-industry", "")
+    page.page.fill("#filter-name", "BANK")
+    banks = [c["name"] for c in companies if "bank" in c["name"].casefold()]
+    assert row_names(page.page) == banks
+    page.page.select_option("#filter-industry", "banking")
+    page.page.fill("#filter-name", "fern")
+    assert row_names(page.page) == ["Fernhollow Credit Union"]
+    page.page.fill("#filter-name", "no such company")
+    assert row_names(page.page) == []
+    assert count.inner_text() == f"0 of {len(companies)} companies shown"
+    page.assert_clean(origin(demo_url))
+
+
+@pytest.mark.browser
+def test_controls_wait_for_javascript(visit, demo_url):
+    page = visit(demo_url, java_script_enabled=False)
+    assert page.page.locator("#board-filters").is_hidden()
+    assert page.page.locator("#leaderboard thead button").count() == 0
+
+
+@pytest.mark.browser
+def test_keyboard_reaches_a_sort_button_with_a_visible_focus(visit, demo_url, companies):
+    page = visit(demo_url)
+    for _ in range(60):
+        page.page.keyboard.press("Tab")
+        if page.page.evaluate("() => document.activeElement.textContent.trim()") == "NPS":
+            break
+    else:
+        pytest.fail("Tab never reached the NPS sort button")
+    outline = page.page.evaluate("() => { const s = getComputedStyle(document.activeElement);"
+                                 " return [s.outlineStyle, s.outlineWidth]; }")
+    assert outline[0] != "none" and outline[1] != "0px", outline
+    page.page.keyboard.press("Enter")
+    assert row_names(page.page) == expected_order(companies, "NPS", ascending=False)
+
+
+# --- search ---------------------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.parametrize("query, slug", [("Tellurian", "tellurian-mobile"),
+                                         ("glowworm", "glowworm-energy")])
+def test_search_finds_a_company_by_name(visit, demo_url, query, slug, companies):
+    page = visit(demo_url + "methodology/")
+    page.page.fill("#search input", query)
+    first = page.page.locator(".pagefind-ui__result-link").first
+    first.wait_for(timeout=15_000)
+    name = next(c["name"] for c in companies if c["slug"] == slug)
+    assert first.inner_text().strip() == name
+    assert first.get_attribute("href").rstrip("/").endswith(f"companies/{slug}")
+    page.assert_clean(origin(demo_url))
+
+
+# --- charts in dark mode --------------------------------------------------------------------
+
+LINE_STROKES = """() => [...document.querySelectorAll('.chart svg .mark-line path')]
+  .map((p) => p.getAttribute('stroke'))"""
+CSS_VAR = "(name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim()"
+
+
+@pytest.mark.browser
+def test_charts_take_the_colours_of_the_colour_scheme(visit, demo_url):
+    colours = {}
+    for scheme in ("light", "dark"):
+        page = visit(demo_url + "companies/parcelwick/", color_scheme=scheme)
+        page.wait_for_charts()
+        strokes = set(page.page.evaluate(LINE_STROKES))
+        first = page.page.evaluate(CSS_VAR, "--chart-1")
+        assert first in strokes, (scheme, strokes)
+        colours[scheme] = first
+        page.assert_clean(origin(demo_url))
+    assert colours["light"] != colours["dark"]
+
+
+# --- screenshots ----------------------------------------------------------------------------
+
+SHOTS = {"home": "", "company": "companies/parcelwick/", "methodology": "methodology/"}
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 375])
+@pytest.mark.parametrize("name", list(SHOTS))
+def test_screenshot(visit, demo_url, screenshots, name, width, scheme):
+    page = visit(demo_url + SHOTS[name], viewport={"width": width, "height": 900},
+                 color_scheme=scheme)
+    if page.page.query_selector(".chart"):
+        page.wait_for_charts()
+    page.page.wait_for_selector("#search input")
+    assert page.page.evaluate("() => document.scrollingElement.scrollWidth") <= width
+    path = screenshots / f"{name}-{width}-{scheme}.png"
+    page.page.screenshot(path=str(path), full_page=True)
+    png = path.read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">I", png[16:20])[0] == width
+    page.assert_clean(origin(demo_url))
+
+
+@pytest.mark.browser
+def test_search_results_link_into_a_site_served_under_a_sub_path(visit, demo_site, serve_site,
+                                                                 tmp_path_factory):
+    # GitHub project pages serve the site at https://owner.github.io/repo/.
+    parent = tmp_path_factory.mktemp("sub-path")
+    (parent / "repo").symlink_to(demo_site, target_is_directory=True)
+    root = serve_site(parent)
+    page = visit(root + "repo/methodology/")
+    page.page.fill("#search input", "Parcelwick")
+    first = page.page.locator(".pagefind-ui__result-link").first
+    first.wait_for(timeout=15_000)
+    first.click()
+    page.page.wait_for_url(root + "repo/companies/parcelwick/")
+    assert page.page.locator("h1").inner_text().strip() == "Parcelwick"
+    page.assert_clean(origin(root))
