@@ -20,7 +20,8 @@ ROOT = Path(__file__).resolve().parent
 COMMANDS = ("build", "validate", "serve", "new", "diff", "audit", "demo")
 WATCHED = ("content", "theme")
 CACHE = ".candor-cache"
-STAGES = ("as_of", "cache", "load", "validate", "score", "audit", "charts", "render", "search")
+STAGES = ("as_of", "cache", "load", "validate", "score", "candor", "audit", "charts", "render",
+          "search")
 
 
 class Progress:

@@ -404,6 +404,8 @@ def build_scoreboard(
                                  stats)
     started = time.perf_counter()
     _add_candor_scores(results, config)
+    stats.add("candor", time.perf_counter() - started)
+    started = time.perf_counter()
     history = _history_events(data_dir)
     for result in results:
         result.integrity = None if history is None else [
