@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import functools
 import http.server
@@ -18,27 +19,41 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 COMMANDS = ("build", "validate", "serve", "new", "diff", "audit", "demo")
 WATCHED = ("content", "theme")
+CACHE = ".candor-cache"
+STAGES = ("as_of", "cache", "load", "validate", "score", "candor", "audit", "charts", "render",
+          "search")
 
 
 class Progress:
-    """Stage progress: one rewritten line on a terminal, a plain line per stage in CI logs."""
+    """Stage progress. On a terminal, once the build has run DELAY seconds, a bar per stage
+    rewritten in place; in CI logs (not a terminal) a plain line as each stage starts and ends."""
 
-    def __init__(self, stream=sys.stderr):
+    DELAY = 2.0
+    WIDTH = 30
+
+    def __init__(self, stream=sys.stderr, clock=time.monotonic):
         self.stream = stream
         self.tty = stream.isatty()
-        self.stage = None
+        self.clock = clock
+        self.began = clock()
+        self.stage: str | None = None
+        self.stage_began = self.began
 
     def __call__(self, stage: str, done: int, total: int) -> None:
-        if self.tty:
+        now = self.clock()
+        if stage != self.stage:
+            self.stage, self.stage_began = stage, now
+            if not self.tty:
+                print(f"{stage}: {done}/{total}", file=self.stream, flush=True)
+        seconds = now - self.stage_began
+        if self.tty and now - self.began >= self.DELAY:
+            filled = self.WIDTH * done // total if total else self.WIDTH
+            bar = "#" * filled + "." * (self.WIDTH - filled)
             end = "\n" if done == total else ""
-            self.stream.write(f"\r{stage:<8} {done}/{total}{end}")
+            self.stream.write(f"\r{stage:<10} [{bar}] {done}/{total} {seconds:5.1f} s{end}")
             self.stream.flush()
-        elif stage != self.stage:
-            print(f"{stage}: {total} companies", file=self.stream)
-        self.stage = stage
-
-    def note(self, text: str) -> None:
-        print(text, file=self.stream, flush=True)
+        elif not self.tty and done == total and total:
+            print(f"{stage}: {done}/{total} done in {seconds:.1f} s", file=self.stream, flush=True)
 
 
 def _date(text: str) -> dt.date:
@@ -46,6 +61,12 @@ def _date(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
 
 
 def _site_url(text: str) -> str:
@@ -87,12 +108,27 @@ def parser() -> argparse.ArgumentParser:
                              help="the public https URL the site is served from, if known")
         command.add_argument("--config", type=Path, default=ROOT / "candor.yaml",
                              help="the scoreboard's settings (default: candor.yaml)")
+        cache = command.add_mutually_exclusive_group()
+        cache.add_argument("--cache", type=Path, default=ROOT / CACHE, metavar="DIR",
+                           help="reuse the scores of companies whose files, settings and "
+                                f"scoring code are unchanged (default: {CACHE}/)")
+        cache.add_argument("--no-cache", dest="cache", action="store_const", const=None,
+                           help="score every company afresh and keep nothing")
+        engine = command.add_mutually_exclusive_group()
+        engine.add_argument("--workers", type=_positive, metavar="N",
+                            help="score the companies on a local Dask cluster of N processes "
+                                 "(needs the dask extra)")
+        engine.add_argument("--scheduler", metavar="ADDRESS",
+                            help="score the companies on the Dask cluster at ADDRESS, e.g. "
+                                 "tcp://10.0.0.5:8786 (workers must see the data folder)")
 
     build = commands.add_parser("build", help="validate, score and build the site (default)",
                                 description="Validate, score and build the site into --output.")
     build_options(build)
     build.add_argument("--strict", action="store_true",
                        help="exit 1 if any file was quarantined (for CI)")
+    build.add_argument("--timings", type=Path, metavar="FILE",
+                       help="write the seconds each stage took as JSON (for bench/scale.py)")
 
     validate = commands.add_parser("validate", help="check the data only",
                                    description="Check every data file; exit 1 on any error.")
@@ -107,7 +143,8 @@ def parser() -> argparse.ArgumentParser:
                                             "when data/, content/ or theme/ change.")
     build_options(serve)
     serve.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
-    serve.set_defaults(strict=False)  # a preview shows quarantined files; it never fails on them
+    # A preview shows quarantined files; it never fails on them.
+    serve.set_defaults(strict=False, timings=None)
 
     new = commands.add_parser("new", help="scaffold a company folder",
                               description="Write data/SLUG/ with a commented company.yaml, an "
@@ -151,7 +188,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def build(args, progress: Progress) -> int:
-    from scoring.board import build_scoreboard
+    from scoring.board import build_scoreboard, run_here
+    from scoring.cache import Cache
     from scoring.config import ConfigError, read_config
     from scoring.site import build_site
 
@@ -161,15 +199,32 @@ def build(args, progress: Progress) -> int:
     except ConfigError as error:
         print(f"publish.py build: invalid settings\n{error}", file=sys.stderr)
         return 2
-    board = build_scoreboard(args.data, as_of=args.as_of, progress=progress, config=config)
-    progress.note("render: site")
-    pages = build_site(board, args.output, site_url=args.site_url)
-    seconds = time.perf_counter() - started
+    cache = Cache.for_data(args.cache, args.data) if args.cache else None
+    with contextlib.ExitStack() as stack:
+        run = run_here
+        if args.workers or args.scheduler:
+            from scoring.distributed import DaskMissing, dask_runner
+            try:
+                run = stack.enter_context(dask_runner(args.scheduler, args.workers))
+            except (DaskMissing, OSError) as error:
+                print(f"publish.py build: {error}", file=sys.stderr)
+                return 2
+        board = build_scoreboard(args.data, as_of=args.as_of, progress=progress, config=config,
+                                 cache=cache, run=run)
+    if cache:
+        cache.prune()
+    seconds = board.stats.seconds
+    progress("render", 0, 1)
+    pages = build_site(board, args.output, site_url=args.site_url, seconds=seconds)
+    progress("render", 1, 1)
+    seconds["total"] = time.perf_counter() - started
     read = sum(c.rows_read for c in board.companies)
     quarantined = board.quarantined
     lines = [
-        f"Built {args.output} in {seconds:.1f} s",
+        f"Built {args.output} in {seconds['total']:.1f} s",
         f"  companies    {len(board.companies)}",
+        f"  scored       {board.stats.scored}" + (
+            f", reused {board.stats.reused} from cache" if cache else " (no cache)"),
         f"  contacts     {board.contacts:,} counted of {read:,} read",
         f"  quarantined  {len(quarantined)} file{'s' if len(quarantined) != 1 else ''}",
         *(f"    {c.slug}: {c.rows_read:,} rows read = {c.rows_counted:,} counted + "
@@ -180,8 +235,16 @@ def build(args, progress: Progress) -> int:
         *(f"  problem      {p}" for p in board.problems),
         f"  pages        {pages}",
         f"  as of        {board.as_of.isoformat()} (methodology v{board.methodology_version})",
+        "  seconds      " + ", ".join(f"{stage} {seconds[stage]:.1f}" for stage in STAGES
+                                      if stage in seconds),
     ]
     print("\n".join(lines), flush=True)
+    if args.timings:
+        args.timings.write_text(json.dumps({
+            "seconds": {stage: round(seconds.get(stage, 0.0), 4) for stage in (*STAGES, "total")},
+            "companies": len(board.companies), "scored": board.stats.scored,
+            "reused": board.stats.reused, "contacts": board.contacts, "pages": pages,
+        }, indent=1) + "\n", encoding="utf-8")
     if args.strict and (quarantined or board.problems):
         print("strict: data errors above; exiting 1", file=sys.stderr)
         return 1

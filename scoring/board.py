@@ -3,18 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator
+import time
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
+import pyarrow.json as pa_json
+import pyarrow.parquet as pq
 
 from .actions import Action, actions_of, as_known_on, status_counts, with_effect
 from .audit import Event, audit
 from .config import read_config
 from .gaming import Signal, signals
 from .git import GitError, git
+from .ledger import MAX_FEEDBACK_FILE_BYTES
 from .load import CompanyFiles, discover, display_path, read_feedback_fast, read_yaml
 from .metrics import (
     METHODOLOGY_VERSION,
@@ -35,11 +43,14 @@ from .ranks import ranked
 from .redact import redact
 from .validate import check_actions, check_profile, empty_contacts, parse_feedback_files
 
+if TYPE_CHECKING:
+    from .cache import Cache
+
 RECENT_DAYS = 90
 PUBLISHED_COMMENTS = 8  # the newest consented comments shown per company
 WINDOWS = ("all", f"{RECENT_DAYS}d")
 BREAKDOWNS = ("channel", "stage", "site", "topic")
-LOAD_THREADS = 2  # companies read and checked at once (see _load_all)
+LOAD_THREADS = 2  # companies checked at once by check(): pyarrow releases the GIL
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,10 @@ class CompanyResult:
     integrity: list[Event] | None = None
     # How the all-time Candor score was made, component by component.
     candor_parts: list[CandorPart] = field(default_factory=list)
+    # The day of the newest counted contact (the default as_of is the newest of these).
+    newest: dt.date | None = None
+    # Seconds per stage (load, validate, score) of the run that made it; never published.
+    seconds: dict[str, float] = field(default_factory=dict, compare=False)
     # No contact for longer than the scoreboard's stale_days before as_of.
     stale: bool = False
     # Patterns worth a second look (scoring.gaming), in the contacts up to as_of.
@@ -136,6 +151,7 @@ class Scoreboard:
     problems: list[Problem] = field(default_factory=list)
     methodology_version: str = METHODOLOGY_VERSION
     candor_config: CandorConfig = field(kw_only=True)
+    stats: BuildStats | None = field(default=None, compare=False, kw_only=True)
 
     @property
     def quarantined(self) -> list[FileReport]:
@@ -155,11 +171,44 @@ class Scoreboard:
         return published(self.thresholds)
 
 
-def _load_company(
-    company: CompanyFiles, data_dir: Path, as_of: dt.date | None = None, frames: bool = True,
-) -> tuple[CompanyResult, pd.DataFrame | None]:
-    """Read and validate one company's files; invalid files are kept out whole. Without
-    `frames` the feedback files are only checked: the contacts are None and no sha256 is
+@dataclass(frozen=True)
+class Job:
+    """One company's unit of work, picklable so that a Dask worker can run it: its files, the
+    data folder they are named relative to, the date it is scored as of, the pinned date past
+    which a contact is a problem (None: not pinned, the default build) and the scoreboard's
+    settings (candor.yaml)."""
+
+    company: CompanyFiles
+    data_dir: Path
+    as_of: dt.date
+    pinned: dt.date | None = None
+    config: CandorConfig = field(default_factory=read_config)  # the repository's
+
+
+def score_company(job: Job) -> CompanyResult:
+    """Load, validate and score one company, then let its rows go: the result holds scores,
+    never contacts. Pure: the same files and dates give the same result on any machine. The
+    seconds each stage took ride along in `result.seconds` (never cached or published)."""
+    started = time.perf_counter()
+    result, tables = _read_company(job.company, job.data_dir)
+    loaded = time.perf_counter()
+    contacts = _validate_company(result, tables, job.pinned)
+    del tables
+    validated = time.perf_counter()
+    if contacts is not None and len(contacts):
+        result.newest = contacts["submitted_at"].max().date()
+    _score_company(result, contacts if contacts is not None else empty_contacts(), job.as_of,
+                   job.config)
+    result.seconds = {"load": loaded - started, "validate": validated - loaded,
+                      "score": time.perf_counter() - validated}
+    return result
+
+
+def _read_company(
+    company: CompanyFiles, data_dir: Path, frames: bool = True,
+) -> tuple[CompanyResult, list]:
+    """Read one company's files; its profile and action log are checked here too (they are
+    small), its feedback files are only read. Without `frames` (validation only) no sha256 is
     computed."""
     files: list[FileReport] = []
     document, where, digest, problems = read_yaml(company.profile, data_dir) if (
@@ -181,29 +230,32 @@ def _load_company(
                                 else 0, "quarantined" if problems else "counted",
                                 tuple(problems)))
         entries = [] if problems else actions_of(document)
-
     tables = [read_feedback_fast(path, data_dir, digest=frames) for path in company.feedback]
+    return CompanyResult(company.slug, profile, files, actions=entries), tables
+
+
+def _validate_company(
+    result: CompanyResult, tables: list, pinned: dt.date | None, frames: bool = True,
+) -> pd.DataFrame | None:
+    """The company's typed contacts (None without `frames`: only checked); invalid files are
+    kept out whole and reported."""
     counted: list[pd.DataFrame] = []
-    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables, as_of, frames),
+    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables, pinned, frames),
                                             strict=True):
         # a file without problems has as many rows as records
         status = "quarantined" if problems else ("empty" if not table.records else "counted")
-        files.append(FileReport(table.file, table.sha256, "feedback", table.records, status,
-                                tuple(problems)))
+        result.files.append(FileReport(table.file, table.sha256, "feedback", table.records,
+                                       status, tuple(problems)))
         if contacts is not None:
             counted.append(contacts)
-    contacts = pd.concat(counted, ignore_index=True) if counted else None
-    return CompanyResult(company.slug, profile, files, actions=entries), contacts
+    return pd.concat(counted, ignore_index=True) if counted else None
 
 
-def _load_all(
-    companies: list[CompanyFiles], data_dir: Path, as_of: dt.date | None, frames: bool,
-) -> Iterator[tuple[CompanyResult, pd.DataFrame | None]]:
-    """_load_company for each company, in order, two companies at a time: most of the work is
-    in pyarrow, which releases the GIL, so a second thread keeps a second core busy."""
-    with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
-        yield from pool.map(lambda company: _load_company(company, data_dir, as_of, frames),
-                            companies)
+def _check_company(company: CompanyFiles, data_dir: Path, as_of: dt.date | None) -> CompanyResult:
+    """One company's files read and checked, not scored (publish.py validate)."""
+    result, tables = _read_company(company, data_dir, frames=False)
+    _validate_company(result, tables, as_of, frames=False)
+    return result
 
 
 def _score_company(
@@ -312,39 +364,152 @@ def data_commit(data_dir: Path) -> str | None:
         return None
 
 
+EPOCH = dt.date(1970, 1, 1)  # the as_of of a scoreboard without a single counted contact
+
+
+@dataclass
+class BuildStats:
+    """How a build went: companies scored or reused from the cache, seconds per stage."""
+
+    scored: int = 0
+    reused: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def add(self, stage: str, seconds: float) -> None:
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+
+def run_here(function: Callable[[Job], CompanyResult], jobs: list[Job],
+             ) -> Iterator[tuple[int, CompanyResult]]:
+    """The single-machine runner: one company at a time, so only one company's rows are ever
+    in memory. A runner yields (position in jobs, result) as each finishes, in any order."""
+    for index, job in enumerate(jobs):
+        yield index, function(job)
+
+
+Runner = Callable[[Callable[[Job], CompanyResult], list[Job]],
+                  Iterable[tuple[int, CompanyResult]]]
+
+
 def build_scoreboard(
     data_dir: Path,
     as_of: dt.date | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     config: CandorConfig | None = None,
+    cache: Cache | None = None,
+    run: Runner = run_here,
 ) -> Scoreboard:
-    """Load, validate and score every company under data_dir. `as_of` defaults to the newest
-    contact in the data, so the same data always gives the same scores. `config` defaults to
-    the repository's candor.yaml (scoring.config.ConfigError when it is invalid)."""
-    config = config or read_config()
-    companies, problems = discover(data_dir)
-    loaded = []
-    for index, result in enumerate(_load_all(companies, data_dir, as_of, True), start=1):
-        if progress:
-            progress("load", index, len(companies))
-        loaded.append(result)
-    if as_of is None:
-        newest = [c["submitted_at"].max() for _, c in loaded if c is not None and len(c)]
-        as_of = max(newest).date() if newest else dt.date(1970, 1, 1)
-    for index, (result, contacts) in enumerate(loaded, start=1):
-        if progress:
-            progress("score", index, len(loaded))
-        _score_company(result, contacts if contacts is not None else empty_contacts(), as_of,
-                       config)
+    """Score every company under data_dir, company by company (score_company, on `run`), then
+    what needs them all: the Candor score (industry means), the audit and the ranks.
 
-    results = [result for result, _ in loaded]
+    `as_of` defaults to the newest counted contact, so the same data always gives the same
+    scores. It is guessed first from the submitted_at column alone (newest_contact); when the
+    guess is not the newest counted contact (the newest row sat in a file that validation
+    quarantines) every company is scored again as of the right day. `config` defaults to the
+    repository's candor.yaml (scoring.config.ConfigError when it is invalid). With a `cache`
+    (scoring.cache.Cache), companies whose files, config, dates and code are unchanged are
+    reused, not scored."""
+    config = config or read_config()
+    stats = BuildStats()
+    companies, problems = discover(data_dir)
+    started = time.perf_counter()
+    guess = as_of or newest_contact(companies) or EPOCH
+    stats.add("as_of", time.perf_counter() - started)
+    results = _score_all(companies, data_dir, guess, as_of, config, cache, run, progress, stats)
+    if as_of is None:
+        as_of = max((r.newest for r in results if r.newest), default=EPOCH)
+        if as_of != guess:
+            results = _score_all(companies, data_dir, as_of, None, config, cache, run, progress,
+                                 stats)
+    started = time.perf_counter()
     _add_candor_scores(results, config)
+    stats.add("candor", time.perf_counter() - started)
+    started = time.perf_counter()
     history = _history_events(data_dir)
     for result in results:
         result.integrity = None if history is None else [
             event for event in history if event.company == result.slug]
+    stats.add("audit", time.perf_counter() - started)
     return Scoreboard(as_of, data_commit(data_dir), ranked(results), problems,
-                      candor_config=config)
+                      candor_config=config, stats=stats)
+
+
+def _score_all(
+    companies: list[CompanyFiles], data_dir: Path, as_of: dt.date, pinned: dt.date | None,
+    config: CandorConfig, cache: Cache | None, run: Runner,
+    progress: Callable[[str, int, int], None] | None, stats: BuildStats,
+) -> list[CompanyResult]:
+    jobs = [Job(company, data_dir, as_of, pinned, config) for company in companies]
+    results: list[CompanyResult | None] = [None] * len(jobs)
+    keys: list[str | None] = [None] * len(jobs)
+    started = time.perf_counter()
+    if cache is not None:
+        for index, job in enumerate(jobs):
+            keys[index], results[index] = cache.get(job, config)
+    stats.add("cache", time.perf_counter() - started)
+    todo = [index for index, result in enumerate(results) if result is None]
+    done = len(jobs) - len(todo)
+    stats.reused, stats.scored = done, len(todo)
+    if progress:
+        progress("companies", done, len(jobs))
+    for position, result in run(score_company, [jobs[index] for index in todo]):
+        index = todo[position]
+        results[index] = result
+        for stage, seconds in result.seconds.items():
+            stats.add(stage, seconds)
+        if cache is not None:
+            cache.put(keys[index], result)
+        done += 1
+        if progress:
+            progress("companies", done, len(jobs))
+    return results
+
+
+def newest_contact(companies: list[CompanyFiles]) -> dt.date | None:
+    """The newest submitted_at in any feedback file, reading that column alone with pyarrow:
+    a quick guess at the default as_of, which build_scoreboard checks against the newest
+    counted contact. A file this cannot read is left to validation."""
+    newest = None
+    for company in companies:
+        for path in company.feedback:
+            try:
+                if path.stat().st_size > MAX_FEEDBACK_FILE_BYTES:
+                    continue
+                stamp = _newest_in(path)
+            except (OSError, ValueError, TypeError, pa.ArrowException):
+                continue
+            if stamp is not None and not pd.isna(stamp) and (
+                    newest is None or stamp.date() > newest):
+                newest = stamp.date()
+    return newest
+
+
+def _newest_in(path: Path) -> pd.Timestamp | None:
+    """Arrow parses ISO 8601 stamps itself (fast); anything else goes through pandas."""
+    try:
+        column = _submitted_at(path, STAMP)
+    except pa.ArrowInvalid:
+        column = _submitted_at(path, pa.string())
+    if pa.types.is_timestamp(column.type):
+        newest = pc.max(column).as_py()
+        return None if newest is None else pd.Timestamp(newest).tz_convert("UTC")
+    return pd.to_datetime(column.to_pandas(), utc=True, errors="coerce", format="ISO8601").max()
+
+
+STAMP = pa.timestamp("us", tz="UTC")
+
+
+def _submitted_at(path: Path, kind: pa.DataType) -> pa.ChunkedArray:
+    if path.suffix == ".parquet":
+        return pq.read_table(path, columns=["submitted_at"]).column(0)
+    if path.suffix == ".csv":
+        return pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
+            include_columns=["submitted_at"], column_types={"submitted_at": kind},
+        )).column(0)
+    return pa_json.read_json(path, parse_options=pa_json.ParseOptions(
+        explicit_schema=pa.schema([("submitted_at", kind)]),
+        unexpected_field_behavior="ignore",
+    )).column(0)
 
 
 def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> None:
@@ -374,6 +539,8 @@ def _history_events(data_dir: Path) -> list[Event] | None:
 def check(data_dir: Path, as_of: dt.date | None = None) -> list[Problem]:
     """Every problem in every file under data_dir, without scoring."""
     companies, problems = discover(data_dir)
-    for result, _ in _load_all(companies, data_dir, as_of, frames=False):
-        problems += result.problems
+    with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
+        checked = pool.map(lambda company: _check_company(company, data_dir, as_of), companies)
+        for result in checked:
+            problems += result.problems
     return problems

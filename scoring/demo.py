@@ -666,13 +666,20 @@ def write_demo(data_dir: Path, seed: int = 7) -> None:
         if child.is_dir():
             shutil.rmtree(child)
     for company in COMPANIES:
-        folder = data_dir / company.slug
-        (folder / "feedback").mkdir(parents=True)
-        _write_yaml(folder / "company.yaml", _profile(company), seed)
-        if company.actions:
-            _write_yaml(folder / "actions.yaml", list(company.actions), seed)
-        contacts = _contacts(company, random.Random(f"{seed}:{company.slug}"))
-        _write_feedback(folder / "feedback", contacts)
+        write_company(data_dir, company, seed)
+
+
+def write_company(data_dir: Path, company: Company, seed: int = 7) -> int:
+    """Write one company's folder (profile, action log, monthly feedback files) under data_dir;
+    returns how many contacts it holds. bench/scale.py calls it for its synthetic boards."""
+    folder = data_dir / company.slug
+    (folder / "feedback").mkdir(parents=True)
+    _write_yaml(folder / "company.yaml", _profile(company), seed)
+    if company.actions:
+        _write_yaml(folder / "actions.yaml", list(company.actions), seed)
+    contacts = _contacts(company, random.Random(f"{seed}:{company.slug}"))
+    _write_feedback(folder / "feedback", contacts)
+    return len(contacts)
 
 
 def _profile(company: Company) -> dict:

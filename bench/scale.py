@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""How the build grows: synthetic scoreboards at three sizes, measured against their floors.
+
+For each size, the demo generator (scoring/demo.py) writes a scoreboard of `companies`
+companies holding about `contacts` contacts in all (the ten demo companies, each copied under
+new slugs with its volume scaled). Then, each in its own child process so that its peak memory
+is its own (os.wait4's maxrss):
+
+- the full build (`publish.py build --timings`, cold cache): wall time, peak memory and the
+  seconds of each stage (load, validate, score, charts, render, and any other the build reports);
+- an incremental build after one rating in one company's newest file changed (warm cache);
+- the read floor: pyarrow reading the same feedback files, all columns;
+- the render floor: Pelican rendering the same number of bare Markdown pages.
+
+It prints the ratios (full build / (read floor + render floor), incremental / full) and writes
+every figure to a JSON file (--json).
+
+    .venv/bin/python bench/scale.py --sizes S,M
+    .venv/bin/python bench/scale.py --sizes L --dir /tmp/candor-L --keep   # about 1.2 GB
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import dataclasses
+import datetime as dt
+import json
+import multiprocessing
+import os
+import platform
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from scoring import demo  # noqa: E402
+
+SIZES = {"S": (10, 100_000), "M": (100, 1_000_000), "L": (1_000, 10_000_000)}
+
+READ_FLOOR = """
+import sys
+from pathlib import Path
+import pyarrow.csv
+rows = sum(pyarrow.csv.read_csv(path).num_rows
+           for path in sorted(Path(sys.argv[1]).glob("*/feedback/*.csv")))
+print(rows)
+"""
+
+RENDER_FLOOR = """
+import logging, sys
+from pelican import Pelican
+from pelican import log
+from pelican.settings import read_settings
+log.init(level=logging.WARNING)
+Pelican(read_settings(override={
+    "PATH": sys.argv[1], "OUTPUT_PATH": sys.argv[2], "PAGE_PATHS": ["pages"],
+    "ARTICLE_PATHS": [], "PAGE_URL": "{slug}/", "PAGE_SAVE_AS": "{slug}/index.html",
+    "DIRECT_TEMPLATES": [], "PAGINATED_TEMPLATES": {}, "FEED_ALL_ATOM": None,
+    "CATEGORY_FEED_ATOM": None, "TRANSLATION_FEED_ATOM": None, "AUTHOR_FEED_ATOM": None,
+    "AUTHOR_FEED_RSS": None, "DELETE_OUTPUT_DIRECTORY": True, "CACHE_CONTENT": False,
+    "LOAD_CONTENT_CACHE": False, "TIMEZONE": "UTC", "SITEURL": "", "RELATIVE_URLS": True,
+})).run()
+"""
+
+
+def _write(job: tuple[demo.Company, int, str]) -> int:
+    company, seed, folder = job
+    return demo.write_company(Path(folder), company, seed)
+
+
+def base_volumes(seed: int) -> list[int]:
+    """Contacts each demo company holds at its own volume (the generator is seeded)."""
+    return [len(demo._contacts(c, random.Random(f"{seed}:{c.slug}"))) for c in demo.COMPANIES]
+
+
+def generate(folder: Path, companies: int, contacts: int, seed: int, workers: int,
+             volumes: list[int]) -> dict:
+    """Write the scoreboard: company k is demo company k mod 10 under a new slug, its volume
+    scaled so that the companies hold about `contacts` in all."""
+    started = time.perf_counter()
+    folder.mkdir(parents=True, exist_ok=True)
+    per_company = contacts / companies
+    jobs = []
+    for index in range(companies):
+        base = demo.COMPANIES[index % len(demo.COMPANIES)]
+        factor = per_company / volumes[index % len(demo.COMPANIES)]
+        jobs.append((dataclasses.replace(
+            base, slug=f"{base.slug}-{index:04d}", name=f"{base.name} {index}",
+            cases_per_month=base.cases_per_month * factor,
+        ), seed, str(folder)))
+    with multiprocessing.Pool(workers) as pool:
+        written = sum(pool.imap_unordered(_write, jobs, chunksize=1))
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    return {"seconds": time.perf_counter() - started, "contacts": written,
+            "files": sum(1 for _ in folder.glob("*/feedback/*.csv")), "mib": size / 2**20}
+
+
+def child(argv: list[str], log: Path) -> dict:
+    """Run argv from the repository root; its wall time and its own peak resident memory."""
+    with log.open("w") as stream:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=REPO, stdout=stream, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode != 0:
+        raise SystemExit(f"{' '.join(argv[:3])} exited {process.returncode}; see {log}")
+    return {"seconds": seconds, "peak_mib": usage.ru_maxrss / 1024}  # Linux: KiB
+
+
+def touch_one_company(data: Path) -> tuple[Path, bytes]:
+    """Change one rating in the first company's newest file (the bytes of one company only);
+    returns the file and its bytes before."""
+    path = sorted(sorted(data.iterdir())[0].glob("feedback/*.csv"))[-1]
+    original = path.read_bytes()
+    with path.open(newline="", encoding="utf-8") as stream:
+        rows = list(csv.reader(stream))
+    rating = rows[0].index("rating")
+    row = next(r for r in rows[1:] if r[rating])
+    row[rating] = "4" if row[rating] == "5" else "5"
+    with path.open("w", newline="", encoding="utf-8") as stream:
+        csv.writer(stream, lineterminator="\n").writerows(rows)
+    return path, original
+
+
+def bare_pages(folder: Path, count: int) -> None:
+    pages = folder / "pages"
+    pages.mkdir(parents=True)
+    for index in range(count):
+        (pages / f"page-{index:05d}.md").write_text(
+            f"Title: Page {index}\nSlug: page-{index:05d}\n\nA bare page.\n", encoding="utf-8")
+
+
+def measure(name: str, work: Path, seed: int, workers: int, volumes: list[int],
+            keep_data: Path | None) -> dict:
+    companies, contacts = SIZES[name]
+    data = keep_data or work / "data"
+    python = sys.executable
+    figures: dict = {"companies": companies, "contacts_target": contacts}
+    if not (data.is_dir() and any(data.iterdir())):
+        figures["generate"] = generate(data, companies, contacts, seed, workers, volumes)
+        print(f"{name}: generated {figures['generate']['contacts']:,} contacts in "
+              f"{figures['generate']['seconds']:.0f} s", flush=True)
+    cache, timings = work / "cache", work / "timings.json"
+    shutil.rmtree(cache, ignore_errors=True)
+    build = [python, "publish.py", "build", "--data", str(data), "--output", str(work / "site"),
+             "--cache", str(cache), "--timings", str(timings)]
+    figures["full"] = child(build, work / "full.log")
+    figures["full"]["stages"] = json.loads(timings.read_text())
+    print(f"{name}: full build {figures['full']['seconds']:.1f} s", flush=True)
+    touched, original = touch_one_company(data)
+    try:
+        figures["incremental"] = child(build, work / "incremental.log")
+    finally:
+        touched.write_bytes(original)  # kept data (--dir) stays as generated
+    figures["incremental"]["stages"] = json.loads(timings.read_text())
+    figures["incremental"]["changed"] = touched.relative_to(data).as_posix()
+    figures["read_floor"] = child([python, "-c", READ_FLOOR, str(data)], work / "read.log")
+    pages = figures["full"]["stages"]["pages"]
+    content = work / "bare"
+    shutil.rmtree(content, ignore_errors=True)
+    bare_pages(content, pages)
+    figures["render_floor"] = child(
+        [python, "-c", RENDER_FLOOR, str(content), str(work / "bare-site")], work / "render.log")
+    figures["render_floor"]["pages"] = pages
+    floor = figures["read_floor"]["seconds"] + figures["render_floor"]["seconds"]
+    figures["ratios"] = {
+        "full_over_floor": figures["full"]["seconds"] / floor,
+        "incremental_over_full": figures["incremental"]["seconds"] / figures["full"]["seconds"],
+    }
+    return figures
+
+
+def report(results: dict) -> str:
+    lines = [f"{'size':<5}{'companies':>10}{'contacts':>12}{'full s':>9}{'peak MiB':>10}"
+             f"{'incr s':>8}{'read s':>8}{'render s':>10}{'full/floor':>11}{'incr/full':>10}"]
+    for name, f in results.items():
+        lines.append(
+            f"{name:<5}{f['companies']:>10,}{f['full']['stages']['contacts']:>12,}"
+            f"{f['full']['seconds']:>9.1f}{f['full']['peak_mib']:>10.0f}"
+            f"{f['incremental']['seconds']:>8.1f}{f['read_floor']['seconds']:>8.1f}"
+            f"{f['render_floor']['seconds']:>10.1f}{f['ratios']['full_over_floor']:>11.1f}"
+            f"{f['ratios']['incremental_over_full']:>10.2f}")
+    lines.append("")
+    for name, f in results.items():
+        stages = f["full"]["stages"]["seconds"]
+        shown = ", ".join(f"{k} {v:.1f}" for k, v in stages.items() if k != "total" and v)
+        lines.append(f"{name} full build, seconds by stage: {shown}")
+        incremental = f["incremental"]["stages"]
+        lines.append(f"{name} incremental: scored {incremental['scored']}, reused "
+                     f"{incremental['reused']}, peak {f['incremental']['peak_mib']:.0f} MiB")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="S,M", help="comma-separated, of S, M, L (default S,M)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
+                        help="processes generating the data (default: one per core)")
+    parser.add_argument("--dir", type=Path, help="keep the generated data here, per size "
+                        "(DIR/S, DIR/M ...), and reuse it on the next run (same seed only)")
+    parser.add_argument("--json", type=Path, default=REPO / "bench" / "scale.json",
+                        help="where the figures are written (default: bench/scale.json)")
+    args = parser.parse_args()
+    sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
+    unknown = [s for s in sizes if s not in SIZES]
+    if unknown:
+        parser.error(f"unknown size {', '.join(unknown)}; choose from {', '.join(SIZES)}")
+    volumes = base_volumes(args.seed)
+    results = {}
+    for name in sizes:
+        with tempfile.TemporaryDirectory(prefix=f"candor-scale-{name}-") as work:
+            keep = args.dir / name if args.dir else None
+            results[name] = measure(name, Path(work), args.seed, args.workers, volumes, keep)
+    document = {
+        "date": dt.date.today().isoformat(), "cpus": os.cpu_count(),
+        "python": platform.python_version(), "machine": platform.machine(),
+        "command": "bench/scale.py --sizes " + ",".join(sizes), "sizes": results,
+    }
+    args.json.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
+    print(report(results))
+    print(f"\nwritten to {args.json}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,176 @@
+"""Per-company results kept between builds, so a commit touching one company re-scores one.
+
+An entry is a JSON file named by a key: the SHA-256 of the company's files (display names and
+bytes), the scoreboard config, the dates it is scored as of, and the scoring code version (this
+package's sources and the versions of the libraries that make the numbers). An entry whose key,
+format or content does not match, or that cannot be read, is ignored and recomputed, never
+trusted. JSON, not pickle: a cache restored in CI must not be able to run code when read, so
+the decoder builds only the result classes listed in TYPES, from plain values.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import functools
+import hashlib
+import importlib.metadata
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from .actions import Action, Effect, Update
+from .board import Comment, CompanyResult, FileReport, Group, Job
+from .gaming import Signal
+from .load import display_path
+from .metrics import CandorConfig, Score
+from .problems import Problem
+
+FORMAT = "candor.cache/1"
+PACKAGE = Path(__file__).resolve().parent
+# Libraries whose behaviour can change a number, a message or a redaction.
+LIBRARIES = ("numpy", "pandas", "pyarrow", "PyYAML", "jsonschema", "phonenumbers",
+             "python-stdnum")
+TYPES = {cls.__name__: cls for cls in (CompanyResult, FileReport, Problem, Score, Group,
+                                       Comment, Action, Update, Effect, Signal)}
+# Set after the company is scored, from every company (or git): never part of an entry.
+NOT_CACHED = {"seconds", "integrity", "candor_parts"}
+FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls) if f.name not in NOT_CACHED)
+          for name, cls in TYPES.items()}
+
+
+@functools.cache
+def code_version() -> str:
+    """A hash of the scoring package's sources and of the library versions behind the numbers."""
+    digest = hashlib.sha256()
+    for path in sorted(PACKAGE.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    versions = [f"python {sys.version_info.major}.{sys.version_info.minor}"]
+    versions += [f"{name} {importlib.metadata.version(name)}" for name in LIBRARIES]
+    digest.update("\n".join(versions).encode())
+    return digest.hexdigest()
+
+
+def key(job: Job, config: CandorConfig) -> str:
+    """What a result depends on: change any of it and the entry no longer matches."""
+    digest = hashlib.sha256()
+    header = {"format": FORMAT, "code": code_version(), "config": dataclasses.asdict(config),
+              "as_of": job.as_of.isoformat(),
+              "pinned": job.pinned.isoformat() if job.pinned else None,
+              "slug": job.company.slug}
+    digest.update(json.dumps(header, sort_keys=True).encode() + b"\0")
+    company = job.company
+    for path in [company.profile, *([company.actions] if company.actions else []),
+                 *company.feedback]:
+        digest.update(display_path(path, job.data_dir).encode() + b"\0")
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b"\0missing"  # a missing company.yaml is a result too
+        digest.update(hashlib.sha256(data).digest())
+    return digest.hexdigest()
+
+
+def encode(value):
+    """A result as plain JSON values; every object is {"t": type, "v": value}."""
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        return float(value)
+    if isinstance(value, dt.date):
+        return {"t": "date", "v": value.isoformat()}
+    if isinstance(value, tuple):
+        return {"t": "tuple", "v": [encode(item) for item in value]}
+    if isinstance(value, list):
+        return [encode(item) for item in value]
+    if isinstance(value, dict):
+        return {"t": "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
+    name = type(value).__name__
+    if TYPES.get(name) is type(value):
+        return {"t": name, "v": {field: encode(getattr(value, field)) for field in FIELDS[name]}}
+    raise TypeError(f"cannot cache a {name}")
+
+
+def decode(value):
+    """The inverse of encode; anything else is refused (ValueError), never guessed at."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
+    if isinstance(value, list):
+        return [decode(item) for item in value]
+    if not isinstance(value, dict) or set(value) != {"t", "v"}:
+        raise ValueError("not a cache value")
+    kind, inner = value["t"], value["v"]
+    if kind == "date":
+        return dt.date.fromisoformat(inner)
+    if kind == "tuple":
+        return tuple(decode(item) for item in inner)
+    if kind == "dict":
+        return {decode(k): decode(v) for k, v in inner}
+    cls = TYPES.get(kind)
+    if cls is None or not isinstance(inner, dict):
+        raise ValueError(f"unknown cache type {kind!r}")
+    if len(inner) != len(FIELDS[kind]) or not all(name in inner for name in FIELDS[kind]):
+        raise ValueError(f"{kind} fields do not match")
+    return cls(**{name: decode(item) for name, item in inner.items()})
+
+
+class Cache:
+    """Entries in one folder; `used` is every key read or written by this build."""
+
+    SUFFIX = ".json"
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.used: set[str] = set()
+
+    @classmethod
+    def for_data(cls, folder: Path, data_dir: Path) -> Cache:
+        """A sub-folder per data folder, so that building a fixture does not prune the entries
+        of the scoreboard's own data."""
+        place = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
+        return cls(folder / place)
+
+    def get(self, job: Job, config: CandorConfig) -> tuple[str, CompanyResult | None]:
+        """(key, the cached result or None when there is none that can be trusted)."""
+        entry_key = key(job, config)
+        try:
+            document = json.loads((self.folder / f"{entry_key}{self.SUFFIX}").read_bytes())
+            if document.get("format") != FORMAT or document.get("key") != entry_key:
+                return entry_key, None
+            result = decode(document["result"])
+            if not isinstance(result, CompanyResult) or result.slug != job.company.slug:
+                return entry_key, None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+            return entry_key, None
+        self.used.add(entry_key)
+        return entry_key, result
+
+    def put(self, entry_key: str, result: CompanyResult) -> None:
+        """Write an entry atomically; a cache that cannot be written only costs speed."""
+        document = {"format": FORMAT, "key": entry_key, "result": encode(result)}
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(document, stream, separators=(",", ":"))
+            os.replace(temporary, self.folder / f"{entry_key}{self.SUFFIX}")
+        except OSError:
+            return
+        self.used.add(entry_key)
+
+    def prune(self) -> None:
+        """Drop entries this build did not use, so the cache holds one scoreboard's worth."""
+        if not self.folder.is_dir():
+            return
+        for path in self.folder.iterdir():
+            stale = path.suffix == self.SUFFIX and path.stem not in self.used
+            if stale or path.suffix == ".tmp":
+                path.unlink(missing_ok=True)

@@ -1,0 +1,48 @@
+"""Per-company scoring on a Dask cluster: scoring.board.score_company runs unchanged on the
+workers, one task per company, and only the results (scores, never rows) come back.
+
+Needs the `dask` extra (`pip install -e '.[dask]'`). Workers of a remote cluster must have
+this package installed and see the data folder at the same path, from the same working
+directory as publish.py (file names in the results are relative to it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Iterator
+
+from .board import Runner
+
+
+class DaskMissing(Exception):
+    """The dask extra is not installed: a usage error, never a traceback."""
+
+
+@contextlib.contextmanager
+def dask_runner(scheduler: str | None = None, workers: int | None = None,
+                processes: bool = True) -> Iterator[Runner]:
+    """A runner for build_scoreboard on the cluster at `scheduler` (an address such as
+    tcp://10.0.0.5:8786), or on a local cluster of `workers` single-threaded workers."""
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise DaskMissing("Dask is not installed; install the extra: "
+                          "pip install -e '.[dask]'") from None
+    with contextlib.ExitStack() as stack:
+        if scheduler:
+            client = stack.enter_context(Client(scheduler))
+        else:
+            cluster = stack.enter_context(LocalCluster(
+                n_workers=workers or 1, threads_per_worker=1, processes=processes,
+                dashboard_address=None, silence_logs=logging.ERROR))
+            client = stack.enter_context(Client(cluster))
+
+        def run(function, jobs):
+            futures = client.map(function, jobs, pure=False)
+            position = {future.key: index for index, future in enumerate(futures)}
+            for future in as_completed(futures):
+                yield position[future.key], future.result()
+                future.release()
+
+        yield run

@@ -1,0 +1,186 @@
+"""Incremental builds: per-company results reused from .candor-cache only when everything they
+depend on is unchanged; a cache entry that does not match or cannot be read is recomputed.
+
+tests/fixtures/basic holds two companies, acme (newest contact 2026-10-20) and tiny (newest
+2026-10-04). A row added to tiny on 2026-10-05 leaves the scoreboard's as_of where it was, so
+only tiny's key changes: one company scored, one reused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from scoring import cache as cache_module
+from scoring.board import Job, build_scoreboard, newest_contact, score_company
+from scoring.cache import Cache, decode, encode, key
+from scoring.config import read_config
+from scoring.export import scores_json
+from scoring.load import discover
+
+NEW_TINY_ROW = '{"id": "t4", "submitted_at": "2026-10-05T08:00:00Z", "channel": "app", ' \
+               '"rating": 5}\n'
+
+
+def _same_tree(left: Path, right: Path) -> None:
+    files = sorted(p.relative_to(left) for p in left.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(right) for p in right.rglob("*") if p.is_file())
+    for name in files:
+        assert filecmp.cmp(left / name, right / name, shallow=False), name
+
+
+def _scored(stdout: str) -> tuple[int, int]:
+    match = re.search(r"^\s+scored\s+(\d+), reused (\d+) from cache$", stdout, re.MULTILINE)
+    assert match, stdout
+    return int(match[1]), int(match[2])
+
+
+def test_cached_and_uncached_builds_are_byte_identical(fixture_copy, tmp_path, build_site):
+    cache = tmp_path / "cache"
+    plain = build_site(fixture_copy, tmp_path / "plain", "--no-cache")
+    assert plain.result.returncode == 0, plain.result.stderr
+    assert re.search(r"^\s+scored\s+2 \(no cache\)$", plain.result.stdout, re.MULTILINE)
+    cold = build_site(fixture_copy, tmp_path / "cold", "--cache", cache)
+    warm = build_site(fixture_copy, tmp_path / "warm", "--cache", cache)
+    assert _scored(cold.result.stdout) == (2, 0)
+    assert _scored(warm.result.stdout) == (0, 2)
+    _same_tree(plain.output, cold.output)
+    _same_tree(plain.output, warm.output)
+
+    # A commit touching one company re-scores that company only, and the site is the one a
+    # build without any cache makes of the new data.
+    with (fixture_copy / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
+        stream.write(NEW_TINY_ROW)
+    after = build_site(fixture_copy, tmp_path / "after", "--cache", cache)
+    assert _scored(after.result.stdout) == (1, 1)
+    fresh = build_site(fixture_copy, tmp_path / "fresh", "--no-cache")
+    _same_tree(fresh.output, after.output)
+    tiny = next(c for c in json.loads((after.output / "data" / "scores.json").read_text())[
+        "companies"] if c["slug"] == "tiny")
+    assert tiny["windows"]["all"]["contacts"]["value"] == 4
+    # The entries of the data as it was are pruned: one scoreboard's worth is kept.
+    (folder,) = cache.iterdir()
+    assert len(list(folder.glob("*.json"))) == 2
+
+
+def _board_json(data: Path, cache: Cache | None = None) -> tuple[str, object]:
+    board = build_scoreboard(data, cache=cache)
+    return scores_json(board), board.stats
+
+
+@pytest.mark.parametrize("spoil", ["truncated", "other_key", "unknown_type", "other_company",
+                                   "extra_field", "not_json"])
+def test_an_entry_that_does_not_match_is_recomputed_never_trusted(fixture_copy, tmp_path,
+                                                                   spoil):
+    expected, _ = _board_json(fixture_copy)
+    cache = Cache(tmp_path / "cache")
+    _board_json(fixture_copy, cache)
+    config = read_config()
+    jobs = {c.slug: Job(c, fixture_copy, dt.date(2026, 10, 20))
+            for c in discover(fixture_copy)[0]}
+    acme = cache.folder / f"{key(jobs['acme'], config)}.json"
+    tiny = cache.folder / f"{key(jobs['tiny'], config)}.json"
+    document = json.loads(acme.read_text())
+    if spoil == "truncated":
+        acme.write_bytes(acme.read_bytes()[:1000])
+    elif spoil == "other_key":
+        document["key"] = "0" * 64
+        acme.write_text(json.dumps(document))
+    elif spoil == "unknown_type":  # a class outside the result types is never built
+        document["result"]["t"] = "Popen"
+        acme.write_text(json.dumps(document))
+    elif spoil == "other_company":
+        acme.write_bytes(tiny.read_bytes().replace(tiny.stem.encode(), acme.stem.encode()))
+    elif spoil == "extra_field":
+        document["result"]["v"]["command"] = "rm -rf /"
+        acme.write_text(json.dumps(document))
+    else:
+        acme.write_bytes(b"\x80\x04\x95 not json, e.g. a pickle")
+    again, stats = _board_json(fixture_copy, Cache(tmp_path / "cache"))
+    assert (stats.scored, stats.reused) == (1, 1)
+    assert again == expected
+
+
+def test_decode_builds_only_the_result_types():
+    with pytest.raises(ValueError, match="unknown cache type"):
+        decode({"t": "Path", "v": {"args": ["/etc/passwd"]}})
+    with pytest.raises(ValueError, match="not a cache value"):
+        decode({"__reduce__": ["os.system", ["true"]]})
+    assert decode(encode((dt.date(2026, 1, 2), {"a": [1, 2.5, None]}))) == (
+        dt.date(2026, 1, 2), {"a": [1, 2.5, None]})
+
+
+def test_a_company_result_holds_scores_never_rows(fixture_copy):
+    (acme, _), _ = discover(fixture_copy)
+    result = score_company(Job(acme, fixture_copy, dt.date(2026, 10, 20)))
+    # encode refuses anything but the result types and plain values: no DataFrame survives.
+    decoded = decode(json.loads(json.dumps(encode(result))))
+    assert decoded.windows == result.windows and decoded.files == result.files
+    assert decoded.newest == dt.date(2026, 10, 20)
+    assert result.rows_counted == 40
+
+
+def test_the_key_covers_files_config_dates_and_code(fixture_copy, tmp_path, monkeypatch):
+    config = read_config()
+    (acme, _), _ = discover(fixture_copy)
+    job = Job(acme, fixture_copy, dt.date(2026, 10, 20))
+    before = key(job, config)
+    assert key(job, config) == before
+    assert key(Job(acme, fixture_copy, dt.date(2026, 10, 21)), config) != before
+    assert key(Job(acme, fixture_copy, job.as_of, dt.date(2026, 10, 20)), config) != before
+    heavier = type(config)({**config.weights, "csat": config.weights["csat"] + 1},
+                           config.prior_strength, config.min_weight_share)
+    assert key(job, heavier) != before
+    first = acme.feedback[1]
+    first.write_bytes(first.read_bytes().replace(b"a01,", b"a0x,", 1))
+    assert key(job, config) != before
+    # The scoring code: a copy of the package with one byte changed has another version.
+    copy = Path(shutil.copytree(cache_module.PACKAGE, tmp_path / "scoring"))
+    monkeypatch.setattr(cache_module, "PACKAGE", copy)
+    cache_module.code_version.cache_clear()
+    original = cache_module.code_version()
+    (copy / "metrics.py").write_text((copy / "metrics.py").read_text() + "\n#\n")
+    cache_module.code_version.cache_clear()
+    assert cache_module.code_version() != original
+    cache_module.code_version.cache_clear()
+
+
+def test_as_of_is_the_newest_counted_contact_even_when_a_quarantined_file_is_newer(
+        fixture_copy):
+    late = fixture_copy / "acme" / "feedback" / "2026-11.csv"
+    late.write_text("id,submitted_at,channel,rating\nz1,2026-11-05T10:00:00Z,phone,9\n")
+    assert newest_contact(discover(fixture_copy)[0]) == dt.date(2026, 11, 5)  # the guess
+    board = build_scoreboard(fixture_copy)
+    assert board.as_of == dt.date(2026, 10, 20)
+    late.unlink()
+    assert [c.windows for c in board.companies] == [
+        c.windows for c in build_scoreboard(fixture_copy).companies]
+
+
+def test_the_build_holds_no_company_rows_between_companies(fixture_copy):
+    """Streaming: once a company is scored, none of its contacts is still referenced (the
+    build used to keep every company's rows until all were scored)."""
+    import gc
+
+    import pandas as pd
+
+    from scoring.board import run_here
+
+    alive = []
+
+    def watching(function, jobs):
+        for position, result in run_here(function, jobs):
+            gc.collect()
+            alive.append(sum(1 for o in gc.get_objects() if isinstance(o, pd.DataFrame)
+                             and "submitted_at" in o.columns and len(o)))
+            yield position, result
+
+    board = build_scoreboard(fixture_copy, run=watching)
+    assert board.contacts == 43  # acme 40 + tiny 3: rows were read
+    assert alive == [0, 0]
