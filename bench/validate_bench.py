@@ -9,7 +9,7 @@ its own fresh process so its peak RSS is its own:
   floor2    the same, two companies at a time (as validate and load read them)
   validate  scoring.board.check: what `publish.py validate` does (read and check every file,
             company.yaml included, report every problem; no DataFrame is built)
-  load      scoring.board._load_company for every company: what a build does before scoring
+  load      scoring.board.load_company for every company: what a build does before scoring
             (read, check, sha256 of each file, the contacts DataFrame the scorer uses)
 
 The issue's target: validation adds no more than 50% to the floor,
@@ -211,12 +211,15 @@ def _floor_threaded(companies) -> int:
 
 
 def _load(companies, data_dir: Path) -> int:
-    from scoring.board import _load_all
+    from scoring.board import load_company
 
-    # build_scoreboard keeps every company's contacts until all are scored
-    kept = list(_load_all(companies, data_dir, None, frames=True))
-    assert not any(result.problems for result, _ in kept), "the generated data should be valid"
-    return sum(len(contacts) for _, contacts in kept)
+    # a build loads company by company and lets each company's contacts go once it is scored
+    rows = 0
+    for company in companies:
+        result, contacts = load_company(company, data_dir)
+        assert not result.problems, "the generated data should be valid"
+        rows += len(contacts)
+    return rows
 
 
 def run_phase(phase: str, data_dir: Path, repeat: int) -> dict:
@@ -245,10 +248,10 @@ def run_phase(phase: str, data_dir: Path, repeat: int) -> dict:
         cpu_seconds.append(time.process_time() - cpu)
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     if rows < 0:  # validate: the rows it checked, counted from its file reports
-        from scoring.board import _load_company
+        from scoring.board import load_company
 
         rows = sum(f.rows for company in companies
-                   for f in _load_company(company, data_dir, frames=False)[0].files)
+                   for f in load_company(company, data_dir, frames=False)[0].files)
     return {"rows": rows, "seconds": seconds, "cpu_seconds": cpu_seconds,
             "peak_rss_mib": peak_kib / 1024, "baseline_rss_mib": baseline_kib / 1024}
 

@@ -251,11 +251,13 @@ def _validate_company(
     return pd.concat(counted, ignore_index=True) if counted else None
 
 
-def _check_company(company: CompanyFiles, data_dir: Path, as_of: dt.date | None) -> CompanyResult:
-    """One company's files read and checked, not scored (publish.py validate)."""
-    result, tables = _read_company(company, data_dir, frames=False)
-    _validate_company(result, tables, as_of, frames=False)
-    return result
+def load_company(
+    company: CompanyFiles, data_dir: Path, pinned: dt.date | None = None, frames: bool = True,
+) -> tuple[CompanyResult, pd.DataFrame | None]:
+    """One company's files read and checked, not scored: its result (files, problems, profile,
+    actions) and its counted contacts (None without `frames`, as publish.py validate wants)."""
+    result, tables = _read_company(company, data_dir, frames)
+    return result, _validate_company(result, tables, pinned, frames)
 
 
 def _score_company(
@@ -540,7 +542,7 @@ def check(data_dir: Path, as_of: dt.date | None = None) -> list[Problem]:
     """Every problem in every file under data_dir, without scoring."""
     companies, problems = discover(data_dir)
     with ThreadPoolExecutor(max_workers=LOAD_THREADS) as pool:
-        checked = pool.map(lambda company: _check_company(company, data_dir, as_of), companies)
-        for result in checked:
+        checked = pool.map(lambda c: load_company(c, data_dir, as_of, frames=False), companies)
+        for result, _ in checked:
             problems += result.problems
     return problems

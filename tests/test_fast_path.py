@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.board import _load_company, check
+from scoring.board import check, load_company
 from scoring.load import (
     RawTable,
     TypedTable,
@@ -220,7 +220,7 @@ def test_rows_read_count_a_blank_line_as_the_csv_module_does(tmp_path):
     (data / "acme" / "feedback" / "a.csv").write_text(
         HEADER + "\n" + csv_with(id="c1").split("\n", 1)[1] + csv_with(id="c2").split("\n", 1)[1])
     (data / "acme" / "feedback" / "b.csv").write_text(csv_with(id="c3") + "\n")
-    result, contacts = _load_company(discover(data)[0][0], data)
+    result, contacts = load_company(discover(data)[0][0], data)
     assert [(Path(f.file).name, f.rows, f.status) for f in result.files[1:]] == [
         ("a.csv", 2, "counted"), ("b.csv", 1, "counted")]
     assert contacts["id"].tolist() == ["c1", "c2", "c3"]
