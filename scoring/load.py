@@ -316,7 +316,8 @@ def _read_jsonl(text: str, table: RawTable) -> None:
             table.problems.append(Problem(
                 table.file, number, None, "too_long",
                 f"the line has {len(line):,} characters; the limit is {MAX_RECORD_CHARS:,}",
-                "a comment holds at most 5,000 characters: check the line's quoting",
+                f"a comment holds at most {COLUMNS_BY_NAME['comment'].max_chars:,} characters: "
+                "check the line's quoting",
             ))
             continue
         try:
