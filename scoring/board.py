@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,6 +29,7 @@ from .metrics import (
     METHODOLOGY_VERSION,
     CandorConfig,
     CandorPart,
+    Columns,
     Metric,
     Sample,
     Score,
@@ -268,23 +270,24 @@ def _score_company(
     as_of_ts = pd.Timestamp(as_of, tz="UTC")
     contacts = contacts[contacts["submitted_at"] < end]
     cases = cases_of(contacts)
-    recent_start = end - pd.Timedelta(days=RECENT_DAYS)
-    known = known_actions(result.actions, contacts, as_of, thresholds)
+    rows, case_rows = Columns(contacts), Columns(cases)
+    recent_start = (end - pd.Timedelta(days=RECENT_DAYS)).to_datetime64()
+    known = known_actions(result.actions, rows, as_of, thresholds)
     result.windows = {
-        "all": score_sample(Sample(contacts, cases, as_of_ts, known, contacts,
+        "all": score_sample(Sample(rows, case_rows, as_of_ts, known, rows,
                                    thresholds=thresholds)),
         WINDOWS[1]: score_sample(Sample(
-            contacts[contacts["submitted_at"] >= recent_start],
-            cases[cases["first_at"] >= recent_start], as_of_ts, known, contacts,
+            rows.rows(rows["submitted_at"] >= recent_start),
+            case_rows.rows(case_rows["first_at"] >= recent_start), as_of_ts, known, rows,
             thresholds=thresholds,
         )),
     }
     result.monthly = _monthly(contacts, cases, result.actions, thresholds)
     result.breakdowns = {
-        dimension: _breakdown(contacts, dimension, as_of_ts, thresholds)
+        dimension: _breakdown(rows, dimension, as_of_ts, thresholds)
         for dimension in BREAKDOWNS
     }
-    result.actions = [with_effect(action, contacts, thresholds.effect_window_days)
+    result.actions = [with_effect(action, rows, thresholds.effect_window_days)
                       for action in result.actions]
     result.comments, result.n_public_comments = public_comments(contacts)
     days = result.windows["all"]["freshness_days"].value
@@ -307,17 +310,13 @@ def public_comments(contacts: pd.DataFrame) -> tuple[list[Comment], int]:
 
 
 def known_actions(
-    actions: list[Action], contacts: pd.DataFrame, as_of: dt.date, thresholds: Thresholds,
+    actions: list[Action], contacts: pd.DataFrame | Columns, as_of: dt.date, thresholds: Thresholds,
 ) -> tuple[Action, ...]:
     """The action log as it stood on as_of, each done entry measured on `contacts`, which
     must end with as_of: a window's action metrics see nothing from after its end."""
     known = (as_known_on(action, as_of) for action in actions)
     return tuple(with_effect(action, contacts, thresholds.effect_window_days)
                  for action in known if action is not None)
-
-
-def _month_key(stamps: pd.Series) -> pd.Series:
-    return stamps.dt.tz_convert("UTC").dt.strftime("%Y-%m")
 
 
 def _monthly(
@@ -327,33 +326,39 @@ def _monthly(
     metrics use the log and the contacts as they stood at the month's end."""
     if contacts.empty:
         return []
-    first = contacts["submitted_at"].min().tz_localize(None).to_period("M")
-    last = contacts["submitted_at"].max().tz_localize(None).to_period("M")
-    contact_groups = dict(tuple(contacts.groupby(_month_key(contacts["submitted_at"]))))
-    ordered = contacts.sort_values("submitted_at", kind="stable")  # a month's history: a prefix
-    case_groups = dict(tuple(cases.groupby(_month_key(cases["first_at"]))))
+    first = contacts["submitted_at"].min().tz_convert("UTC").tz_localize(None).to_period("M")
+    last = contacts["submitted_at"].max().tz_convert("UTC").tz_localize(None).to_period("M")
+    # In time order a month's contacts (and cases, by first contact) are one run of rows and
+    # its history a prefix: each is found by binary search, not by filtering.
+    ordered = Columns(contacts.sort_values("submitted_at", kind="stable"))
+    by_start = Columns(cases.sort_values("first_at", kind="stable"))
     series = []
     for period in pd.period_range(first, last, freq="M"):
-        month = str(period)
         month_end = pd.Timestamp(period.end_time.date(), tz="UTC")
-        history = ordered.iloc[:ordered["submitted_at"].searchsorted(
-            month_end + pd.Timedelta(days=1))]
+        bounds = [pd.Timestamp(period.start_time, tz="UTC").to_datetime64(),
+                  (month_end + pd.Timedelta(days=1)).to_datetime64()]
+        start, stop = ordered["submitted_at"].searchsorted(bounds)
+        opened = by_start["first_at"].searchsorted(bounds)
+        history = ordered.rows(slice(0, stop))
         sample = Sample(
-            contact_groups.get(month, contacts.iloc[0:0]),
-            case_groups.get(month, cases.iloc[0:0]), month_end,
+            ordered.rows(slice(start, stop)), by_start.rows(slice(*opened)), month_end,
             known_actions(actions, history, month_end.date(), thresholds), history,
             thresholds=thresholds,
         )
-        series.append((month, score_sample(sample)))
+        series.append((str(period), score_sample(sample)))
     return series
 
 
 def _breakdown(
-    contacts: pd.DataFrame, dimension: str, as_of: pd.Timestamp, thresholds: Thresholds,
+    contacts: Columns, dimension: str, as_of: pd.Timestamp, thresholds: Thresholds,
 ) -> list[Group]:
+    values = contacts[dimension]
+    names, group_of = np.unique(np.where(pd.isna(values), "(not given)", values).astype(str),
+                                return_inverse=True)
     groups = []
-    for name, rows in contacts.groupby(contacts[dimension].fillna("(not given)"), sort=True):
-        score = csat(Sample(rows, rows.iloc[0:0], as_of, thresholds=thresholds))
+    for index, name in enumerate(names):
+        rows = contacts.rows(np.flatnonzero(group_of == index))
+        score = csat(Sample(rows, contacts.rows(slice(0, 0)), as_of, thresholds=thresholds))
         groups.append(Group(str(name), len(rows), score))
     return sorted(groups, key=lambda g: (-g.contacts, g.name))
 

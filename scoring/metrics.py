@@ -151,9 +151,11 @@ class Columns:
         return whole if self._rows is None else whole[self._rows]
 
     def rows(self, rows: slice | np.ndarray) -> Columns:
-        """These rows (positions in the whole frame) of the whole frame."""
+        """These rows of the whole frame: a slice, positions or a boolean mask."""
         if self._rows is not None:
             raise ValueError("rows of a selection: select from the whole frame")
+        if isinstance(rows, np.ndarray) and rows.dtype == bool:
+            rows = np.flatnonzero(rows)
         return Columns(self._frame, rows, self._arrays)
 
 
