@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -289,23 +290,27 @@ def _score_company(
     }
     result.actions = [with_effect(action, rows, thresholds.effect_window_days)
                       for action in result.actions]
-    result.comments, result.n_public_comments = public_comments(contacts)
+    result.comments, result.n_public_comments = public_comments(rows)
     days = result.windows["all"]["freshness_days"].value
     result.stale = days is not None and days > thresholds.stale_days
     result.signals = signals(contacts, config.gaming)
 
 
-def public_comments(contacts: pd.DataFrame) -> tuple[list[Comment], int]:
+def public_comments(contacts: pd.DataFrame | Columns) -> tuple[list[Comment], int]:
     """The newest consented comments, redacted, and how many there are in all. Comments without
     consent are never selected, so their text goes no further than this frame."""
-    public = contacts[contacts["comment_public"] & contacts["comment"].notna()]
-    public = public[public["comment"].str.strip().ne("")]
-    newest = public.sort_values(["submitted_at", "id"], ascending=[False, True]).head(
-        PUBLISHED_COMMENTS)
+    rows = Columns.of(contacts)
+    comments = rows["comment"]
+    public = [i for i in np.flatnonzero(rows["comment_public"] & pd.notna(comments))
+              if comments[i].strip()]
+    when, ids = rows["submitted_at"], rows["id"]
+    stamp = when.view("int64")
+    newest = heapq.nsmallest(PUBLISHED_COMMENTS, public, key=lambda i: (-stamp[i], ids[i]))
     return [
-        Comment(row.submitted_at.date(), row.channel, row.topic,
-                None if pd.isna(row.rating) else int(row.rating), redact(row.comment.strip()))
-        for row in newest.itertuples()
+        Comment(pd.Timestamp(when[i], tz="UTC").date(), rows["channel"][i], rows["topic"][i],
+                None if np.isnan(rows["rating"][i]) else int(rows["rating"][i]),
+                redact(comments[i].strip()))
+        for i in newest
     ], len(public)
 
 
