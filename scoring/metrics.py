@@ -583,16 +583,27 @@ def freshness_days(sample: Sample) -> Score:
 def cases_of(contacts: pd.DataFrame) -> pd.DataFrame:
     """One row per case: first contact, number of contacts, whether and when it was resolved
     (unknown where no contact says)."""
-    by_case = contacts.groupby("case_id", sort=True)
-    resolved_known = by_case["resolved"].count()
-    resolved_any = contacts["resolved"].fillna(False).astype(bool).groupby(
-        contacts["case_id"], sort=True).any()
+    names, case_of = np.unique(contacts["case_id"].to_numpy(), return_inverse=True)
+    resolved = contacts["resolved"].to_numpy(dtype=float, na_value=np.nan)
+    known = np.bincount(case_of, weights=~np.isnan(resolved), minlength=len(names)) > 0
+    solved = np.bincount(case_of, weights=resolved == 1, minlength=len(names)) > 0
     return pd.DataFrame({
-        "first_at": by_case["submitted_at"].min(),
-        "n_contacts": by_case.size(),
-        "resolved": resolved_any.astype("boolean").where(resolved_known > 0),
-        "resolved_at": by_case["resolved_at"].min(),
-    })
+        "first_at": _earliest(contacts["submitted_at"], case_of, len(names)),
+        "n_contacts": np.bincount(case_of, minlength=len(names)).astype(np.int64),
+        "resolved": pd.arrays.BooleanArray(solved, ~known),
+        "resolved_at": _earliest(contacts["resolved_at"], case_of, len(names)),
+    }, index=pd.Index(names, name="case_id"))
+
+
+def _earliest(stamps: pd.Series, group_of: np.ndarray, groups: int) -> pd.DatetimeIndex:
+    """The earliest stamp of each group, NaT where it has none."""
+    unit = f"datetime64[{stamps.dt.unit}]"
+    ticks = stamps.to_numpy(dtype=unit).view(np.int64)
+    never = np.iinfo(np.int64).max
+    earliest = np.full(groups, never)
+    np.minimum.at(earliest, group_of, np.where(stamps.isna().to_numpy(), never, ticks))
+    earliest[earliest == never] = np.datetime64("NaT").astype(unit).view(np.int64)
+    return pd.DatetimeIndex(earliest.view(unit)).tz_localize("UTC").tz_convert(stamps.dt.tz)
 
 
 def score_sample(sample: Sample) -> dict[str, Score]:
