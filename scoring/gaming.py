@@ -111,7 +111,8 @@ def response_share(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]
 def gaps(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     if contacts.empty:
         return []
-    months = set(contacts["submitted_at"].dt.tz_convert("UTC").dt.strftime("%Y-%m"))
+    stamps = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")  # UTC
+    months = {str(month) for month in np.unique(stamps.astype("datetime64[M]"))}  # "2026-03"
     series = [str(p) for p in pd.period_range(min(months), max(months), freq="M")]
     found, run = [], []
     for month in series:
