@@ -124,9 +124,10 @@ class Columns:
     UTC datetime64[ns] and the rest as pandas gives them."""
 
     def __init__(self, frame: pd.DataFrame, rows: slice | np.ndarray | None = None,
-                 arrays: dict[str, np.ndarray] | None = None):
+                 arrays: dict[str, np.ndarray] | None = None, codes: dict | None = None):
         self._frame, self._rows = frame, rows
         self._arrays = {} if arrays is None else arrays
+        self._codes = {} if codes is None else codes
         self._len = (len(frame) if rows is None else
                      len(range(len(frame))[rows]) if isinstance(rows, slice) else len(rows))
 
@@ -150,13 +151,26 @@ class Columns:
             self._arrays[name] = whole
         return whole if self._rows is None else whole[self._rows]
 
+    def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A text column as its distinct values (sorted strings) and each row's position among
+        them, -1 where missing: groups are then counted with np.bincount."""
+        if name not in self._codes:
+            whole = Columns(self._frame, None, self._arrays)[name]
+            given = pd.notna(whole)
+            names, inverse = np.unique(whole[given].astype(str), return_inverse=True)
+            codes = np.full(len(whole), -1)
+            codes[given] = inverse
+            self._codes[name] = names, codes
+        names, codes = self._codes[name]
+        return names, codes if self._rows is None else codes[self._rows]
+
     def rows(self, rows: slice | np.ndarray) -> Columns:
         """These rows of the whole frame: a slice, positions or a boolean mask."""
         if self._rows is not None:
             raise ValueError("rows of a selection: select from the whole frame")
         if isinstance(rows, np.ndarray) and rows.dtype == bool:
             rows = np.flatnonzero(rows)
-        return Columns(self._frame, rows, self._arrays)
+        return Columns(self._frame, rows, self._arrays, self._codes)
 
 
 @dataclass(frozen=True)
@@ -450,14 +464,15 @@ def _spread(contacts: Columns, dimension: str) -> tuple[list, int]:
     """The groups of one dimension with enough ratings as (csat, name, good, ratings), best
     first, and how many groups were left out for too few ratings."""
     rated, good = rated_and_good(contacts)
-    rated &= pd.notna(contacts[dimension])  # a contact naming no group is in none
-    names, group_of = np.unique(contacts[dimension][rated].astype(str),
-                                return_inverse=True)
-    sizes = np.bincount(group_of, minlength=len(names))
-    goods = np.bincount(group_of, weights=good[rated], minlength=len(names))
+    names, group_of = contacts.codes(dimension)
+    rated &= group_of >= 0  # a contact naming no group is in none
+    sizes = np.bincount(group_of[rated], minlength=len(names))
+    goods = np.bincount(group_of[rated], weights=good[rated], minlength=len(names))
+    present = sizes > 0
     groups = [(int(k) / int(n), str(name), int(k), int(n))
-              for name, k, n in zip(names, goods, sizes, strict=True) if n >= MIN_GROUP_RESPONSES]
-    return sorted(groups, key=lambda g: (-g[0], g[1])), len(names) - len(groups)
+              for name, k, n in zip(names[present], goods[present], sizes[present], strict=True)
+              if n >= MIN_GROUP_RESPONSES]
+    return sorted(groups, key=lambda g: (-g[0], g[1])), int(present.sum()) - len(groups)
 
 
 @metric("service_lottery", "Service lottery", "points", min_n=MIN_GROUP_RESPONSES,
@@ -498,9 +513,10 @@ def _complaint_topics(sample: Sample) -> list[str]:
     start = end - pd.Timedelta(days=sample.thresholds.complaint_lookback_days)
     complaint = ((contacts["rating"] <= COMPLAINT_RATING)
                  & (when >= start.to_datetime64()) & (when < end.to_datetime64()))
-    complaint &= pd.notna(contacts["topic"])  # one without a topic is not counted
-    topics, counts = np.unique(contacts["topic"][complaint].astype(str),
-                               return_counts=True)
+    topics, topic_of = contacts.codes("topic")
+    complaint &= topic_of >= 0  # one without a topic is not counted
+    counts = np.bincount(topic_of[complaint], minlength=len(topics))
+    topics, counts = topics[counts > 0], counts[counts > 0]
     return [str(t) for _, t in sorted(zip(-counts, topics, strict=True))]
 
 
