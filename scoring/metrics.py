@@ -155,12 +155,8 @@ class Columns:
         """A text column as its distinct values (sorted strings) and each row's position among
         them, -1 where missing: groups are then counted with np.bincount."""
         if name not in self._codes:
-            whole = Columns(self._frame, None, self._arrays)[name]
-            given = pd.notna(whole)
-            names, inverse = np.unique(whole[given].astype(str), return_inverse=True)
-            codes = np.full(len(whole), -1)
-            codes[given] = inverse
-            self._codes[name] = names, codes
+            codes, names = pd.factorize(Columns(self._frame, None, self._arrays)[name], sort=True)
+            self._codes[name] = np.asarray(names).astype(str), codes
         names, codes = self._codes[name]
         return names, codes if self._rows is None else codes[self._rows]
 
