@@ -283,7 +283,7 @@ def _score_company(
             thresholds=thresholds,
         )),
     }
-    result.monthly = _monthly(contacts, cases, result.actions, thresholds)
+    result.monthly = _monthly(rows, case_rows, result.actions, thresholds)
     result.breakdowns = {
         dimension: _breakdown(rows, dimension, as_of_ts, thresholds)
         for dimension in BREAKDOWNS
@@ -325,18 +325,18 @@ def known_actions(
 
 
 def _monthly(
-    contacts: pd.DataFrame, cases: pd.DataFrame, actions: list[Action], thresholds: Thresholds,
+    contacts: pd.DataFrame | Columns, cases: pd.DataFrame | Columns, actions: list[Action],
+    thresholds: Thresholds,
 ) -> list[tuple[str, dict[str, Score]]]:
     """Every calendar month from the first contact to the last, gaps included. A month's action
     metrics use the log and the contacts as they stood at the month's end."""
-    if contacts.empty:
+    if not len(contacts):
         return []
-    first = contacts["submitted_at"].min().tz_convert("UTC").tz_localize(None).to_period("M")
-    last = contacts["submitted_at"].max().tz_convert("UTC").tz_localize(None).to_period("M")
     # In time order a month's contacts (and cases, by first contact) are one run of rows and
     # its history a prefix: each is found by binary search, not by filtering.
-    ordered = Columns(contacts.sort_values("submitted_at", kind="stable"))
-    by_start = Columns(cases.sort_values("first_at", kind="stable"))
+    ordered = Columns.of(contacts).sorted_by("submitted_at")
+    by_start = Columns.of(cases).sorted_by("first_at")
+    first, last = (pd.Timestamp(ordered["submitted_at"][i]).to_period("M") for i in (0, -1))
     series = []
     for period in pd.period_range(first, last, freq="M"):
         month_end = pd.Timestamp(period.end_time.date(), tz="UTC")

@@ -123,13 +123,16 @@ class Columns:
     waits, counts and `resolved` are floats with NaN for missing (`resolved` 1.0 or 0.0), stamps
     UTC datetime64[ns] and the rest as pandas gives them."""
 
-    def __init__(self, frame: pd.DataFrame, rows: slice | np.ndarray | None = None,
+    def __init__(self, frame: pd.DataFrame | tuple[Columns, np.ndarray],
+                 rows: slice | np.ndarray | None = None,
                  arrays: dict[str, np.ndarray] | None = None, codes: dict | None = None):
+        # frame: a DataFrame, or (a whole Columns, an order of its rows) for sorted_by
         self._frame, self._rows = frame, rows
         self._arrays = {} if arrays is None else arrays
         self._codes = {} if codes is None else codes
-        self._len = (len(frame) if rows is None else
-                     len(range(len(frame))[rows]) if isinstance(rows, slice) else len(rows))
+        size = len(frame[1]) if isinstance(frame, tuple) else len(frame)
+        self._len = (size if rows is None else
+                     len(range(size)[rows]) if isinstance(rows, slice) else len(rows))
 
     @classmethod
     def of(cls, frame: pd.DataFrame | Columns) -> Columns:
@@ -140,6 +143,9 @@ class Columns:
 
     def __getitem__(self, name: str) -> np.ndarray:
         whole = self._arrays.get(name)
+        if whole is None and isinstance(self._frame, tuple):
+            source, order = self._frame
+            whole = self._arrays[name] = source[name][order]
         if whole is None:
             column = self._frame[name]
             if name in STAMP_COLUMNS:
@@ -154,11 +160,22 @@ class Columns:
     def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """A text column as its distinct values (sorted strings) and each row's position among
         them, -1 where missing: groups are then counted with np.bincount."""
+        if name not in self._codes and isinstance(self._frame, tuple):
+            source, order = self._frame
+            names, codes = source.codes(name)
+            self._codes[name] = names, codes[order]
         if name not in self._codes:
             codes, names = pd.factorize(Columns(self._frame, None, self._arrays)[name], sort=True)
             self._codes[name] = np.asarray(names).astype(str), codes
         names, codes = self._codes[name]
         return names, codes if self._rows is None else codes[self._rows]
+
+    def sorted_by(self, name: str) -> Columns:
+        """The whole frame's rows in stable order of one column, as a whole frame of its own
+        that takes its columns and codes from this one."""
+        if self._rows is not None:
+            raise ValueError("sorted_by of a selection: sort the whole frame")
+        return Columns((self, np.argsort(self[name], kind="stable")))
 
     def rows(self, rows: slice | np.ndarray) -> Columns:
         """These rows of the whole frame: a slice, positions or a boolean mask."""
