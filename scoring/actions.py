@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, replace
 import pandas as pd
 
 from .ledger import ACTION_STATUSES
-from .metrics import MIN_RESPONSES, Score, rated_and_good, share
+from .metrics import MIN_RESPONSES, Columns, Score, rated_and_good, share
 from .validate import as_date
 
 
@@ -96,16 +96,18 @@ def status_counts(actions: list[Action]) -> dict[str, int]:
     return counts
 
 
-def topic_csat(contacts: pd.DataFrame, topic: str, start: pd.Timestamp, end: pd.Timestamp) -> Score:
+def topic_csat(contacts: pd.DataFrame | Columns, topic: str, start: pd.Timestamp,
+               end: pd.Timestamp) -> Score:
     """CSAT of one topic's ratings given in [start, end)."""
-    when = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
-    chosen = (contacts["topic"].to_numpy() == topic) & (when >= start.to_datetime64()) & (
+    contacts = Columns.of(contacts)
+    when = contacts["submitted_at"]
+    chosen = (contacts["topic"] == topic) & (when >= start.to_datetime64()) & (
         when < end.to_datetime64())
     rated, good = rated_and_good(contacts)
     return share(int((good & chosen).sum()), int((rated & chosen).sum()), MIN_RESPONSES)
 
 
-def with_effect(action: Action, contacts: pd.DataFrame, days: int) -> Action:
+def with_effect(action: Action, contacts: pd.DataFrame | Columns, days: int) -> Action:
     """The action with its measured effect, for a done action whose done date is known: topic
     CSAT in the `days` before and after."""
     if action.status != "done" or action.done_on is None:

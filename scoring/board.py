@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -10,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -28,6 +30,7 @@ from .metrics import (
     METHODOLOGY_VERSION,
     CandorConfig,
     CandorPart,
+    Columns,
     Metric,
     Sample,
     Score,
@@ -268,46 +271,51 @@ def _score_company(
     as_of_ts = pd.Timestamp(as_of, tz="UTC")
     contacts = contacts[contacts["submitted_at"] < end]
     cases = cases_of(contacts)
-    recent_start = end - pd.Timedelta(days=RECENT_DAYS)
-    known = known_actions(result.actions, contacts, as_of, thresholds)
+    rows, case_rows = Columns(contacts), Columns(cases)
+    recent_start = (end - pd.Timedelta(days=RECENT_DAYS)).to_datetime64()
+    known = known_actions(result.actions, rows, as_of, thresholds)
     result.windows = {
-        "all": score_sample(Sample(contacts, cases, as_of_ts, known, contacts,
+        "all": score_sample(Sample(rows, case_rows, as_of_ts, known, rows,
                                    thresholds=thresholds)),
         WINDOWS[1]: score_sample(Sample(
-            contacts[contacts["submitted_at"] >= recent_start],
-            cases[cases["first_at"] >= recent_start], as_of_ts, known, contacts,
+            rows.rows(rows["submitted_at"] >= recent_start),
+            case_rows.rows(case_rows["first_at"] >= recent_start), as_of_ts, known, rows,
             thresholds=thresholds,
         )),
     }
-    result.monthly = _monthly(contacts, cases, result.actions, thresholds)
+    result.monthly = _monthly(rows, case_rows, result.actions, thresholds)
     result.breakdowns = {
-        dimension: _breakdown(contacts, dimension, as_of_ts, thresholds)
+        dimension: _breakdown(rows, dimension, as_of_ts, thresholds)
         for dimension in BREAKDOWNS
     }
-    result.actions = [with_effect(action, contacts, thresholds.effect_window_days)
+    result.actions = [with_effect(action, rows, thresholds.effect_window_days)
                       for action in result.actions]
-    result.comments, result.n_public_comments = public_comments(contacts)
+    result.comments, result.n_public_comments = public_comments(rows)
     days = result.windows["all"]["freshness_days"].value
     result.stale = days is not None and days > thresholds.stale_days
     result.signals = signals(contacts, config.gaming)
 
 
-def public_comments(contacts: pd.DataFrame) -> tuple[list[Comment], int]:
+def public_comments(contacts: pd.DataFrame | Columns) -> tuple[list[Comment], int]:
     """The newest consented comments, redacted, and how many there are in all. Comments without
     consent are never selected, so their text goes no further than this frame."""
-    public = contacts[contacts["comment_public"] & contacts["comment"].notna()]
-    public = public[public["comment"].str.strip().ne("")]
-    newest = public.sort_values(["submitted_at", "id"], ascending=[False, True]).head(
-        PUBLISHED_COMMENTS)
+    rows = Columns.of(contacts)
+    comments = rows["comment"]
+    public = [i for i in np.flatnonzero(rows["comment_public"] & pd.notna(comments))
+              if comments[i].strip()]
+    when, ids = rows["submitted_at"], rows["id"]
+    stamp = when.view("int64")
+    newest = heapq.nsmallest(PUBLISHED_COMMENTS, public, key=lambda i: (-stamp[i], ids[i]))
     return [
-        Comment(row.submitted_at.date(), row.channel, row.topic,
-                None if pd.isna(row.rating) else int(row.rating), redact(row.comment.strip()))
-        for row in newest.itertuples()
+        Comment(pd.Timestamp(when[i], tz="UTC").date(), rows["channel"][i], rows["topic"][i],
+                None if np.isnan(rows["rating"][i]) else int(rows["rating"][i]),
+                redact(comments[i].strip()))
+        for i in newest
     ], len(public)
 
 
 def known_actions(
-    actions: list[Action], contacts: pd.DataFrame, as_of: dt.date, thresholds: Thresholds,
+    actions: list[Action], contacts: pd.DataFrame | Columns, as_of: dt.date, thresholds: Thresholds,
 ) -> tuple[Action, ...]:
     """The action log as it stood on as_of, each done entry measured on `contacts`, which
     must end with as_of: a window's action metrics see nothing from after its end."""
@@ -316,44 +324,46 @@ def known_actions(
                  for action in known if action is not None)
 
 
-def _month_key(stamps: pd.Series) -> pd.Series:
-    return stamps.dt.tz_convert("UTC").dt.strftime("%Y-%m")
-
-
 def _monthly(
-    contacts: pd.DataFrame, cases: pd.DataFrame, actions: list[Action], thresholds: Thresholds,
+    contacts: pd.DataFrame | Columns, cases: pd.DataFrame | Columns, actions: list[Action],
+    thresholds: Thresholds,
 ) -> list[tuple[str, dict[str, Score]]]:
     """Every calendar month from the first contact to the last, gaps included. A month's action
     metrics use the log and the contacts as they stood at the month's end."""
-    if contacts.empty:
+    if not len(contacts):
         return []
-    first = contacts["submitted_at"].min().tz_localize(None).to_period("M")
-    last = contacts["submitted_at"].max().tz_localize(None).to_period("M")
-    contact_groups = dict(tuple(contacts.groupby(_month_key(contacts["submitted_at"]))))
-    ordered = contacts.sort_values("submitted_at", kind="stable")  # a month's history: a prefix
-    case_groups = dict(tuple(cases.groupby(_month_key(cases["first_at"]))))
+    # In time order a month's contacts (and cases, by first contact) are one run of rows and
+    # its history a prefix: each is found by binary search, not by filtering.
+    ordered = Columns.of(contacts).sorted_by("submitted_at")
+    by_start = Columns.of(cases).sorted_by("first_at")
+    first, last = (pd.Timestamp(ordered["submitted_at"][i]).to_period("M") for i in (0, -1))
     series = []
     for period in pd.period_range(first, last, freq="M"):
-        month = str(period)
         month_end = pd.Timestamp(period.end_time.date(), tz="UTC")
-        history = ordered.iloc[:ordered["submitted_at"].searchsorted(
-            month_end + pd.Timedelta(days=1))]
+        bounds = [pd.Timestamp(period.start_time, tz="UTC").to_datetime64(),
+                  (month_end + pd.Timedelta(days=1)).to_datetime64()]
+        start, stop = ordered["submitted_at"].searchsorted(bounds)
+        opened = by_start["first_at"].searchsorted(bounds)
+        history = ordered.rows(slice(0, stop))
         sample = Sample(
-            contact_groups.get(month, contacts.iloc[0:0]),
-            case_groups.get(month, cases.iloc[0:0]), month_end,
+            ordered.rows(slice(start, stop)), by_start.rows(slice(*opened)), month_end,
             known_actions(actions, history, month_end.date(), thresholds), history,
             thresholds=thresholds,
         )
-        series.append((month, score_sample(sample)))
+        series.append((str(period), score_sample(sample)))
     return series
 
 
 def _breakdown(
-    contacts: pd.DataFrame, dimension: str, as_of: pd.Timestamp, thresholds: Thresholds,
+    contacts: Columns, dimension: str, as_of: pd.Timestamp, thresholds: Thresholds,
 ) -> list[Group]:
+    values = contacts[dimension]
+    names, group_of = np.unique(np.where(pd.isna(values), "(not given)", values).astype(str),
+                                return_inverse=True)
     groups = []
-    for name, rows in contacts.groupby(contacts[dimension].fillna("(not given)"), sort=True):
-        score = csat(Sample(rows, rows.iloc[0:0], as_of, thresholds=thresholds))
+    for index, name in enumerate(names):
+        rows = contacts.rows(np.flatnonzero(group_of == index))
+        score = csat(Sample(rows, contacts.rows(slice(0, 0)), as_of, thresholds=thresholds))
         groups.append(Group(str(name), len(rows), score))
     return sorted(groups, key=lambda g: (-g.contacts, g.name))
 

@@ -6,10 +6,10 @@ under `gaming:`, and the methodology page states them."""
 
 from __future__ import annotations
 
-import bisect
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 TOP_RATING = 5
@@ -65,18 +65,24 @@ def _same_words(text: str) -> str:
 def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     """Runs of top ratings with the same comment, each run at most burst_minutes long and
     starting at the earliest contact not already in a run."""
-    top = contacts[contacts["rating"].eq(TOP_RATING) & contacts["comment"].notna()]
-    words = top["comment"].map(_same_words)
+    comments = contacts["comment"].to_numpy()
+    when = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
+    top = (contacts["rating"].to_numpy(dtype=float, na_value=np.nan) == TOP_RATING) & pd.notna(
+        comments)
+    runs: dict[str, list] = {}  # the top ratings' stamps by the words of their comment
+    for row in np.flatnonzero(top):
+        if words := _same_words(comments[row]):
+            runs.setdefault(words, []).append(when[row])
     found = []
-    window = pd.Timedelta(minutes=config.burst_minutes)
-    for _, times in top["submitted_at"][words.ne("")].groupby(words[words.ne("")]):
-        stamps = sorted(times)
+    window = pd.Timedelta(minutes=config.burst_minutes).to_timedelta64()
+    for words in sorted(runs):
+        stamps = np.sort(np.array(runs[words]))
         first = 0
         while first < len(stamps):
-            last = bisect.bisect_right(stamps, stamps[first] + window) - 1
+            last = int(np.searchsorted(stamps, stamps[first] + window, side="right")) - 1
             count = last - first + 1
             if count >= config.burst_contacts:
-                start, end = stamps[first], stamps[last]
+                start, end = (pd.Timestamp(stamps[i], tz="UTC") for i in (first, last))
                 minutes = (end - start).total_seconds() / 60
                 found.append(Signal(
                     "burst", f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}", count,
@@ -105,7 +111,8 @@ def response_share(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]
 def gaps(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     if contacts.empty:
         return []
-    months = set(contacts["submitted_at"].dt.tz_convert("UTC").dt.strftime("%Y-%m"))
+    stamps = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")  # UTC
+    months = {str(month) for month in np.unique(stamps.astype("datetime64[M]"))}  # "2026-03"
     series = [str(p) for p in pd.period_range(min(months), max(months), freq="M")]
     found, run = [], []
     for month in series:

@@ -112,6 +112,80 @@ class Score:
         return self.value is not None
 
 
+FLOAT_COLUMNS = frozenset({"rating", "nps", "wait_seconds", "resolved", "n_contacts"})
+STAMP_COLUMNS = frozenset({"submitted_at", "first_at", "resolved_at"})
+
+
+class Columns:
+    """A frame's rows as numpy arrays, each column converted once, on first use, and shared by
+    every selection of rows (`rows`): the metrics score thousands of small samples (every month
+    of every company), where pandas' cost per call outweighed the arithmetic. Ratings, answers,
+    waits, counts and `resolved` are floats with NaN for missing (`resolved` 1.0 or 0.0), stamps
+    UTC datetime64[ns] and the rest as pandas gives them."""
+
+    def __init__(self, frame: pd.DataFrame | tuple[Columns, np.ndarray],
+                 rows: slice | np.ndarray | None = None,
+                 arrays: dict[str, np.ndarray] | None = None, codes: dict | None = None):
+        # frame: a DataFrame, or (a whole Columns, an order of its rows) for sorted_by
+        self._frame, self._rows = frame, rows
+        self._arrays = {} if arrays is None else arrays
+        self._codes = {} if codes is None else codes
+        size = len(frame[1]) if isinstance(frame, tuple) else len(frame)
+        self._len = (size if rows is None else
+                     len(range(size)[rows]) if isinstance(rows, slice) else len(rows))
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame | Columns) -> Columns:
+        return frame if isinstance(frame, Columns) else cls(frame)
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        whole = self._arrays.get(name)
+        if whole is None and isinstance(self._frame, tuple):
+            source, order = self._frame
+            whole = self._arrays[name] = source[name][order]
+        if whole is None:
+            column = self._frame[name]
+            if name in STAMP_COLUMNS:
+                whole = column.to_numpy(dtype="datetime64[ns]")
+            elif name in FLOAT_COLUMNS:
+                whole = column.to_numpy(dtype=float, na_value=np.nan)
+            else:
+                whole = column.to_numpy()
+            self._arrays[name] = whole
+        return whole if self._rows is None else whole[self._rows]
+
+    def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """A text column as its distinct values (sorted strings) and each row's position among
+        them, -1 where missing: groups are then counted with np.bincount."""
+        if name not in self._codes and isinstance(self._frame, tuple):
+            source, order = self._frame
+            names, codes = source.codes(name)
+            self._codes[name] = names, codes[order]
+        if name not in self._codes:
+            codes, names = pd.factorize(Columns(self._frame, None, self._arrays)[name], sort=True)
+            self._codes[name] = np.asarray(names).astype(str), codes
+        names, codes = self._codes[name]
+        return names, codes if self._rows is None else codes[self._rows]
+
+    def sorted_by(self, name: str) -> Columns:
+        """The whole frame's rows in stable order of one column, as a whole frame of its own
+        that takes its columns and codes from this one."""
+        if self._rows is not None:
+            raise ValueError("sorted_by of a selection: sort the whole frame")
+        return Columns((self, np.argsort(self[name], kind="stable")))
+
+    def rows(self, rows: slice | np.ndarray) -> Columns:
+        """These rows of the whole frame: a slice, positions or a boolean mask."""
+        if self._rows is not None:
+            raise ValueError("rows of a selection: select from the whole frame")
+        if isinstance(rows, np.ndarray) and rows.dtype == bool:
+            rows = np.flatnonzero(rows)
+        return Columns(self._frame, rows, self._arrays, self._codes)
+
+
 @dataclass(frozen=True)
 class Sample:
     """What one window holds: its contacts, the cases first opened in it, and its end date.
@@ -119,14 +193,21 @@ class Sample:
     The action metrics are about the company, not the window: `actions` are its action-log
     entries as they stood on `as_of` (each done one with its measured effect), and `history` is
     every contact up to `as_of`, for look-backs longer than the window (complaint topics).
-    Without a history the window's contacts stand in. `thresholds` are the scoreboard's."""
+    Without a history the window's contacts stand in. `thresholds` are the scoreboard's.
+    Frames are held as Columns (numpy arrays), which the metrics read."""
 
-    contacts: pd.DataFrame
-    cases: pd.DataFrame
+    contacts: Columns
+    cases: Columns
     as_of: pd.Timestamp
     actions: tuple = ()
-    history: pd.DataFrame | None = None
+    history: Columns | None = None
     thresholds: Thresholds = field(kw_only=True)
+
+    def __post_init__(self):
+        for name in ("contacts", "cases", "history"):
+            frame = getattr(self, name)
+            if frame is not None:
+                object.__setattr__(self, name, Columns.of(frame))
 
 
 @dataclass(frozen=True)
@@ -206,9 +287,9 @@ def newcombe(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]:
             100 * (d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)))
 
 
-def rated_and_good(contacts: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def rated_and_good(contacts: Columns) -> tuple[np.ndarray, np.ndarray]:
     """Two masks over the contacts: rated at all, and rated good."""
-    ratings = contacts["rating"].to_numpy(dtype=float, na_value=np.nan)
+    ratings = contacts["rating"]
     return ~np.isnan(ratings), ratings >= GOOD_RATING
 
 
@@ -256,7 +337,7 @@ def cases(sample: Sample) -> Score:
 @metric("responses", "Responses", "count", decimals=0)
 def responses(sample: Sample) -> Score:
     """Contacts whose customer gave a satisfaction rating."""
-    n = int(sample.contacts["rating"].notna().sum())
+    n = int((~np.isnan(sample.contacts["rating"])).sum())
     return Score(float(n), n, "count")
 
 
@@ -265,7 +346,8 @@ def responses(sample: Sample) -> Score:
 def csat(sample: Sample) -> Score:
     """Share of ratings of {good} or 5 among all 1-5 ratings, with a Wilson 95% interval.
     Needs at least {min_n} ratings."""
-    ratings = sample.contacts["rating"].dropna()
+    ratings = sample.contacts["rating"]
+    ratings = ratings[~np.isnan(ratings)]
     return share(int((ratings >= GOOD_RATING).sum()), len(ratings), MIN_RESPONSES)
 
 
@@ -276,7 +358,8 @@ def nps(sample: Sample) -> Score:
     from -100 to 100. The 95% interval is the normal approximation with the variance of a
     difference of two shares from one multinomial sample, (p + d - (p - d)^2) / n, clipped to
     -100..100. Needs at least {min_n} answers."""
-    answers = sample.contacts["nps"].dropna()
+    answers = sample.contacts["nps"]
+    answers = answers[~np.isnan(answers)]
     n = len(answers)
     if n < MIN_RESPONSES or n == 0:
         return not_enough(n, "points", MIN_RESPONSES)
@@ -293,9 +376,9 @@ def first_contact_resolution(sample: Sample) -> Score:
     """Share of cases resolved with exactly one contact, among cases whose outcome is known
     (at least one contact says `resolved` true or false). Wilson 95% interval. Needs at least
     {min_n} such cases."""
-    known = sample.cases[sample.cases["resolved"].notna()]
-    solved_once = (known["resolved"].astype(bool) & known["n_contacts"].eq(1)).sum()
-    return share(int(solved_once), len(known), MIN_CASES)
+    resolved = sample.cases["resolved"]  # 1.0, 0.0 or NaN: unknown
+    solved_once = (resolved == 1) & (sample.cases["n_contacts"] == 1)
+    return share(int(solved_once.sum()), int((~np.isnan(resolved)).sum()), MIN_CASES)
 
 
 @metric("contacts_per_case", "Contacts per case", "contacts", decimals=2, min_n=MIN_CASES)
@@ -303,7 +386,7 @@ def contacts_per_case(sample: Sample) -> Score:
     """How many times a customer has to get in touch to solve one issue: the mean number of
     contacts per case, with a normal-approximation 95% interval (mean +- 1.96 standard errors,
     never below 1). Needs at least {min_n} cases."""
-    sizes = sample.cases["n_contacts"].to_numpy(dtype=float)
+    sizes = sample.cases["n_contacts"]
     n = len(sizes)
     if n < MIN_CASES or n == 0:
         return not_enough(n, "contacts", MIN_CASES)
@@ -321,9 +404,9 @@ def resolution_rate(sample: Sample) -> Score:
     least {min_n} such cases."""
     # first contact on or before the day resolution_window_days before as_of
     cutoff = _end(sample) - pd.Timedelta(days=sample.thresholds.resolution_window_days)
-    resolved = sample.cases["resolved"]
-    counted = (sample.cases["first_at"] < cutoff).to_numpy() & resolved.notna().to_numpy()
-    solved = resolved.to_numpy(dtype=bool, na_value=False) & counted
+    resolved = sample.cases["resolved"]  # 1.0, 0.0 or NaN: unknown
+    counted = (sample.cases["first_at"] < cutoff.to_datetime64()) & ~np.isnan(resolved)
+    solved = (resolved == 1) & counted
     return share(int(solved.sum()), int(counted.sum()), MIN_CASES)
 
 
@@ -332,13 +415,13 @@ def resolution_hours_p50(sample: Sample) -> Score:
     """Median hours from a case's first contact to its earliest `resolved_at`, over cases that
     report one. The 95% interval is distribution-free: the order statistics at ranks
     n/2 -+ 1.96 sqrt(n/4), rounded outwards. Needs at least {min_n} resolved cases."""
-    stamps = [sample.cases[c].to_numpy(dtype="datetime64[ns]") for c in ("first_at", "resolved_at")]
-    hours = (stamps[1] - stamps[0]) / np.timedelta64(1, "h")
+    hours = (sample.cases["resolved_at"] - sample.cases["first_at"]) / np.timedelta64(1, "h")
     return quantile(hours[~np.isnan(hours)], 0.5, MIN_CASES, "hours")
 
 
 def _waits(sample: Sample) -> np.ndarray:
-    return sample.contacts["wait_seconds"].dropna().to_numpy(dtype=float)
+    waits = sample.contacts["wait_seconds"]
+    return waits[~np.isnan(waits)]
 
 
 @metric("wait_seconds_p50", "Median wait", "seconds", decimals=0, min_n=MIN_WAITS)
@@ -376,7 +459,7 @@ def post_sale_gap(sample: Sample) -> Score:
     score interval (1998, method 10) for a difference of two independent shares, built from the
     two Wilson intervals. Needs at least {min_n} ratings on each side; n is the ratings of
     both."""
-    stage = sample.contacts["stage"].to_numpy()
+    stage = sample.contacts["stage"]
     rated, good = rated_and_good(sample.contacts)
     pre, post = ((int((good & (stage == name)).sum()), int((rated & (stage == name)).sum()))
                  for name in ("pre_sale", "post_sale"))
@@ -390,18 +473,19 @@ def post_sale_gap(sample: Sample) -> Score:
 LOTTERY_DIMENSIONS = ("site", "channel")
 
 
-def _spread(contacts: pd.DataFrame, dimension: str) -> tuple[list, int]:
+def _spread(contacts: Columns, dimension: str) -> tuple[list, int]:
     """The groups of one dimension with enough ratings as (csat, name, good, ratings), best
     first, and how many groups were left out for too few ratings."""
     rated, good = rated_and_good(contacts)
-    rated &= contacts[dimension].notna().to_numpy()  # a contact naming no group is in none
-    names, group_of = np.unique(contacts[dimension].to_numpy()[rated].astype(str),
-                                return_inverse=True)
-    sizes = np.bincount(group_of, minlength=len(names))
-    goods = np.bincount(group_of, weights=good[rated], minlength=len(names))
+    names, group_of = contacts.codes(dimension)
+    rated &= group_of >= 0  # a contact naming no group is in none
+    sizes = np.bincount(group_of[rated], minlength=len(names))
+    goods = np.bincount(group_of[rated], weights=good[rated], minlength=len(names))
+    present = sizes > 0
     groups = [(int(k) / int(n), str(name), int(k), int(n))
-              for name, k, n in zip(names, goods, sizes, strict=True) if n >= MIN_GROUP_RESPONSES]
-    return sorted(groups, key=lambda g: (-g[0], g[1])), len(names) - len(groups)
+              for name, k, n in zip(names[present], goods[present], sizes[present], strict=True)
+              if n >= MIN_GROUP_RESPONSES]
+    return sorted(groups, key=lambda g: (-g[0], g[1])), int(present.sum()) - len(groups)
 
 
 @metric("service_lottery", "Service lottery", "points", min_n=MIN_GROUP_RESPONSES,
@@ -438,13 +522,14 @@ def _complaint_topics(sample: Sample) -> list[str]:
     name."""
     contacts = sample.history if sample.history is not None else sample.contacts
     end = _end(sample)
-    when = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
+    when = contacts["submitted_at"]
     start = end - pd.Timedelta(days=sample.thresholds.complaint_lookback_days)
-    complaint = ((contacts["rating"].to_numpy(dtype=float, na_value=np.nan) <= COMPLAINT_RATING)
+    complaint = ((contacts["rating"] <= COMPLAINT_RATING)
                  & (when >= start.to_datetime64()) & (when < end.to_datetime64()))
-    complaint &= contacts["topic"].notna().to_numpy()  # one without a topic is not counted
-    topics, counts = np.unique(contacts["topic"].to_numpy()[complaint].astype(str),
-                               return_counts=True)
+    topics, topic_of = contacts.codes("topic")
+    complaint &= topic_of >= 0  # one without a topic is not counted
+    counts = np.bincount(topic_of[complaint], minlength=len(topics))
+    topics, counts = topics[counts > 0], counts[counts > 0]
     return [str(t) for _, t in sorted(zip(-counts, topics, strict=True))]
 
 
@@ -520,23 +605,34 @@ def freshness_days(sample: Sample) -> Score:
     n = len(sample.contacts)
     if n == 0:
         return Score(None, 0, "days", reason="no contacts")
-    newest = sample.contacts["submitted_at"].max().normalize()
+    newest = pd.Timestamp(sample.contacts["submitted_at"].max(), tz="UTC").normalize()
     return Score(float((sample.as_of - newest).days), n, "days")
 
 
 def cases_of(contacts: pd.DataFrame) -> pd.DataFrame:
     """One row per case: first contact, number of contacts, whether and when it was resolved
     (unknown where no contact says)."""
-    by_case = contacts.groupby("case_id", sort=True)
-    resolved_known = by_case["resolved"].count()
-    resolved_any = contacts["resolved"].fillna(False).astype(bool).groupby(
-        contacts["case_id"], sort=True).any()
+    names, case_of = np.unique(contacts["case_id"].to_numpy(), return_inverse=True)
+    resolved = contacts["resolved"].to_numpy(dtype=float, na_value=np.nan)
+    known = np.bincount(case_of, weights=~np.isnan(resolved), minlength=len(names)) > 0
+    solved = np.bincount(case_of, weights=resolved == 1, minlength=len(names)) > 0
     return pd.DataFrame({
-        "first_at": by_case["submitted_at"].min(),
-        "n_contacts": by_case.size(),
-        "resolved": resolved_any.astype("boolean").where(resolved_known > 0),
-        "resolved_at": by_case["resolved_at"].min(),
-    })
+        "first_at": _earliest(contacts["submitted_at"], case_of, len(names)),
+        "n_contacts": np.bincount(case_of, minlength=len(names)).astype(np.int64),
+        "resolved": pd.arrays.BooleanArray(solved, ~known),
+        "resolved_at": _earliest(contacts["resolved_at"], case_of, len(names)),
+    }, index=pd.Index(names, name="case_id"))
+
+
+def _earliest(stamps: pd.Series, group_of: np.ndarray, groups: int) -> pd.DatetimeIndex:
+    """The earliest stamp of each group, NaT where it has none."""
+    unit = f"datetime64[{stamps.dt.unit}]"
+    ticks = stamps.to_numpy(dtype=unit).view(np.int64)
+    never = np.iinfo(np.int64).max
+    earliest = np.full(groups, never)
+    np.minimum.at(earliest, group_of, np.where(stamps.isna().to_numpy(), never, ticks))
+    earliest[earliest == never] = np.datetime64("NaT").astype(unit).view(np.int64)
+    return pd.DatetimeIndex(earliest.view(unit)).tz_localize("UTC").tz_convert(stamps.dt.tz)
 
 
 def score_sample(sample: Sample) -> dict[str, Score]:
