@@ -186,14 +186,19 @@ def candor_schema() -> dict:
 def gaming_schema() -> dict:
     """candor.yaml's `gaming:` section: the thresholds of the gaming signals (scoring.gaming);
     each key may be left out, and then has scoring.gaming.GamingConfig's default."""
-    def limit(kind: str, description: str, low: float, high: float, example: str,
+    defaults = GamingConfig()
+
+    def limit(name: str, kind: str, description: str, low: float, high: float,
               exclusive: bool = False) -> dict:
+        default = getattr(defaults, name)
         return {"type": kind, "exclusiveMinimum" if exclusive else "minimum": low,
                 "maximum": high, "description": description, "x-code": "bad_gaming",
                 "x-hint": f"write {'a whole number' if kind == 'integer' else 'a number'} "
                           f"{'above' if exclusive else 'from'} {low:g} "
-                          f"{'and at most' if exclusive else 'to'} {high:g}, e.g. {example}"}
-    schema = {
+                          f"{'and at most' if exclusive else 'to'} {high:g}, e.g. {default:g}",
+                "default": default}
+
+    return {
         "type": "object",
         "description": "Thresholds of the gaming signals shown as integrity notices; a key "
                        "left out keeps its default.",
@@ -201,21 +206,20 @@ def gaming_schema() -> dict:
         "x-hint": "one `threshold: value` line per setting, indented, as in candor.yaml",
         "additionalProperties": False,
         "properties": {
-            "burst_contacts": limit("integer", "Top ratings with the same comment that make "
-                                    "a burst.", 2, 10_000, "5"),
-            "burst_minutes": limit("number", "The longest a burst may last, in minutes.", 0,
-                                   10_080, "10", exclusive=True),
-            "max_response_share": limit("number", "A higher share of contacts with a rating "
-                                        "is a signal.", 0, 1, "0.9", exclusive=True),
-            "response_min_contacts": limit("integer", "Contacts needed before the response "
-                                           "share is judged.", 1, 10_000_000, "100"),
-            "gap_months": limit("integer", "Months in a row without contacts that make a "
-                                "gap.", 1, 120, "1"),
+            "burst_contacts": limit("burst_contacts", "integer", "Top ratings with the same "
+                                    "comment that make a burst.", 2, 10_000),
+            "burst_minutes": limit("burst_minutes", "number", "The longest a burst may last, "
+                                   "in minutes.", 0, 10_080, exclusive=True),
+            "max_response_share": limit("max_response_share", "number", "A higher share of "
+                                        "contacts with a rating is a signal.", 0, 1,
+                                        exclusive=True),
+            "response_min_contacts": limit("response_min_contacts", "integer", "Contacts needed "
+                                           "before the response share is judged.", 1,
+                                           10_000_000),
+            "gap_months": limit("gap_months", "integer", "Months in a row without contacts "
+                                "that make a gap.", 1, 120),
         },
     }
-    for name, prop in schema["properties"].items():
-        prop["default"] = getattr(GamingConfig(), name)
-    return schema
 
 
 def thresholds_schema() -> dict:
