@@ -233,7 +233,7 @@ def _read_company(
                                 else 0, "quarantined" if problems else "counted",
                                 tuple(problems)))
         entries = [] if problems else actions_of(document)
-    tables = [read_feedback_fast(path, data_dir, digest=frames) for path in company.feedback]
+    tables = [read_feedback_fast(path, data_dir, frames) for path in company.feedback]
     return CompanyResult(company.slug, profile, files, actions=entries), tables
 
 

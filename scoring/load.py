@@ -197,8 +197,9 @@ def _read_csv(text: str, table: RawTable) -> None:
 # starts, its content (possessive, so a failed match cannot re-read it from inside), then a
 # closing quote followed by anything but a delimiter or a line end, or the end of the file.
 # Searching finds every such field; it may also start inside a good field at a quote after a
-# comma and report a false alarm, which only sends the file to the csv module.
-_BAD_QUOTED_FIELD = re.compile(rb'"(?<=[,\r\n]")(?:[^"]|"")*+(?:"[^,\r\n]|\Z)')
+# comma and report a false alarm, which only sends the file to the csv module. The content is
+# (?:[^"]|"")*+ unrolled, so that runs of plain characters go at the regex engine's full speed.
+_BAD_QUOTED_FIELD = re.compile(rb'"(?<=[,\r\n]")[^"]*+(?:""[^"]*+)*+(?:"[^,\r\n]|\Z)')
 
 
 def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
@@ -227,6 +228,8 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
         return None
     if b'"' in body and _BAD_QUOTED_FIELD.search(body):
         return None
+    if typed and not _is_utf8(body):  # untyped, the file was decoded already
+        return None
     try:
         header = [name.strip() for name in header_line.decode("utf-8").split(",")]
     except UnicodeDecodeError:
@@ -245,7 +248,7 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
             convert_options=pacsv.ConvertOptions(
                 column_types=dict(zip(names, types, strict=True)), null_values=[""],
                 true_values=["true"], false_values=["false"], strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+                quoted_strings_can_be_null=False, check_utf8=False,  # checked whole, above
             ),
         )
     except (pa.ArrowException, ValueError):
@@ -260,6 +263,19 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
                for column in parsed.columns):
             return None
     return header, parsed.rename_columns(header)
+
+
+def _is_utf8(data: bytes) -> bool:
+    """Whether `data` is valid UTF-8, checked by Arrow in one pass without a copy: cheaper than
+    pyarrow's CSV reader checking each cell (a file that is valid UTF-8 splits at ASCII
+    delimiters into cells that are too)."""
+    whole = pa.Array.from_buffers(pa.large_string(), 1, [
+        None, pa.py_buffer(np.array([0, len(data)], np.int64)), pa.py_buffer(data)])
+    try:
+        whole.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _record_lines(data: bytes, table: pa.Table) -> np.ndarray | None:
@@ -381,12 +397,17 @@ class TypedTable:
     """One well-formed CSV file with the contract's header, as `read_feedback_fast` read it: an
     Arrow table (booleans typed, every other cell its text) and each record's physical line.
     `validate.parse_feedback_files` checks it without pandas; when anything is wrong it reads
-    the same bytes again with `exact()`, whose problems are the ones reported."""
+    the same bytes again with `exact()`, whose problems are the ones reported.
+
+    `data` is None when the bytes were let go once parsed (`publish.py validate`: holding a
+    company's files costs more than reading one again in the rare case that `exact()` needs
+    it); `path` is then read again."""
 
     file: str
     sha256: str
-    data: bytes
+    data: bytes | None
     arrow: pa.Table
+    path: Path | None = None
     _exact: RawTable | None = field(default=None, repr=False)
 
     @property
@@ -399,14 +420,17 @@ class TypedTable:
     def lines(self) -> np.ndarray | None:
         """Each record's physical line (None if they do not add up, as with a blank line, which
         the fast path refuses anyway); counted only when a frame is built."""
-        return _record_lines(self.data, self.arrow)
+        return _record_lines(self._bytes(), self.arrow)
 
     def exact(self) -> RawTable:
         """The file as `read_feedback` reads it (read once, then kept)."""
         if self._exact is None:
             self._exact = RawTable(self.file, self.sha256)
-            _parse(".csv", self.data, self._exact)
+            _parse(".csv", self._bytes(), self._exact)
         return self._exact
+
+    def _bytes(self) -> bytes:
+        return self.path.read_bytes() if self.data is None else self.data
 
 
 def _exact(path: Path, where: str, sha256: str, data: bytes | None) -> RawTable:
@@ -449,14 +473,15 @@ def read_feedback(path: Path, data_dir: Path) -> RawTable:
 
 
 def read_feedback_fast(
-    path: Path, data_dir: Path, digest: bool = True,
+    path: Path, data_dir: Path, frames: bool = True,
 ) -> TypedTable | RawTable:
     """`read_feedback`, except that a well-formed CSV file with the contract's header comes back
-    as a TypedTable, for `validate.parse_feedback_files`' fast path; without `digest` no
-    sha256 is computed."""
-    where, sha256, data = _read_bytes(path, data_dir, digest)
+    as a TypedTable, for `validate.parse_feedback_files`' fast path. Without `frames`
+    (`publish.py validate`: checked only) no sha256 is computed and the TypedTable does not
+    keep the file's bytes."""
+    where, sha256, data = _read_bytes(path, data_dir, digest=frames)
     if data is not None and path.suffix == ".csv" and (parsed := _parse_arrow(data, typed=True)):
-        return TypedTable(where, sha256, data, parsed[1])
+        return TypedTable(where, sha256, data if frames else None, parsed[1], path)
     return _exact(path, where, sha256, data)
 
 
