@@ -44,7 +44,7 @@ from .metrics import (
 from .problems import Problem
 from .ranks import ranked
 from .redact import redact
-from .validate import check_actions, check_profile, empty_contacts, parse_feedback_files
+from .validate import check_actions, check_profile, company_contacts, empty_contacts
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -242,16 +242,13 @@ def _validate_company(
 ) -> pd.DataFrame | None:
     """The company's typed contacts (None without `frames`: only checked); invalid files are
     kept out whole and reported."""
-    counted: list[pd.DataFrame] = []
-    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables, pinned, frames),
-                                            strict=True):
+    problems, contacts = company_contacts(tables, pinned, frames)
+    for table, found in zip(tables, problems, strict=True):
         # a file without problems has as many rows as records
-        status = "quarantined" if problems else ("empty" if not table.records else "counted")
+        status = "quarantined" if found else ("empty" if not table.records else "counted")
         result.files.append(FileReport(table.file, table.sha256, "feedback", table.records,
-                                       status, tuple(problems)))
-        if contacts is not None:
-            counted.append(contacts)
-    return pd.concat(counted, ignore_index=True) if counted else None
+                                       status, tuple(found)))
+    return contacts
 
 
 def load_company(

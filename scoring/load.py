@@ -62,13 +62,25 @@ def display_path(path: Path, data_dir: Path) -> str:
     """A stable, machine-independent name for a file: relative to the working directory if it is
     inside it (so CI annotations point at the repository file), else to the data folder's parent."""
     cwd = os.getcwd()
-    # folders are resolved once (a tree's files share a few), a file only if it is a link
-    full = os.path.realpath(path) if os.path.islink(path) else os.path.join(
-        _resolved(cwd, os.path.dirname(path)), os.path.basename(path))
-    for base in (_resolved(cwd, "."), os.path.dirname(_resolved(cwd, str(data_dir)))):
-        if full.startswith(base.rstrip(os.sep) + os.sep):
-            return Path(full[len(base.rstrip(os.sep)) + 1:]).as_posix()
-    return path.name
+    if os.path.islink(path):
+        shown = _relative(cwd, os.path.realpath(path), str(data_dir))
+        return path.name if shown is None else shown
+    # folders are resolved and named once (a tree's files share a few), a file only if a link
+    folder = _relative(cwd, _resolved(cwd, os.path.dirname(path)), str(data_dir))
+    if folder is None:
+        return path.name
+    return f"{folder}/{path.name}" if folder else path.name
+
+
+@functools.lru_cache(maxsize=256)
+def _relative(cwd: str, full: str, data_dir: str) -> str | None:
+    """The resolved path `full` relative to the working directory if inside it, else to the data
+    folder's parent ("" for the folder itself), with / separators; None if inside neither."""
+    for base in (_resolved(cwd, "."), os.path.dirname(_resolved(cwd, data_dir))):
+        base = base.rstrip(os.sep) + os.sep
+        if (full + os.sep).startswith(base):
+            return Path(full[len(base):]).as_posix() if len(full) > len(base) else ""
+    return None
 
 
 @functools.lru_cache(maxsize=256)

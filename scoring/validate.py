@@ -106,7 +106,26 @@ def parse_feedback_files(
     tables: list[RawTable | TypedTable], as_of: dt.date | None = None, frames: bool = True,
 ) -> list[tuple[pd.DataFrame | None, list[Problem]]]:
     """(typed contacts or None, problems) for each of one company's files, in order; with
-    `frames` False (`publish.py validate`) the contacts are always None, only checked.
+    `frames` False (`publish.py validate`) the contacts are always None, only checked. See
+    company_contacts, which gives the same contacts as one frame."""
+    problems, contacts = company_contacts(tables, as_of, frames)
+    results: list[tuple[pd.DataFrame | None, list[Problem]]] = []
+    start = 0
+    for table, found in zip(tables, problems, strict=True):
+        if found or not table.records or contacts is None:
+            results.append((None, found))
+        else:
+            stop = start + table.records  # a file without problems has a row per record
+            results.append((contacts.iloc[start:stop].reset_index(drop=True), found))
+            start = stop
+    return results
+
+
+def company_contacts(
+    tables: list[RawTable | TypedTable], as_of: dt.date | None = None, frames: bool = True,
+) -> tuple[list[list[Problem]], pd.DataFrame | None]:
+    """The problems of each of one company's files, in order, and the typed contacts of the
+    files without any, in file order (None when there are none, or without `frames`).
 
     The files are checked in one vectorised pass (per-file pandas overhead dwarfs the work on a
     month of rows); every problem still names its own file, line and column. Contact ids must
@@ -124,7 +143,7 @@ def parse_feedback_files(
     problems: list[list[Problem]] = [list(t.problems) for t in tables]
     sound = [i for i, t in enumerate(tables) if not t.problems and not t.rows.empty]
     if not sound:
-        return [(None, p) for p in problems]
+        return problems, None
     rows = pd.concat([tables[i].rows for i in sound], ignore_index=True)
     owner = np.repeat(np.asarray(sound), [len(tables[i].rows) for i in sound])
     lines = np.concatenate([np.asarray(tables[i].lines) for i in sound])
@@ -186,17 +205,14 @@ def parse_feedback_files(
                "correct the date; a contact cannot be counted before it happens")
 
     contacts["line"] = lines
-    results: list[tuple[pd.DataFrame | None, list[Problem]]] = []
-    for index, table in enumerate(tables):
-        if problems[index] or table.rows.empty:
-            ordered = sorted(problems[index], key=lambda p: (p.line or 0, p.column or 0))
-            results.append((None, _capped(ordered, table.file)))
-        else:
-            # owner is sorted, so each file's rows are one contiguous slice
-            start, stop = np.searchsorted(owner, [index, index + 1])
-            results.append((contacts.iloc[start:stop].reset_index(drop=True) if frames else None,
-                            []))
-    return results
+    counted = [index for index in sound if not problems[index]]
+    problems = [_capped(sorted(found, key=lambda p: (p.line or 0, p.column or 0)), table.file)
+                for found, table in zip(problems, tables, strict=True)]
+    if not frames or not counted:
+        return problems, None
+    if len(counted) == len(sound):
+        return problems, contacts
+    return problems, contacts[np.isin(owner, counted)].reset_index(drop=True)
 
 
 # --- the fast path: the same rules in Arrow, for files that are all good ----------------------
@@ -218,8 +234,8 @@ _NS_BOUNDS = (_NS_RANGE[0].ceil("us").value // 1000, _NS_RANGE[1].floor("us").va
 
 def _fast_path(
     tables: list[RawTable | TypedTable], as_of: dt.date | None, frames: bool,
-) -> list[tuple[pd.DataFrame | None, list[Problem]]] | None:
-    """The results of parse_feedback_files when every file is good, else None."""
+) -> tuple[list[list[Problem]], pd.DataFrame | None] | None:
+    """The result of company_contacts when every file is good, else None."""
     typed = [t for t in tables if isinstance(t, TypedTable)]
     if not typed or any(isinstance(t, RawTable) and (t.problems or t.records) for t in tables):
         return None
@@ -230,21 +246,12 @@ def _fast_path(
     if values is None:
         return None
     if not frames:
-        return [(None, []) for _ in tables]
+        return [[] for _ in tables], None
     if any(t.lines is None for t in typed):
         return None  # cannot happen once the checks pass (see TypedTable.lines); be sure
     contacts = _fast_frame(values, sum(t.records for t in typed))
     contacts["line"] = np.concatenate([t.lines for t in typed])
-    results: list[tuple[pd.DataFrame | None, list[Problem]]] = []
-    start = 0
-    for table in tables:
-        if isinstance(table, TypedTable):
-            stop = start + table.records
-            results.append((contacts.iloc[start:stop].reset_index(drop=True), []))
-            start = stop
-        else:
-            results.append((None, []))  # no data
-    return results
+    return [[] for _ in tables], contacts  # the RawTables hold no data
 
 
 def _gathered(
@@ -436,28 +443,28 @@ def _fast_frame(values: dict[str, object], length: int) -> pd.DataFrame:
         values["case_id"] = pc.if_else(pc.equal(pc.binary_length(values["case_id"]), 0),
                                        values["id"], values["case_id"])
     absent = [name for name, cells in values.items() if cells is None]
-    frame = _typed_frame({}, length)[absent] if absent else pd.DataFrame(index=range(length))
+    empty = _typed_frame({}, length) if absent else None
+    columns: dict[str, object] = {}  # built whole: one DataFrame, not a column at a time
     for name, cells in values.items():
-        if cells is None:
-            continue
         column = COLUMNS_BY_NAME[name]
-        if column.kind in ("text", "enum"):
-            frame[name] = pd.Series(_objects(cells, (column.max_chars or 0) <= LABEL_MAX_CHARS),
-                                    dtype=object)
+        if cells is None:
+            columns[name] = empty[name]
+        elif column.kind in ("text", "enum"):
+            columns[name] = pd.Series(
+                _objects(cells, (column.max_chars or 0) <= LABEL_MAX_CHARS), dtype=object)
         elif column.kind == "int":
             table = np.array([np.nan, *map(float, _INT_VALUES[name][1:])])
-            frame[name] = table[_int_index(cells, column)]
+            columns[name] = table[_int_index(cells, column)]
         elif name == "comment_public":  # not given: not consented
-            frame[name] = cells.fill_null(False).to_numpy(zero_copy_only=False)
+            columns[name] = cells.fill_null(False).to_numpy(zero_copy_only=False)
         elif column.kind == "bool":
-            frame[name] = pd.BooleanDtype().__from_arrow__(cells)
+            columns[name] = pd.BooleanDtype().__from_arrow__(cells)
         elif column.kind == "number":  # -0 is 0, as pandas reads it
-            frame[name] = pc.add(cells, 0.0).to_numpy(zero_copy_only=False)
+            columns[name] = pc.add(cells, 0.0).to_numpy(zero_copy_only=False)
         else:
-            frame[name] = pc.cast(cells, pa.timestamp("ns", "UTC")).to_pandas()
-    if "comment_public" in absent:
-        frame["comment_public"] = False
-    return frame[[column.name for column in FEEDBACK_COLUMNS]]
+            columns[name] = pc.cast(cells, pa.timestamp("ns", "UTC")).to_pandas()
+    return pd.DataFrame({column.name: columns[column.name] for column in FEEDBACK_COLUMNS},
+                        index=range(length), copy=False)
 
 
 def _objects(cells: pa.ChunkedArray, labels: bool) -> np.ndarray:

@@ -53,6 +53,13 @@ def typed(text: str | bytes, name: str = "a.csv") -> TypedTable | None:
     return None if parsed is None else TypedTable(name, "", data, parsed[1])
 
 
+def fast(tables: list, as_of: dt.date | None = None):
+    """parse_feedback_files' results when the fast path takes the files, else None."""
+    if _fast_path(tables, as_of, True) is None:
+        return None
+    return parse_feedback_files(tables, as_of)
+
+
 def fast_and_exact(*texts: str, as_of: dt.date | None = None):
     """(the fast path's results, or None when it declines, the exact path's results) for one
     company's files."""
@@ -64,7 +71,7 @@ def fast_and_exact(*texts: str, as_of: dt.date | None = None):
     results = parse_feedback_files(exact, as_of)
     if not all(tables):  # the typed read itself declined
         return None, results
-    return _fast_path(tables, as_of, True), results
+    return fast(tables, as_of), results
 
 
 def csv_with(**cells: str) -> str:
@@ -124,7 +131,7 @@ def test_a_header_only_file_beside_good_ones_stays_fast_and_empty(tmp_path):
     (folder / "b.csv").write_text(HEADER, encoding="utf-8")
     tables = [read_feedback_fast(folder / name, tmp_path / "data") for name in ("a.csv", "b.csv")]
     assert isinstance(tables[0], TypedTable) and isinstance(tables[1], RawTable)
-    results = _fast_path(tables, None, True)
+    results = fast(tables)
     assert results is not None
     assert results[1] == (None, [])
     assert_same(results, parse_feedback_files([tables[0].exact(), tables[1]]))
