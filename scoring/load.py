@@ -531,10 +531,28 @@ class _YamlProblem(yaml.MarkedYAMLError):
         self.code, self.hint = code, hint
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe loading plus positions; aliases and duplicate keys refused; bad dates located."""
+try:  # libyaml parses several times as fast as PyYAML's own reader, scanner and parser
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # a PyYAML built without libyaml
+    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+        def __init__(self, stream):
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+
+class _LineLoader(yaml.composer.Composer, _Parser, yaml.constructor.SafeConstructor,
+                  yaml.resolver.Resolver):
+    """Safe loading plus positions; aliases and duplicate keys refused; bad dates located. The
+    nodes are composed here, in Python, so that each is checked as it is made."""
 
     depth = 0
+
+    def __init__(self, stream):
+        _Parser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):
