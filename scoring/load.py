@@ -7,7 +7,6 @@ import csv
 import difflib
 import functools
 import hashlib
-import io
 import json
 import os
 import re
@@ -29,6 +28,7 @@ from .ledger import (
     MAX_YAML_FILE_BYTES,
     REQUIRED_COLUMNS,
     SLUG_PATTERN,
+    Column,
 )
 from .problems import Problem
 
@@ -387,11 +387,44 @@ def _read_jsonl(text: str, table: RawTable) -> None:
     table.rows = pd.DataFrame.from_records(records, columns=table.columns).astype(object)
 
 
-def _read_parquet(data: bytes, table: RawTable) -> None:
+def _parquet_table(data: bytes) -> pa.Table:
+    """A Parquet file's Arrow table (pyarrow raises several unrelated types for a damaged file).
+    ParquetFile reads a small file several times as fast as read_table's dataset machinery."""
     import pyarrow.parquet as pq
 
+    return pq.ParquetFile(pa.BufferReader(data)).read()
+
+
+def _not_utf8(arrow: pa.Table, where: str) -> list[Problem]:
+    """The first cell of each text column that is not UTF-8: a Parquet writer need not check,
+    and pyarrow reads such text as it is (pandas then fails on it)."""
+    problems = []
+    for name, cells in zip(arrow.column_names, arrow.columns, strict=True):
+        if pa.types.is_dictionary(cells.type):
+            cells = cells.cast(cells.type.value_type)
+        if not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)):
+            continue
+        try:
+            cells.validate(full=True)
+        except pa.ArrowInvalid:
+            values = cells.cast(pa.large_binary()).to_pylist()
+            row = next(row for row, value in enumerate(values)
+                       if value is not None and not _is_utf8(value))
+            problems.append(Problem(
+                where, row + 1, None, "not_utf8", f"{name} in row {row + 1:,} is not UTF-8 text",
+                "write the file's text as UTF-8",
+            ))
+    return problems
+
+
+def _read_parquet(data: bytes, table: RawTable) -> None:
     try:
-        frame = pq.read_table(io.BytesIO(data)).to_pandas()
+        arrow = _parquet_table(data)
+        if problems := _not_utf8(arrow, table.file):
+            table.problems += problems
+            table.records = arrow.num_rows
+            return
+        frame = arrow.to_pandas()
     except Exception as error:  # pyarrow raises several unrelated types for a damaged file
         table.problems.append(Problem(
             table.file, None, None, "parquet_unreadable", f"cannot read Parquet: {error}",
@@ -400,18 +433,95 @@ def _read_parquet(data: bytes, table: RawTable) -> None:
         return
     table.columns = [str(c) for c in frame.columns]
     table.problems += _header_problems(table.columns, table.file, None)
+    table.problems += [Problem(
+        table.file, None, None, "parquet_nested",
+        f"column {name!r} holds lists or records, not plain values",
+        "use strings, numbers, booleans, dates or timestamps",
+    ) for name, kind in zip(arrow.schema.names, arrow.schema.types, strict=True)
+        if pa.types.is_nested(kind)]
     # Parquet has no lines: a problem's "line" is the 1-based row number.
     table.lines = list(range(1, len(frame) + 1))
     table.records = len(frame)
     table.rows = frame.astype(object)
 
 
+def _parse_parquet(data: bytes) -> pa.Table | None:
+    """The fast path for a well-formed Parquet file with the contract's columns: each column in
+    the form `_parse_arrow` gives a CSV file's (text, whole numbers and anything written as text
+    as strings, "" where empty; booleans typed), except numbers (float64) and date-times
+    (timestamp[us, UTC]) that the file holds typed; null where empty. None whenever that cannot
+    be sure to read as `_read_parquet` and the exact checks do: a damaged file, no rows, other
+    columns (as pandas names them), or a column of a type the exact path refuses or reads
+    otherwise (see `_parquet_column`); the exact path then reads the file."""
+    try:
+        table = _parquet_table(data)
+        header = table.column_names
+        metadata = table.schema.pandas_metadata
+        if metadata is not None:  # pandas may restore an index or rename: name as it does
+            shown = [str(name) for name in table.schema.empty_table().to_pandas().columns]
+            if shown != header:
+                return None
+        if not table.num_rows or _header_problems(header, "", None) or _not_utf8(table, ""):
+            return None
+        columns = [_parquet_column(table.column(index), COLUMNS_BY_NAME[name])
+                   for index, name in enumerate(header)]
+    except Exception:  # a damaged file, or a cast pyarrow refuses: the exact path decides
+        return None
+    if any(column is None for column in columns):
+        return None
+    return pa.table(columns, names=header)
+
+
+def _parquet_column(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray | None:
+    """One Parquet column as `_parse_parquet` gives it, or None if of a type the exact path
+    refuses for the column (a naive timestamp, a boolean rating, a date resolved_at ...) or
+    turns into other text (a number in a text column: 5 or 5.0 as pandas reads it). A NaN is
+    empty, as pandas reads it; a date is midnight UTC; raises when a cast would lose anything
+    (a timestamp in nanoseconds)."""
+    kind, types = column.kind, pa.types
+    if types.is_null(cells.type):
+        cells = cells.cast(pa.string())
+    if types.is_dictionary(cells.type):
+        cells = cells.cast(cells.type.value_type)
+    if types.is_string(cells.type) or types.is_large_string(cells.type) \
+            or types.is_string_view(cells.type):
+        cells = cells.cast(pa.string()).fill_null("")
+        if kind != "bool":
+            return cells
+        if not pc.all(pc.is_in(cells, pa.array(["true", "false", ""]))).as_py():
+            return None
+        return pc.if_else(pc.equal(cells, ""), pa.scalar(None, pa.bool_()),
+                          pc.equal(cells, "true"))
+    if types.is_boolean(cells.type):
+        return cells if kind == "bool" else None
+    if types.is_floating(cells.type) and kind in ("int", "number"):
+        cells = pc.if_else(pc.is_nan(cells), pa.scalar(None, cells.type), cells)
+        if kind == "number":
+            return cells.cast(pa.float64())
+        whole = pc.and_(pc.is_finite(cells), pc.equal(pc.floor(cells), cells))
+        if not pc.all(whole, min_count=0).as_py():
+            return None  # fractional or infinite: a bad rating, which the exact path reports
+        return cells.cast(pa.int64()).cast(pa.string()).fill_null("")
+    if types.is_integer(cells.type) and kind in ("int", "number"):
+        if kind == "number":
+            return cells.cast(pa.float64())
+        return cells.cast(pa.string()).fill_null("")
+    if kind not in ("datetime", "date_or_datetime"):
+        return None
+    if (types.is_timestamp(cells.type) and cells.type.tz is not None) \
+            or (types.is_date32(cells.type) and kind == "date_or_datetime"):
+        return cells.cast(pa.timestamp("us", "UTC"))
+    return None  # a naive timestamp: as ambiguous as a date-time without an offset
+
+
 @dataclass
 class TypedTable:
-    """One well-formed CSV file with the contract's header, as `read_feedback_fast` read it: an
-    Arrow table (booleans typed, every other cell its text) and each record's physical line.
-    `validate.parse_feedback_files` checks it without pandas; when anything is wrong it reads
-    the same bytes again with `exact()`, whose problems are the ones reported.
+    """One well-formed CSV or Parquet file with the contract's columns, as `read_feedback_fast`
+    read it: an Arrow table (booleans typed, every other cell its text; in Parquet, numbers and
+    date-times may be typed: see `_parse_parquet`) and each record's line (physical in CSV; the
+    row number in Parquet, as `_read_parquet` gives it). `validate.parse_feedback_files` checks
+    it without pandas; when anything is wrong it reads the same bytes again with `exact()`,
+    whose problems are the ones reported.
 
     `data` is None when the bytes were let go once parsed (`publish.py validate`: holding a
     company's files costs more than reading one again in the rare case that `exact()` needs
@@ -422,6 +532,7 @@ class TypedTable:
     data: bytes | None
     arrow: pa.Table
     path: Path | None = None
+    suffix: str = ".csv"
     _exact: RawTable | None = field(default=None, repr=False)
 
     @property
@@ -434,13 +545,15 @@ class TypedTable:
     def lines(self) -> np.ndarray | None:
         """Each record's physical line (None if they do not add up, as with a blank line, which
         the fast path refuses anyway); counted only when a frame is built."""
+        if self.suffix == ".parquet":
+            return np.arange(1, self.arrow.num_rows + 1)
         return _record_lines(self._bytes(), self.arrow)
 
     def exact(self) -> RawTable:
         """The file as `read_feedback` reads it (read once, then kept)."""
         if self._exact is None:
             self._exact = RawTable(self.file, self.sha256)
-            _parse(".csv", self._bytes(), self._exact)
+            _parse(self.suffix, self._bytes(), self._exact)
         return self._exact
 
     def _bytes(self) -> bytes:
@@ -489,13 +602,15 @@ def read_feedback(path: Path, data_dir: Path) -> RawTable:
 def read_feedback_fast(
     path: Path, data_dir: Path, frames: bool = True,
 ) -> TypedTable | RawTable:
-    """`read_feedback`, except that a well-formed CSV file with the contract's header comes back
-    as a TypedTable, for `validate.parse_feedback_files`' fast path. Without `frames`
-    (`publish.py validate`: checked only) no sha256 is computed and the TypedTable does not
-    keep the file's bytes."""
+    """`read_feedback`, except that a well-formed CSV or Parquet file with the contract's
+    columns comes back as a TypedTable, for `validate.parse_feedback_files`' fast path. Without
+    `frames` (`publish.py validate`: checked only) no sha256 is computed and the TypedTable does
+    not keep the file's bytes."""
     where, sha256, data = _read_bytes(path, data_dir, digest=frames)
     if data is not None and path.suffix == ".csv" and (parsed := _parse_arrow(data, typed=True)):
         return TypedTable(where, sha256, data if frames else None, parsed[1], path)
+    if data is not None and path.suffix == ".parquet" and (arrow := _parse_parquet(data)):
+        return TypedTable(where, sha256, data if frames else None, arrow, path, ".parquet")
     return _exact(path, where, sha256, data)
 
 

@@ -19,6 +19,7 @@ CODES: dict[str, str] = {
     "json_not_object": "a JSONL line is valid JSON but not an object",
     "json_nested": "a JSONL field holds a list or object instead of a plain value",
     "parquet_unreadable": "a Parquet file cannot be read",
+    "parquet_nested": "a Parquet column holds lists or records instead of plain values",
     "yaml_syntax": "a YAML file cannot be parsed",
     "yaml_alias": "a YAML file uses an alias (*name); write values out",
     "yaml_duplicate_key": "a YAML mapping repeats a key",

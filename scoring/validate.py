@@ -46,17 +46,22 @@ def _parse_datetimes(values: pd.Series, column: Column) -> tuple[pd.Series, pd.S
     parsed = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns, UTC]")
     if shape_ok.any():
         stamps = pd.to_datetime(text[shape_ok], utc=True, format="ISO8601", errors="coerce")
-        # a year such as 0001 parses, but is beyond the nanoseconds the scores use: bad too
-        parsed[shape_ok] = stamps.where(stamps.between(*_NS_RANGE)).astype(parsed.dtype)
-    native = ~is_text & values.notna()
-    for index in values.index[native]:
-        value = values[index]
-        if isinstance(value, dt.datetime):  # pd.Timestamp included; naive ones stay bad
-            if value.tzinfo is not None:
-                parsed[index] = pd.Timestamp(value).tz_convert("UTC")
-        elif isinstance(value, dt.date) and column.kind == "date_or_datetime":
-            parsed[index] = pd.Timestamp(value).tz_localize("UTC")
+        parsed[shape_ok] = _within_ns(stamps)
+    native = values[~is_text & values.notna()]
+    if len(native):  # Parquet's own types: converted whole, not a value at a time
+        # a date-time (pd.Timestamp included) if aware; a date where one is allowed (midnight)
+        dates = column.kind == "date_or_datetime"
+        taken = native[native.map(lambda value: value.tzinfo is not None if isinstance(
+            value, dt.datetime) else dates and isinstance(value, dt.date)).astype(bool)]
+        if len(taken):
+            parsed[taken.index] = _within_ns(pd.to_datetime(taken, utc=True, errors="coerce"))
     return parsed, parsed.isna()
+
+
+def _within_ns(stamps: pd.Series) -> pd.Series:
+    """UTC timestamps in nanoseconds; NaT where beyond them (a year such as 0001 or 3000
+    parses, but the scores cannot hold it: it is bad too)."""
+    return stamps.where(stamps.between(*_NS_RANGE)).astype("datetime64[ns, UTC]")
 
 
 def _convert(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series, str, str]:
@@ -258,18 +263,21 @@ def _gathered(
     files: list[dict[str, pa.ChunkedArray]], typed: list[TypedTable], column: Column,
 ) -> pa.ChunkedArray | None:
     """One column over the company's files (`files`: each one's columns by name), in order; a
-    file without it gives empty cells (text "", booleans null); None when no file has it."""
-    if not any(column.name in columns for columns in files):
+    file without it gives empty cells (text "", other types null); None when no file has it.
+    Raises ArrowTypeError when files hold it in different types (a Parquet file's typed
+    date-times beside a CSV file's text): the exact path then checks the company."""
+    present = [columns[column.name] for columns in files if column.name in columns]
+    if not present:
         return None
-    kind = pa.bool_() if column.kind == "bool" else _TEXT
+    kind = present[0].type
     chunks = []
     for columns, table in zip(files, typed, strict=True):
         if column.name in columns:
             chunks += columns[column.name].chunks
-        elif column.kind == "bool":
-            chunks.append(pa.nulls(table.records, kind))
-        else:
+        elif kind == _TEXT:
             chunks.append(pa.array([""] * table.records, kind))
+        else:
+            chunks.append(pa.nulls(table.records, kind))
     return pa.chunked_array(chunks, kind)
 
 
@@ -301,15 +309,20 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
             if not _whole_numbers(values[column.name], column):
                 return None
         elif column.kind == "number":
-            # short, so that it is far below csv's field limit (see load._parse_arrow)
             cells = cells.combine_chunks()
-            lengths = np.diff(_offsets(cells))
-            if lengths.max(initial=0) > 40:
+            if cells.type == _TEXT:
+                # short, so that it is far below csv's field limit (see load._parse_arrow)
+                lengths = np.diff(_offsets(cells))
+                if lengths.max(initial=0) > 40:
+                    return None
+                cells = pc.cast(_nulls_where(cells, lengths == 0), pa.float64())
+            if _any(pc.invert(pc.is_finite(cells))) or _any(pc.less(cells, column.low)):
                 return None
-            numbers = pc.cast(_nulls_where(cells, lengths == 0), pa.float64())
-            if _any(pc.invert(pc.is_finite(numbers))) or _any(pc.less(numbers, column.low)):
+            values[column.name] = cells
+        elif cells.type != _TEXT:  # date-times typed in Parquet
+            values[column.name] = _fast_timestamps(cells.combine_chunks(), column)
+            if values[column.name] is None:
                 return None
-            values[column.name] = numbers
         else:
             values[column.name] = _fast_datetimes(cells, column)
             if values[column.name] is None:
@@ -376,10 +389,18 @@ def _fast_datetimes(cells: pa.ChunkedArray, column: Column) -> pa.Array | None:
         days = pc.cast(cells.take(np.flatnonzero(date)), pa.date32())
         stamps = pc.replace_with_mask(stamps, pa.array(date),
                                       pc.cast(days, pa.timestamp("us", "UTC")))
+    return _fast_timestamps(stamps, column)
+
+
+def _fast_timestamps(stamps: pa.Array, column: Column) -> pa.Array | None:
+    """Date-times read as timestamp[us, UTC] (null where empty), or None if one is missing where
+    required or beyond pandas' nanoseconds (the exact path decides)."""
+    if column.required and stamps.null_count:
+        return None
     bounds = pc.min_max(stamps.view(pa.int64())).as_py()
     if bounds["min"] is not None and (bounds["min"] < _NS_BOUNDS[0]
                                       or bounds["max"] > _NS_BOUNDS[1]):
-        return None  # beyond pandas' nanoseconds: the exact path decides
+        return None
     return stamps
 
 

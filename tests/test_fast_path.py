@@ -7,10 +7,14 @@ contacts frame, line numbers included. Each test compares the two directly."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -21,6 +25,7 @@ from scoring.load import (
     TypedTable,
     _parse,
     _parse_arrow,
+    _parse_parquet,
     discover,
     read_feedback,
     read_feedback_fast,
@@ -275,3 +280,260 @@ def test_generated_cells_are_read_alike_or_left_to_the_exact_path(cell):
     if fast is not None:
         assert exact[0][1] == [], f"the fast path accepted {value!r}, the exact path refuses it"
         assert_same(fast, exact)
+
+
+# --- Parquet: typed columns checked in Arrow, the same way -----------------------------------
+
+def parquet_bytes(table: pa.Table | pd.DataFrame, **options) -> bytes:
+    sink = io.BytesIO()
+    if isinstance(table, pd.DataFrame):
+        table.to_parquet(sink, **options)
+    else:
+        pq.write_table(table, sink, **options)
+    return sink.getvalue()
+
+
+def parquet_fast_and_exact(*tables, as_of: dt.date | None = None):
+    """fast_and_exact for Parquet files (pyarrow Tables or pandas frames)."""
+    datas = [parquet_bytes(table) for table in tables]
+    typed_tables = []
+    for index, data in enumerate(datas):
+        arrow = _parse_parquet(data)
+        typed_tables.append(None if arrow is None else TypedTable(
+            f"f{index}.parquet", "", data, arrow, suffix=".parquet"))
+    exact = []
+    for index, data in enumerate(datas):
+        exact.append(RawTable(f"f{index}.parquet", ""))
+        _parse(".parquet", data, exact[-1])
+    results = parse_feedback_files(exact, as_of)
+    if not all(typed_tables):
+        return None, results
+    return fast(typed_tables, as_of), results
+
+
+def utc(*args: int) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=dt.UTC)
+
+
+PARQUET_GOOD = {
+    "id": pa.array(["c1", "c2", "c3"]),
+    "submitted_at": pa.array([utc(2026, 3, 1, 10), utc(2026, 3, 2, 8, 30, 15, 250000),
+                              utc(2026, 3, 3)], pa.timestamp("us", "UTC")),
+    "channel": pa.array(["phone", "chat", "app"]),
+    "case_id": pa.array(["k1", None, ""]),
+    "stage": pa.array(["post_sale", None, "pre_sale"]),
+    "topic": pa.array(["refund", "refund", None]),
+    "site": pa.array([None, "vendor-a", "in-house"]),
+    "rating": pa.array([5, None, 1], pa.int8()),
+    "nps": pa.array([10, 0, None], pa.int64()),
+    "wait_seconds": pa.array([30.5, None, 0.0]),
+    "resolved": pa.array([True, False, None]),
+    "resolved_at": pa.array([utc(2026, 3, 1, 11), None, utc(2026, 3, 3)],
+                            pa.timestamp("us", "UTC")),
+    "comment": pa.array(["fine, thanks", None, "NA"]),
+    "comment_public": pa.array([True, None, False]),
+}
+
+
+def parquet_with(**columns) -> pa.Table:
+    """The good table with some columns replaced (None: dropped)."""
+    merged = {**PARQUET_GOOD, **columns}
+    return pa.table({name: cells for name, cells in merged.items() if cells is not None})
+
+
+def test_a_good_parquet_file_takes_the_fast_path_with_row_numbers_as_lines():
+    fast, exact = parquet_fast_and_exact(parquet_with())
+    assert fast is not None
+    assert_same(fast, exact)
+    frame = fast[0][0]
+    assert frame["line"].tolist() == [1, 2, 3]  # the row number, as the exact path gives it
+    assert frame["case_id"].tolist() == ["k1", "c2", "c3"]
+    assert frame["rating"].tolist()[0::2] == [5.0, 1.0]
+    assert frame["submitted_at"].tolist()[1] == pd.Timestamp("2026-03-02T08:30:15.25Z")
+    assert frame["comment"].tolist() == ["fine, thanks", None, "NA"]
+    assert frame["comment_public"].tolist() == [True, False, False]
+
+
+def test_parquet_as_pandas_writes_it_takes_the_fast_path():
+    # pandas writes a rating with gaps as float64 (NaN), timestamps in nanoseconds, text with
+    # its own metadata, and a non-default index as a column that reads back as the index
+    frame = pd.DataFrame({
+        "id": ["c1", "c2"], "channel": ["email", "social"],
+        "submitted_at": pd.to_datetime(["2026-03-01T10:00:00+01:00", "2026-03-02T00:00:00Z"],
+                                       utc=True).tz_convert("Europe/Paris"),
+        "rating": [4.0, np.nan], "nps": [7, 8], "wait_seconds": [np.nan, 12],
+        "stage": pd.Categorical(["post_sale", "pre_sale"]),
+        "comment": [None, "ok"], "resolved": [True, False],
+    })
+    for table in (frame, frame.set_index(pd.Index([10, 20]))):
+        fast, exact = parquet_fast_and_exact(table)
+        assert fast is not None
+        assert_same(fast, exact)
+        assert fast[0][0]["submitted_at"].tolist() == [pd.Timestamp("2026-03-01T09:00:00Z"),
+                                                       pd.Timestamp("2026-03-02T00:00:00Z")]
+        assert fast[0][0]["rating"].isna().tolist() == [False, True]
+    # a named index is a column in the file, which pandas reads back as the index: the fast
+    # path, which does not, leaves the file to the exact path
+    fast, exact = parquet_fast_and_exact(frame.set_index(pd.Index(["x", "y"], name="row")))
+    assert fast is None and exact[0][1] == [] and len(exact[0][0]) == 2
+
+
+# Columns of other types, values out of range, nulls where required: whatever the fast path
+# accepts must be what the exact path accepts, with the same contacts. `True`: it must accept.
+def ts(unit: str = "us", tz: str | None = "UTC", *values) -> pa.Array:
+    return pa.array(list(values) or [dt.datetime(2026, 3, 1, 10), dt.datetime(2026, 3, 2, 12),
+                                     dt.datetime(2026, 3, 3, 23)], pa.timestamp(unit, tz))
+
+
+def unchecked_text(*values: bytes) -> pa.Array:
+    """A string array holding any bytes: pyarrow writes and reads it without checking UTF-8."""
+    offsets = np.cumsum([0, *map(len, values)]).astype(np.int32)
+    return pa.Array.from_buffers(pa.string(), len(values), [
+        None, pa.py_buffer(offsets), pa.py_buffer(b"".join(values))])
+
+
+PARQUET_ODD = [
+    (True, {"submitted_at": ts("ms", "Europe/Paris"), "resolved_at": None}),
+    (True, {"submitted_at": ts("ns", "+02:00",
+                               *[dt.datetime(2026, 3, day, 10) for day in (1, 2, 3)]),
+            "resolved_at": ts("s", "UTC")}),
+    (True, {"submitted_at": pa.array([dt.date(2026, 3, day) for day in (1, 2, 3)])}),
+    (True, {"submitted_at": pa.array(["2026-03-01T10:00:00Z", "2026-03-02",
+                                      "2026-03-03 10:00+01:00"]), "resolved_at": None}),
+    (False, {"submitted_at": ts("us", None, *[dt.datetime(2026, 3, day) for day in (1, 2, 3)])}),
+    (False, {"submitted_at": ts("us", "UTC", utc(2026, 3, 1), None, utc(2026, 3, 3))}),
+    (False, {"submitted_at": ts("ns", "UTC", *[pd.Timestamp("2026-03-01T10:00:00.000000001")]
+                                * 3)}),  # nanoseconds: the exact path reads them
+    (False, {"submitted_at": ts("us", "UTC", *[dt.datetime(year, 1, 1) for year in
+                                                (2026, 3000, 1500)])}),
+    (False, {"submitted_at": pa.array([dt.date(2026, 3, 1), dt.date(9999, 1, 1),
+                                       dt.date(2026, 3, 1)])}),
+    (False, {"submitted_at": pa.array(["2026-03-01T10:00:00", None, "2026-03-01"])}),
+    (False, {"submitted_at": pa.array([1, 2, 3])}),
+    (False, {"resolved_at": pa.array([dt.date(2026, 3, 1), None, None])}),
+    (False, {"resolved_at": ts("us", None)}),
+    (False, {"resolved_at": ts("us", "UTC", utc(2026, 3, 1, 9), None, None)}),  # before
+    (True, {"rating": pa.array([5.0, float("nan"), 1.0]), "nps": pa.array([10, 0, None],
+                                                                            pa.uint8())}),
+    (True, {"rating": pa.array(["5", "", None]), "nps": pa.array([None] * 3, pa.null())}),
+    (True, {"rating": pa.array([5.0, None, 1.0], pa.float32()),
+            "nps": pa.array([-0.0, None, 10.0])}),
+    (False, {"rating": pa.array([4.5, None, 1.0])}),
+    (False, {"rating": pa.array([float("inf"), None, 1.0])}),
+    (False, {"rating": pa.array([1e300, None, 1.0])}),
+    (False, {"rating": pa.array([7, None, 1])}),
+    (False, {"rating": pa.array([True, None, False])}),
+    (False, {"rating": pa.array(["05", None, "5"])}),
+    (False, {"nps": pa.array([-1, None, 3])}),
+    (False, {"nps": pa.array([11, None, 3], pa.int64())}),
+    (True, {"wait_seconds": pa.array([30, None, 2 ** 40], pa.int64())}),
+    (True, {"wait_seconds": pa.array([0.1, float("nan"), -0.0], pa.float32())}),
+    (True, {"wait_seconds": pa.array(["30.5", "", None])}),
+    (False, {"wait_seconds": pa.array([-1.0, None, 0.0])}),
+    (False, {"wait_seconds": pa.array([float("inf"), None, 0.0])}),
+    (False, {"wait_seconds": pa.array([float("-inf"), None, 0.0])}),
+    (False, {"wait_seconds": pa.array([True, None, False])}),
+    (False, {"wait_seconds": pa.array(["nan", None, "1"])}),
+    (True, {"resolved": pa.array(["true", "", None]), "comment_public": pa.array([None] * 3,
+                                                                                   pa.bool_())}),
+    (False, {"resolved": pa.array(["yes", "", None])}),
+    (False, {"resolved": pa.array([1, 0, None])}),
+    (False, {"comment_public": pa.array(["True", "false", None])}),
+    (True, {"channel": pa.array(["phone", "chat", "app"]).dictionary_encode(),
+            "stage": pa.array(["post_sale", None, None], pa.large_string())}),
+    (False, {"channel": pa.array(["phone", "fax", "app"])}),
+    (False, {"channel": pa.array(["phone", None, "app"])}),
+    (False, {"channel": pa.array(["Phone", "chat", "app"]).dictionary_encode()}),
+    (False, {"stage": pa.array(["during", None, None])}),
+    (True, {"id": pa.array(["x" * 100, "é" * 100, "c3"], pa.large_string())}),
+    (False, {"id": pa.array(["c1", "c2", "c1"])}),
+    (False, {"id": pa.array(["c1", None, "c3"])}),
+    (False, {"id": pa.array(["c1", "", "c3"])}),
+    (False, {"id": pa.array(["é" * 101, "c2", "c3"])}),
+    (False, {"id": pa.array([1, 2, 3])}),  # the exact path takes its text, "1" or "1.0"
+    (False, {"id": pa.array([b"c1", b"c2", b"c3"])}),
+    (False, {"id": pa.array([b"\xff", b"c2", b"c3"])}),
+    (False, {"comment": pa.array([b"\xc3\xa9", None, b"x"])}),
+    (False, {"comment": unchecked_text(b"ok", b"caf\xe9", b"")}),
+    (False, {"topic": unchecked_text(b"a", b"\xff", b"a").dictionary_encode()}),
+    (True, {"comment": unchecked_text(b"ok", "café".encode(), b"")}),
+    (False, {"comment": pa.array([[1], None, []])}),
+    (False, {"comment": pa.array([{"a": 1}, None, None])}),
+    (False, {"comment": pa.array(["é" * 32_001, None, None])}),
+    (True, {"comment": pa.array(["é" * 32_000, None, None])}),
+    (False, {"topic": pa.array([1.5, None, None])}),
+    (False, {"extra": pa.array([1, 2, 3])}),
+    (False, {"channel": None}),
+]
+
+
+@pytest.mark.parametrize(("must_take", "columns"), PARQUET_ODD,
+                         ids=[str(index) for index in range(len(PARQUET_ODD))])
+def test_an_odd_parquet_column_is_read_alike_or_left_to_the_exact_path(must_take, columns):
+    fast, exact = parquet_fast_and_exact(parquet_with(**columns))
+    if must_take:
+        assert fast is not None, "the fast path should take this file"
+    if fast is None:
+        assert not must_take
+    else:
+        assert exact[0][1] == [], "the fast path accepted a file the exact path refuses"
+        assert_same(fast, exact)
+
+
+def test_the_exact_path_reports_odd_parquet_without_a_traceback():
+    # years beyond pandas' nanoseconds used to raise in _parse_datetimes, nested values in
+    # the cell checks, text that is not UTF-8 in pandas
+    _, exact = parquet_fast_and_exact(parquet_with(**PARQUET_ODD[7][1]))
+    assert [(p.code, p.line) for p in exact[0][1]] == [("bad_date_or_datetime", 2),
+                                                       ("bad_date_or_datetime", 3)]
+    _, exact = parquet_fast_and_exact(parquet_with(comment=pa.array([[1], None, []])))
+    assert [(p.code, p.line, p.message) for p in exact[0][1]] == [
+        ("parquet_nested", None, "column 'comment' holds lists or records, not plain values")]
+    _, exact = parquet_fast_and_exact(parquet_with(comment=unchecked_text(b"", b"", b"\xff")))
+    assert [(p.code, p.line, p.message) for p in exact[0][1]] == [
+        ("not_utf8", 3, "comment in row 3 is not UTF-8 text")]
+    assert exact[0][0] is None
+    _, exact = parquet_fast_and_exact(parquet_with(
+        submitted_at=ts("us", None, *[dt.datetime(2026, 3, day) for day in (1, 2, 3)])))
+    assert [(p.code, p.line) for p in exact[0][1]] == [("bad_date_or_datetime", row)
+                                                       for row in (1, 2, 3)]
+
+
+def test_parquet_files_are_checked_together_and_alike():
+    first = parquet_with()
+    second = parquet_with(id=pa.array(["c4", "c5", "c6"]), resolved_at=None, rating=None)
+    fast, exact = parquet_fast_and_exact(first, second)
+    assert fast is not None
+    assert_same(fast, exact)
+    assert fast[1][0]["line"].tolist() == [1, 2, 3]
+    assert fast[1][0]["rating"].isna().all() and fast[1][0]["resolved_at"].isna().all()
+    # an id repeated across files; a contact after as_of
+    assert parquet_fast_and_exact(first, parquet_with())[0] is None
+    assert parquet_fast_and_exact(first, as_of=dt.date(2026, 3, 2))[0] is None
+    assert parquet_fast_and_exact(first, as_of=dt.date(2026, 3, 3))[0] is not None
+    # a typed date-time beside the same column as text: the exact path checks the company
+    text = parquet_with(id=pa.array(["c4", "c5", "c6"]), submitted_at=pa.array(
+        ["2026-03-01T10:00:00Z"] * 3), resolved_at=None)
+    fast, exact = parquet_fast_and_exact(first, text)
+    assert fast is None and [found for _, found in exact] == [[], []]
+
+
+def test_a_company_with_csv_and_parquet_files_gives_the_same_results_both_ways(tmp_path):
+    folder = tmp_path / "data" / "acme" / "feedback"
+    folder.mkdir(parents=True)
+    (folder / "a.csv").write_text(csv_with(id="c9", resolved_at=""), encoding="utf-8")
+    (folder / "b.parquet").write_bytes(parquet_bytes(parquet_with()))
+    (folder / "c.parquet").write_bytes(b"PAR1 not really")
+    (folder / "d.parquet").write_bytes(parquet_bytes(parquet_with().slice(0, 0)))
+    paths = sorted(folder.iterdir())
+    fast_tables = [read_feedback_fast(path, tmp_path / "data") for path in paths]
+    assert [type(t).__name__ for t in fast_tables] == ["TypedTable", "TypedTable", "RawTable",
+                                                       "RawTable"]
+    exact = [read_feedback(path, tmp_path / "data") for path in paths]
+    assert [t.records for t in fast_tables] == [t.records for t in exact] == [1, 3, 0, 0]
+    assert_same(parse_feedback_files(fast_tables), parse_feedback_files(exact))
+    assert [p.code for p in parse_feedback_files(exact)[2][1]] == ["parquet_unreadable"]
+    for checked in (False, True):  # without frames, the bytes are read again when needed
+        tables = [read_feedback_fast(path, tmp_path / "data", frames=checked) for path in paths]
+        assert [found for _, found in parse_feedback_files(tables, frames=checked)] == \
+            [found for _, found in parse_feedback_files(exact)]
