@@ -333,9 +333,23 @@ def key_column(line: str, key: str) -> int | None:
     return found + 1 if found >= 0 else None
 
 
+# A \u escape of a UTF-16 surrogate: JSON allows one alone, Unicode text cannot hold it.
+_HALF_SURROGATE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _is_unicode(record: dict) -> bool:
+    """Whether every key and text value can be written as UTF-8 (no lone surrogate)."""
+    try:
+        json.dumps(record, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _read_jsonl(text: str, table: RawTable) -> None:
     records: list[dict] = []
     columns: dict[str, None] = {}
+    escapes = _HALF_SURROGATE.search(text) is not None
     # JSON Lines ends a line at \n only: str.splitlines() would also split at U+2028, U+0085 or
     # a form feed, which JSON allows inside a string, and so refuse a valid record.
     for number, line in enumerate(text.split("\n"), start=1):
@@ -368,6 +382,13 @@ def _read_jsonl(text: str, table: RawTable) -> None:
             table.problems.append(Problem(
                 table.file, number, 1, "json_not_object", "line is not a JSON object",
                 'write one object per line, e.g. {"id": "c1", ...}',
+            ))
+            continue
+        if escapes and (half := _HALF_SURROGATE.search(line)) and not _is_unicode(record):
+            table.problems.append(Problem(
+                table.file, number, half.start() + 1, "json_syntax",
+                "a \\u escape is half of a surrogate pair: the text is not Unicode",
+                "write the character itself, or both halves of its pair",
             ))
             continue
         nested = [key for key, value in record.items() if isinstance(value, dict | list)]
@@ -463,17 +484,24 @@ def _parse_parquet(data: bytes) -> pa.Table | None:
                 return None
         if not table.num_rows or _header_problems(header, "", None) or _not_utf8(table, ""):
             return None
-        columns = [_parquet_column(table.column(index), COLUMNS_BY_NAME[name])
-                   for index, name in enumerate(header)]
+        return _typed_columns(table)
     except Exception:  # a damaged file, or a cast pyarrow refuses: the exact path decides
         return None
+
+
+def _typed_columns(table: pa.Table) -> pa.Table | None:
+    """Each column of a Parquet or JSONL file's table as `_typed_column` gives it; None if
+    one cannot be (pyarrow errors propagate)."""
+    columns = [_typed_column(table.column(index), COLUMNS_BY_NAME[name])
+               for index, name in enumerate(table.column_names)]
     if any(column is None for column in columns):
         return None
-    return pa.table(columns, names=header)
+    return pa.table(columns, names=table.column_names)
 
 
-def _parquet_column(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray | None:
-    """One Parquet column as `_parse_parquet` gives it, or None if of a type the exact path
+def _typed_column(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray | None:
+    """One Parquet (or JSONL) column as `_parse_parquet` gives it, or None if of a type the exact
+    path
     refuses for the column (a naive timestamp, a boolean rating, a date resolved_at ...) or
     turns into other text (a number in a text column: 5 or 5.0 as pandas reads it). A NaN is
     empty, as pandas reads it; a date is midnight UTC; raises when a cast would lose anything
@@ -514,12 +542,72 @@ def _parquet_column(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray |
     return None  # a naive timestamp: as ambiguous as a date-time without an offset
 
 
+# pyarrow's JSON reader reads each contract column as one type: a value of another is an error
+_JSON_SCHEMA = pa.schema([(column.name, {"int": pa.float64(), "number": pa.float64(),
+                                         "bool": pa.bool_()}.get(column.kind, pa.string()))
+                          for column in COLUMNS_BY_NAME.values()])
+
+
+# A string followed by a colon (a key) with a \u escape in it; it may also match where no key
+# is, which only sends the file to the exact path.
+_ESCAPED_KEY = re.compile(rb'"(?:[^"\\]|\\.)*\\u(?:[^"\\]|\\.)*"[ \t\r\n]*:')
+
+
+def _parse_jsonl(data: bytes) -> pa.Table | None:
+    """The fast path for a JSONL file of flat objects with the contract's keys: pyarrow's JSON
+    reader, then each column as `_parse_parquet` gives it (`_typed_column`). None whenever it
+    cannot be sure to read as `_read_jsonl`: any pyarrow error (a key outside the contract or
+    twice in an object, a value of another type than the column's (a rating written "5", text
+    written as a number, a list, an object), a line that is not an object, a number too large
+    for a double), bytes that are not UTF-8, a line over the length cap, no records, or lines
+    that do not hold one object each (`_content_lines`)."""
+    import pyarrow.json as pajson
+
+    body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+    if not _is_utf8(body):
+        return None
+    newlines = np.flatnonzero(np.frombuffer(body, np.uint8) == ord("\n"))
+    if np.diff(newlines, prepend=-1, append=len(body)).max() > MAX_RECORD_CHARS:
+        return None  # bytes: a line no longer in bytes is no longer in characters
+    try:
+        table = pajson.read_json(pa.BufferReader(body), parse_options=pajson.ParseOptions(
+            explicit_schema=_JSON_SCHEMA, unexpected_field_behavior="error"))
+        if not table.num_rows or table.num_rows != len(_content_lines(body)):
+            return None
+        # A key in no record is no column to the exact path (an absent resolved_at is typed
+        # otherwise than one of nulls): such a column of nulls is dropped, unless a key is
+        # written with a \u escape, which pyarrow reads unescaped (its name is not in the file)
+        absent = [name for name, cells in zip(table.column_names, table.columns, strict=True)
+                  if cells.null_count == len(cells)
+                  and not re.search(b'"' + name.encode() + rb'"[ \t\r\n]*:', body)]
+        if absent and _ESCAPED_KEY.search(body):
+            return None
+        table = table.drop_columns(absent)
+        if _header_problems(table.column_names, "", None):  # a required key in no record
+            return None
+        return _typed_columns(table)
+    except Exception:  # a JSON error, or a cast pyarrow refuses: the exact path decides
+        return None
+
+
+def _content_lines(body: bytes) -> np.ndarray:
+    """The 1-based lines of a JSONL file that hold anything but JSON's whitespace (space, tab,
+    CR): the lines `_read_jsonl` reads a record from (it skips the others). Each must hold one
+    of pyarrow's records for the fast path: a non-blank line gives at least one or an error,
+    so as many records as such lines means one on each."""
+    text = np.frombuffer(body, np.uint8)
+    line = np.cumsum(text == ord("\n"))  # 0-based line of each byte (LF: of the next one)
+    content = ~np.isin(text, np.frombuffer(b" \t\r\n", np.uint8))
+    return np.unique(line[content]) + 1
+
+
 @dataclass
 class TypedTable:
-    """One well-formed CSV or Parquet file with the contract's columns, as `read_feedback_fast`
-    read it: an Arrow table (booleans typed, every other cell its text; in Parquet, numbers and
-    date-times may be typed: see `_parse_parquet`) and each record's line (physical in CSV; the
-    row number in Parquet, as `_read_parquet` gives it). `validate.parse_feedback_files` checks
+    """One well-formed CSV, Parquet or JSONL file with the contract's columns, as
+    `read_feedback_fast` read it: an Arrow table (booleans typed, every other cell its text; in
+    Parquet and JSONL, numbers and date-times may be typed: see `_parse_parquet`) and each
+    record's line (physical in CSV and JSONL; the row number in Parquet, as `_read_parquet`
+    gives it). `validate.parse_feedback_files` checks
     it without pandas; when anything is wrong it reads the same bytes again with `exact()`,
     whose problems are the ones reported.
 
@@ -543,10 +631,12 @@ class TypedTable:
 
     @functools.cached_property
     def lines(self) -> np.ndarray | None:
-        """Each record's physical line (None if they do not add up, as with a blank line, which
+        """Each record's line (in CSV, None if they do not add up, as with a blank line, which
         the fast path refuses anyway); counted only when a frame is built."""
         if self.suffix == ".parquet":
             return np.arange(1, self.arrow.num_rows + 1)
+        if self.suffix == ".jsonl":
+            return _content_lines(self._bytes().removeprefix(codecs.BOM_UTF8))
         return _record_lines(self._bytes(), self.arrow)
 
     def exact(self) -> RawTable:
@@ -602,15 +692,16 @@ def read_feedback(path: Path, data_dir: Path) -> RawTable:
 def read_feedback_fast(
     path: Path, data_dir: Path, frames: bool = True,
 ) -> TypedTable | RawTable:
-    """`read_feedback`, except that a well-formed CSV or Parquet file with the contract's
-    columns comes back as a TypedTable, for `validate.parse_feedback_files`' fast path. Without
-    `frames` (`publish.py validate`: checked only) no sha256 is computed and the TypedTable does
-    not keep the file's bytes."""
+    """`read_feedback`, except that a well-formed CSV, Parquet or JSONL file with the
+    contract's columns comes back as a TypedTable, for `validate.parse_feedback_files`' fast
+    path. Without `frames` (`publish.py validate`: checked only) no sha256 is computed and the
+    TypedTable does not keep the file's bytes."""
     where, sha256, data = _read_bytes(path, data_dir, digest=frames)
     if data is not None and path.suffix == ".csv" and (parsed := _parse_arrow(data, typed=True)):
         return TypedTable(where, sha256, data if frames else None, parsed[1], path)
-    if data is not None and path.suffix == ".parquet" and (arrow := _parse_parquet(data)):
-        return TypedTable(where, sha256, data if frames else None, arrow, path, ".parquet")
+    fast = {".parquet": _parse_parquet, ".jsonl": _parse_jsonl}.get(path.suffix)
+    if data is not None and fast and (arrow := fast(data)):
+        return TypedTable(where, sha256, data if frames else None, arrow, path, path.suffix)
     return _exact(path, where, sha256, data)
 
 

@@ -25,6 +25,7 @@ from scoring.load import (
     TypedTable,
     _parse,
     _parse_arrow,
+    _parse_jsonl,
     _parse_parquet,
     discover,
     read_feedback,
@@ -537,3 +538,141 @@ def test_a_company_with_csv_and_parquet_files_gives_the_same_results_both_ways(t
         tables = [read_feedback_fast(path, tmp_path / "data", frames=checked) for path in paths]
         assert [found for _, found in parse_feedback_files(tables, frames=checked)] == \
             [found for _, found in parse_feedback_files(exact)]
+
+
+# --- JSONL: pyarrow's JSON reader, the same typed columns -------------------------------------
+
+def jsonl_fast_and_exact(*texts: str | bytes, as_of: dt.date | None = None):
+    """fast_and_exact for JSONL files."""
+    datas = [text.encode() if isinstance(text, str) else text for text in texts]
+    typed_tables = []
+    for index, data in enumerate(datas):
+        arrow = _parse_jsonl(data)
+        typed_tables.append(None if arrow is None else TypedTable(
+            f"f{index}.jsonl", "", data, arrow, suffix=".jsonl"))
+    exact = []
+    for index, data in enumerate(datas):
+        exact.append(RawTable(f"f{index}.jsonl", ""))
+        _parse(".jsonl", data, exact[-1])
+    results = parse_feedback_files(exact, as_of)
+    if not all(typed_tables):
+        return None, results
+    return fast(typed_tables, as_of), results
+
+
+JSON_GOOD = ('{"id": "c1", "submitted_at": "2026-03-01T10:00:00Z", "channel": "phone", '
+             '"rating": 5, "nps": 9.0, "wait_seconds": 30.5, "resolved": true, '
+             '"resolved_at": "2026-03-01T11:00:00+01:00", "comment": "fine, \\"thanks\\"", '
+             '"comment_public": false, "case_id": null, "topic": "refund"}')
+
+
+def json_with(**values) -> str:
+    """JSON_GOOD with some values replaced by the JSON text given (None: the key dropped)."""
+    record = json.loads(JSON_GOOD)
+    texts = {key: json.dumps(value) for key, value in record.items()}
+    texts.update(values)
+    return "{" + ", ".join(f'"{key}": {text}' for key, text in texts.items()
+                           if text is not None) + "}"
+
+
+def test_a_good_jsonl_file_takes_the_fast_path_with_its_lines():
+    text = ("\ufeff" + json_with() + "\n\n  \t\n" + json_with(id='"c2"', rating="null")
+            + "\r\n" + json_with(id='"c3"', submitted_at='"2026-03-02"', nps=None,
+                                                   resolved_at="null"))
+    fast, exact = jsonl_fast_and_exact(text)
+    assert fast is not None
+    assert_same(fast, exact)
+    frame = fast[0][0]
+    assert frame["line"].tolist() == [1, 4, 5]  # blank lines are skipped, and counted
+    assert frame["comment"].tolist() == ['fine, "thanks"'] * 3
+    assert frame["rating"].tolist()[0] == 5.0 and frame["nps"].tolist()[:2] == [9.0, 9.0]
+    assert frame["resolved_at"].tolist()[0] == pd.Timestamp("2026-03-01T10:00:00Z")
+
+
+JSON_ODD = [  # (whether the fast path must take it, the file's text)
+    (True, json_with(wait_seconds="-0", nps="0", rating="1e0", stage='"post_sale"')),
+    (True, json_with(wait_seconds="NaN", rating="NaN")),  # Python's json reads NaN: missing
+    (True, json_with(comment='"a\\u2028b\\u0000\\n"', site='"\\u00e9"') + "\n"),
+    (True, json_with(topic=None, comment=None, comment_public=None, resolved=None)),
+    (True, json_with(resolved_at=None, rating=None)),  # absent: typed as the exact path does
+    (True, json_with(resolved_at="null", rating="null")),
+    (True, json_with(resolved_at=None, topic='"resolved_at"', comment='"caf\\u00e9"')),
+    (False, json_with(resolved_at=None).replace('"id"', '"\\u0069d"')),
+    (False, json_with(wait_seconds="Infinity")),
+    (False, json_with(wait_seconds="-1")),
+    (False, json_with(wait_seconds="1e400")),
+    (False, json_with(wait_seconds="123456789012345678901234567890")),
+    (False, json_with(wait_seconds='"30"')),
+    (False, json_with(rating='"5"')),
+    (False, json_with(rating="4.5")),
+    (False, json_with(rating="6")),
+    (False, json_with(rating="true")),
+    (False, json_with(resolved='"true"')),
+    (False, json_with(resolved="1")),
+    (False, json_with(id="5")),
+    (False, json_with(id="null")),
+    (False, json_with(id='""')),
+    (False, json_with(id=None)),
+    (False, json_with(channel='"fax"')),
+    (False, json_with(submitted_at='"2026-03-01T10:00:00"')),
+    (False, json_with(submitted_at="20260301")),
+    (False, json_with(resolved_at='"2026-03-01"')),
+    (False, json_with(resolved_at='"2026-03-01T09:00:00Z"')),
+    (False, json_with(comment="[1, 2]")),
+    (False, json_with(comment='{"a": 1}')),
+    (False, json_with(comment='"\\ud800"')),  # a lone surrogate
+    (False, json_with(comment='"' + "é" * 32_001 + '"')),
+    (False, json_with(extra="1")),
+    (False, json_with() + json_with(id='"c2"')),  # two objects on one line
+    (False, json_with().replace(', "channel"', ',\n"channel"')),  # one over two lines
+    (False, json_with().replace('"id"', '"id": "c0", "id"')),  # a key twice
+    (False, json_with().replace('"id"', '"\\u0069d"')),  # a key escaped
+    (False, json_with() + "\n[1]"),
+    (False, json_with() + "\nnull"),
+    (False, json_with() + "\n\f"),
+    (False, json_with() + "\n\u00a0"),  # blank to Python's str.strip
+    (False, json_with() + " x"),
+    (False, json_with(comment='"caf\\u00e9"').replace("\\u00e9", "\udce9")),  # not UTF-8
+    (False, json_with() + " " * 1_000_001),
+    (False, json_with(id='"c1"') + "\n" + json_with(id='"c1"')),
+    (False, ""),
+    (False, "\n \n"),
+]
+
+
+@pytest.mark.parametrize(("must_take", "text"), JSON_ODD,
+                         ids=[str(index) for index in range(len(JSON_ODD))])
+def test_an_odd_jsonl_file_is_read_alike_or_left_to_the_exact_path(must_take, text):
+    data = text.encode("utf-8", "surrogateescape")
+    fast, exact = jsonl_fast_and_exact(data)
+    if must_take:
+        assert fast is not None, "the fast path should take this file"
+    if fast is not None:
+        assert exact[0][1] == [], "the fast path accepted a file the exact path refuses"
+        assert_same(fast, exact)
+
+
+def test_jsonl_parquet_and_csv_files_of_one_company_agree_both_ways(tmp_path):
+    folder = tmp_path / "data" / "acme" / "feedback"
+    folder.mkdir(parents=True)
+    (folder / "a.jsonl").write_text(json_with(id='"j1"') + "\n\n" + json_with(id='"j2"'),
+                                    encoding="utf-8")
+    (folder / "b.jsonl").write_text(json_with(id='"j3"', rating='"5"'), encoding="utf-8")
+    (folder / "c.parquet").write_bytes(parquet_bytes(parquet_with()))
+    paths = sorted(folder.iterdir())
+    tables = [read_feedback_fast(path, tmp_path / "data") for path in paths]
+    assert [type(t).__name__ for t in tables] == ["TypedTable", "RawTable", "TypedTable"]
+    exact = [read_feedback(path, tmp_path / "data") for path in paths]
+    assert_same(parse_feedback_files(tables), parse_feedback_files(exact))
+    assert parse_feedback_files(tables)[0][0]["line"].tolist() == [1, 3]
+
+
+def test_a_lone_surrogate_in_jsonl_is_a_clear_error_not_a_traceback():
+    line = json_with(comment='"ok \\ud800"')
+    _, exact = jsonl_fast_and_exact(json_with(id='"c0"') + "\n" + line)
+    assert [(p.code, p.line, p.column) for p in exact[0][1]] == [
+        ("json_syntax", 2, line.index("\\ud800") + 1)]
+    # a whole pair, or an escaped backslash before "ud800", is fine
+    fast, exact = jsonl_fast_and_exact(json_with(comment='"\\ud83d\\ude00 \\\\ud800"'))
+    assert exact[0][1] == [] and exact[0][0]["comment"].tolist() == ["\U0001f600 \\ud800"]
+    assert_same(fast, exact)
