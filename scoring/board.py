@@ -25,7 +25,14 @@ from .config import read_config
 from .gaming import Signal, signals
 from .git import GitError, git
 from .ledger import MAX_FEEDBACK_FILE_BYTES
-from .load import CompanyFiles, discover, display_path, read_feedback_fast, read_yaml
+from .load import (
+    CompanyFiles,
+    discover,
+    display_path,
+    read_feedback_fast,
+    read_summary,
+    read_yaml,
+)
 from .metrics import (
     METHODOLOGY_VERSION,
     CandorConfig,
@@ -44,6 +51,9 @@ from .metrics import (
 from .problems import Problem
 from .ranks import ranked
 from .redact import redact
+from .summary import Summary, merge, summarize
+from .summary_file import check as check_summary
+from .summary_file import newest_day
 from .validate import check_actions, check_profile, empty_contacts, parse_feedback_files
 
 if TYPE_CHECKING:
@@ -54,6 +64,8 @@ PUBLISHED_COMMENTS = 8  # the newest consented comments shown per company
 WINDOWS = ("all", f"{RECENT_DAYS}d")
 BREAKDOWNS = ("channel", "stage", "site", "topic")
 LOAD_THREADS = 2  # companies checked at once by check(): pyarrow releases the GIL
+# Files whose rows are contacts: a summary file's rows are the contacts it summarizes.
+ROW_FILES = ("feedback", "summary")
 
 
 @dataclass(frozen=True)
@@ -130,16 +142,16 @@ class CompanyResult:
 
     @property
     def rows_read(self) -> int:
-        return sum(f.rows for f in self.files if f.kind == "feedback")
+        return sum(f.rows for f in self.files if f.kind in ROW_FILES)
 
     @property
     def rows_counted(self) -> int:
-        return sum(f.rows for f in self.files if f.kind == "feedback" and f.status == "counted")
+        return sum(f.rows for f in self.files if f.kind in ROW_FILES and f.status == "counted")
 
     @property
     def rows_quarantined(self) -> int:
-        """Rows in quarantined feedback files: read = counted + quarantined, always."""
-        return sum(f.rows for f in self.files if f.kind == "feedback" and f.status == "quarantined")
+        """Rows in quarantined feedback and summary files: read = counted + quarantined."""
+        return sum(f.rows for f in self.files if f.kind in ROW_FILES and f.status == "quarantined")
 
     @property
     def action_counts(self) -> dict[str, int]:
@@ -197,11 +209,12 @@ def score_company(job: Job) -> CompanyResult:
     loaded = time.perf_counter()
     contacts = _validate_company(result, tables, job.pinned)
     del tables
+    summaries = _read_summaries(result, job.company, job.data_dir, job.pinned)
     validated = time.perf_counter()
-    if contacts is not None and len(contacts):
-        result.newest = contacts["submitted_at"].max().date()
-    _score_company(result, contacts if contacts is not None else empty_contacts(), job.as_of,
-                   job.config)
+    summary = merge([summarize(contacts if contacts is not None else empty_contacts(),
+                               job.config.gaming), *summaries])
+    result.newest = newest_day([summary])
+    _score_company(result, summary, job.as_of, job.config)
     result.seconds = {"load": loaded - started, "validate": validated - loaded,
                       "score": time.perf_counter() - validated}
     return result
@@ -260,7 +273,30 @@ def load_company(
     """One company's files read and checked, not scored: its result (files, problems, profile,
     actions) and its counted contacts (None without `frames`, as publish.py validate wants)."""
     result, tables = _read_company(company, data_dir, frames)
-    return result, _validate_company(result, tables, pinned, frames)
+    contacts = _validate_company(result, tables, pinned, frames)
+    _read_summaries(result, company, data_dir, pinned, frames)
+    return result, contacts
+
+
+# --- summary files (scoring.summary_file): a company's contacts as committed aggregates -------
+
+def _read_summaries(
+    result: CompanyResult, company: CompanyFiles, data_dir: Path, pinned: dt.date | None,
+    frames: bool = True,
+) -> list[Summary]:
+    """The company's summary files read and checked, each reported (kind "summary", its rows
+    the contacts it summarizes); the Summaries of the valid ones, merged with the rows' own
+    by score_company. Without `frames` (validation only) no sha256 is computed."""
+    summaries = []
+    for path in company.summaries:
+        lines = read_summary(path, data_dir, digest=frames)
+        summary, rows, problems = check_summary(lines, company.slug, pinned)
+        status = "quarantined" if problems else ("counted" if rows else "empty")
+        result.files.append(FileReport(lines.file, lines.sha256, "summary", rows, status,
+                                       tuple(problems)))
+        if summary is not None and rows:
+            summaries.append(summary)
+    return summaries
 
 
 def _score_company(
@@ -478,9 +514,10 @@ def _score_all(
 
 
 def newest_contact(companies: list[CompanyFiles]) -> dt.date | None:
-    """The newest submitted_at in any feedback file, reading that column alone with pyarrow:
-    a quick guess at the default as_of, which build_scoreboard checks against the newest
-    counted contact. A file this cannot read is left to validation."""
+    """The newest submitted_at in any feedback file, reading that column alone with pyarrow
+    (and the newest day of any summary file): a quick guess at the default as_of, which
+    build_scoreboard checks against the newest counted contact. A file this cannot read is
+    left to validation."""
     newest = None
     for company in companies:
         for path in company.feedback:
@@ -493,7 +530,24 @@ def newest_contact(companies: list[CompanyFiles]) -> dt.date | None:
             if stamp is not None and not pd.isna(stamp) and (
                     newest is None or stamp.date() > newest):
                 newest = stamp.date()
+        for path in company.summaries:
+            day = _newest_in_summary(path)
+            if day is not None and (newest is None or day > newest):
+                newest = day
     return newest
+
+
+def _newest_in_summary(path: Path) -> dt.date | None:
+    """The newest day of a summary file's contacts records; what is not a date is left to
+    validation."""
+    days = []
+    for _, _, record in read_summary(path, path.parent, digest=False).records:
+        try:
+            if record.get("kind") == "contacts":
+                days.append(dt.date.fromisoformat(record["day"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return max(days, default=None)
 
 
 def _newest_in(path: Path) -> pd.Timestamp | None:

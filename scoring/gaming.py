@@ -82,17 +82,23 @@ def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
             last = int(np.searchsorted(stamps, stamps[first] + window, side="right")) - 1
             count = last - first + 1
             if count >= config.burst_contacts:
-                start, end = (pd.Timestamp(stamps[i], tz="UTC") for i in (first, last))
-                minutes = (end - start).total_seconds() / 60
-                found.append(Signal(
-                    "burst", f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}", count,
-                    f"{count} ratings of {TOP_RATING} with the same comment within "
-                    f"{minutes:.0f} minutes, from {start:%Y-%m-%d %H:%M} UTC.",
-                ))
+                found.append(burst(*(pd.Timestamp(stamps[i], tz="UTC") for i in (first, last)),
+                                   count))
                 first = last + 1
             else:
                 first += 1
     return sorted(found, key=lambda s: (s.start, s.count))
+
+
+def burst(start: pd.Timestamp, end: pd.Timestamp, count: int) -> Signal:
+    """The signal of `count` top ratings with the same comment from `start` to `end` (UTC);
+    summary files keep the three and get the words back from here."""
+    minutes = (end - start).total_seconds() / 60
+    return Signal(
+        "burst", f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}", count,
+        f"{count} ratings of {TOP_RATING} with the same comment within "
+        f"{minutes:.0f} minutes, from {start:%Y-%m-%d %H:%M} UTC.",
+    )
 
 
 def response_share(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
