@@ -62,6 +62,17 @@ def _same_words(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", "", text.casefold()).split())
 
 
+def burst(start: pd.Timestamp, end: pd.Timestamp, count: int) -> Signal:
+    """The signal of `count` top ratings with the same comment from `start` to `end` (UTC);
+    summary files keep the three and get the words back from here."""
+    minutes = (end - start).total_seconds() / 60
+    return Signal(
+        "burst", f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}", count,
+        f"{count} ratings of {TOP_RATING} with the same comment within "
+        f"{minutes:.0f} minutes, from {start:%Y-%m-%d %H:%M} UTC.",
+    )
+
+
 def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     """Runs of top ratings with the same comment, each run at most burst_minutes long and
     starting at the earliest contact not already in a run."""
@@ -88,17 +99,6 @@ def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
             else:
                 first += 1
     return sorted(found, key=lambda s: (s.start, s.count))
-
-
-def burst(start: pd.Timestamp, end: pd.Timestamp, count: int) -> Signal:
-    """The signal of `count` top ratings with the same comment from `start` to `end` (UTC);
-    summary files keep the three and get the words back from here."""
-    minutes = (end - start).total_seconds() / 60
-    return Signal(
-        "burst", f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}", count,
-        f"{count} ratings of {TOP_RATING} with the same comment within "
-        f"{minutes:.0f} minutes, from {start:%Y-%m-%d %H:%M} UTC.",
-    )
 
 
 def response_share(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:

@@ -303,9 +303,10 @@ def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
 
 
 def key_column(line: str, key: str) -> int | None:
-    """1-based column of `"key":` in a JSONL line, so a problem points at its field."""
-    found = line.find(json.dumps(key, ensure_ascii=False))
-    return found + 1 if found >= 0 else None
+    """1-based column of `"key":` in a JSONL line, so a problem points at its field (not at a
+    value that is the same text, as in {"kind": "contacts", "contacts": 3})."""
+    found = re.search(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:", line)
+    return found.start() + 1 if found else None
 
 
 def json_lines(

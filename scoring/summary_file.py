@@ -214,7 +214,7 @@ def check(
     else the sum of the contacts records that can."""
     where = lines.file
     problems = list(lines.problems)
-    header: dict | None = None
+    header: tuple[int, str, dict] | None = None
     records: dict[str, list[tuple[int, str, dict]]] = {kind: [] for kind in SUMMARY_KINDS}
     for position, (number, line, record) in enumerate(lines.records):
         if "format" in record:
@@ -243,18 +243,14 @@ def check(
         if found:
             continue
         if kind == "header":
-            header = header or record
+            header = header or (number, line, record)
         else:
             records[kind].append((number, line, record))
-    if header is None and lines.records and not any(p.code == "summary_header"
-                                                    for p in problems):
-        problems.append(Problem(where, lines.records[0][0], 1, "summary_header",
-                                "the file has no valid header", "start the file with its header"))
-    if header is not None:
+    if header is not None and not problems:  # the rules of valid lines: no knock-on errors
         problems += _rules(header, records, where, slug, pinned)
-    rows = header["contacts"] if header is not None else sum(
+    rows = header[2]["contacts"] if header is not None else sum(
         record["contacts"] for _, _, record in records["contacts"])
-    problems = sorted(problems, key=lambda p: (p.line or 0, p.column or 0, p.code))
+    problems = sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.code))
     if len(problems) > MAX_PROBLEMS_PER_FILE:
         problems = [*problems[:MAX_PROBLEMS_PER_FILE], Problem(
             where, None, None, "more_problems",
@@ -262,7 +258,7 @@ def check(
             "fix the ones above and validate again")]
     if problems or header is None:
         return None, int(rows), problems
-    return _summary(header, records), int(rows), []
+    return _summary(header[2], records), int(rows), []
 
 
 def _shown(value) -> str:
@@ -307,38 +303,41 @@ def _schema_problems(
                                     f"{field} has {len(value):,} characters; the limit is "
                                     f"{limit:,}", hint))
             continue
-        what = {
-            "const": f"is not {_shown(limit)}",
-            "enum": "is not one of " + ", ".join(_shown(choice) for choice in limit or []),
-            "type": "is not " + (" or ".join(limit) if isinstance(limit, list) else str(limit)),
-            "minimum": f"is below {limit}",
-            "maximum": f"is above {limit}",
-            "minItems": f"has fewer than {limit} items",
-            "maxItems": f"has more than {limit} items",
-            "minLength": "is empty",
-            "format": f"is not a real {limit}",
-        }.get(check, "is not written as expected")
+        what = _broken(check, limit)
         problems.append(Problem(where, number, column, code, f"{field} {_shown(value)} {what}",
                                 hint))
     return problems
 
 
+def _broken(check: str, limit) -> str:
+    """What is wrong with a value that breaks the schema keyword `check` (valued `limit`)."""
+    if check == "const":
+        return f"is not {_shown(limit)}"
+    if check == "enum":
+        return "is not one of " + ", ".join(_shown(choice) for choice in limit)
+    if check == "type":
+        return "is not " + (" or ".join(limit) if isinstance(limit, list) else str(limit))
+    return {"minimum": f"is below {limit}", "maximum": f"is above {limit}",
+            "minItems": f"has fewer than {limit} items", "maxItems": f"has more than {limit} items",
+            "minLength": "is empty", "format": f"is not a real {limit}"}.get(
+        check, "is not written as expected")
+
+
 def _rules(
-    header: dict, records: dict[str, list[tuple[int, str, dict]]], where: str, slug: str,
-    pinned: dt.date | None,
+    header_line: tuple[int, str, dict], records: dict[str, list[tuple[int, str, dict]]],
+    where: str, slug: str, pinned: dt.date | None,
 ) -> list[Problem]:
-    """What the schema cannot state; `records` passed their definitions."""
+    """What the schema cannot state, for a header and records that passed their definitions."""
     problems = []
-    header_line = 1
 
     def problem(number: int, line: str, key: str, code: str, message: str, hint: str) -> None:
         problems.append(Problem(where, number, key_column(line, key) or 1, code, message, hint))
 
+    header = header_line[2]
     if header["company"] != slug:
-        problems.append(Problem(where, header_line, None, "summary_company",
-                                f"the header names company {header['company']!r}; the file "
-                                f"is in {slug!r}'s folder",
-                                f"write \"company\": \"{slug}\", or move the file"))
+        problem(*header_line[:2], "company", "summary_company",
+                f"the header names company {header['company']!r}; the file is in {slug!r}'s "
+                "folder", f"write \"company\": \"{slug}\", or move the file")
     month = header["month"]
     dated = {"contacts": "day", "waits": "day", "cases": "day", "comment": "submitted_at",
              "burst": "start"}
@@ -380,11 +379,10 @@ def _rules(
                     "correct the date; a contact cannot be counted before it happens")
     total = sum(per_day.values())
     if header["contacts"] != total:
-        problems.append(Problem(where, header_line, None, "summary_inconsistent",
-                                f"the header says {header['contacts']:,} contacts; the "
-                                f"contacts records add up to {total:,}",
-                                "the file may be cut short: write it again with "
-                                "publish.py summarize"))
+        problem(*header_line[:2], "contacts", "summary_inconsistent",
+                f"the header says {header['contacts']:,} contacts; the contacts records add up "
+                f"to {total:,}", "the file may be cut short: write it again with "
+                                 "publish.py summarize")
     for kind, what in (("waits", "waits"), ("cases", "cases starting")):
         by_day: Counter = Counter()
         first_line: dict[str, tuple[int, str]] = {}
@@ -427,7 +425,8 @@ def _parse_stamp(text: str) -> pd.Timestamp | None:
 def _summary(header: dict, records: dict[str, list[tuple[int, str, dict]]]) -> Summary:
     """The Summary of a valid file."""
     def days(rows: list[dict], key: str = "day") -> pd.Series:
-        return pd.Series(pd.to_datetime([row[key] for row in rows], utc=True)).astype(DAY)
+        return pd.Series(pd.to_datetime([row[key] for row in rows], utc=True,
+                                        format="ISO8601")).astype(DAY)
 
     def frame(kind: str, columns: dict) -> pd.DataFrame:
         rows = [record for _, _, record in records[kind]]
