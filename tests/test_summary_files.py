@@ -575,3 +575,21 @@ def check_summaries_score_as_the_rows(rows: list[dict]) -> None:
 @given(contact_rows())
 def test_scores_from_summary_files_equal_scores_from_the_rows(rows):
     check_summaries_score_as_the_rows(rows)
+
+
+def test_the_docs_and_the_publish_page_describe_every_key(fixture_site):
+    from scoring.schemas import summary_schema
+
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "SUMMARIES.md").read_text(
+        encoding="utf-8")
+    page = (fixture_site / "publish" / "index.html").read_text(encoding="utf-8")
+    assert 'href="../schemas/summary.schema.json"' in page
+    for kind, definition in summary_schema()["$defs"].items():
+        assert kind == "header" or f'"kind": "{kind}"' in docs, kind
+        assert kind == "header" or f"&#34;kind&#34;: &#34;{kind}&#34;" in page, kind
+        for key in definition["properties"]:
+            assert f"`{key}`" in docs, key
+            assert key == "kind" or f"<code>{key}</code>" in page, key
+    for code in ("summary_header", "summary_company", "bad_kind", "wrong_month",
+                 "duplicate_record", "summary_inconsistent"):
+        assert f"`{code}`" in docs, code
