@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .summary import Summary
 
 TOP_RATING = 5
 KINDS = ("burst", "response_share", "gap")
@@ -101,12 +105,15 @@ def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     return sorted(found, key=lambda s: (s.start, s.count))
 
 
-def response_share(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
-    total = len(contacts)
-    rated = int(contacts["rating"].notna().sum())
+def response_share(summary: Summary, config: GamingConfig) -> list[Signal]:
+    from .summary import RATINGS  # summary imports this module
+
+    cube = summary.contacts
+    total = int(cube["contacts"].sum())
+    rated = int(cube[list(RATINGS)].to_numpy().sum())
     if total < config.response_min_contacts or rated / total <= config.max_response_share:
         return []
-    first, last = contacts["submitted_at"].min(), contacts["submitted_at"].max()
+    first, last = cube["day"].iloc[0], cube["day"].iloc[-1]  # rows in order of day
     return [Signal(
         "response_share", f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}", rated,
         f"{rated:,} of {total:,} contacts ({rated / total:.0%}) carry a rating, more than the "
@@ -114,10 +121,10 @@ def response_share(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]
     )]
 
 
-def gaps(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
-    if contacts.empty:
+def gaps(summary: Summary, config: GamingConfig) -> list[Signal]:
+    if summary.contacts.empty:
         return []
-    stamps = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")  # UTC
+    stamps = summary.contacts["day"].to_numpy(dtype="datetime64[ns]")  # UTC
     months = {str(month) for month in np.unique(stamps.astype("datetime64[M]"))}  # "2026-03"
     series = [str(p) for p in pd.period_range(min(months), max(months), freq="M")]
     found, run = [], []
@@ -134,7 +141,7 @@ def gaps(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     return found
 
 
-def signals(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
-    """Every signal in a company's contacts (those up to as_of), bursts first."""
-    return [*bursts(contacts, config), *response_share(contacts, config),
-            *gaps(contacts, config)]
+def signals(summary: Summary, config: GamingConfig) -> list[Signal]:
+    """Every signal in a company's contacts (those up to as_of), bursts first (found when the
+    contacts were summarized: they need the comments' words)."""
+    return [*summary.bursts, *response_share(summary, config), *gaps(summary, config)]

@@ -7,12 +7,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from test_metrics import contacts_frame
+from test_metrics import AS_OF, DEFAULTS, contacts_frame
 
+from scoring.board import CompanyResult, _score_company
+from scoring.config import read_config
 from scoring.gaming import GamingConfig, Signal
+from scoring.metrics import METRICS, Sample, Tables, quantile
 from scoring.summary import ANSWERS, RATINGS, Summary, merge, summarize
 from scoring.validate import empty_contacts
 
+CONFIG = read_config()  # the repository's candor.yaml
 GAMING = GamingConfig()  # candor.yaml's: 5 top ratings with the same words within 10 minutes
 DAY = "datetime64[ns, UTC]"
 
@@ -185,3 +189,67 @@ def test_merge_of_nothing_or_of_empty_summaries_is_empty():
     assert_same(merge([]), Summary())
     one = summarize(hand_contacts(), GAMING)
     assert_same(merge([Summary(), one, Summary()]), one)
+
+
+# --- the metrics from counts --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_quantile_from_counts_is_np_quantile_of_the_values_written_out(seed):
+    rng = np.random.default_rng(seed)
+    distinct = int(rng.integers(1, 60))
+    # waits in tenths of a second (not exact in binary), in no order, one of them NaN
+    values = np.round(rng.uniform(0, 900, distinct), 1)
+    values[rng.integers(0, distinct)] = np.nan
+    counts = rng.integers(1, 40, distinct)
+    written = np.sort(np.repeat(values[~np.isnan(values)], counts[~np.isnan(values)]))
+    n = len(written)
+    for q in (0.5, 0.9, 0.1, 0.75):
+        result = quantile(values, counts, q, 1, "seconds")
+        if n == 0:
+            assert result.value is None
+            continue
+        assert (result.value, result.n) == (float(np.quantile(written, q)), n)  # bit for bit
+        # the order statistics at ranks nq -+ z sqrt(nq(1 - q)), rounded outwards, clipped
+        spread = 1.959963984540054 * (n * q * (1 - q)) ** 0.5
+        low, high = max(1, int(np.floor(n * q - spread))), min(n, int(np.ceil(n * q + spread)))
+        assert (result.low, result.high) == (written[low - 1], written[high - 1])
+
+
+def test_too_few_values_is_not_enough_data():
+    result = quantile(np.array([60.0, np.nan]), np.array([29, 5]), 0.5, 30, "seconds")
+    assert (result.value, result.n, result.reason) == (
+        None, 29, "not enough data: 29 of the 30 needed")
+
+
+def test_contacts_per_case_mean_and_sample_deviation_from_the_sizes():
+    # 20 cases of 1 contact, 10 of 2, 2 of 5: mean 50 / 32 = 1.5625; squares 20 + 40 + 50 =
+    # 110, sample variance (110 - 32 * 1.5625^2) / 31 = 31.875 / 31
+    case_ids = [f"a{i}" for i in range(20)] + [f"b{i}" for i in range(10) for _ in range(2)]
+    case_ids += [f"c{i}" for i in range(2) for _ in range(5)]
+    contacts = contacts_frame(len(case_ids), id=[f"x{i}" for i in range(len(case_ids))],
+                              case_id=case_ids)
+    result = METRICS["contacts_per_case"].compute(Sample(
+        Tables.of(summarize(contacts, GAMING)), AS_OF, thresholds=DEFAULTS))
+    half = 1.959964 * (31.875 / 31) ** 0.5 / 32 ** 0.5
+    assert (result.value, result.n) == (1.5625, 32)
+    assert (result.low, result.high) == (pytest.approx(max(1.0, 1.5625 - half)),
+                                         pytest.approx(1.5625 + half))
+
+
+def test_an_empty_summary_scores_not_enough_data():
+    result = CompanyResult("empty", {"name": "Empty"}, [])
+    _score_company(result, summarize(empty_contacts(), GAMING), AS_OF.date(), CONFIG)
+    for window in ("all", "90d"):
+        scores = result.windows[window]
+        assert {metric_id: scores[metric_id].value for metric_id in (
+            "contacts", "cases", "responses")} == {"contacts": 0.0, "cases": 0.0,
+                                                   "responses": 0.0}
+        assert scores["csat"].reason == "not enough data: 0 of the 30 needed"
+        assert scores["wait_seconds_p90"].reason == "not enough data: 0 of the 30 needed"
+        assert scores["contacts_per_case"].reason == "not enough data: 0 of the 30 needed"
+        assert scores["freshness_days"].reason == "no contacts"
+    assert (result.monthly, result.comments, result.n_public_comments, result.signals) == (
+        [], [], 0, [])
+    assert result.breakdowns == {"channel": [], "stage": [], "site": [], "topic": []}
+    assert result.stale is False
