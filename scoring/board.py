@@ -52,7 +52,7 @@ from .problems import Problem
 from .ranks import ranked
 from .redact import redact
 from .summary import Summary, merge, summarize
-from .summary_file import check as check_summary
+from .summary_file import check_files as check_summaries
 from .summary_file import newest_day
 from .validate import check_actions, check_profile, empty_contacts, parse_feedback_files
 
@@ -293,9 +293,9 @@ def _read_summaries(
     the contacts it summarizes); the Summaries of the valid ones, merged with the rows' own
     by score_company. Without `frames` (validation only) no sha256 is computed."""
     summaries = []
-    for path in company.summaries:
-        lines = read_summary(path, data_dir, digest=frames)
-        summary, rows, problems = check_summary(lines, company.slug, pinned)
+    files = [read_summary(path, data_dir, digest=frames) for path in company.summaries]
+    for lines, (summary, rows, problems) in zip(
+            files, check_summaries(files, company.slug, pinned), strict=True):
         status = "quarantined" if problems else ("counted" if rows else "empty")
         result.files.append(FileReport(lines.file, lines.sha256, "summary", rows, status,
                                        tuple(problems)))

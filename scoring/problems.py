@@ -72,6 +72,7 @@ CODES: dict[str, str] = {
     "bad_count": "a summary count is not a whole number in its range",
     "wrong_month": "a summary record is dated outside the month its header states",
     "duplicate_record": "two records of a summary file have the same key; add their counts",
+    "duplicate_month": "two summary files of a company hold the same month",
     "summary_inconsistent": "a summary file's counts do not add up (e.g. more ratings than "
                             "contacts, or a header total that is not the records' sum)",
     # the report itself

@@ -365,7 +365,7 @@ def summary_schema() -> dict:
             "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5,
                        "description": "The contact's rating; null: none.", "x-code": "bad_int",
                        "x-hint": "write a whole number 1..5 or null"},
-            "comment": {"type": "string", "minLength": 1,
+            "comment": {"type": "string", "minLength": 1, "pattern": r"\S",
                         "maxLength": COLUMNS_BY_NAME["comment"].max_chars,
                         "description": "The customer's words, as written.", "x-code": "too_long",
                         "x-hint": "text of 1 to "

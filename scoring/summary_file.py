@@ -261,6 +261,27 @@ def check(
     return _summary(header[2], records), int(rows), []
 
 
+def check_files(
+    files: list[SummaryLines], slug: str, pinned: dt.date | None = None,
+) -> list[tuple[Summary | None, int, list[Problem]]]:
+    """`check` for each of a company's summary files, in order; a valid file whose month an
+    earlier valid file already holds is refused too (its contacts would be counted twice)."""
+    results = []
+    months: dict[str, str] = {}
+    for lines in files:
+        summary, rows, problems = check(lines, slug, pinned)
+        if not problems and lines.records:
+            number, line, header = lines.records[0]
+            if header["month"] in months:
+                summary, problems = None, [Problem(
+                    lines.file, number, key_column(line, "month"), "duplicate_month",
+                    f"month {header['month']} is also in {months[header['month']]}",
+                    "keep one file per month: summarize the month's rows together")]
+            months.setdefault(header["month"], lines.file)
+        results.append((summary, rows, problems))
+    return results
+
+
 def _shown(value) -> str:
     text = json.dumps(value, ensure_ascii=False)
     return text if len(text) <= 60 else text[:57] + "..."
@@ -297,6 +318,11 @@ def _schema_problems(
                         where, number, key_column(line, name) or 1, "unknown_field",
                         f"unknown key {name!r}", (f"did you mean {close[0]!r}? " if close
                                                   else "") + "known keys: " + ", ".join(known)))
+            continue
+        if check == "minLength" or (check == "pattern" and limit == r"\S"):
+            problems.append(Problem(where, number, column, "empty_value",
+                                    f"{field} is empty or blank",
+                                    "write the text, or null where the key allows it"))
             continue
         if check == "maxLength":  # the length, never the text: a comment may be personal
             problems.append(Problem(where, number, column, code,

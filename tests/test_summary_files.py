@@ -221,6 +221,10 @@ ERRORS = {
         {"kind": "comment", "id": "c1", "submitted_at": "2026-10-03T09:14:00+02:00",
          "channel": "phone", "topic": None, "rating": None, "comment": "Hi"},
         separators=(",", ":")) + "\n", "bad_datetime", 3, 29),
+    "blank comment": (HEADER % (1, 1) + "\n" + ONE + "\n" + json.dumps(
+        {"kind": "comment", "id": "c1", "submitted_at": "2026-10-03T09:14:00Z",
+         "channel": "phone", "topic": None, "rating": None, "comment": "  "},
+        separators=(",", ":")) + "\n", "empty_value", 3, 112),
     "not json": (HEADER % (1, 0) + "\n" + ONE[:-1] + "\n", "json_syntax", 2, len(ONE)),
 }
 
@@ -250,6 +254,17 @@ def test_the_validate_command_reports_a_summary_error_without_a_traceback(tmp_pa
     assert "::error file=" in done.stdout and "summaries/2026-10.jsonl,line=2,col=39," \
         "title=bad_enum::channel \"fax\" is not one of" in done.stdout
     assert "Traceback" not in done.stderr
+
+
+def test_two_files_of_one_month_are_refused_the_later_quarantined(tmp_path, capsys):
+    text = HEADER % (1, 0) + "\n" + ONE + "\n"
+    data = _tree(tmp_path, {"2026-10.jsonl": text, "2026-10b.jsonl": text})
+    status, problems = _validate(capsys, data)
+    assert status == 1
+    assert [(p["file"].rsplit("/", 1)[-1], p["code"], p["line"], p["column"])
+            for p in problems] == [("2026-10b.jsonl", "duplicate_month", 1, 47)]
+    (company,) = build_scoreboard(data).companies
+    assert (company.rows_counted, company.rows_quarantined) == (1, 1)
 
 
 def test_contacts_after_a_pinned_as_of_are_an_error(tmp_path, capsys):
