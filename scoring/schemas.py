@@ -261,10 +261,11 @@ def summary_schema() -> dict:
     once, days within the header's month, unique keys, counts that add up) are checked there
     too, and listed in docs/SUMMARIES.md."""
 
-    def count(description: str, low: int = 1, **extra) -> dict:
-        return {"type": "integer", "minimum": low, "description": description,
-                "x-code": "bad_count", "x-hint": f"write a whole number of at least {low}",
-                **extra}
+    def count(description: str, low: int = 1, nullable: bool = False) -> dict:
+        return {"type": ["integer", "null"] if nullable else "integer", "minimum": low,
+                "description": description, "x-code": "bad_count",
+                "x-hint": f"write a whole number of at least {low}"
+                          + (", or null" if nullable else "")}
 
     def counts(values: str, length: int) -> dict:
         return {"type": "array", "minItems": length, "maxItems": length,
@@ -275,7 +276,7 @@ def summary_schema() -> dict:
 
     def label(name: str) -> dict:
         return {"type": ["string", "null"], "minLength": 1, "maxLength": LABEL_MAX_CHARS,
-                "description": f"The contacts' `{name}`; null where not given.",
+                "description": f"The contacts' {name}; null where not given.",
                 "x-code": "too_long",
                 "x-hint": f"text of 1 to {LABEL_MAX_CHARS} characters, or null"}
 
@@ -350,7 +351,7 @@ def summary_schema() -> dict:
                          "x-code": "bad_bool", "x-hint": "write true, false or null"},
             "resolution_minutes": count("Minutes from the first contact to the earliest "
                                         "resolved_at, rounded up; null: none.", 0,
-                                        type=["integer", "null"]),
+                                        nullable=True),
             "count": count("How many such cases."),
         }),
         "comment": kind("comment", "One of the month's newest comments whose customer "
@@ -383,7 +384,7 @@ def summary_schema() -> dict:
         "$id": "summary.schema.json",
         "title": "Candor summary file (data/<slug>/summaries/YYYY-MM.jsonl): one line",
         "description": "JSON Lines: the header first, then one record per line, told apart by "
-                       "`kind`. Written by `publish.py summarize`; see docs/SUMMARIES.md.",
+                       "its kind. Written by publish.py summarize; see docs/SUMMARIES.md.",
         "$defs": definitions,
         "type": "object",
         "if": {"required": ["format"]},
