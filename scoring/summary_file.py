@@ -53,21 +53,12 @@ KEYS = {"contacts": ("day", "channel", "stage", "site", "topic"), "waits": ("day
 
 # --- writing ----------------------------------------------------------------------------------
 
-def month_of(day) -> str:
-    return f"{pd.Timestamp(day):%Y-%m}"
-
-
-def months(summary: Summary) -> list[str]:
-    """The months a summary has contacts in: one file each."""
-    return sorted({month_of(day) for day in summary.contacts["day"]})
-
-
 def dumps(summary: Summary, company: str, month: str) -> str:
     """The summary file of `month`: the records of `summary` dated in it (cases by their first
     contact's day, bursts by their start), with `summary`'s comments and public_comments,
     which must be the month's own (summarize the month's rows alone for those)."""
     def within(frame: pd.DataFrame, column: str = "day") -> pd.DataFrame:
-        return frame[[month_of(day) == month for day in frame[column]]]
+        return frame[frame[column].dt.strftime("%Y-%m").eq(month).to_numpy(dtype=bool)]
 
     contacts = within(summary.contacts)
     records: list[dict] = [{
@@ -98,8 +89,7 @@ def dumps(summary: Summary, company: str, month: str) -> str:
              "resolution_minutes": minutes, "count": count}
             for (day, size, resolved, minutes), count in cases.items()]
     records += sorted(rows, key=_sort_key("cases"))
-    comments = summary.comments[[month_of(stamp) == month
-                                 for stamp in summary.comments["submitted_at"]]]
+    comments = within(summary.comments, "submitted_at")
     rows = [{"kind": "comment", "id": r.id, "submitted_at": _stamp(r.submitted_at),
              "channel": r.channel, "topic": _label(r.topic),
              "rating": None if pd.isna(r.rating) else int(r.rating), "comment": r.comment}
