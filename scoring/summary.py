@@ -79,6 +79,8 @@ def _frame(columns: dict[str, np.ndarray | list], names: Sequence[str]) -> pd.Da
 
 @dataclass
 class Summary:
+    """A company's contacts as the tables above: `summarize` makes one, `merge` adds them."""
+
     contacts: pd.DataFrame = field(
         default_factory=lambda: _frame({}, (*CONTACT_KEYS, *CONTACT_COUNTS)))
     waits: pd.DataFrame = field(default_factory=lambda: _frame({}, (*WAIT_KEYS, "count")))
