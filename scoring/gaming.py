@@ -110,7 +110,7 @@ def response_share(summary: Summary, config: GamingConfig) -> list[Signal]:
 
     cube = summary.contacts
     total = int(cube["contacts"].sum())
-    rated = int(cube[list(RATINGS)].to_numpy().sum())
+    rated = sum(int(cube[name].to_numpy().sum()) for name in RATINGS)
     if total < config.response_min_contacts or rated / total <= config.max_response_share:
         return []
     first, last = cube["day"].iloc[0], cube["day"].iloc[-1]  # rows in order of day

@@ -487,9 +487,9 @@ def _spread(contacts: Table, dimension: str) -> tuple[list, int]:
                                 minlength=len(names)).astype(np.int64)
                     for name in ("rated", "good"))
     present = sizes > 0
-    groups = [(int(k) / int(n), str(name), int(k), int(n))
-              for name, k, n in zip(names[present], goods[present], sizes[present], strict=True)
-              if n >= MIN_GROUP_RESPONSES]
+    groups = [(k / n, name, k, n) for name, k, n in zip(
+        names[present].tolist(), goods[present].tolist(), sizes[present].tolist(), strict=True)
+        if n >= MIN_GROUP_RESPONSES]
     return sorted(groups, key=lambda g: (-g[0], g[1])), int(present.sum()) - len(groups)
 
 
@@ -533,8 +533,8 @@ def _complaint_topics(sample: Sample) -> list[str]:
     named = topic_of >= 0  # one without a topic is not counted
     counts = np.bincount(topic_of[named], weights=contacts["complaints"][named],
                          minlength=len(topics)).astype(np.int64)
-    topics, counts = topics[counts > 0], counts[counts > 0]
-    return [str(t) for _, t in sorted(zip(-counts, topics, strict=True))]
+    topics, counts = topics[counts > 0].tolist(), counts[counts > 0].tolist()
+    return [topic for _, topic in sorted(zip([-c for c in counts], topics, strict=True))]
 
 
 @metric("action_coverage", "Complaints answered", "percent", min_n=MIN_COMPLAINT_TOPICS,

@@ -79,6 +79,8 @@ def _frame(columns: dict[str, np.ndarray | list], names: Sequence[str]) -> pd.Da
 
 @dataclass
 class Summary:
+    """A company's contacts as the tables above: `summarize` makes one, `merge` adds them."""
+
     contacts: pd.DataFrame = field(
         default_factory=lambda: _frame({}, (*CONTACT_KEYS, *CONTACT_COUNTS)))
     waits: pd.DataFrame = field(default_factory=lambda: _frame({}, (*WAIT_KEYS, "count")))
@@ -93,30 +95,33 @@ def _stamps(column: pd.Series) -> np.ndarray:
     return column.to_numpy(dtype="datetime64[ns]")
 
 
-def _groups(keys: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-    """Rows grouped on equal keys (missing values equal, and first): each group's first row,
-    groups in order of their keys, and each row's group."""
-    combined, size = np.zeros(len(keys[0]), dtype=np.int64), 1
-    for values in keys:
-        codes, uniques = pd.factorize(values, sort=True)  # -1: missing
-        width = len(uniques) + 1
+def _grouped(columns: dict[str, np.ndarray], keys: Sequence[str],
+             ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Rows grouped on equal keys (missing values equal, and first): each group's keys (missing
+    text as None), groups in order of their keys, and each row's group."""
+    combined, size = np.zeros(len(columns[keys[0]]), dtype=np.int64), 1
+    codes = {}
+    for name in keys:
+        values = columns[name]
+        if values.dtype.kind == "M":  # days, never missing: their number is their order
+            ticks = values.view(np.int64) // NS_PER_DAY
+            low = int(ticks.min()) if len(ticks) else 0
+            codes[name], width = ticks - low, (int(ticks.max()) - low + 2 if len(ticks) else 1)
+        else:
+            codes[name], uniques = pd.factorize(values, sort=True)  # -1: missing
+            width = len(uniques) + 1
         if size * width >= 2**62:  # compress before the codes could overflow
             combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
             size = int(combined.max()) + 1
-        combined, size = combined * width + codes + 1, size * width
+        combined, size = combined * width + codes[name] + 1, size * width
     _, first, group_of = np.unique(combined, return_index=True, return_inverse=True)
-    return first, group_of.reshape(-1)
-
-
-def _keys(columns: dict[str, np.ndarray], names: Sequence[str], first: np.ndarray) -> dict:
-    """Each group's keys, missing text as None."""
-    keys = {}
-    for name in names:
+    grouped = {}
+    for name in keys:
         values = columns[name][first]
         if values.dtype == object:
-            values = np.where(pd.isna(values), None, values)
-        keys[name] = values
-    return keys
+            values[codes[name][first] < 0] = None
+        grouped[name] = values
+    return grouped, group_of.reshape(-1)
 
 
 def _histogram(group_of: np.ndarray, groups: int, values: np.ndarray, low: int,
@@ -160,9 +165,8 @@ def _earliest(stamps: np.ndarray, group_of: np.ndarray, groups: int) -> np.ndarr
 
 def _counted(columns: dict[str, np.ndarray], keys: Sequence[str]) -> dict[str, np.ndarray]:
     """The rows (one per contact or case) counted on equal keys."""
-    first, group_of = _groups([columns[name] for name in keys])
-    return {**_keys(columns, keys, first),
-            "count": np.bincount(group_of, minlength=len(first)).astype(np.int64)}
+    grouped, group_of = _grouped(columns, keys)
+    return {**grouped, "count": np.bincount(group_of, minlength=len(grouped[keys[0]]))}
 
 
 def _newest(comments: Iterable[dict]) -> list[dict]:
@@ -179,10 +183,9 @@ def summarize(contacts: pd.DataFrame, gaming: GamingConfig) -> Summary:
     stamps = _stamps(contacts["submitted_at"])
     rows = {"day": stamps.astype("datetime64[D]").astype("datetime64[ns]"),
             **{name: contacts[name].to_numpy(dtype=object) for name in DIMENSIONS}}
-    first, group_of = _groups([rows[name] for name in CONTACT_KEYS])
-    groups = len(first)
-    cube = {**_keys(rows, CONTACT_KEYS, first),
-            "contacts": np.bincount(group_of, minlength=groups).astype(np.int64)}
+    cube, group_of = _grouped(rows, CONTACT_KEYS)
+    groups = len(cube["day"])
+    cube["contacts"] = np.bincount(group_of, minlength=groups)
     for name, low, names in (("rating", 1, RATINGS), ("nps", 0, ANSWERS)):
         values = contacts[name].to_numpy(dtype=float, na_value=np.nan)
         cube.update(_histogram(group_of, groups, values, low, names))
@@ -225,10 +228,9 @@ def _added(frames: list[pd.DataFrame], keys: Sequence[str], counts: Sequence[str
            ) -> pd.DataFrame:
     """Tables of the same kind as one: counts added on equal keys."""
     columns = {name: _array(frames, name) for name in (*keys, *counts)}
-    first, group_of = _groups([columns[name] for name in keys])
+    table, group_of = _grouped(columns, keys)
     order = np.argsort(group_of, kind="stable")
-    starts = np.searchsorted(group_of[order], np.arange(len(first)))
-    table = _keys(columns, keys, first)
+    starts = np.searchsorted(group_of[order], np.arange(len(table[keys[0]])))
     for name in counts:
         table[name] = (np.add.reduceat(columns[name][order], starts) if len(order)
                        else columns[name])
