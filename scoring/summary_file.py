@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 from jsonschema import Draft202012Validator
 
 from .gaming import TOP_RATING, GamingConfig, burst, bursts
@@ -41,7 +42,7 @@ from .summary import (
     merge,
     summarize,
 )
-from .validate import MAX_PROBLEMS_PER_FILE, empty_contacts, parse_feedback_files
+from .validate import _capped, empty_contacts, parse_feedback_files
 
 WAIT_RESOLUTION_SECONDS = 1
 HOURS_RESOLUTION_MINUTES = 1
@@ -240,12 +241,8 @@ def check(
         problems += _rules(header, records, where, slug, pinned)
     rows = header[2]["contacts"] if header is not None else sum(
         record["contacts"] for _, _, record in records["contacts"])
-    problems = sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.code))
-    if len(problems) > MAX_PROBLEMS_PER_FILE:
-        problems = [*problems[:MAX_PROBLEMS_PER_FILE], Problem(
-            where, None, None, "more_problems",
-            f"and {len(problems) - MAX_PROBLEMS_PER_FILE:,} more problems in this file",
-            "fix the ones above and validate again")]
+    problems = _capped(sorted(set(problems), key=lambda p: (p.line or 0, p.column or 0, p.code)),
+                       where)
     if problems or header is None:
         return None, int(rows), problems
     return _summary(header[2], records), int(rows), []
@@ -537,18 +534,22 @@ def dataset_parts(source: str, gaming: GamingConfig) -> tuple[list[Part] | None,
         raise DatasetError(f"cannot read {source!r} with Dask: {error}") from None
     pieces = frame.to_delayed()
     names = [f"{source} (partition {index + 1})" for index in range(len(pieces))]
-    found = dask.compute(*(dask.delayed(_checked)(piece, name, False)
-                           for piece, name in zip(pieces, names, strict=True)))
+    try:  # a partition that cannot be read shows only now
+        found = dask.compute(*(dask.delayed(_checked)(piece, name, False)
+                               for piece, name in zip(pieces, names, strict=True)))
+    except (OSError, ValueError, pa.ArrowException) as error:
+        raise DatasetError(f"cannot read {source!r} with Dask: {error}") from None
     problems = [problem for problems in found for problem in problems]
     if problems:
         return None, problems
     ids = frame["id"].astype(str).value_counts()
     repeated = ids[ids > 1].compute().sort_index()
-    if len(repeated):
-        return None, [Problem(source, None, None, "duplicate_id",
-                              f"id {name!r} appears {count:,} times in the dataset",
-                              "every contact needs its own id across all of the company's "
-                              "files") for name, count in repeated.items()]
+    problems = [Problem(source, None, None, "duplicate_id",
+                        f"id {name!r} appears {count:,} times in the dataset",
+                        "every contact needs its own id across all of the company's files")
+                for name, count in repeated.items()]
+    if problems:
+        return None, _capped(problems, source)
     typed = dd.from_delayed([dask.delayed(_checked)(piece, name, True)
                              for piece, name in zip(pieces, names, strict=True)],
                             meta=empty_contacts(), verify_meta=False)
