@@ -12,7 +12,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def child(argv: list[str], log: Path) -> dict:
-    """Run argv from the repository root; its wall time and its own peak resident memory."""
+    """Run argv from the repository root; its wall time, its CPU seconds (all threads) and its
+    own peak resident memory."""
     with log.open("w") as stream:
         started = time.perf_counter()
         process = subprocess.Popen(argv, cwd=REPO, stdout=stream, stderr=subprocess.STDOUT)
@@ -21,7 +22,8 @@ def child(argv: list[str], log: Path) -> dict:
     process.returncode = os.waitstatus_to_exitcode(status)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(argv[:3])} exited {process.returncode}; see {log}")
-    return {"seconds": seconds, "peak_mib": usage.ru_maxrss / 1024}  # Linux: KiB
+    return {"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "peak_mib": usage.ru_maxrss / 1024}  # Linux: KiB
 
 
 def machine() -> dict:
