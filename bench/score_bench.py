@@ -54,6 +54,7 @@ FLOORS = ("duckdb", "polars", "pandas")
 PHASES = ("candor", *FLOORS)
 NEEDS = {"duckdb": "duckdb", "polars": "polars"}  # floor -> module it needs
 INSTALL = ".venv/bin/pip install -e '.[bench]'"
+STAGES = ("load", "validate", "score", "rest")  # the build's stages shown in the table
 
 # The figures compared between Candor and the floors: Candor's metric id -> the digest's name.
 COMPARED = {
@@ -600,8 +601,8 @@ def measure(name: str, rows: int, companies: int, work: Path, keep: Path | None,
 
 def report(results: dict) -> str:
     head = (f"{'size':<5}{'phase':<8}{'rows':>12}{'wall s':>8}{'cpu s':>8}{'load':>7}"
-            f"{'valid.':>7}{'score':>7}{'rows/s':>10}{'peak MiB':>9}{'x fastest':>10}"
-            f"{'agree':>7}")
+            f"{'valid.':>7}{'score':>7}{'rest':>7}{'rows/s':>10}{'peak MiB':>9}"
+            f"{'x fastest':>10}{'agree':>7}")
     lines = [head, "-" * len(head)]
     for name, size in results.items():
         fastest = size.get("fastest_floor")
@@ -610,9 +611,10 @@ def report(results: dict) -> str:
             if "skipped" in f:
                 lines.append(f"{name:<5}{phase:<8}  skipped: {f['skipped']} ({INSTALL})")
                 continue
-            stages = f.get("stages", {})
-            cells = "".join(f"{stages[s]:>7.1f}" if s in stages else f"{'':>7}"
-                            for s in ("load", "validate", "score"))
+            stages = dict(f.get("stages", {}))
+            if stages:  # the as_of guess, the Candor composite and the audit
+                stages["rest"] = f["seconds"] - sum(stages.get(s, 0.0) for s in STAGES[:3])
+            cells = "".join(f"{stages[s]:>7.1f}" if s in stages else f"{'':>7}" for s in STAGES)
             agree = ("" if phase == "candor" else
                      "yes" if f.get("disagreements") == 0 else str(f.get("disagreements", "")))
             lines.append(
