@@ -27,6 +27,7 @@ and the ratio of Candor to the fastest floor; --json writes every figure.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import importlib.util
 import json
 import math
@@ -62,10 +63,6 @@ COMPARED = {
     "wait_seconds_p90": "wait_p90", "share_waits_over_5min": "long_waits", "cases": "cases",
     "contacts_per_case": "contacts_per_case", "first_contact_resolution": "fcr",
 }
-RECENT_DAYS = 90
-LONG_WAIT = 300
-GOOD, PROMOTER, DETRACTOR = 4, 9, 6
-SECOND = np.timedelta64(1, "s")
 DAY = 86_400
 
 
@@ -276,10 +273,21 @@ def _since(start: tuple[float, float]) -> dict:
             "cpu_seconds": time.process_time() - start[1]}
 
 
+def definitions() -> dict:
+    """The metrics' definitions the floors use, taken from Candor (the parent reads them and
+    hands them to each floor's process, which then needs no import of scoring)."""
+    from scoring.board import RECENT_DAYS
+    from scoring.config import read_config
+    from scoring.metrics import DETRACTOR_NPS, GOOD_RATING, PROMOTER_NPS
+
+    return {"good": GOOD_RATING, "promoter": PROMOTER_NPS, "detractor": DETRACTOR_NPS,
+            "long_wait": read_config().thresholds.long_wait_seconds, "recent_days": RECENT_DAYS}
+
+
 # --- Candor ---------------------------------------------------------------------------------
 
 
-def run_candor(data: Path) -> dict:
+def run_candor(data: Path, _: dict) -> dict:
     from scoring.board import build_scoreboard
     from scoring.config import read_config
 
@@ -307,8 +315,9 @@ def run_candor(data: Path) -> dict:
 
 
 # --- the floors: the same aggregations, each with one library -------------------------------
-# Each returns the rows it read and a long table of (company, window, name, value), where the
-# names are COMPARED's digest names and "site:<name>", "channel:<name>" (all-time CSAT).
+# Each returns its seconds, the rows it read and its result tables (read by _long): a row per
+# company and window with a column per figure (COMPARED's digest names), or a row per group
+# with its `name` ("site:<name>", "channel:<name>") and `csat`.
 
 
 DUCKDB_SQL = """
@@ -348,15 +357,15 @@ def _windows(column: str, recent: str) -> list[tuple[str, str]]:
             (f"strftime({column}, '%Y-%m')", "")]
 
 
-def run_duckdb(data: Path) -> dict:
+def run_duckdb(data: Path, d: dict) -> dict:
     import duckdb
 
     started = _clock()
     db = duckdb.connect()
     db.execute(DUCKDB_SQL.format(glob=f"{data}/*/feedback/*.parquet"))
     rows, newest = db.execute("SELECT count(*), max(submitted_at)::DATE FROM c").fetchone()
-    recent = f"(DATE '{newest}' + INTERVAL 1 DAY - INTERVAL {RECENT_DAYS} DAY)"
-    params = {"good": GOOD, "promoter": PROMOTER, "detractor": DETRACTOR, "long_wait": LONG_WAIT}
+    recent = f"(DATE '{newest}' + INTERVAL 1 DAY - INTERVAL {d['recent_days']} DAY)"
+    params = {key: d[key] for key in ("good", "promoter", "detractor", "long_wait")}
     queries = []
     for window, where in _windows("submitted_at", recent):
         queries.append(DUCKDB_CONTACTS.format(window=window, where=where, **params))
@@ -371,7 +380,7 @@ def run_duckdb(data: Path) -> dict:
     return {**_since(started), "rows": rows, "results": frames}
 
 
-def run_polars(data: Path) -> dict:
+def run_polars(data: Path, d: dict) -> dict:
     import polars as pl
 
     started = _clock()
@@ -390,17 +399,17 @@ def run_polars(data: Path) -> dict:
     )
     newest = c.select(pl.col("submitted_at").max()).item()
     recent = (newest.replace(hour=0, minute=0, second=0, microsecond=0)
-              + _timedelta(1 - RECENT_DAYS))
+              + dt.timedelta(days=1 - d["recent_days"]))
     rated = pl.col("rating").is_not_null().sum()
     contacts_aggs = [
         pl.len().alias("contacts"),
-        (100 * (pl.col("rating") >= GOOD).sum() / rated).alias("csat"),
-        (100 * ((pl.col("nps") >= PROMOTER).sum().cast(pl.Int64)  # sums are unsigned
-                - (pl.col("nps") <= DETRACTOR).sum()) / pl.col("nps").is_not_null().sum())
+        (100 * (pl.col("rating") >= d["good"]).sum() / rated).alias("csat"),
+        (100 * ((pl.col("nps") >= d["promoter"]).sum().cast(pl.Int64)  # sums are unsigned
+                - (pl.col("nps") <= d["detractor"]).sum()) / pl.col("nps").is_not_null().sum())
         .alias("nps"),
         pl.col("wait_seconds").quantile(0.5, "linear").alias("wait_p50"),
         pl.col("wait_seconds").quantile(0.9, "linear").alias("wait_p90"),
-        (100 * (pl.col("wait_seconds") > LONG_WAIT).sum()
+        (100 * (pl.col("wait_seconds") > d["long_wait"]).sum()
          / pl.col("wait_seconds").is_not_null().sum()).alias("long_waits"),
     ]
     case_aggs = [
@@ -419,20 +428,14 @@ def run_polars(data: Path) -> dict:
             if groups:
                 for dimension in ("site", "channel"):
                     frames.append(subset.group_by("company", "window", dimension).agg(
-                        (100 * (pl.col("rating") >= GOOD).sum() / rated).alias("csat"),
+                        (100 * (pl.col("rating") >= d["good"]).sum() / rated).alias("csat"),
                     ).select("company", "window", pl.concat_str(
                         pl.lit(f"{dimension}:"), dimension).alias("name"), "csat"))
     return {**_since(started), "rows": len(c),
             "results": [f.to_arrow() for f in frames]}
 
 
-def _timedelta(days: int):
-    import datetime as dt
-
-    return dt.timedelta(days=days)
-
-
-def run_pandas(data: Path) -> dict:
+def run_pandas(data: Path, d: dict) -> dict:
     import pandas as pd
 
     started = _clock()
@@ -447,17 +450,18 @@ def run_pandas(data: Path) -> dict:
     c["company"] = pd.Categorical(np.repeat([o for o, _ in owners], [n for _, n in owners]))
     c["case_id"] = c["case_id"].fillna(c["id"])
     c["resolved"] = c["resolved"].astype("boolean")
-    c["good"] = (c["rating"] >= GOOD).astype(float).where(c["rating"].notna())
-    c["net"] = ((c["nps"] >= PROMOTER).astype(float) - (c["nps"] <= DETRACTOR)).where(
+    c["good"] = (c["rating"] >= d["good"]).astype(float).where(c["rating"].notna())
+    c["net"] = ((c["nps"] >= d["promoter"]).astype(float) - (c["nps"] <= d["detractor"])).where(
         c["nps"].notna())
-    c["long"] = (c["wait_seconds"] > LONG_WAIT).astype(float).where(c["wait_seconds"].notna())
+    c["long"] = (c["wait_seconds"] > d["long_wait"]).astype(float).where(
+        c["wait_seconds"].notna())
     cases = c.groupby(["company", "case_id"], observed=True, sort=False).agg(
         first_at=("submitted_at", "min"), n=("submitted_at", "size"),
         solved=("resolved", "any"), known=("resolved", "count"))
     cases = cases.reset_index()
     cases["fcr"] = (cases["solved"] & (cases["n"] == 1)).astype(float).where(cases["known"] > 0)
     end = c["submitted_at"].max().normalize() + pd.Timedelta(days=1)
-    recent = end - pd.Timedelta(days=RECENT_DAYS)
+    recent = end - pd.Timedelta(days=d["recent_days"])
     frames = []
     for frame, column in ((c, "submitted_at"), (cases, "first_at")):
         month = frame[column].dt.year * 100 + frame[column].dt.month  # strftime is slow
@@ -517,10 +521,10 @@ def _long(frames) -> dict:
     return digest
 
 
-def run_phase(phase: str, data: Path, out: Path) -> None:
+def run_phase(phase: str, data: Path, out: Path, definitions: dict) -> None:
     runner = {"candor": run_candor, "duckdb": run_duckdb, "polars": run_polars,
               "pandas": run_pandas}[phase]
-    figures = runner(data)
+    figures = runner(data, definitions)
     if "results" in figures:
         figures["digest"] = _long(figures.pop("results"))
     out.write_text(json.dumps(figures, default=str), encoding="utf-8")
@@ -558,7 +562,7 @@ def measure(name: str, rows: int, companies: int, work: Path, keep: Path | None,
           + ("(reused)" if tree["reused"] else f"(generated in {tree['seconds']:.0f} s)"),
           flush=True)
     figures: dict = {"rows": rows, "companies": companies, "data": tree, "phases": {}}
-    digests = {}
+    digests, meaning = {}, json.dumps(definitions())
     for phase in phases:
         module = NEEDS.get(phase)
         if module and importlib.util.find_spec(module) is None:
@@ -567,7 +571,8 @@ def measure(name: str, rows: int, companies: int, work: Path, keep: Path | None,
             continue
         out = work / f"{phase}.json"
         process = child([sys.executable, __file__, "--phase", phase, "--data", str(data),
-                         "--out", str(out)], work / f"{phase}.log")
+                         "--out", str(out), "--definitions", meaning],
+                        work / f"{phase}.log")
         result = json.loads(out.read_text(encoding="utf-8"))
         digests[phase] = result.pop("digest")
         if result["rows"] != rows:
@@ -653,9 +658,10 @@ def main() -> None:
     parser.add_argument("--phase", choices=PHASES, help=argparse.SUPPRESS)  # the child
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--definitions", type=json.loads, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phase:
-        run_phase(args.phase, args.data, args.out)
+        run_phase(args.phase, args.data, args.out, args.definitions)
         return
     sizes = [s.strip().upper() for s in args.sizes.split(",") if s.strip()]
     phases = [p.strip().lower() for p in args.phases.split(",") if p.strip()]
