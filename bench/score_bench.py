@@ -692,6 +692,8 @@ def main() -> None:
     if args.json:
         args.json.write_text(json.dumps(document, indent=1) + "\n", encoding="utf-8")
         print(f"written to {args.json}")
+    if any(f.get("disagreements") for size in results.values() for f in size["phases"].values()):
+        sys.exit("a floor disagrees with Candor: it does not do the same aggregations")
 
 
 if __name__ == "__main__":
