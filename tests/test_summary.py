@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from test_metrics import AS_OF, DEFAULTS, contacts_frame
 
-from scoring.board import CompanyResult, _score_company
+from scoring.board import CompanyResult, _breakdown, _score_company
 from scoring.config import read_config
 from scoring.gaming import GamingConfig, Signal
 from scoring.metrics import METRICS, Sample, Tables, quantile
@@ -253,3 +253,19 @@ def test_an_empty_summary_scores_not_enough_data():
         [], [], 0, [])
     assert result.breakdowns == {"channel": [], "stage": [], "site": [], "topic": []}
     assert result.stale is False
+
+
+def test_breakdown_groups_by_hand_contacts_without_a_value_as_not_given():
+    # vendor-a: 40 contacts, 40 rated, 30 good; no site: 35 contacts, 30 rated, 15 good, and 5
+    # naming a site "(not given)" (all 5s) join them; in-house: 35 contacts, none rated
+    sites = ["vendor-a"] * 40 + [None] * 35 + ["(not given)"] * 5 + ["in-house"] * 35
+    ratings = ([5] * 30 + [2] * 10) + ([4] * 15 + [3] * 15 + [None] * 5) + [5] * 5 + [None] * 35
+    contacts = contacts_frame(len(sites), id=[f"c{i}" for i in range(len(sites))], site=sites,
+                              rating=ratings)
+    groups = _breakdown(Tables.of(summarize(contacts, GAMING)).contacts, "site")
+    # most contacts first, ties by name: "(not given)" sorts before "vendor-a"
+    assert [(g.name, g.contacts, g.csat.value, g.csat.n) for g in groups] == [
+        ("(not given)", 40, pytest.approx(100 * 20 / 35), 35),
+        ("vendor-a", 40, 75.0, 40),
+        ("in-house", 35, None, 0),
+    ]
