@@ -250,8 +250,10 @@ def thresholds_schema() -> dict:
 
 SUMMARY_FORMAT = "candor.summary/1"
 SUMMARY_KINDS = ("contacts", "waits", "cases", "comment", "burst")
+MAX_COUNT = 10**12  # any count in a summary file: far above any company, far below int64
 # A UTC date-time as summary files write it: seconds, an optional fraction, Z.
-UTC_DATETIME = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$"
+# Years 1900 to 2199: within the nanosecond timestamps the scores use.
+UTC_DATETIME = r"^(19|2[01])[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$"
 
 
 def summary_schema() -> dict:
@@ -263,16 +265,16 @@ def summary_schema() -> dict:
 
     def count(description: str, low: int = 1, nullable: bool = False) -> dict:
         return {"type": ["integer", "null"] if nullable else "integer", "minimum": low,
-                "description": description, "x-code": "bad_count",
-                "x-hint": f"write a whole number of at least {low}"
+                "maximum": MAX_COUNT, "description": description, "x-code": "bad_count",
+                "x-hint": f"write a whole number from {low} to {MAX_COUNT:,}"
                           + (", or null" if nullable else "")}
 
     def counts(values: str, length: int) -> dict:
         return {"type": "array", "minItems": length, "maxItems": length,
-                "items": {"type": "integer", "minimum": 0},
+                "items": {"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
                 "description": f"How many contacts answered {values}, in that order.",
                 "x-code": "bad_count",
-                "x-hint": f"write a list of {length} whole numbers of at least 0"}
+                "x-hint": f"write a list of {length} whole numbers from 0 to {MAX_COUNT:,}"}
 
     def label(name: str) -> dict:
         return {"type": ["string", "null"], "minLength": 1, "maxLength": LABEL_MAX_CHARS,
@@ -287,7 +289,8 @@ def summary_schema() -> dict:
                 "properties": {"kind": {"const": name, "description": "The kind of record."},
                                **properties}}
 
-    day = _date("The day (UTC), as YYYY-MM-DD.")
+    day = {**_date("The day (UTC), as YYYY-MM-DD, from 1900 to 2199."),
+           "pattern": "^(19|2[01])[0-9]{2}-[0-9]{2}-[0-9]{2}$"}
     stamp = {"type": "string", "pattern": UTC_DATETIME, "x-code": "bad_datetime",
              "x-hint": "write a UTC date-time such as 2026-10-03T09:14:00Z"}
     channel = {"enum": list(CHANNELS), "description": "How the customer got in touch.",

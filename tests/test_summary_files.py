@@ -200,6 +200,10 @@ ERRORS = {
                       "bad_enum", 2, 57),
     "not a real date": (HEADER % (1, 0) + "\n" + _contacts_line(day="2026-10-32") + "\n",
                         "bad_date", 2, 20),
+    "year 1": (HEADER % (1, 0) + "\n" + _contacts_line(day="0001-10-03") + "\n",
+               "bad_date", 2, 20),
+    "count beyond int64": (HEADER % (1, 0) + "\n" + _contacts_line(contacts=10**23) + "\n",
+                           "bad_count", 2, 95),
     "negative count": (HEADER % (-1, 0) + "\n", "bad_count", 1, 65),
     "fractional count": (HEADER % (1, 0) + "\n" + ONE + "\n"
                          + '{"kind":"waits","day":"2026-10-03","seconds":1,"count":0.5}\n',
