@@ -633,3 +633,36 @@ def test_the_docs_and_the_publish_page_describe_every_key(fixture_site):
     for code in ("summary_header", "summary_company", "bad_kind", "wrong_month",
                  "duplicate_record", "summary_inconsistent"):
         assert f"`{code}`" in docs, code
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-(10**30), 10**30) | st.floats()
+    | st.text(max_size=20) | st.sampled_from(["2026-10-03", "2026-10-03T09:00:00Z", "acme"]),
+    lambda inner: st.lists(inner, max_size=12) | st.dictionaries(st.text(max_size=8), inner,
+                                                                 max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.integers(0, 14), st.text(max_size=12), JSON_VALUES), max_size=4),
+       st.booleans())
+def test_a_damaged_summary_file_gives_problems_never_an_exception(edits, drop_first):
+    """A written file with values replaced by anything JSON holds: every outcome is a Summary
+    or problems with registered codes and a line, never an exception."""
+    from scoring.load import SummaryLines
+
+    lines = EXPECTED_FILE.splitlines()
+    records = [json.loads(line) for line in lines]
+    for index, key, value in edits:
+        record = records[index]
+        record[key if key and index % 2 else sorted(record)[len(key) % len(record)]] = value
+    texts = [json.dumps(record) for record in records][drop_first:]
+    summary_lines = SummaryLines("data/acme/summaries/2026-10.jsonl", "",
+                                 [(number, text, json.loads(text))
+                                  for number, text in enumerate(texts, start=1)])
+    summary, rows, problems = check_summary(summary_lines, "acme")
+    assert isinstance(rows, int)
+    assert (summary is None) == bool(problems) or not texts
+    assert all(p.line is not None or p.code == "more_problems" for p in problems)
+    if summary is not None:
+        assert dumps(summary, "acme", "2026-10").count("\n") >= 1
