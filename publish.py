@@ -198,6 +198,13 @@ def parser() -> argparse.ArgumentParser:
     summarize.add_argument("--config", type=Path, default=ROOT / "candor.yaml",
                            help="the scoreboard's settings: its gaming thresholds find the "
                                 "bursts a summary keeps (default: candor.yaml)")
+    cluster = summarize.add_mutually_exclusive_group()
+    cluster.add_argument("--workers", type=_positive, metavar="N",
+                         help="summarize a dataset on a local Dask cluster of N processes "
+                              "(default: Dask's local scheduler)")
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="summarize a dataset on the Dask cluster at ADDRESS, e.g. "
+                              "tcp://10.0.0.5:8786 (workers must reach the dataset)")
 
     demo = commands.add_parser("demo", help="rewrite --data with the seeded demo companies",
                                description="Rewrite the data folder with the demo companies; "
@@ -386,6 +393,7 @@ def audit(args) -> int:
 
 def summarize(args) -> int:
     from scoring.config import ConfigError, read_config
+    from scoring.distributed import DaskMissing
     from scoring.ledger import FEEDBACK_SUFFIXES, SLUG_PATTERN
     from scoring.summary_file import DatasetError, dataset_parts, files_of, part, rows_of
 
@@ -408,13 +416,20 @@ def summarize(args) -> int:
         return fail("give feedback files, or one dataset for Dask, not both")
     if not local and len(args.inputs) != 1:
         return fail("give one dataset (a folder, glob or URL) at a time")
+    if local and (args.workers or args.scheduler):
+        return fail("--workers and --scheduler summarize a dataset; feedback files are "
+                    "summarized here")
     if local:
         contacts, problems = rows_of(local)
         parts = None if contacts is None else [part(contacts, gaming)]
     else:
         try:
-            parts, problems = dataset_parts(args.inputs[0], gaming)
-        except DatasetError as error:
+            with contextlib.ExitStack() as stack:
+                if args.workers or args.scheduler:
+                    from scoring.distributed import dask_client
+                    stack.enter_context(dask_client(args.scheduler, args.workers))
+                parts, problems = dataset_parts(args.inputs[0], gaming)
+        except (DatasetError, DaskMissing, OSError) as error:
             return fail(str(error))
     if problems:
         print_problems(problems)

@@ -36,9 +36,10 @@ How a row is followed:
 - Summary files (`<slug>/summaries/*.jsonl`, scoring.summary_file) are followed by record: a
   record is known by its kind and key (a contacts record by its day, channel, stage, site and
   topic; a waits record by day and seconds; a case record by day, size, outcome and time; a
-  comment by id; a burst by its start and end), its id in the report that kind and key in words. A month
-  may be summarized again as late rows arrive, so counts may grow: "altered" is a record with
-  any count smaller than before (a comment or burst with any change), "deleted" a record gone.
+  comment by id; a burst by its start and end), its id in the report that kind and key in
+  words. A month may be summarized again as late rows arrive, so counts may grow: "altered" is
+  a record with any count smaller than before (a comment or burst with any change), "deleted"
+  a record gone. Summary records are counted apart from rows (Event.unit).
 - A shallow clone holds part of the history only: `is_shallow` tells (CI must fetch it whole).
 """
 

@@ -120,6 +120,10 @@ TOP_COLUMNS = ("submitted_at", "rating", "comment")
 
 def part(contacts: pd.DataFrame, gaming: GamingConfig) -> Part:
     """The Part of typed contacts (as scoring.validate gives them) holding whole cases."""
+    # a partition that crossed a distributed shuffle may hold its stamps as objects (frames
+    # whose UTC zones were different objects): typed again, the same instants
+    contacts = contacts.assign(**{name: pd.to_datetime(contacts[name], utc=True)
+                                  for name in ("submitted_at", "resolved_at")})
     month = contacts["submitted_at"].dt.strftime("%Y-%m").to_numpy() if len(contacts) else []
     top = contacts.loc[contacts["rating"].eq(TOP_RATING).fillna(False).to_numpy()
                        & contacts["comment"].notna().to_numpy(), list(TOP_COLUMNS)]

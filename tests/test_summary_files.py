@@ -429,6 +429,15 @@ def test_summarize_checks_the_rows_first_and_writes_nothing_on_a_problem(tmp_pat
     assert not out.exists()
 
 
+def test_summarize_runs_files_here_and_only_a_dataset_on_a_cluster(tmp_path, capsys):
+    rows = tmp_path / "rows.csv"
+    rows.write_text(ROWS, encoding="utf-8")
+    assert _summarize(rows, "--output", tmp_path / "out", "--company", "acme",
+                      "--workers", "2") == 2
+    assert "--workers and --scheduler summarize a dataset" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
 def test_summarize_needs_a_company(tmp_path, capsys):
     rows = tmp_path / "rows.csv"
     rows.write_text(ROWS, encoding="utf-8")
@@ -466,8 +475,12 @@ def test_a_dask_dataset_gives_the_bytes_of_the_local_path(tmp_path):
     for index in range(3):
         frame.iloc[[index]].to_parquet(dataset / f"part-{index}.parquet", index=False)
     assert _summarize(dataset, "--output", tmp_path / "dask", "--company", "acme") == 0
+    # and on a local cluster of two worker processes, as on a remote one (--scheduler)
+    assert _summarize(dataset, "--output", tmp_path / "cluster", "--company", "acme",
+                      "--workers", "2") == 0
     local = {p.name: p.read_bytes() for p in (tmp_path / "local").iterdir()}
     assert {p.name: p.read_bytes() for p in (tmp_path / "dask").iterdir()} == local
+    assert {p.name: p.read_bytes() for p in (tmp_path / "cluster").iterdir()} == local
     assert sorted(local) == ["2026-09.jsonl", "2026-10.jsonl"]
 
 
