@@ -54,7 +54,7 @@ from .redact import redact
 from .summary import Summary, merge, summarize
 from .summary_file import check_files as check_summaries
 from .summary_file import newest_day
-from .validate import check_actions, check_profile, empty_contacts, parse_feedback_files
+from .validate import check_actions, check_profile, company_contacts, empty_contacts
 
 if TYPE_CHECKING:
     from .cache import Cache
@@ -251,7 +251,7 @@ def _read_company(
                                 else 0, "quarantined" if problems else "counted",
                                 tuple(problems)))
         entries = [] if problems else actions_of(document)
-    tables = [read_feedback_fast(path, data_dir, digest=frames) for path in company.feedback]
+    tables = [read_feedback_fast(path, data_dir, frames) for path in company.feedback]
     return CompanyResult(company.slug, profile, files, actions=entries), tables
 
 
@@ -260,16 +260,13 @@ def _validate_company(
 ) -> pd.DataFrame | None:
     """The company's typed contacts (None without `frames`: only checked); invalid files are
     kept out whole and reported."""
-    counted: list[pd.DataFrame] = []
-    for table, (contacts, problems) in zip(tables, parse_feedback_files(tables, pinned, frames),
-                                            strict=True):
+    problems, contacts = company_contacts(tables, pinned, frames)
+    for table, found in zip(tables, problems, strict=True):
         # a file without problems has as many rows as records
-        status = "quarantined" if problems else ("empty" if not table.records else "counted")
+        status = "quarantined" if found else ("empty" if not table.records else "counted")
         result.files.append(FileReport(table.file, table.sha256, "feedback", table.records,
-                                       status, tuple(problems)))
-        if contacts is not None:
-            counted.append(contacts)
-    return pd.concat(counted, ignore_index=True) if counted else None
+                                       status, tuple(found)))
+    return contacts
 
 
 def load_company(

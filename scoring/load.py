@@ -64,13 +64,25 @@ def display_path(path: Path, data_dir: Path) -> str:
     """A stable, machine-independent name for a file: relative to the working directory if it is
     inside it (so CI annotations point at the repository file), else to the data folder's parent."""
     cwd = os.getcwd()
-    # folders are resolved once (a tree's files share a few), a file only if it is a link
-    full = os.path.realpath(path) if os.path.islink(path) else os.path.join(
-        _resolved(cwd, os.path.dirname(path)), os.path.basename(path))
-    for base in (_resolved(cwd, "."), os.path.dirname(_resolved(cwd, str(data_dir)))):
-        if full.startswith(base.rstrip(os.sep) + os.sep):
-            return Path(full[len(base.rstrip(os.sep)) + 1:]).as_posix()
-    return path.name
+    if os.path.islink(path):
+        shown = _relative(cwd, os.path.realpath(path), str(data_dir))
+        return path.name if shown is None else shown
+    # folders are resolved and named once (a tree's files share a few), a file only if a link
+    folder = _relative(cwd, _resolved(cwd, os.path.dirname(path)), str(data_dir))
+    if folder is None:
+        return path.name
+    return f"{folder}/{path.name}" if folder else path.name
+
+
+@functools.lru_cache(maxsize=256)
+def _relative(cwd: str, full: str, data_dir: str) -> str | None:
+    """The resolved path `full` relative to the working directory if inside it, else to the data
+    folder's parent ("" for the folder itself), with / separators; None if inside neither."""
+    for base in (_resolved(cwd, "."), os.path.dirname(_resolved(cwd, data_dir))):
+        base = base.rstrip(os.sep) + os.sep
+        if (full + os.sep).startswith(base):
+            return Path(full[len(base):]).as_posix() if len(full) > len(base) else ""
+    return None
 
 
 @functools.lru_cache(maxsize=256)
@@ -202,8 +214,9 @@ def _read_csv(text: str, table: RawTable) -> None:
 # starts, its content (possessive, so a failed match cannot re-read it from inside), then a
 # closing quote followed by anything but a delimiter or a line end, or the end of the file.
 # Searching finds every such field; it may also start inside a good field at a quote after a
-# comma and report a false alarm, which only sends the file to the csv module.
-_BAD_QUOTED_FIELD = re.compile(rb'"(?<=[,\r\n]")(?:[^"]|"")*+(?:"[^,\r\n]|\Z)')
+# comma and report a false alarm, which only sends the file to the csv module. The content is
+# (?:[^"]|"")*+ unrolled, so that runs of plain characters go at the regex engine's full speed.
+_BAD_QUOTED_FIELD = re.compile(rb'"(?<=[,\r\n]")[^"]*+(?:""[^"]*+)*+(?:"[^,\r\n]|\Z)')
 
 
 def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
@@ -232,6 +245,8 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
         return None
     if b'"' in body and _BAD_QUOTED_FIELD.search(body):
         return None
+    if typed and not _is_utf8(body):  # untyped, the file was decoded already
+        return None
     try:
         header = [name.strip() for name in header_line.decode("utf-8").split(",")]
     except UnicodeDecodeError:
@@ -250,7 +265,7 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
             convert_options=pacsv.ConvertOptions(
                 column_types=dict(zip(names, types, strict=True)), null_values=[""],
                 true_values=["true"], false_values=["false"], strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
+                quoted_strings_can_be_null=False, check_utf8=False,  # checked whole, above
             ),
         )
     except (pa.ArrowException, ValueError):
@@ -267,13 +282,28 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
     return header, parsed.rename_columns(header)
 
 
+def _is_utf8(data: bytes) -> bool:
+    """Whether `data` is valid UTF-8, checked by Arrow in one pass without a copy: cheaper than
+    pyarrow's CSV reader checking each cell (a file that is valid UTF-8 splits at ASCII
+    delimiters into cells that are too)."""
+    whole = pa.Array.from_buffers(pa.large_string(), 1, [
+        None, pa.py_buffer(np.array([0, len(data)], np.int64)), pa.py_buffer(data)])
+    try:
+        whole.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
+
+
 def _record_lines(data: bytes, table: pa.Table) -> np.ndarray | None:
     """The physical line each record of `_parse_arrow`'s table starts on, or None when the
     lines do not add up (a blank line: the csv module must count). Physical lines are LFs,
     plus one for a last line without one; if header + records fill them exactly, record i is
     on line i + 2, otherwise quoted newlines account for the difference."""
     records = table.num_rows
-    physical = data.count(b"\n") + (not data.endswith(b"\n"))
+    # numpy counts a byte about four times as fast as bytes.count
+    physical = np.count_nonzero(np.frombuffer(data, np.uint8) == ord("\n")) \
+        + (not data.endswith(b"\n"))
     starts = np.arange(2, records + 2)
     if physical != records + 1:
         inside = sum(pc.count_substring(column, "\n").to_numpy(zero_copy_only=False)
@@ -415,12 +445,17 @@ class TypedTable:
     """One well-formed CSV file with the contract's header, as `read_feedback_fast` read it: an
     Arrow table (booleans typed, every other cell its text) and each record's physical line.
     `validate.parse_feedback_files` checks it without pandas; when anything is wrong it reads
-    the same bytes again with `exact()`, whose problems are the ones reported."""
+    the same bytes again with `exact()`, whose problems are the ones reported.
+
+    `data` is None when the bytes were let go once parsed (`publish.py validate`: holding a
+    company's files costs more than reading one again in the rare case that `exact()` needs
+    it); `path` is then read again."""
 
     file: str
     sha256: str
-    data: bytes
+    data: bytes | None
     arrow: pa.Table
+    path: Path | None = None
     _exact: RawTable | None = field(default=None, repr=False)
 
     @property
@@ -433,14 +468,17 @@ class TypedTable:
     def lines(self) -> np.ndarray | None:
         """Each record's physical line (None if they do not add up, as with a blank line, which
         the fast path refuses anyway); counted only when a frame is built."""
-        return _record_lines(self.data, self.arrow)
+        return _record_lines(self._bytes(), self.arrow)
 
     def exact(self) -> RawTable:
         """The file as `read_feedback` reads it (read once, then kept)."""
         if self._exact is None:
             self._exact = RawTable(self.file, self.sha256)
-            _parse(".csv", self.data, self._exact)
+            _parse(".csv", self._bytes(), self._exact)
         return self._exact
+
+    def _bytes(self) -> bytes:
+        return self.path.read_bytes() if self.data is None else self.data
 
 
 def _exact(path: Path, where: str, sha256: str, data: bytes | None) -> RawTable:
@@ -483,14 +521,15 @@ def read_feedback(path: Path, data_dir: Path) -> RawTable:
 
 
 def read_feedback_fast(
-    path: Path, data_dir: Path, digest: bool = True,
+    path: Path, data_dir: Path, frames: bool = True,
 ) -> TypedTable | RawTable:
     """`read_feedback`, except that a well-formed CSV file with the contract's header comes back
-    as a TypedTable, for `validate.parse_feedback_files`' fast path; without `digest` no
-    sha256 is computed."""
-    where, sha256, data = _read_bytes(path, data_dir, digest)
+    as a TypedTable, for `validate.parse_feedback_files`' fast path. Without `frames`
+    (`publish.py validate`: checked only) no sha256 is computed and the TypedTable does not
+    keep the file's bytes."""
+    where, sha256, data = _read_bytes(path, data_dir, digest=frames)
     if data is not None and path.suffix == ".csv" and (parsed := _parse_arrow(data, typed=True)):
-        return TypedTable(where, sha256, data, parsed[1])
+        return TypedTable(where, sha256, data if frames else None, parsed[1], path)
     return _exact(path, where, sha256, data)
 
 
@@ -554,10 +593,28 @@ class _YamlProblem(yaml.MarkedYAMLError):
         self.code, self.hint = code, hint
 
 
-class _LineLoader(yaml.SafeLoader):
-    """Safe loading plus positions; aliases and duplicate keys refused; bad dates located."""
+try:  # libyaml parses several times as fast as PyYAML's own reader, scanner and parser
+    from yaml.cyaml import CParser as _Parser
+except ImportError:  # a PyYAML built without libyaml
+    class _Parser(yaml.reader.Reader, yaml.scanner.Scanner, yaml.parser.Parser):
+        def __init__(self, stream):
+            yaml.reader.Reader.__init__(self, stream)
+            yaml.scanner.Scanner.__init__(self)
+            yaml.parser.Parser.__init__(self)
+
+
+class _LineLoader(yaml.composer.Composer, _Parser, yaml.constructor.SafeConstructor,
+                  yaml.resolver.Resolver):
+    """Safe loading plus positions; aliases and duplicate keys refused; bad dates located. The
+    nodes are composed here, in Python, so that each is checked as it is made."""
 
     depth = 0
+
+    def __init__(self, stream):
+        _Parser.__init__(self, stream)
+        yaml.composer.Composer.__init__(self)
+        yaml.constructor.SafeConstructor.__init__(self)
+        yaml.resolver.Resolver.__init__(self)
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):

@@ -106,7 +106,26 @@ def parse_feedback_files(
     tables: list[RawTable | TypedTable], as_of: dt.date | None = None, frames: bool = True,
 ) -> list[tuple[pd.DataFrame | None, list[Problem]]]:
     """(typed contacts or None, problems) for each of one company's files, in order; with
-    `frames` False (`publish.py validate`) the contacts are always None, only checked.
+    `frames` False (`publish.py validate`) the contacts are always None, only checked. See
+    company_contacts, which gives the same contacts as one frame."""
+    problems, contacts = company_contacts(tables, as_of, frames)
+    results: list[tuple[pd.DataFrame | None, list[Problem]]] = []
+    start = 0
+    for table, found in zip(tables, problems, strict=True):
+        if found or not table.records or contacts is None:
+            results.append((None, found))
+        else:
+            stop = start + table.records  # a file without problems has a row per record
+            results.append((contacts.iloc[start:stop].reset_index(drop=True), found))
+            start = stop
+    return results
+
+
+def company_contacts(
+    tables: list[RawTable | TypedTable], as_of: dt.date | None = None, frames: bool = True,
+) -> tuple[list[list[Problem]], pd.DataFrame | None]:
+    """The problems of each of one company's files, in order, and the typed contacts of the
+    files without any, in file order (None when there are none, or without `frames`).
 
     The files are checked in one vectorised pass (per-file pandas overhead dwarfs the work on a
     month of rows); every problem still names its own file, line and column. Contact ids must
@@ -124,7 +143,7 @@ def parse_feedback_files(
     problems: list[list[Problem]] = [list(t.problems) for t in tables]
     sound = [i for i, t in enumerate(tables) if not t.problems and not t.rows.empty]
     if not sound:
-        return [(None, p) for p in problems]
+        return problems, None
     rows = pd.concat([tables[i].rows for i in sound], ignore_index=True)
     owner = np.repeat(np.asarray(sound), [len(tables[i].rows) for i in sound])
     lines = np.concatenate([np.asarray(tables[i].lines) for i in sound])
@@ -186,17 +205,14 @@ def parse_feedback_files(
                "correct the date; a contact cannot be counted before it happens")
 
     contacts["line"] = lines
-    results: list[tuple[pd.DataFrame | None, list[Problem]]] = []
-    for index, table in enumerate(tables):
-        if problems[index] or table.rows.empty:
-            ordered = sorted(problems[index], key=lambda p: (p.line or 0, p.column or 0))
-            results.append((None, _capped(ordered, table.file)))
-        else:
-            # owner is sorted, so each file's rows are one contiguous slice
-            start, stop = np.searchsorted(owner, [index, index + 1])
-            results.append((contacts.iloc[start:stop].reset_index(drop=True) if frames else None,
-                            []))
-    return results
+    counted = [index for index in sound if not problems[index]]
+    problems = [_capped(sorted(found, key=lambda p: (p.line or 0, p.column or 0)), table.file)
+                for found, table in zip(problems, tables, strict=True)]
+    if not frames or not counted:
+        return problems, None
+    if len(counted) == len(sound):
+        return problems, contacts
+    return problems, contacts[np.isin(owner, counted)].reset_index(drop=True)
 
 
 # --- the fast path: the same rules in Arrow, for files that are all good ----------------------
@@ -218,8 +234,8 @@ _NS_BOUNDS = (_NS_RANGE[0].ceil("us").value // 1000, _NS_RANGE[1].floor("us").va
 
 def _fast_path(
     tables: list[RawTable | TypedTable], as_of: dt.date | None, frames: bool,
-) -> list[tuple[pd.DataFrame | None, list[Problem]]] | None:
-    """The results of parse_feedback_files when every file is good, else None."""
+) -> tuple[list[list[Problem]], pd.DataFrame | None] | None:
+    """The result of company_contacts when every file is good, else None."""
     typed = [t for t in tables if isinstance(t, TypedTable)]
     if not typed or any(isinstance(t, RawTable) and (t.problems or t.records) for t in tables):
         return None
@@ -230,21 +246,12 @@ def _fast_path(
     if values is None:
         return None
     if not frames:
-        return [(None, []) for _ in tables]
+        return [[] for _ in tables], None
     if any(t.lines is None for t in typed):
         return None  # cannot happen once the checks pass (see TypedTable.lines); be sure
     contacts = _fast_frame(values, sum(t.records for t in typed))
     contacts["line"] = np.concatenate([t.lines for t in typed])
-    results: list[tuple[pd.DataFrame | None, list[Problem]]] = []
-    start = 0
-    for table in tables:
-        if isinstance(table, TypedTable):
-            stop = start + table.records
-            results.append((contacts.iloc[start:stop].reset_index(drop=True), []))
-            start = stop
-        else:
-            results.append((None, []))  # no data
-    return results
+    return [[] for _ in tables], contacts  # the RawTables hold no data
 
 
 def _gathered(
@@ -268,8 +275,9 @@ def _gathered(
 
 def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, object] | None:
     """Each contract column over the company's files: booleans and text as read (text "" for
-    empty), ratings as indexes into _INT_VALUES, numbers as float64, date-times as
-    timestamp[us, UTC]; None as soon as any rule fails (pyarrow errors propagate)."""
+    empty), whole numbers as their text in one array (_int_index reads them), numbers as
+    float64, date-times as timestamp[us, UTC]; None as soon as any rule fails (pyarrow errors
+    propagate)."""
     values: dict[str, object] = {}
     files = [dict(zip(t.arrow.column_names, t.arrow.columns, strict=True)) for t in typed]
     for column in FEEDBACK_COLUMNS:
@@ -290,19 +298,19 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
                 return None
             values[column.name] = cells
         elif column.kind == "int":
-            index = pc.index_in(cells, pa.array(_INT_VALUES[column.name]))
-            if index.null_count:
+            values[column.name] = cells.combine_chunks()
+            if not _whole_numbers(values[column.name], column):
                 return None
-            values[column.name] = index
         elif column.kind == "number":
             # short, so that it is far below csv's field limit (see load._parse_arrow)
-            if pc.max(pc.binary_length(cells)).as_py() > 40:
+            cells = cells.combine_chunks()
+            lengths = np.diff(_offsets(cells))
+            if lengths.max(initial=0) > 40:
                 return None
-            empty = pc.equal(pc.binary_length(cells), 0)
-            numbers = pc.cast(pc.if_else(empty, None, cells), pa.float64())
+            numbers = pc.cast(_nulls_where(cells, lengths == 0), pa.float64())
             if _any(pc.invert(pc.is_finite(numbers))) or _any(pc.less(numbers, column.low)):
                 return None
-            values[column.name] = pc.add(numbers, 0.0)  # -0 is 0, as pandas reads it
+            values[column.name] = numbers
         else:
             values[column.name] = _fast_datetimes(cells, column)
             if values[column.name] is None:
@@ -326,6 +334,15 @@ def _any(mask: pa.ChunkedArray) -> bool:
     return bool(pc.any(mask).as_py())
 
 
+# The lengths of the date-times pyarrow reads: a time of 13 (hh), 16 (hh:mm), 19 (hh:mm:ss) or
+# 21-26 (decimals) characters with date and separator, plus an offset of 1 (Z), 3 (+hh), 5 (+hhmm)
+# or 6 (+hh:mm). At the lengths that only the contract's shapes have, no byte is looked at.
+_TIMES, _OFFSETS = (16, 19, *range(21, 27)), (1, 5, 6)
+_REFUSED = {13 + offset for offset in (*_OFFSETS, 3)} | {time + 3 for time in (13, *_TIMES)}
+_SURE_LENGTHS = np.zeros(40, bool)
+_SURE_LENGTHS[sorted({t + o for t in _TIMES for o in _OFFSETS} - _REFUSED)] = True
+
+
 def _fast_datetimes(cells: pa.ChunkedArray, column: Column) -> pa.Array | None:
     """Date-times as timestamp[us, UTC] (empty cells null) if every one is one the exact path
     accepts, with the same value; bare dates (date_or_datetime) are midnight UTC.
@@ -334,44 +351,88 @@ def _fast_datetimes(cells: pa.ChunkedArray, column: Column) -> pa.Array | None:
     (at most 6 decimals in microseconds) and Z, +hh, +hhmm or +hh:mm, and checks each digit
     and field range; it refuses a value without an offset. That is the exact path's pattern
     plus an hour alone and an offset of hours alone, which are refused here: the byte after
-    the hour must be ':', and the third byte from the end must not be a sign."""
+    the hour must be ':', and the third byte from the end must not be a sign. Only cells of a
+    length that such a shape can have are looked at (_SURE_LENGTHS)."""
     cells = cells.combine_chunks()  # one Arrow array: fewer, larger steps below
-    lengths = pc.binary_length(cells)
-    empty = pc.equal(lengths, 0)
-    if column.required and _any(empty):
+    offsets = _offsets(cells)
+    lengths = np.diff(offsets)
+    empty = lengths == 0
+    if column.required and empty.any():
         return None
-    date = pc.equal(lengths, 10)  # the one shape without a time
-    if column.kind != "date_or_datetime" and _any(date):
+    date = lengths == 10  # the one shape without a time
+    dated = date.any()
+    if dated and column.kind != "date_or_datetime":
         return None
-    skip = pc.or_(empty, date)
-    skipped = _any(skip)
+    timed = ~(empty | date)
+    doubt = np.flatnonzero(timed & ~_SURE_LENGTHS[np.minimum(lengths, len(_SURE_LENGTHS) - 1)])
+    if len(doubt):
+        text = np.frombuffer(cells.buffers()[2] or b"\0", np.uint8)
+        after_hour = text[np.minimum(offsets[doubt] + 13, len(text) - 1)]
+        sign = text[offsets[doubt + 1] - 3]  # a cell shorter than 14 bytes fails the cast
+        if np.any((after_hour != ord(":")) | (sign == ord("+")) | (sign == ord("-"))):
+            return None
     # pyarrow raises ArrowInvalid on a value it cannot read; _fast_path declines the company
-    stamps = pc.cast(pc.if_else(skip, None, cells) if skipped else cells,
-                     pa.timestamp("us", "UTC"))
-    if _any(date):
-        days = pc.cast(pc.cast(pc.if_else(date, cells, None), pa.date32()), pa.timestamp("us"))
-        stamps = pc.if_else(date, pc.assume_timezone(days, "UTC"), stamps)
-    timed = ~skip.to_numpy(zero_copy_only=False) if skipped else True
-    if np.any(timed & ((_bytes_at(cells, 13) != ord(":"))
-                       | np.isin(_bytes_at(cells, -3), (ord("+"), ord("-"))))):
-        return None
-    bounds = pc.min_max(stamps.cast(pa.int64())).as_py()
+    stamps = pc.cast(_nulls_where(cells, ~timed), pa.timestamp("us", "UTC"))
+    if dated:
+        days = pc.cast(cells.take(np.flatnonzero(date)), pa.date32())
+        stamps = pc.replace_with_mask(stamps, pa.array(date),
+                                      pc.cast(days, pa.timestamp("us", "UTC")))
+    bounds = pc.min_max(stamps.view(pa.int64())).as_py()
     if bounds["min"] is not None and (bounds["min"] < _NS_BOUNDS[0]
                                       or bounds["max"] > _NS_BOUNDS[1]):
         return None  # beyond pandas' nanoseconds: the exact path decides
     return stamps
 
 
-def _bytes_at(cells: pa.Array, position: int) -> np.ndarray:
-    """Each cell's byte at `position` (from the end when negative), read from the Arrow
-    buffers without copying the text; 0 where the cell is shorter."""
-    offsets = np.frombuffer(cells.buffers()[1], np.int32)[
-        cells.offset:cells.offset + len(cells) + 1]
-    data = np.frombuffer(cells.buffers()[2] or b"\0", np.uint8)
-    starts, ends = offsets[:-1], offsets[1:]
-    at = starts + position if position >= 0 else ends + position
-    inside = (at >= starts) & (at < ends)
-    return np.where(inside, data[np.clip(at, 0, len(data) - 1)], 0)
+def _whole_numbers(cells: pa.Array, column: Column) -> bool:
+    """Whether every cell is empty or one of the column's _INT_VALUES: digits only (no sign,
+    space or leading zero), in range. The contract's whole numbers have at most two digits."""
+    offsets = _offsets(cells)
+    lengths = np.diff(offsets)
+    if lengths.max(initial=0) > 2:
+        return False
+    digits = np.frombuffer(cells.buffers()[2] or b"\0", np.uint8)[offsets[0]:offsets[-1]] \
+        - np.uint8(ord("0"))  # any other byte wraps round to more than 9
+    if not len(digits):
+        return True
+    if digits.max() > 9:
+        return False
+    tens = offsets[:-1][lengths == 2] - offsets[0]  # where each two-digit cell starts
+    if len(tens):
+        values = digits[tens] * 10 + digits[tens + 1]
+        if digits[tens].min() == 0 or values.max() > column.high or values.min() < column.low:
+            return False
+        single = np.ones(len(digits), bool)
+        single[tens] = single[tens + 1] = False
+        digits = digits[single]
+    return not len(digits) or (digits.min() >= column.low and digits.max() <= column.high)
+
+
+def _int_index(cells: pa.Array, column: Column) -> np.ndarray:
+    """Each cell's index in _INT_VALUES (0: empty), once _whole_numbers has passed them."""
+    offsets = _offsets(cells)
+    lengths = np.diff(offsets)
+    text = np.frombuffer(cells.buffers()[2] or b"\0", np.uint8).astype(np.int16) - ord("0")
+    first = text[np.minimum(offsets[:-1], len(text) - 1)]
+    value = np.where(lengths == 2, first * 10 + text[np.minimum(offsets[:-1] + 1,
+                                                                 len(text) - 1)], first)
+    return np.where(lengths == 0, 0, value - int(column.low) + 1)
+
+
+def _offsets(cells: pa.Array) -> np.ndarray:
+    """A string array's offsets: cell i is its text bytes offsets[i]:offsets[i + 1]."""
+    return np.frombuffer(cells.buffers()[1], np.int32)[cells.offset:cells.offset + len(cells) + 1]
+
+
+def _nulls_where(cells: pa.Array, null: np.ndarray) -> pa.Array:
+    """String `cells` (none null) with a null where `null` is true, sharing their text: an
+    empty cell becomes missing without a copy."""
+    if not null.any():
+        return cells
+    valid = np.packbits(np.concatenate([np.zeros(cells.offset, bool), ~null]), bitorder="little")
+    return pa.Array.from_buffers(cells.type, len(cells), [pa.py_buffer(valid),
+                                                          *cells.buffers()[1:]],
+                                 null_count=int(null.sum()), offset=cells.offset)
 
 
 def _fast_frame(values: dict[str, object], length: int) -> pd.DataFrame:
@@ -383,28 +444,28 @@ def _fast_frame(values: dict[str, object], length: int) -> pd.DataFrame:
         values["case_id"] = pc.if_else(pc.equal(pc.binary_length(values["case_id"]), 0),
                                        values["id"], values["case_id"])
     absent = [name for name, cells in values.items() if cells is None]
-    frame = _typed_frame({}, length)[absent] if absent else pd.DataFrame(index=range(length))
+    empty = _typed_frame({}, length) if absent else None
+    columns: dict[str, object] = {}  # built whole: one DataFrame, not a column at a time
     for name, cells in values.items():
-        if cells is None:
-            continue
         column = COLUMNS_BY_NAME[name]
-        if column.kind in ("text", "enum"):
-            frame[name] = pd.Series(_objects(cells, (column.max_chars or 0) <= LABEL_MAX_CHARS),
-                                    dtype=object)
+        if cells is None:
+            columns[name] = empty[name]
+        elif column.kind in ("text", "enum"):
+            columns[name] = pd.Series(
+                _objects(cells, (column.max_chars or 0) <= LABEL_MAX_CHARS), dtype=object)
         elif column.kind == "int":
             table = np.array([np.nan, *map(float, _INT_VALUES[name][1:])])
-            frame[name] = table[cells.to_numpy()]
+            columns[name] = table[_int_index(cells, column)]
         elif name == "comment_public":  # not given: not consented
-            frame[name] = cells.fill_null(False).to_numpy(zero_copy_only=False)
+            columns[name] = cells.fill_null(False).to_numpy(zero_copy_only=False)
         elif column.kind == "bool":
-            frame[name] = pd.BooleanDtype().__from_arrow__(cells)
-        elif column.kind == "number":
-            frame[name] = cells.to_numpy(zero_copy_only=False)
+            columns[name] = pd.BooleanDtype().__from_arrow__(cells)
+        elif column.kind == "number":  # -0 is 0, as pandas reads it
+            columns[name] = pc.add(cells, 0.0).to_numpy(zero_copy_only=False)
         else:
-            frame[name] = pc.cast(cells, pa.timestamp("ns", "UTC")).to_pandas()
-    if "comment_public" in absent:
-        frame["comment_public"] = False
-    return frame[[column.name for column in FEEDBACK_COLUMNS]]
+            columns[name] = pc.cast(cells, pa.timestamp("ns", "UTC")).to_pandas()
+    return pd.DataFrame({column.name: columns[column.name] for column in FEEDBACK_COLUMNS},
+                        index=range(length), copy=False)
 
 
 def _objects(cells: pa.ChunkedArray, labels: bool) -> np.ndarray:

@@ -53,6 +53,13 @@ def typed(text: str | bytes, name: str = "a.csv") -> TypedTable | None:
     return None if parsed is None else TypedTable(name, "", data, parsed[1])
 
 
+def fast(tables: list, as_of: dt.date | None = None):
+    """parse_feedback_files' results when the fast path takes the files, else None."""
+    if _fast_path(tables, as_of, True) is None:
+        return None
+    return parse_feedback_files(tables, as_of)
+
+
 def fast_and_exact(*texts: str, as_of: dt.date | None = None):
     """(the fast path's results, or None when it declines, the exact path's results) for one
     company's files."""
@@ -64,7 +71,7 @@ def fast_and_exact(*texts: str, as_of: dt.date | None = None):
     results = parse_feedback_files(exact, as_of)
     if not all(tables):  # the typed read itself declined
         return None, results
-    return _fast_path(tables, as_of, True), results
+    return fast(tables, as_of), results
 
 
 def csv_with(**cells: str) -> str:
@@ -124,7 +131,7 @@ def test_a_header_only_file_beside_good_ones_stays_fast_and_empty(tmp_path):
     (folder / "b.csv").write_text(HEADER, encoding="utf-8")
     tables = [read_feedback_fast(folder / name, tmp_path / "data") for name in ("a.csv", "b.csv")]
     assert isinstance(tables[0], TypedTable) and isinstance(tables[1], RawTable)
-    results = _fast_path(tables, None, True)
+    results = fast(tables)
     assert results is not None
     assert results[1] == (None, [])
     assert_same(results, parse_feedback_files([tables[0].exact(), tables[1]]))
@@ -268,3 +275,25 @@ def test_generated_cells_are_read_alike_or_left_to_the_exact_path(cell):
     if fast is not None:
         assert exact[0][1] == [], f"the fast path accepted {value!r}, the exact path refuses it"
         assert_same(fast, exact)
+
+
+# Every shape of date-time pyarrow's reader takes (a time of hh, hh:mm, hh:mm:ss or with 1-7
+# decimals; an offset of Z, +hh, +hhmm or +hh:mm), so that the fast path's shortcut of
+# looking only at the lengths that can hide a refused shape is held to the contract at each
+# length: the contract wants hh:mm at least and no hours-only offset.
+TIMES = ["09", "09:30", "09:30:15", *(f"09:30:15.{'1234567'[:n]}" for n in range(1, 8))]
+OFFSETS = ["Z", "+02", "-05", "+0200", "-0530", "+02:00", "-05:30"]
+
+
+@pytest.mark.parametrize("offset", OFFSETS)
+@pytest.mark.parametrize("time", TIMES)
+def test_each_date_time_shape_is_taken_exactly_when_the_contract_takes_it(time, offset):
+    value = f"2026-03-01T{time}{offset}"
+    contract = ":" in time and len(offset) != 3
+    fast, exact = fast_and_exact(csv_with(submitted_at=value, resolved_at=""))
+    assert (exact[0][1] == []) == contract, value
+    if fast is not None:
+        assert contract, f"the fast path accepted {value!r}"
+        assert_same(fast, exact)
+    else:  # declined only what it cannot read: more than 6 decimals
+        assert not contract or time.endswith("1234567"), value
