@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-COMMANDS = ("build", "validate", "serve", "new", "diff", "audit", "demo")
+COMMANDS = ("build", "validate", "serve", "new", "diff", "audit", "demo", "summarize")
 WATCHED = ("content", "theme")
 CACHE = ".candor-cache"
 STAGES = ("as_of", "cache", "load", "validate", "score", "candor", "audit", "charts", "render",
@@ -178,6 +178,34 @@ def parser() -> argparse.ArgumentParser:
     audit.add_argument("--format", choices=("text", "json"), default="text",
                        help="text for people, json (a list of events) for tools")
 
+    summarize = commands.add_parser(
+        "summarize", help="write monthly summary files of feedback rows (docs/SUMMARIES.md)",
+        description="Summarize a company's feedback rows into one summary file per month "
+                    "(YYYY-MM.jsonl, mergeable aggregates: docs/SUMMARIES.md), to commit under "
+                    "data/SLUG/summaries/ instead of the rows. The rows are checked first, as "
+                    "validate checks them; on any problem nothing is written (exit 1).")
+    summarize.add_argument("inputs", nargs="+", metavar="INPUT",
+                           help="feedback files (.csv, .jsonl, .parquet), or one dataset Dask "
+                                "reads: a Parquet folder, a glob or a URL such as "
+                                "s3://bucket/feedback/*.parquet (needs the dask extra)")
+    summarize.add_argument("--output", type=Path, required=True, metavar="DIR",
+                           help="where the month files go, e.g. data/acme/summaries")
+    summarize.add_argument("--company", metavar="SLUG",
+                           help="the company's slug (default: the folder above --output when "
+                                "that is named summaries)")
+    summarize.add_argument("--force", action="store_true",
+                           help="replace month files that already exist")
+    summarize.add_argument("--config", type=Path, default=ROOT / "candor.yaml",
+                           help="the scoreboard's settings: its gaming thresholds find the "
+                                "bursts a summary keeps (default: candor.yaml)")
+    cluster = summarize.add_mutually_exclusive_group()
+    cluster.add_argument("--workers", type=_positive, metavar="N",
+                         help="summarize a dataset on a local Dask cluster of N processes "
+                              "(default: Dask's local scheduler)")
+    cluster.add_argument("--scheduler", metavar="ADDRESS",
+                         help="summarize a dataset on the Dask cluster at ADDRESS, e.g. "
+                              "tcp://10.0.0.5:8786 (workers must reach the dataset)")
+
     demo = commands.add_parser("demo", help="rewrite --data with the seeded demo companies",
                                description="Rewrite the data folder with the demo companies; "
                                            "the same seed writes the same bytes.")
@@ -255,9 +283,15 @@ def validate(args) -> int:
     from scoring.board import check
 
     problems = check(args.data, args.as_of)
-    if args.format == "json":
+    print_problems(problems, args.format)
+    return 1 if problems else 0
+
+
+def print_problems(problems: list, format: str = "text") -> None:
+    """Problems as `validate` prints them: for people, as GitHub annotations, or as JSON."""
+    if format == "json":
         print(json.dumps([p.as_dict() for p in problems], indent=1))
-    elif args.format == "github":
+    elif format == "github":
         for p in problems:
             where = ",".join(f"{key}={_escape_annotation(str(value), True)}" for key, value in
                              (("file", p.file), ("line", p.line), ("col", p.column),
@@ -278,7 +312,6 @@ def validate(args) -> int:
                 print(f"{'':12}hint: {p.hint}")
         print(f"\n{len(problems)} problem{'s' if len(problems) != 1 else ''} found"
               if problems else "All data files are valid.")
-    return 1 if problems else 0
 
 
 def _escape_annotation(text: str, property_value: bool = False) -> str:
@@ -358,6 +391,65 @@ def audit(args) -> int:
     return 0
 
 
+def summarize(args) -> int:
+    from scoring.config import ConfigError, read_config
+    from scoring.distributed import DaskMissing
+    from scoring.ledger import FEEDBACK_SUFFIXES, SLUG_PATTERN
+    from scoring.summary_file import DatasetError, dataset_parts, files_of, part, rows_of
+
+    def fail(message: str) -> int:
+        print(f"publish.py summarize: {message}", file=sys.stderr)
+        return 2
+
+    company = args.company or (args.output.resolve().parent.name
+                               if args.output.name == "summaries" else None)
+    if not company or not re.fullmatch(SLUG_PATTERN, company):
+        return fail(f"{company!r} is not a company slug; give --company SLUG" if company else
+                    "give --company SLUG (or an --output folder named summaries)")
+    try:
+        gaming = read_config(args.config).gaming
+    except ConfigError as error:
+        return fail(f"invalid settings\n{error}")
+    local = [Path(name) for name in args.inputs
+             if Path(name).is_file() and Path(name).suffix in FEEDBACK_SUFFIXES]
+    if local and len(local) != len(args.inputs):
+        return fail("give feedback files, or one dataset for Dask, not both")
+    if not local and len(args.inputs) != 1:
+        return fail("give one dataset (a folder, glob or URL) at a time")
+    if local and (args.workers or args.scheduler):
+        return fail("--workers and --scheduler summarize a dataset; feedback files are "
+                    "summarized here")
+    if local:
+        contacts, problems = rows_of(local)
+        parts = None if contacts is None else [part(contacts, gaming)]
+    else:
+        try:
+            with contextlib.ExitStack() as stack:
+                if args.workers or args.scheduler:
+                    from scoring.distributed import dask_client
+                    stack.enter_context(dask_client(args.scheduler, args.workers))
+                parts, problems = dataset_parts(args.inputs[0], gaming)
+        except (DatasetError, DaskMissing, OSError) as error:
+            return fail(str(error))
+    if problems:
+        print_problems(problems)
+        return 1
+    files = files_of(parts, company, gaming)
+    existing = [name for name in files if (args.output / name).exists()]
+    if existing and not args.force:
+        return fail(f"{args.output / existing[0]} exists ({len(existing)} of the "
+                    f"{len(files)} files do); give --force to replace them")
+    if not files:
+        print("No contacts in the input: nothing written.")
+        return 0
+    args.output.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        (args.output / name).write_text(text, encoding="utf-8", newline="\n")
+    print(f"Wrote {len(files)} summary file{'s' if len(files) != 1 else ''} of {company} to "
+          f"{args.output}:", *(f"  {name}" for name in files), sep="\n")
+    return 0
+
+
 def demo(args) -> int:
     from scoring.demo import write_demo
 
@@ -382,6 +474,8 @@ def main(argv: list[str] | None = None) -> int:
         return diff(args)
     if args.command == "audit":
         return audit(args)
+    if args.command == "summarize":
+        return summarize(args)
     if args.command == "serve":
         return serve(args, progress)
     return build(args, progress)

@@ -31,7 +31,6 @@ import os
 import platform
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,6 +38,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
+
+from benchlib import child  # noqa: E402
 
 from scoring import demo  # noqa: E402
 
@@ -100,19 +101,6 @@ def generate(folder: Path, companies: int, contacts: int, seed: int, workers: in
     size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
     return {"seconds": time.perf_counter() - started, "contacts": written,
             "files": sum(1 for _ in folder.glob("*/feedback/*.csv")), "mib": size / 2**20}
-
-
-def child(argv: list[str], log: Path) -> dict:
-    """Run argv from the repository root; its wall time and its own peak resident memory."""
-    with log.open("w") as stream:
-        started = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=REPO, stdout=stream, stderr=subprocess.STDOUT)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode != 0:
-        raise SystemExit(f"{' '.join(argv[:3])} exited {process.returncode}; see {log}")
-    return {"seconds": seconds, "peak_mib": usage.ru_maxrss / 1024}  # Linux: KiB
 
 
 def touch_one_company(data: Path) -> tuple[Path, bytes]:

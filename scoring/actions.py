@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from .ledger import ACTION_STATUSES
-from .metrics import MIN_RESPONSES, Columns, Score, rated_and_good, share
+from .metrics import MIN_RESPONSES, Score, Table, ratings_of, share
 from .validate import as_date
 
 
@@ -96,18 +97,18 @@ def status_counts(actions: list[Action]) -> dict[str, int]:
     return counts
 
 
-def topic_csat(contacts: pd.DataFrame | Columns, topic: str, start: pd.Timestamp,
-               end: pd.Timestamp) -> Score:
-    """CSAT of one topic's ratings given in [start, end)."""
-    contacts = Columns.of(contacts)
-    when = contacts["submitted_at"]
-    chosen = (contacts["topic"] == topic) & (when >= start.to_datetime64()) & (
-        when < end.to_datetime64())
-    rated, good = rated_and_good(contacts)
-    return share(int((good & chosen).sum()), int((rated & chosen).sum()), MIN_RESPONSES)
+def topic_csat(contacts: Table, topic: str, start: pd.Timestamp, end: pd.Timestamp) -> Score:
+    """CSAT of one topic's ratings given in [start, end) (whole days), from the contacts
+    cube."""
+    contacts = contacts.days(start.to_datetime64(), end.to_datetime64())
+    topics, topic_of = contacts.codes("topic")
+    if topic not in topics:
+        return share(0, 0, MIN_RESPONSES)
+    return share(*ratings_of(contacts, topic_of == int(np.searchsorted(topics, topic))),
+                 MIN_RESPONSES)
 
 
-def with_effect(action: Action, contacts: pd.DataFrame | Columns, days: int) -> Action:
+def with_effect(action: Action, contacts: Table, days: int) -> Action:
     """The action with its measured effect, for a done action whose done date is known: topic
     CSAT in the `days` before and after."""
     if action.status != "done" or action.done_on is None:

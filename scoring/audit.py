@@ -1,4 +1,5 @@
-"""Tamper evidence: feedback rows deleted or altered after they were first committed.
+"""Tamper evidence: feedback rows, or summary records, deleted or altered after they were
+first committed.
 
 Public API::
 
@@ -32,6 +33,13 @@ How a row is followed:
   deleted or altered because of it; whatever changed meanwhile is reported against the commit
   that makes it readable again. Rows without an id cannot be followed and are ignored; when ids
   repeat within a company (validation rejects that) the first in path order is followed.
+- Summary files (`<slug>/summaries/*.jsonl`, scoring.summary_file) are followed by record: a
+  record is known by its kind and key (a contacts record by its day, channel, stage, site and
+  topic; a waits record by day and seconds; a case record by day, size, outcome and time; a
+  comment by id; a burst by its start and end), its id in the report that kind and key in
+  words. A month may be summarized again as late rows arrive, so counts may grow: "altered" is
+  a record with any count smaller than before (a comment or burst with any change), "deleted"
+  a record gone. Summary records are counted apart from rows (Event.unit).
 - A shallow clone holds part of the history only: `is_shallow` tells (CI must fetch it whole).
 """
 
@@ -52,7 +60,8 @@ from pathlib import Path, PurePosixPath
 from .git import GitError
 from .git import git as _git
 from .ledger import FEEDBACK_SUFFIXES, SLUG_PATTERN
-from .load import read_feedback
+from .load import read_feedback, read_summary
+from .summary_file import KEYS
 
 __all__ = ["MAX_IDS", "Event", "GitError", "audit", "is_shallow", "report_json", "report_text"]
 
@@ -76,13 +85,17 @@ class Event:
     date: str  # committer date, ISO 8601
     count: int
     ids: tuple[str, ...]  # the first MAX_IDS, sorted
+    unit: str = "contact"  # what was counted: "contact" (rows) or "summary record"
 
     def as_dict(self) -> dict:
         return {"company": self.company, "kind": self.kind, "commit": self.commit,
-                "date": self.date, "count": self.count, "ids": list(self.ids)}
+                "date": self.date, "count": self.count, "ids": list(self.ids),
+                "unit": self.unit}
 
 
-Rows = dict[str, str]  # id -> fingerprint
+# id -> fingerprint: a row's hash; a summary record's counts (which may only grow), or for a
+# comment or burst record a 1-tuple of its hash
+Rows = dict[str, str | tuple]
 
 
 def _text(value) -> str | None:
@@ -107,8 +120,35 @@ def _text(value) -> str | None:
     return str(value)
 
 
-def _fingerprints(path: Path) -> Rows | None:
+def _summary_records(path: Path) -> Rows | None:
+    """A summary file version's records, id -> counts (a comment's or burst's hash), or None
+    if it cannot be read whole. The header is not a record: its counts are the records'."""
+    lines = read_summary(path, path.parent, digest=False)
+    if any(p.code in UNREADABLE for p in lines.problems):
+        return None
+    rows: Rows = {}
+    for _, _, record in lines.records:
+        keys = KEYS.get(record.get("kind"))
+        if keys is None:  # the header, or a record validation refuses
+            continue
+        row_id = " ".join([record["kind"], *(f"{key}={_text(record.get(key)) or '-'}"
+                                             for key in keys)])
+        counts = [record[name] for name in record if name not in ("kind", *keys)]
+        flat = [c for value in counts for c in (value if isinstance(value, list) else [value])]
+        if record["kind"] in ("comment", "burst"):
+            fingerprint = (hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest(),)
+        elif all(isinstance(c, int) and not isinstance(c, bool) for c in flat):
+            fingerprint = tuple(flat)
+        else:
+            continue  # counts validation refuses: nothing to follow
+        rows.setdefault(row_id, fingerprint)
+    return rows
+
+
+def _fingerprints(path: Path, kind: str = "feedback") -> Rows | None:
     """id -> fingerprint for one file version, or None if it cannot be read whole."""
+    if kind == "summaries":
+        return _summary_records(path)
     table = read_feedback(path, path.parent)
     if any(p.code in UNREADABLE for p in table.problems) or "id" not in table.columns:
         return None
@@ -145,17 +185,26 @@ def _read(top: Path, commit: str, blobs: dict[str, str]) -> dict[str, Rows | Non
             if not copy.is_file():  # left out of the archive by an export-ignore attribute
                 copy.parent.mkdir(parents=True, exist_ok=True)
                 copy.write_bytes(_git(["cat-file", "blob", blobs[path]], top))
-            found[path] = _fingerprints(copy)
+            found[path] = _fingerprints(copy, _kind(path))
     return found
 
 
+def _kind(path: str) -> str:
+    """"summaries" for a summary file's path, else "feedback"."""
+    return "summaries" if PurePosixPath(path).parts[-2:-1] == ("summaries",) else "feedback"
+
+
 def _company(path: str, inside: str) -> str | None:
-    """The company slug of a feedback file's path (relative to the repository), else None."""
+    """The company slug of a feedback or summary file's path (relative to the repository), else
+    None."""
     parts = PurePosixPath(path).relative_to(inside).parts if inside else PurePosixPath(path).parts
-    if (len(parts) < 3 or parts[1] != "feedback" or not re.fullmatch(SLUG_PATTERN, parts[0])
-            or PurePosixPath(path).suffix not in FEEDBACK_SUFFIXES):
+    if len(parts) < 3 or not re.fullmatch(SLUG_PATTERN, parts[0]):
         return None
-    return parts[0]
+    if parts[1] == "feedback" and PurePosixPath(path).suffix in FEEDBACK_SUFFIXES:
+        return parts[0]
+    if parts[1:2] == ("summaries",) and len(parts) == 3 and path.endswith(".jsonl"):
+        return parts[0]
+    return None
 
 
 def _tree(top: Path, commit: str, inside: str) -> dict[str, str]:
@@ -173,13 +222,28 @@ def _tree(top: Path, commit: str, inside: str) -> dict[str, str]:
     return blobs
 
 
+def _altered(before: str | tuple, after: str | tuple) -> bool:
+    """A row's fingerprint changed, or a summary record lost counts (growing is adding)."""
+    if (isinstance(before, tuple) and isinstance(after, tuple) and len(before) == len(after)
+            and all(isinstance(b, int) for b in before + after)):
+        return any(b > a for b, a in zip(before, after, strict=True))
+    return before != after
+
+
 def _compare(company: str, commit: str, date: str, before: Rows, after: Rows) -> list[Event]:
     changed = {
         "deleted": sorted(before.keys() - after.keys()),
-        "altered": sorted(i for i in before.keys() & after.keys() if before[i] != after[i]),
+        "altered": sorted(i for i in before.keys() & after.keys()
+                          if _altered(before[i], after[i])),
     }
-    return [Event(company, kind, commit, date, len(ids), tuple(ids[:MAX_IDS]))
-            for kind, ids in changed.items() if ids]
+    events = []
+    for unit in ("contact", "summary record"):
+        for kind, ids in changed.items():
+            mine = [i for i in ids if isinstance(before[i], tuple) == (unit != "contact")]
+            if mine:
+                events.append(Event(company, kind, commit, date, len(mine),
+                                    tuple(mine[:MAX_IDS]), unit))
+    return events
 
 
 def _repository(data_dir: Path) -> tuple[Path, str]:
@@ -208,7 +272,8 @@ def _history(top: Path, inside: str) -> list[tuple[str, str]]:
 
 
 def audit(data_dir: Path) -> list[Event]:
-    """Every deletion and alteration of committed feedback rows under data_dir, oldest first."""
+    """Every deletion and alteration of committed feedback rows and summary records under
+    data_dir, oldest first."""
     top, inside = _repository(data_dir)
     read: dict[str, Rows | None] = {}  # blob sha -> its rows (None: unreadable), read once
     readable: dict[str, str] = {}  # path -> blob of its last readable version
@@ -216,7 +281,7 @@ def audit(data_dir: Path) -> list[Event]:
     events: list[Event] = []
     for commit, date in _history(top, inside):
         tree = _tree(top, commit, inside)
-        paths: dict[str, list[str]] = {}  # company -> its feedback files, in path order
+        paths: dict[str, list[str]] = {}  # company -> its feedback and summary files
         for path in sorted(tree):
             if (company := _company(path, inside)) is not None:
                 paths.setdefault(company, []).append(path)
@@ -263,7 +328,7 @@ def report_text(events: list[Event]) -> str:
     for company in sorted({e.company for e in events}):
         parts = []
         for e in (e for e in events if e.company == company):
-            noun = "contact" if e.count == 1 else "contacts"
+            noun = e.unit if e.count == 1 else f"{e.unit}s"
             verb = "removed" if e.kind == "deleted" else "altered"
             parts.append(f"{e.count:,} {noun} {verb} on {e.date[:10]} in commit {e.commit[:7]}"
                          f" ({', '.join(e.ids)}{', …' if e.count > len(e.ids) else ''})")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,35 +24,48 @@ from .config import read_config
 from .gaming import Signal, signals
 from .git import GitError, git
 from .ledger import MAX_FEEDBACK_FILE_BYTES
-from .load import CompanyFiles, discover, display_path, read_feedback_fast, read_yaml
+from .load import (
+    CompanyFiles,
+    discover,
+    display_path,
+    read_feedback_fast,
+    read_summary,
+    read_yaml,
+)
 from .metrics import (
     METHODOLOGY_VERSION,
+    MIN_RESPONSES,
     CandorConfig,
     CandorPart,
-    Columns,
     Metric,
     Sample,
     Score,
+    Table,
+    Tables,
     Thresholds,
     candor_scores,
-    cases_of,
-    csat,
     published,
     score_sample,
+    share,
 )
 from .problems import Problem
 from .ranks import ranked
 from .redact import redact
+from .summary import Summary, merge, summarize
+from .summary_file import check_files as check_summaries
+from .summary_file import newest_day
 from .validate import check_actions, check_profile, company_contacts, empty_contacts
 
 if TYPE_CHECKING:
     from .cache import Cache
 
 RECENT_DAYS = 90
-PUBLISHED_COMMENTS = 8  # the newest consented comments shown per company
 WINDOWS = ("all", f"{RECENT_DAYS}d")
 BREAKDOWNS = ("channel", "stage", "site", "topic")
+NOT_GIVEN = "(not given)"  # the breakdowns' group of contacts without the dimension
 LOAD_THREADS = 2  # companies checked at once by check(): pyarrow releases the GIL
+# Files whose rows are contacts: a summary file's rows are the contacts it summarizes.
+ROW_FILES = ("feedback", "summary")
 
 
 @dataclass(frozen=True)
@@ -130,16 +142,16 @@ class CompanyResult:
 
     @property
     def rows_read(self) -> int:
-        return sum(f.rows for f in self.files if f.kind == "feedback")
+        return sum(f.rows for f in self.files if f.kind in ROW_FILES)
 
     @property
     def rows_counted(self) -> int:
-        return sum(f.rows for f in self.files if f.kind == "feedback" and f.status == "counted")
+        return sum(f.rows for f in self.files if f.kind in ROW_FILES and f.status == "counted")
 
     @property
     def rows_quarantined(self) -> int:
-        """Rows in quarantined feedback files: read = counted + quarantined, always."""
-        return sum(f.rows for f in self.files if f.kind == "feedback" and f.status == "quarantined")
+        """Rows in quarantined feedback and summary files: read = counted + quarantined."""
+        return sum(f.rows for f in self.files if f.kind in ROW_FILES and f.status == "quarantined")
 
     @property
     def action_counts(self) -> dict[str, int]:
@@ -197,11 +209,17 @@ def score_company(job: Job) -> CompanyResult:
     loaded = time.perf_counter()
     contacts = _validate_company(result, tables, job.pinned)
     del tables
+    summaries = _read_summaries(result, job.company, job.data_dir, job.pinned)
     validated = time.perf_counter()
-    if contacts is not None and len(contacts):
-        result.newest = contacts["submitted_at"].max().date()
-    _score_company(result, contacts if contacts is not None else empty_contacts(), job.as_of,
-                   job.config)
+    contacts = contacts if contacts is not None else empty_contacts()
+    newest = contacts["submitted_at"].max().date() if len(contacts) else None
+    result.newest = max(filter(None, (newest, newest_day(summaries))), default=None)
+    end = pd.Timestamp(job.as_of, tz="UTC") + pd.Timedelta(days=1)
+    # the rows' summary and the summary files' (scoring.summary_file), scored as one
+    summary = merge([summarize(contacts[contacts["submitted_at"] < end], job.config.gaming),
+                     *summaries])
+    del contacts
+    _score_company(result, summary, job.as_of, job.config)
     result.seconds = {"load": loaded - started, "validate": validated - loaded,
                       "score": time.perf_counter() - validated}
     return result
@@ -257,111 +275,121 @@ def load_company(
     """One company's files read and checked, not scored: its result (files, problems, profile,
     actions) and its counted contacts (None without `frames`, as publish.py validate wants)."""
     result, tables = _read_company(company, data_dir, frames)
-    return result, _validate_company(result, tables, pinned, frames)
+    contacts = _validate_company(result, tables, pinned, frames)
+    _read_summaries(result, company, data_dir, pinned, frames)
+    return result, contacts
+
+
+# --- summary files (scoring.summary_file): a company's contacts as committed aggregates -------
+
+def _read_summaries(
+    result: CompanyResult, company: CompanyFiles, data_dir: Path, pinned: dt.date | None,
+    frames: bool = True,
+) -> list[Summary]:
+    """The company's summary files read and checked, each reported (kind "summary", its rows
+    the contacts it summarizes); the Summaries of the valid ones, merged with the rows' own
+    by score_company. Without `frames` (validation only) no sha256 is computed."""
+    summaries = []
+    files = [read_summary(path, data_dir, digest=frames) for path in company.summaries]
+    for lines, (summary, rows, problems) in zip(
+            files, check_summaries(files, company.slug, pinned), strict=True):
+        status = "quarantined" if problems else ("counted" if rows else "empty")
+        result.files.append(FileReport(lines.file, lines.sha256, "summary", rows, status,
+                                       tuple(problems)))
+        if summary is not None and rows:
+            summaries.append(summary)
+    return summaries
 
 
 def _score_company(
-    result: CompanyResult, contacts: pd.DataFrame, as_of: dt.date, config: CandorConfig,
+    result: CompanyResult, summary: Summary, as_of: dt.date, config: CandorConfig,
 ) -> None:
+    """Score one company from the summary of its contacts up to as_of: its windows, months,
+    breakdowns, actions, comments and signals."""
     thresholds = config.thresholds
-    end = pd.Timestamp(as_of, tz="UTC") + pd.Timedelta(days=1)
     as_of_ts = pd.Timestamp(as_of, tz="UTC")
-    contacts = contacts[contacts["submitted_at"] < end]
-    cases = cases_of(contacts)
-    rows, case_rows = Columns(contacts), Columns(cases)
-    recent_start = (end - pd.Timedelta(days=RECENT_DAYS)).to_datetime64()
-    known = known_actions(result.actions, rows, as_of, thresholds)
+    tables = Tables.of(summary)
+    known = known_actions(result.actions, tables.contacts, as_of, thresholds)
+    recent_start = as_of_ts + pd.Timedelta(days=1 - RECENT_DAYS)
     result.windows = {
-        "all": score_sample(Sample(rows, case_rows, as_of_ts, known, rows,
+        "all": score_sample(Sample(tables, as_of_ts, known, tables.contacts,
                                    thresholds=thresholds)),
-        WINDOWS[1]: score_sample(Sample(
-            rows.rows(rows["submitted_at"] >= recent_start),
-            case_rows.rows(case_rows["first_at"] >= recent_start), as_of_ts, known, rows,
-            thresholds=thresholds,
-        )),
+        WINDOWS[1]: score_sample(Sample(tables.days(recent_start.to_datetime64(), None),
+                                        as_of_ts, known,
+                                        tables.contacts, thresholds=thresholds)),
     }
-    result.monthly = _monthly(rows, case_rows, result.actions, thresholds)
+    result.monthly = _monthly(tables, result.actions, thresholds)
     result.breakdowns = {
-        dimension: _breakdown(rows, dimension, as_of_ts, thresholds)
-        for dimension in BREAKDOWNS
+        dimension: _breakdown(tables.contacts, dimension) for dimension in BREAKDOWNS
     }
-    result.actions = [with_effect(action, rows, thresholds.effect_window_days)
+    result.actions = [with_effect(action, tables.contacts, thresholds.effect_window_days)
                       for action in result.actions]
-    result.comments, result.n_public_comments = public_comments(rows)
+    result.comments, result.n_public_comments = public_comments(summary)
     days = result.windows["all"]["freshness_days"].value
     result.stale = days is not None and days > thresholds.stale_days
-    result.signals = signals(contacts, config.gaming)
+    result.signals = signals(summary, config.gaming)
 
 
-def public_comments(contacts: pd.DataFrame | Columns) -> tuple[list[Comment], int]:
+def public_comments(summary: Summary) -> tuple[list[Comment], int]:
     """The newest consented comments, redacted, and how many there are in all. Comments without
-    consent are never selected, so their text goes no further than this frame."""
-    rows = Columns.of(contacts)
-    comments = rows["comment"]
-    public = [i for i in np.flatnonzero(rows["comment_public"] & pd.notna(comments))
-              if comments[i].strip()]
-    when, ids = rows["submitted_at"], rows["id"]
-    stamp = when.view("int64")
-    newest = heapq.nsmallest(PUBLISHED_COMMENTS, public, key=lambda i: (-stamp[i], ids[i]))
+    consent are never in a summary, so their text goes no further than the rows."""
+    comments = summary.comments
     return [
-        Comment(pd.Timestamp(when[i], tz="UTC").date(), rows["channel"][i], rows["topic"][i],
-                None if np.isnan(rows["rating"][i]) else int(rows["rating"][i]),
-                redact(comments[i].strip()))
-        for i in newest
-    ], len(public)
+        Comment(pd.Timestamp(when).date(), channel, topic,
+                None if np.isnan(rating) else int(rating), redact(text))
+        for when, channel, topic, rating, text in zip(
+            comments["submitted_at"], comments["channel"], comments["topic"],
+            comments["rating"].to_numpy(dtype=float), comments["comment"], strict=True)
+    ], summary.public_comments
 
 
 def known_actions(
-    actions: list[Action], contacts: pd.DataFrame | Columns, as_of: dt.date, thresholds: Thresholds,
+    actions: list[Action], contacts: Table, as_of: dt.date, thresholds: Thresholds,
 ) -> tuple[Action, ...]:
-    """The action log as it stood on as_of, each done entry measured on `contacts`, which
-    must end with as_of: a window's action metrics see nothing from after its end."""
+    """The action log as it stood on as_of, each done entry measured on the contacts cube,
+    which must end with as_of: a window's action metrics see nothing from after its end."""
     known = (as_known_on(action, as_of) for action in actions)
     return tuple(with_effect(action, contacts, thresholds.effect_window_days)
                  for action in known if action is not None)
 
 
 def _monthly(
-    contacts: pd.DataFrame | Columns, cases: pd.DataFrame | Columns, actions: list[Action],
-    thresholds: Thresholds,
+    tables: Tables, actions: list[Action], thresholds: Thresholds,
 ) -> list[tuple[str, dict[str, Score]]]:
     """Every calendar month from the first contact to the last, gaps included. A month's action
     metrics use the log and the contacts as they stood at the month's end."""
-    if not len(contacts):
+    months = tables.contacts["day"].astype("datetime64[M]")
+    if not len(months):
         return []
-    # In time order a month's contacts (and cases, by first contact) are one run of rows and
-    # its history a prefix: each is found by binary search, not by filtering.
-    ordered = Columns.of(contacts).sorted_by("submitted_at")
-    by_start = Columns.of(cases).sorted_by("first_at")
-    first, last = (pd.Timestamp(ordered["submitted_at"][i]).to_period("M") for i in (0, -1))
+    # The tables are in order of day: a month's rows are one run and its history a prefix.
     series = []
-    for period in pd.period_range(first, last, freq="M"):
-        month_end = pd.Timestamp(period.end_time.date(), tz="UTC")
-        bounds = [pd.Timestamp(period.start_time, tz="UTC").to_datetime64(),
-                  (month_end + pd.Timedelta(days=1)).to_datetime64()]
-        start, stop = ordered["submitted_at"].searchsorted(bounds)
-        opened = by_start["first_at"].searchsorted(bounds)
-        history = ordered.rows(slice(0, stop))
+    for month in np.arange(months[0], months[-1] + 1):  # "2026-03", ...
+        start, stop = (m.astype("datetime64[D]").astype("datetime64[ns]")
+                       for m in (month, month + 1))
+        month_end = pd.Timestamp(stop - np.timedelta64(1, "D"), tz="UTC")
+        history = tables.contacts.days(None, stop)
         sample = Sample(
-            ordered.rows(slice(start, stop)), by_start.rows(slice(*opened)), month_end,
+            tables.days(start, stop), month_end,
             known_actions(actions, history, month_end.date(), thresholds), history,
             thresholds=thresholds,
         )
-        series.append((str(period), score_sample(sample)))
+        series.append((str(month), score_sample(sample)))
     return series
 
 
-def _breakdown(
-    contacts: Columns, dimension: str, as_of: pd.Timestamp, thresholds: Thresholds,
-) -> list[Group]:
-    values = contacts[dimension]
-    names, group_of = np.unique(np.where(pd.isna(values), "(not given)", values).astype(str),
-                                return_inverse=True)
-    groups = []
-    for index, name in enumerate(names):
-        rows = contacts.rows(np.flatnonzero(group_of == index))
-        score = csat(Sample(rows, contacts.rows(slice(0, 0)), as_of, thresholds=thresholds))
-        groups.append(Group(str(name), len(rows), score))
+def _breakdown(contacts: Table, dimension: str) -> list[Group]:
+    """The all-time contacts and CSAT of each value of one dimension; contacts without one are
+    a group of their own, "(not given)" (with a value of that name, if there is one)."""
+    names, group_of = contacts.codes(dimension)
+    names = [str(name) for name in names]
+    if (group_of < 0).any() and NOT_GIVEN not in names:
+        names.append(NOT_GIVEN)
+    group_of = np.where(group_of < 0, names.index(NOT_GIVEN) if NOT_GIVEN in names else 0,
+                        group_of)
+    sizes, goods, rated = (np.bincount(group_of, weights=contacts[name], minlength=len(names))
+                           for name in ("contacts", "good", "rated"))
+    groups = [Group(name, int(size), share(int(k), int(n), MIN_RESPONSES))
+              for name, size, k, n in zip(names, sizes, goods, rated, strict=True) if size]
     return sorted(groups, key=lambda g: (-g.contacts, g.name))
 
 
@@ -475,9 +503,10 @@ def _score_all(
 
 
 def newest_contact(companies: list[CompanyFiles]) -> dt.date | None:
-    """The newest submitted_at in any feedback file, reading that column alone with pyarrow:
-    a quick guess at the default as_of, which build_scoreboard checks against the newest
-    counted contact. A file this cannot read is left to validation."""
+    """The newest submitted_at in any feedback file, reading that column alone with pyarrow
+    (and the newest day of any summary file): a quick guess at the default as_of, which
+    build_scoreboard checks against the newest counted contact. A file this cannot read is
+    left to validation."""
     newest = None
     for company in companies:
         for path in company.feedback:
@@ -490,7 +519,24 @@ def newest_contact(companies: list[CompanyFiles]) -> dt.date | None:
             if stamp is not None and not pd.isna(stamp) and (
                     newest is None or stamp.date() > newest):
                 newest = stamp.date()
+        for path in company.summaries:
+            day = _newest_in_summary(path)
+            if day is not None and (newest is None or day > newest):
+                newest = day
     return newest
+
+
+def _newest_in_summary(path: Path) -> dt.date | None:
+    """The newest day of a summary file's contacts records; what is not a date is left to
+    validation."""
+    days = []
+    for _, _, record in read_summary(path, path.parent, digest=False).records:
+        try:
+            if record.get("kind") == "contacts":
+                days.append(dt.date.fromisoformat(record["day"]))
+        except (KeyError, TypeError, ValueError):
+            continue
+    return max(days, default=None)
 
 
 def _newest_in(path: Path) -> pd.Timestamp | None:

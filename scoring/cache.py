@@ -65,7 +65,7 @@ def key(job: Job, config: CandorConfig) -> str:
     digest.update(json.dumps(header, sort_keys=True).encode() + b"\0")
     company = job.company
     for path in [company.profile, *([company.actions] if company.actions else []),
-                 *company.feedback]:
+                 *company.feedback, *company.summaries]:
         digest.update(display_path(path, job.data_dir).encode() + b"\0")
         try:
             data = path.read_bytes()

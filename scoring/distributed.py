@@ -20,23 +20,33 @@ class DaskMissing(Exception):
 
 
 @contextlib.contextmanager
-def dask_runner(scheduler: str | None = None, workers: int | None = None,
-                processes: bool = True) -> Iterator[Runner]:
-    """A runner for build_scoreboard on the cluster at `scheduler` (an address such as
-    tcp://10.0.0.5:8786), or on a local cluster of `workers` single-threaded workers."""
+def dask_client(scheduler: str | None = None, workers: int | None = None,
+                processes: bool = True) -> Iterator:
+    """A Dask client of the cluster at `scheduler` (an address such as tcp://10.0.0.5:8786), or
+    of a local cluster of `workers` single-threaded workers; while it is open, dask.compute runs
+    there (publish.py summarize's dataset path)."""
     try:
-        from dask.distributed import Client, LocalCluster, as_completed
+        from dask.distributed import Client, LocalCluster
     except ImportError:
         raise DaskMissing("Dask is not installed; install the extra: "
                           "pip install -e '.[dask]'") from None
     with contextlib.ExitStack() as stack:
         if scheduler:
-            client = stack.enter_context(Client(scheduler))
-        else:
-            cluster = stack.enter_context(LocalCluster(
-                n_workers=workers or 1, threads_per_worker=1, processes=processes,
-                dashboard_address=None, silence_logs=logging.ERROR))
-            client = stack.enter_context(Client(cluster))
+            yield stack.enter_context(Client(scheduler))
+            return
+        cluster = stack.enter_context(LocalCluster(
+            n_workers=workers or 1, threads_per_worker=1, processes=processes,
+            dashboard_address=None, silence_logs=logging.ERROR))
+        yield stack.enter_context(Client(cluster))
+
+
+@contextlib.contextmanager
+def dask_runner(scheduler: str | None = None, workers: int | None = None,
+                processes: bool = True) -> Iterator[Runner]:
+    """A runner for build_scoreboard on the cluster at `scheduler`, or on a local cluster of
+    `workers` single-threaded workers (dask_client)."""
+    with dask_client(scheduler, workers, processes) as client:
+        from dask.distributed import as_completed
 
         def run(function, jobs):
             futures = client.map(function, jobs, pure=False)

@@ -90,10 +90,16 @@ def company_dict(company: CompanyResult, rank: RankRange | None = None) -> dict:
         "rows": {"read": company.rows_read, "counted": company.rows_counted,
                  "quarantined": company.rows_quarantined},
         "integrity": None if company.integrity is None else {
-            "rows_deleted": sum(e.count for e in company.integrity if e.kind == "deleted"),
-            "rows_altered": sum(e.count for e in company.integrity if e.kind == "altered"),
-            "events": [{"kind": e.kind, "commit": e.commit, "date": e.date, "count": e.count}
-                       for e in company.integrity],
+            "rows_deleted": sum(e.count for e in company.integrity
+                                if e.kind == "deleted" and e.unit == "contact"),
+            "rows_altered": sum(e.count for e in company.integrity
+                                if e.kind == "altered" and e.unit == "contact"),
+            "summary_records_deleted": sum(e.count for e in company.integrity
+                                           if e.kind == "deleted" and e.unit != "contact"),
+            "summary_records_altered": sum(e.count for e in company.integrity
+                                           if e.kind == "altered" and e.unit != "contact"),
+            "events": [{"kind": e.kind, "commit": e.commit, "date": e.date, "count": e.count,
+                        "unit": e.unit} for e in company.integrity],
         },
         "signals": [{"kind": s.kind, "start": s.start, "end": s.end, "count": s.count,
                      "message": s.message} for s in company.signals],

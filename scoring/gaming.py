@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .summary import Summary
 
 TOP_RATING = 5
 KINDS = ("burst", "response_share", "gap")
@@ -62,6 +66,17 @@ def _same_words(text: str) -> str:
     return " ".join(re.sub(r"[^\w\s]", "", text.casefold()).split())
 
 
+def burst(start: pd.Timestamp, end: pd.Timestamp, count: int) -> Signal:
+    """The signal of `count` top ratings with the same comment from `start` to `end` (UTC);
+    summary files keep the three and get the words back from here."""
+    minutes = (end - start).total_seconds() / 60
+    return Signal(
+        "burst", f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}", count,
+        f"{count} ratings of {TOP_RATING} with the same comment within "
+        f"{minutes:.0f} minutes, from {start:%Y-%m-%d %H:%M} UTC.",
+    )
+
+
 def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     """Runs of top ratings with the same comment, each run at most burst_minutes long and
     starting at the earliest contact not already in a run."""
@@ -82,25 +97,23 @@ def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
             last = int(np.searchsorted(stamps, stamps[first] + window, side="right")) - 1
             count = last - first + 1
             if count >= config.burst_contacts:
-                start, end = (pd.Timestamp(stamps[i], tz="UTC") for i in (first, last))
-                minutes = (end - start).total_seconds() / 60
-                found.append(Signal(
-                    "burst", f"{start:%Y-%m-%dT%H:%M:%SZ}", f"{end:%Y-%m-%dT%H:%M:%SZ}", count,
-                    f"{count} ratings of {TOP_RATING} with the same comment within "
-                    f"{minutes:.0f} minutes, from {start:%Y-%m-%d %H:%M} UTC.",
-                ))
+                found.append(burst(*(pd.Timestamp(stamps[i], tz="UTC") for i in (first, last)),
+                                   count))
                 first = last + 1
             else:
                 first += 1
     return sorted(found, key=lambda s: (s.start, s.count))
 
 
-def response_share(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
-    total = len(contacts)
-    rated = int(contacts["rating"].notna().sum())
+def response_share(summary: Summary, config: GamingConfig) -> list[Signal]:
+    from .summary import RATINGS  # summary imports this module
+
+    cube = summary.contacts
+    total = int(cube["contacts"].sum())
+    rated = sum(int(cube[name].to_numpy().sum()) for name in RATINGS)
     if total < config.response_min_contacts or rated / total <= config.max_response_share:
         return []
-    first, last = contacts["submitted_at"].min(), contacts["submitted_at"].max()
+    first, last = cube["day"].iloc[0], cube["day"].iloc[-1]  # rows in order of day
     return [Signal(
         "response_share", f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}", rated,
         f"{rated:,} of {total:,} contacts ({rated / total:.0%}) carry a rating, more than the "
@@ -108,10 +121,10 @@ def response_share(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]
     )]
 
 
-def gaps(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
-    if contacts.empty:
+def gaps(summary: Summary, config: GamingConfig) -> list[Signal]:
+    if summary.contacts.empty:
         return []
-    stamps = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")  # UTC
+    stamps = summary.contacts["day"].to_numpy(dtype="datetime64[ns]")  # UTC
     months = {str(month) for month in np.unique(stamps.astype("datetime64[M]"))}  # "2026-03"
     series = [str(p) for p in pd.period_range(min(months), max(months), freq="M")]
     found, run = [], []
@@ -128,7 +141,7 @@ def gaps(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     return found
 
 
-def signals(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
-    """Every signal in a company's contacts (those up to as_of), bursts first."""
-    return [*bursts(contacts, config), *response_share(contacts, config),
-            *gaps(contacts, config)]
+def signals(summary: Summary, config: GamingConfig) -> list[Signal]:
+    """Every signal in a company's contacts (those up to as_of), bursts first (found when the
+    contacts were summarized: they need the comments' words)."""
+    return [*summary.bursts, *response_share(summary, config), *gaps(summary, config)]

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +43,7 @@ class CompanyFiles:
     profile: Path
     actions: Path | None
     feedback: list[Path]
+    summaries: list[Path] = field(default_factory=list)  # summaries/*.jsonl (docs/SUMMARIES.md)
 
 
 @dataclass
@@ -106,10 +108,13 @@ def discover(data_dir: Path) -> tuple[list[CompanyFiles], list[Problem]]:
         feedback = sorted(
             p for p in feedback_dir.rglob("*") if p.is_file() and p.suffix in FEEDBACK_SUFFIXES
         ) if feedback_dir.is_dir() else []
+        summaries_dir = folder / "summaries"
+        summaries = sorted(p for p in summaries_dir.rglob("*.jsonl") if p.is_file()) if (
+            summaries_dir.is_dir()) else []
         actions = folder / "actions.yaml"
         companies.append(CompanyFiles(
             folder.name, folder, folder / "company.yaml", actions if actions.is_file() else None,
-            feedback,
+            feedback, summaries,
         ))
     return companies, problems
 
@@ -328,9 +333,10 @@ def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
 
 
 def key_column(line: str, key: str) -> int | None:
-    """1-based column of `"key":` in a JSONL line, so a problem points at its field."""
-    found = line.find(json.dumps(key, ensure_ascii=False))
-    return found + 1 if found >= 0 else None
+    """1-based column of `"key":` in a JSONL line, so a problem points at its field (not at a
+    value that is the same text, as in {"kind": "contacts", "contacts": 3})."""
+    found = re.search(re.escape(json.dumps(key, ensure_ascii=False)) + r"\s*:", line)
+    return found.start() + 1 if found else None
 
 
 # A \u escape of a UTF-16 surrogate: JSON allows one alone, Unicode text cannot hold it.
@@ -346,50 +352,67 @@ def _is_unicode(record: dict) -> bool:
     return True
 
 
-def _read_jsonl(text: str, table: RawTable) -> None:
-    records: list[dict] = []
-    columns: dict[str, None] = {}
+def json_lines(
+    text: str, where: str, problems: list[Problem],
+) -> Iterator[tuple[int, str, dict | None]]:
+    """(line number, line, object) for each non-blank line of a JSON Lines text; the object is
+    None where the line is not one (too long, not JSON, nested too deep, not an object), and
+    the problem is added to `problems`. Feedback and summary files are both read through it."""
     escapes = _HALF_SURROGATE.search(text) is not None
     # JSON Lines ends a line at \n only: str.splitlines() would also split at U+2028, U+0085 or
     # a form feed, which JSON allows inside a string, and so refuse a valid record.
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip():
             continue
-        table.records += 1
         if len(line) > MAX_RECORD_CHARS:  # not parsed: no valid record is near this long
-            table.problems.append(Problem(
-                table.file, number, None, "too_long",
+            problems.append(Problem(
+                where, number, None, "too_long",
                 f"the line has {len(line):,} characters; the limit is {MAX_RECORD_CHARS:,}",
                 f"a comment holds at most {COLUMNS_BY_NAME['comment'].max_chars:,} characters: "
                 "check the line's quoting",
             ))
+            yield number, line, None
             continue
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            table.problems.append(Problem(
-                table.file, number, error.colno, "json_syntax", f"invalid JSON: {error.msg}",
+            problems.append(Problem(
+                where, number, error.colno, "json_syntax", f"invalid JSON: {error.msg}",
                 "each line must be one complete JSON object",
             ))
+            yield number, line, None
             continue
         except RecursionError:  # brackets nested thousands deep: refused, never a traceback
-            table.problems.append(Problem(
-                table.file, number, 1, "too_deep", "the line nests lists or objects too deep "
+            problems.append(Problem(
+                where, number, 1, "too_deep", "the line nests lists or objects too deep "
                 "to read", 'write one flat object per line, e.g. {"id": "c1", ...}',
             ))
+            yield number, line, None
             continue
         if not isinstance(record, dict):
-            table.problems.append(Problem(
-                table.file, number, 1, "json_not_object", "line is not a JSON object",
+            problems.append(Problem(
+                where, number, 1, "json_not_object", "line is not a JSON object",
                 'write one object per line, e.g. {"id": "c1", ...}',
             ))
+            yield number, line, None
             continue
         if escapes and (half := _HALF_SURROGATE.search(line)) and not _is_unicode(record):
-            table.problems.append(Problem(
-                table.file, number, half.start() + 1, "json_syntax",
+            problems.append(Problem(
+                where, number, half.start() + 1, "json_syntax",
                 "a \\u escape is half of a surrogate pair: the text is not Unicode",
                 "write the character itself, or both halves of its pair",
             ))
+            yield number, line, None
+            continue
+        yield number, line, record
+
+
+def _read_jsonl(text: str, table: RawTable) -> None:
+    records: list[dict] = []
+    columns: dict[str, None] = {}
+    for number, line, record in json_lines(text, table.file, table.problems):
+        table.records += 1
+        if record is None:
             continue
         nested = [key for key, value in record.items() if isinstance(value, dict | list)]
         for key in nested:
@@ -452,14 +475,26 @@ def _read_parquet(data: bytes, table: RawTable) -> None:
             "re-export the file as Parquet, or use CSV",
         ))
         return
-    table.columns = [str(c) for c in frame.columns]
-    table.problems += _header_problems(table.columns, table.file, None)
+    _frame_rows(frame, table)
     table.problems += [Problem(
         table.file, None, None, "parquet_nested",
         f"column {name!r} holds lists or records, not plain values",
         "use strings, numbers, booleans, dates or timestamps",
     ) for name, kind in zip(arrow.schema.names, arrow.schema.types, strict=True)
         if pa.types.is_nested(kind)]
+
+
+def frame_table(frame: pd.DataFrame, where: str) -> RawTable:
+    """A table another reader made (a partition of a Dask dataset, `publish.py summarize`) as
+    a RawTable, checked like a Parquet file's: its rows numbered from 1."""
+    table = RawTable(where, "")
+    _frame_rows(frame.reset_index(drop=True), table)
+    return table
+
+
+def _frame_rows(frame: pd.DataFrame, table: RawTable) -> None:
+    table.columns = [str(c) for c in frame.columns]
+    table.problems += _header_problems(table.columns, table.file, None)
     # Parquet has no lines: a problem's "line" is the 1-based row number.
     table.lines = list(range(1, len(frame) + 1))
     table.records = len(frame)
@@ -703,6 +738,34 @@ def read_feedback_fast(
     if data is not None and fast and (arrow := fast(data)):
         return TypedTable(where, sha256, data if frames else None, arrow, path, path.suffix)
     return _exact(path, where, sha256, data)
+
+
+@dataclass
+class SummaryLines:
+    """One summary file as read: its JSON objects with their line numbers and source lines
+    (checked and typed by scoring.summary_file), and the problems met reading it."""
+
+    file: str
+    sha256: str
+    records: list[tuple[int, str, dict]] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+
+def read_summary(path: Path, data_dir: Path, digest: bool = True) -> SummaryLines:
+    """Read one summary file whole (the feedback files' size cap and line reader)."""
+    where, sha256, data = _read_bytes(path, data_dir, digest)
+    lines = SummaryLines(where, sha256)
+    if data is None:
+        lines.problems.append(_too_large(where, path.stat().st_size, MAX_FEEDBACK_FILE_BYTES))
+        return lines
+    text, problem = _decode(data, where)
+    if problem:
+        lines.problems.append(problem)
+        return lines
+    lines.records = [(number, line, record)
+                     for number, line, record in json_lines(text, where, lines.problems)
+                     if record is not None]
+    return lines
 
 
 def _position(mark) -> tuple[int, int]:

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import inspect
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from .gaming import GamingConfig
+from .summary import ANSWERS, DIMENSIONS, RATINGS, Summary
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
@@ -112,102 +115,108 @@ class Score:
         return self.value is not None
 
 
-FLOAT_COLUMNS = frozenset({"rating", "nps", "wait_seconds", "resolved", "n_contacts"})
-STAMP_COLUMNS = frozenset({"submitted_at", "first_at", "resolved_at"})
+class Table:
+    """One of a Summary's tables as numpy arrays, rows in order of day (datetime64[ns]): a
+    window's rows are one run, found by binary search (`days`). The metrics score thousands of
+    small samples (every month of every company), where pandas' cost per call outweighs the
+    arithmetic. Text dimensions are codes into their sorted names (-1: missing), the names
+    shared by every selection of rows (`codes`)."""
 
-
-class Columns:
-    """A frame's rows as numpy arrays, each column converted once, on first use, and shared by
-    every selection of rows (`rows`): the metrics score thousands of small samples (every month
-    of every company), where pandas' cost per call outweighed the arithmetic. Ratings, answers,
-    waits, counts and `resolved` are floats with NaN for missing (`resolved` 1.0 or 0.0), stamps
-    UTC datetime64[ns] and the rest as pandas gives them."""
-
-    def __init__(self, frame: pd.DataFrame | tuple[Columns, np.ndarray],
-                 rows: slice | np.ndarray | None = None,
-                 arrays: dict[str, np.ndarray] | None = None, codes: dict | None = None):
-        # frame: a DataFrame, or (a whole Columns, an order of its rows) for sorted_by
-        self._frame, self._rows = frame, rows
-        self._arrays = {} if arrays is None else arrays
-        self._codes = {} if codes is None else codes
-        size = len(frame[1]) if isinstance(frame, tuple) else len(frame)
-        self._len = (size if rows is None else
-                     len(range(size)[rows]) if isinstance(rows, slice) else len(rows))
-
-    @classmethod
-    def of(cls, frame: pd.DataFrame | Columns) -> Columns:
-        return frame if isinstance(frame, Columns) else cls(frame)
+    def __init__(self, columns: dict[str, np.ndarray], names: dict[str, np.ndarray]):
+        self._columns, self._names = columns, names
 
     def __len__(self) -> int:
-        return self._len
+        return len(self._columns["day"])
 
     def __getitem__(self, name: str) -> np.ndarray:
-        whole = self._arrays.get(name)
-        if whole is None and isinstance(self._frame, tuple):
-            source, order = self._frame
-            whole = self._arrays[name] = source[name][order]
-        if whole is None:
-            column = self._frame[name]
-            if name in STAMP_COLUMNS:
-                whole = column.to_numpy(dtype="datetime64[ns]")
-            elif name in FLOAT_COLUMNS:
-                whole = column.to_numpy(dtype=float, na_value=np.nan)
-            else:
-                whole = column.to_numpy()
-            self._arrays[name] = whole
-        return whole if self._rows is None else whole[self._rows]
+        return self._columns[name]
 
     def codes(self, name: str) -> tuple[np.ndarray, np.ndarray]:
-        """A text column as its distinct values (sorted strings) and each row's position among
+        """A text dimension's distinct values (sorted strings) and each row's position among
         them, -1 where missing: groups are then counted with np.bincount."""
-        if name not in self._codes and isinstance(self._frame, tuple):
-            source, order = self._frame
-            names, codes = source.codes(name)
-            self._codes[name] = names, codes[order]
-        if name not in self._codes:
-            codes, names = pd.factorize(Columns(self._frame, None, self._arrays)[name], sort=True)
-            self._codes[name] = np.asarray(names).astype(str), codes
-        names, codes = self._codes[name]
-        return names, codes if self._rows is None else codes[self._rows]
+        return self._names[name], self._columns[name]
 
-    def sorted_by(self, name: str) -> Columns:
-        """The whole frame's rows in stable order of one column, as a whole frame of its own
-        that takes its columns and codes from this one."""
-        if self._rows is not None:
-            raise ValueError("sorted_by of a selection: sort the whole frame")
-        return Columns((self, np.argsort(self[name], kind="stable")))
+    def days(self, start: np.datetime64 | None, stop: np.datetime64 | None) -> Table:
+        """The rows of the days from midnight `start` up to (not including) midnight `stop`
+        (UTC); None: no bound."""
+        day = self._columns["day"]
+        first = 0 if start is None else int(day.searchsorted(start))
+        last = len(day) if stop is None else int(day.searchsorted(stop))
+        return Table({name: values[first:last] for name, values in self._columns.items()},
+                     self._names)
 
-    def rows(self, rows: slice | np.ndarray) -> Columns:
-        """These rows of the whole frame: a slice, positions or a boolean mask."""
-        if self._rows is not None:
-            raise ValueError("rows of a selection: select from the whole frame")
-        if isinstance(rows, np.ndarray) and rows.dtype == bool:
-            rows = np.flatnonzero(rows)
-        return Columns(self._frame, rows, self._arrays, self._codes)
+
+class Tables(NamedTuple):
+    """A Summary as the metrics read it, each table a Table: the contacts cube, its ratings as
+    `rated`, `good` (GOOD_RATING or more) and `complaints` (COMPLAINT_RATING or less) and its
+    NPS answers as a matrix `answers` (a column per value, 0 to 10); the waits; the cases."""
+
+    contacts: Table
+    waits: Table
+    cases: Table
+
+    @classmethod
+    def of(cls, summary: Summary) -> Tables:
+        cube, columns, names = summary.contacts, {}, {}
+        for name in DIMENSIONS:
+            codes, uniques = pd.factorize(cube[name].to_numpy(dtype=object), sort=True)
+            columns[name], names[name] = codes, np.asarray(uniques, dtype=object).astype(str)
+        ratings = np.column_stack([cube[name].to_numpy(dtype=np.int64) for name in RATINGS])
+        contacts = Table({
+            "day": cube["day"].to_numpy(dtype="datetime64[ns]"),
+            "contacts": cube["contacts"].to_numpy(dtype=np.int64),
+            "rated": ratings.sum(axis=1), "good": ratings[:, GOOD_RATING - 1:].sum(axis=1),
+            "complaints": ratings[:, :COMPLAINT_RATING].sum(axis=1),
+            "answers": np.column_stack([cube[name].to_numpy(dtype=np.int64)
+                                        for name in ANSWERS]), **columns,
+        }, names)
+        return cls(contacts, *(
+            Table({name: (frame[name].to_numpy(dtype="datetime64[ns]") if name == "day" else
+                          frame[name].to_numpy()) for name in frame.columns}, {})
+            for frame in (summary.waits, summary.cases)))
+
+    def days(self, start: np.datetime64 | None, stop: np.datetime64 | None) -> Tables:
+        """Every table's rows of the days from `start` up to (not including) `stop`."""
+        return Tables(*(table.days(start, stop) for table in self))
+
+
+def ratings_of(contacts: Table, rows: np.ndarray | slice = slice(None)) -> tuple[int, int]:
+    """How many ratings are good, and how many there are, in these rows of the cube."""
+    return int(contacts["good"][rows].sum()), int(contacts["rated"][rows].sum())
 
 
 @dataclass(frozen=True)
 class Sample:
-    """What one window holds: its contacts, the cases first opened in it, and its end date.
+    """What one window holds: the Summary's rows of its days (its contacts, their waits, the
+    cases first opened in it) and its end date.
 
     The action metrics are about the company, not the window: `actions` are its action-log
     entries as they stood on `as_of` (each done one with its measured effect), and `history` is
-    every contact up to `as_of`, for look-backs longer than the window (complaint topics).
-    Without a history the window's contacts stand in. `thresholds` are the scoreboard's.
-    Frames are held as Columns (numpy arrays), which the metrics read."""
+    the contacts cube up to `as_of`, for look-backs longer than the window (complaint topics).
+    Without a history the window's contacts stand in. `thresholds` are the scoreboard's."""
 
-    contacts: Columns
-    cases: Columns
+    tables: Tables
     as_of: pd.Timestamp
     actions: tuple = ()
-    history: Columns | None = None
+    history: Table | None = None
     thresholds: Thresholds = field(kw_only=True)
 
-    def __post_init__(self):
-        for name in ("contacts", "cases", "history"):
-            frame = getattr(self, name)
-            if frame is not None:
-                object.__setattr__(self, name, Columns.of(frame))
+    @functools.cached_property
+    def end(self) -> np.datetime64:
+        """The first instant after the window (UTC, naive): `as_of` is a whole day."""
+        return (self.as_of.normalize() + pd.Timedelta(days=1)).to_datetime64()
+
+    @property
+    def contacts(self) -> Table:
+        return self.tables.contacts
+
+    @property
+    def waits(self) -> Table:
+        return self.tables.waits
+
+    @property
+    def cases(self) -> Table:
+        return self.tables.cases
 
 
 @dataclass(frozen=True)
@@ -287,12 +296,6 @@ def newcombe(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]:
             100 * (d + math.sqrt((u1 - p1) ** 2 + (p2 - l2) ** 2)))
 
 
-def rated_and_good(contacts: Columns) -> tuple[np.ndarray, np.ndarray]:
-    """Two masks over the contacts: rated at all, and rated good."""
-    ratings = contacts["rating"]
-    return ~np.isnan(ratings), ratings >= GOOD_RATING
-
-
 def csat_gap(first: tuple[int, int], second: tuple[int, int], reason: str = "") -> Score:
     """CSAT of the first group minus the second, in points, with Newcombe's interval."""
     (k1, n1), (k2, n2) = first, second
@@ -300,44 +303,49 @@ def csat_gap(first: tuple[int, int], second: tuple[int, int], reason: str = "") 
     return Score(100 * (k1 / n1 - k2 / n2), n1 + n2, "points", low, high, reason)
 
 
-def _end(sample: Sample) -> pd.Timestamp:
-    """The first instant after the window: `as_of` is a whole day."""
-    return sample.as_of.normalize() + pd.Timedelta(days=1)
-
-
-def quantile(values: np.ndarray, q: float, minimum: int, unit: str) -> Score:
-    """The q-quantile with a distribution-free order-statistic 95% interval."""
-    n = len(values)
+def quantile(values: np.ndarray, counts: np.ndarray, q: float, minimum: int, unit: str,
+             ) -> Score:
+    """The q-quantile of `values` each taken `counts` times (NaN: left out), with a
+    distribution-free order-statistic 95% interval. The value is what np.quantile (linear
+    interpolation) gives on the values written out, computed the same way, bit for bit."""
+    given = ~np.isnan(values)
+    order = np.argsort(values[given], kind="stable")
+    values, ends = values[given][order], np.cumsum(counts[given][order])
+    n = int(ends[-1]) if len(ends) else 0
     if n < minimum or n == 0:
         return not_enough(n, unit, minimum)
-    ordered = np.sort(values)
+
+    def ranked(rank: int) -> float:  # the value at this 1-based rank of the written-out values
+        return float(values[np.searchsorted(ends, rank - 1, side="right")])
+
+    at = (n - 1) * q  # numpy's linear method: interpolate between ranks below + 1 and below + 2
+    below = math.floor(at)
+    a, b, t = ranked(below + 1), ranked(min(below + 2, n)), at - below
+    value = b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
     spread = Z95 * math.sqrt(n * q * (1 - q))
     low_rank = max(1, math.floor(n * q - spread))
     high_rank = min(n, math.ceil(n * q + spread))
-    return Score(
-        float(np.quantile(ordered, q)), n, unit,
-        float(ordered[low_rank - 1]), float(ordered[high_rank - 1]),
-    )
+    return Score(value, n, unit, ranked(low_rank), ranked(high_rank))
 
 
 @metric("contacts", "Contacts", "count", decimals=0)
 def contacts(sample: Sample) -> Score:
     """Every contact row counted: calls, chats, emails, visits."""
-    n = len(sample.contacts)
+    n = int(sample.contacts["contacts"].sum())
     return Score(float(n), n, "count")
 
 
 @metric("cases", "Cases", "count", decimals=0)
 def cases(sample: Sample) -> Score:
     """Distinct issues (`case_id`); a case belongs to the window of its first contact."""
-    n = len(sample.cases)
+    n = int(sample.cases["count"].sum())
     return Score(float(n), n, "count")
 
 
 @metric("responses", "Responses", "count", decimals=0)
 def responses(sample: Sample) -> Score:
     """Contacts whose customer gave a satisfaction rating."""
-    n = int((~np.isnan(sample.contacts["rating"])).sum())
+    n = int(sample.contacts["rated"].sum())
     return Score(float(n), n, "count")
 
 
@@ -346,9 +354,7 @@ def responses(sample: Sample) -> Score:
 def csat(sample: Sample) -> Score:
     """Share of ratings of {good} or 5 among all 1-5 ratings, with a Wilson 95% interval.
     Needs at least {min_n} ratings."""
-    ratings = sample.contacts["rating"]
-    ratings = ratings[~np.isnan(ratings)]
-    return share(int((ratings >= GOOD_RATING).sum()), len(ratings), MIN_RESPONSES)
+    return share(*ratings_of(sample.contacts), MIN_RESPONSES)
 
 
 @metric("nps", "Net Promoter Score", "points", min_n=MIN_RESPONSES,
@@ -358,13 +364,12 @@ def nps(sample: Sample) -> Score:
     from -100 to 100. The 95% interval is the normal approximation with the variance of a
     difference of two shares from one multinomial sample, (p + d - (p - d)^2) / n, clipped to
     -100..100. Needs at least {min_n} answers."""
-    answers = sample.contacts["nps"]
-    answers = answers[~np.isnan(answers)]
-    n = len(answers)
+    answers = sample.contacts["answers"].sum(axis=0)  # how many of each answer, 0 to 10
+    n = int(answers.sum())
     if n < MIN_RESPONSES or n == 0:
         return not_enough(n, "points", MIN_RESPONSES)
-    promoters = float((answers >= PROMOTER_NPS).mean())
-    detractors = float((answers <= DETRACTOR_NPS).mean())
+    promoters = int(answers[PROMOTER_NPS:].sum()) / n
+    detractors = int(answers[:DETRACTOR_NPS + 1].sum()) / n
     value = promoters - detractors
     half = Z95 * math.sqrt(max(0.0, promoters + detractors - value**2) / n)
     return Score(100 * value, n, "points", 100 * max(-1.0, value - half),
@@ -376,9 +381,10 @@ def first_contact_resolution(sample: Sample) -> Score:
     """Share of cases resolved with exactly one contact, among cases whose outcome is known
     (at least one contact says `resolved` true or false). Wilson 95% interval. Needs at least
     {min_n} such cases."""
-    resolved = sample.cases["resolved"]  # 1.0, 0.0 or NaN: unknown
+    resolved, counts = sample.cases["resolved"], sample.cases["count"]  # 1.0, 0.0 or NaN
     solved_once = (resolved == 1) & (sample.cases["n_contacts"] == 1)
-    return share(int(solved_once.sum()), int((~np.isnan(resolved)).sum()), MIN_CASES)
+    return share(int(counts[solved_once].sum()), int(counts[~np.isnan(resolved)].sum()),
+                 MIN_CASES)
 
 
 @metric("contacts_per_case", "Contacts per case", "contacts", decimals=2, min_n=MIN_CASES)
@@ -386,12 +392,15 @@ def contacts_per_case(sample: Sample) -> Score:
     """How many times a customer has to get in touch to solve one issue: the mean number of
     contacts per case, with a normal-approximation 95% interval (mean +- 1.96 standard errors,
     never below 1). Needs at least {min_n} cases."""
-    sizes = sample.cases["n_contacts"]
-    n = len(sizes)
+    sizes, counts = sample.cases["n_contacts"], sample.cases["count"]
+    n = int(counts.sum())
     if n < MIN_CASES or n == 0:
         return not_enough(n, "contacts", MIN_CASES)
-    mean = float(sizes.mean())
-    half = Z95 * float(sizes.std(ddof=1)) / math.sqrt(n) if n > 1 else 0.0
+    total, squares = int(counts @ sizes), int(counts @ sizes**2)
+    mean = total / n
+    # the sample variance, sum (size - mean)^2 / (n - 1), in whole numbers until one division
+    std = math.sqrt((n * squares - total * total) / (n * (n - 1))) if n > 1 else 0.0
+    half = Z95 * std / math.sqrt(n) if n > 1 else 0.0
     return Score(mean, n, "contacts", max(1.0, mean - half), mean + half)
 
 
@@ -403,11 +412,11 @@ def resolution_rate(sample: Sample) -> Score:
     known (at least one contact says `resolved` true or false). Wilson 95% interval. Needs at
     least {min_n} such cases."""
     # first contact on or before the day resolution_window_days before as_of
-    cutoff = _end(sample) - pd.Timedelta(days=sample.thresholds.resolution_window_days)
-    resolved = sample.cases["resolved"]  # 1.0, 0.0 or NaN: unknown
-    counted = (sample.cases["first_at"] < cutoff.to_datetime64()) & ~np.isnan(resolved)
+    cutoff = sample.end - np.timedelta64(sample.thresholds.resolution_window_days, "D")
+    resolved, counts = sample.cases["resolved"], sample.cases["count"]  # 1.0, 0.0 or NaN
+    counted = (sample.cases["day"] < cutoff) & ~np.isnan(resolved)
     solved = (resolved == 1) & counted
-    return share(int(solved.sum()), int(counted.sum()), MIN_CASES)
+    return share(int(counts[solved].sum()), int(counts[counted].sum()), MIN_CASES)
 
 
 @metric("resolution_hours_p50", "Median time to resolve", "hours", min_n=MIN_CASES)
@@ -415,13 +424,8 @@ def resolution_hours_p50(sample: Sample) -> Score:
     """Median hours from a case's first contact to its earliest `resolved_at`, over cases that
     report one. The 95% interval is distribution-free: the order statistics at ranks
     n/2 -+ 1.96 sqrt(n/4), rounded outwards. Needs at least {min_n} resolved cases."""
-    hours = (sample.cases["resolved_at"] - sample.cases["first_at"]) / np.timedelta64(1, "h")
-    return quantile(hours[~np.isnan(hours)], 0.5, MIN_CASES, "hours")
-
-
-def _waits(sample: Sample) -> np.ndarray:
-    waits = sample.contacts["wait_seconds"]
-    return waits[~np.isnan(waits)]
+    return quantile(sample.cases["resolution_hours"], sample.cases["count"], 0.5, MIN_CASES,
+                    "hours")
 
 
 @metric("wait_seconds_p50", "Median wait", "seconds", decimals=0, min_n=MIN_WAITS)
@@ -430,7 +434,8 @@ def wait_seconds_p50(sample: Sample) -> Score:
     is distribution-free: the order statistics at ranks n/2 -+ 1.96 sqrt(n/4), rounded outwards.
     Needs at least
     {min_n} waits."""
-    return quantile(_waits(sample), 0.5, MIN_WAITS, "seconds")
+    return quantile(sample.waits["wait_seconds"], sample.waits["count"], 0.5, MIN_WAITS,
+                    "seconds")
 
 
 @metric("wait_seconds_p90", "Longest waits (90th percentile)", "seconds", decimals=0,
@@ -438,7 +443,8 @@ def wait_seconds_p50(sample: Sample) -> Score:
 def wait_seconds_p90(sample: Sample) -> Score:
     """The wait that 9 in 10 customers do not exceed, with an order-statistic 95% interval
     (ranks 0.9n -+ 1.96 sqrt(0.09n), rounded outwards). Needs at least {min_n} waits."""
-    return quantile(_waits(sample), 0.9, MIN_WAITS, "seconds")
+    return quantile(sample.waits["wait_seconds"], sample.waits["count"], 0.9, MIN_WAITS,
+                    "seconds")
 
 
 @metric("share_waits_over_5min", "Waits over {t.long_wait_minutes} minutes", "percent",
@@ -447,9 +453,9 @@ def share_waits_over_5min(sample: Sample) -> Score:
     """Share of contacts that waited more than {t.long_wait_seconds} seconds to reach a person,
     among contacts that report a wait, with a Wilson 95% interval. Needs at least {min_n}
     waits. The id keeps its name, `share_waits_over_5min`, whatever the hold bar."""
-    waits = _waits(sample)
-    return share(int((waits > sample.thresholds.long_wait_seconds).sum()), len(waits),
-                 MIN_WAITS)
+    waits, counts = sample.waits["wait_seconds"], sample.waits["count"]
+    return share(int(counts[waits > sample.thresholds.long_wait_seconds].sum()),
+                 int(counts.sum()), MIN_WAITS)
 
 
 @metric("post_sale_gap", "Service after the sale", "points", min_n=MIN_RESPONSES)
@@ -459,10 +465,9 @@ def post_sale_gap(sample: Sample) -> Score:
     score interval (1998, method 10) for a difference of two independent shares, built from the
     two Wilson intervals. Needs at least {min_n} ratings on each side; n is the ratings of
     both."""
-    stage = sample.contacts["stage"]
-    rated, good = rated_and_good(sample.contacts)
-    pre, post = ((int((good & (stage == name)).sum()), int((rated & (stage == name)).sum()))
-                 for name in ("pre_sale", "post_sale"))
+    names, stage_of = sample.contacts.codes("stage")
+    pre, post = (ratings_of(sample.contacts, stage_of == list(names).index(name))
+                 if name in names else (0, 0) for name in ("pre_sale", "post_sale"))
     if min(pre[1], post[1]) < MIN_RESPONSES:
         return Score(None, pre[1] + post[1], "points", reason=(
             f"not enough data: {pre[1]} pre_sale and {post[1]} post_sale ratings, "
@@ -473,18 +478,18 @@ def post_sale_gap(sample: Sample) -> Score:
 LOTTERY_DIMENSIONS = ("site", "channel")
 
 
-def _spread(contacts: Columns, dimension: str) -> tuple[list, int]:
+def _spread(contacts: Table, dimension: str) -> tuple[list, int]:
     """The groups of one dimension with enough ratings as (csat, name, good, ratings), best
     first, and how many groups were left out for too few ratings."""
-    rated, good = rated_and_good(contacts)
     names, group_of = contacts.codes(dimension)
-    rated &= group_of >= 0  # a contact naming no group is in none
-    sizes = np.bincount(group_of[rated], minlength=len(names))
-    goods = np.bincount(group_of[rated], weights=good[rated], minlength=len(names))
+    named = group_of >= 0  # a contact naming no group is in none
+    sizes, goods = (np.bincount(group_of[named], weights=contacts[name][named],
+                                minlength=len(names)).astype(np.int64)
+                    for name in ("rated", "good"))
     present = sizes > 0
-    groups = [(int(k) / int(n), str(name), int(k), int(n))
-              for name, k, n in zip(names[present], goods[present], sizes[present], strict=True)
-              if n >= MIN_GROUP_RESPONSES]
+    groups = [(k / n, name, k, n) for name, k, n in zip(
+        names[present].tolist(), goods[present].tolist(), sizes[present].tolist(), strict=True)
+        if n >= MIN_GROUP_RESPONSES]
     return sorted(groups, key=lambda g: (-g[0], g[1])), int(present.sum()) - len(groups)
 
 
@@ -521,16 +526,15 @@ def _complaint_topics(sample: Sample) -> list[str]:
     """Topics by complaints in the look-back before the window's end, most first; ties by
     name."""
     contacts = sample.history if sample.history is not None else sample.contacts
-    end = _end(sample)
-    when = contacts["submitted_at"]
-    start = end - pd.Timedelta(days=sample.thresholds.complaint_lookback_days)
-    complaint = ((contacts["rating"] <= COMPLAINT_RATING)
-                 & (when >= start.to_datetime64()) & (when < end.to_datetime64()))
+    end = sample.end
+    contacts = contacts.days(end - np.timedelta64(sample.thresholds.complaint_lookback_days, "D"),
+                             end)
     topics, topic_of = contacts.codes("topic")
-    complaint &= topic_of >= 0  # one without a topic is not counted
-    counts = np.bincount(topic_of[complaint], minlength=len(topics))
-    topics, counts = topics[counts > 0], counts[counts > 0]
-    return [str(t) for _, t in sorted(zip(-counts, topics, strict=True))]
+    named = topic_of >= 0  # one without a topic is not counted
+    counts = np.bincount(topic_of[named], weights=contacts["complaints"][named],
+                         minlength=len(topics)).astype(np.int64)
+    topics, counts = topics[counts > 0].tolist(), counts[counts > 0].tolist()
+    return [topic for _, topic in sorted(zip([-c for c in counts], topics, strict=True))]
 
 
 @metric("action_coverage", "Complaints answered", "percent", min_n=MIN_COMPLAINT_TOPICS,
@@ -602,37 +606,11 @@ def freshness_days(sample: Sample) -> Score:
     `as_of` date for the all-time and 90-day windows). Over {t.stale_days} days marks the
     company as stale: it has stopped publishing."""
 
-    n = len(sample.contacts)
+    n = int(sample.contacts["contacts"].sum())
     if n == 0:
         return Score(None, 0, "days", reason="no contacts")
-    newest = pd.Timestamp(sample.contacts["submitted_at"].max(), tz="UTC").normalize()
+    newest = pd.Timestamp(sample.contacts["day"][-1], tz="UTC")  # rows in order of day
     return Score(float((sample.as_of - newest).days), n, "days")
-
-
-def cases_of(contacts: pd.DataFrame) -> pd.DataFrame:
-    """One row per case: first contact, number of contacts, whether and when it was resolved
-    (unknown where no contact says)."""
-    names, case_of = np.unique(contacts["case_id"].to_numpy(), return_inverse=True)
-    resolved = contacts["resolved"].to_numpy(dtype=float, na_value=np.nan)
-    known = np.bincount(case_of, weights=~np.isnan(resolved), minlength=len(names)) > 0
-    solved = np.bincount(case_of, weights=resolved == 1, minlength=len(names)) > 0
-    return pd.DataFrame({
-        "first_at": _earliest(contacts["submitted_at"], case_of, len(names)),
-        "n_contacts": np.bincount(case_of, minlength=len(names)).astype(np.int64),
-        "resolved": pd.arrays.BooleanArray(solved, ~known),
-        "resolved_at": _earliest(contacts["resolved_at"], case_of, len(names)),
-    }, index=pd.Index(names, name="case_id"))
-
-
-def _earliest(stamps: pd.Series, group_of: np.ndarray, groups: int) -> pd.DatetimeIndex:
-    """The earliest stamp of each group, NaT where it has none."""
-    unit = f"datetime64[{stamps.dt.unit}]"
-    ticks = stamps.to_numpy(dtype=unit).view(np.int64)
-    never = np.iinfo(np.int64).max
-    earliest = np.full(groups, never)
-    np.minimum.at(earliest, group_of, np.where(stamps.isna().to_numpy(), never, ticks))
-    earliest[earliest == never] = np.datetime64("NaT").astype(unit).view(np.int64)
-    return pd.DatetimeIndex(earliest.view(unit)).tz_localize("UTC").tz_convert(stamps.dt.tz)
 
 
 def score_sample(sample: Sample) -> dict[str, Score]:

@@ -66,6 +66,16 @@ CODES: dict[str, str] = {
     "no_weight": "every Candor score weight in candor.yaml is 0",
     "bad_threshold": "a threshold in candor.yaml is not a whole number within its bounds",
     "bad_gaming": "a gaming-signal threshold in candor.yaml is out of its range",
+    # summary files (data/<slug>/summaries/*.jsonl, docs/SUMMARIES.md)
+    "summary_header": "a summary file does not start with its header line, or repeats it",
+    "summary_company": "a summary file's header names another company than its folder",
+    "bad_kind": "a summary record's kind is not contacts, waits, cases, comment or burst",
+    "bad_count": "a summary count is not a whole number in its range",
+    "wrong_month": "a summary record is dated outside the month its header states",
+    "duplicate_record": "two records of a summary file have the same key; add their counts",
+    "duplicate_month": "two summary files of a company hold the same month",
+    "summary_inconsistent": "a summary file's counts do not add up (e.g. more ratings than "
+                            "contacts, or a header total that is not the records' sum)",
     # the report itself
     "more_problems": "a file has more problems than are listed; fix these and validate again",
 }

@@ -17,11 +17,14 @@ from .gaming import GamingConfig
 from .ledger import (
     ACTION_STATUSES,
     ACTION_TEXT_MAX_CHARS,
+    CHANNELS,
+    COLUMNS_BY_NAME,
     DESCRIPTION_MAX_CHARS,
     INDUSTRIES,
     LABEL_MAX_CHARS,
     NAME_MAX_CHARS,
     SLUG_PATTERN,
+    STAGES,
     URL_MAX_CHARS,
 )
 from .metrics import CANDOR_COMPONENTS, Thresholds
@@ -245,8 +248,161 @@ def thresholds_schema() -> dict:
     }
 
 
+SUMMARY_FORMAT = "candor.summary/1"
+SUMMARY_KINDS = ("contacts", "waits", "cases", "comment", "burst")
+MAX_COUNT = 10**12  # any count in a summary file: far above any company, far below int64
+# A UTC date-time as summary files write it: seconds, an optional fraction, Z.
+# Years 1900 to 2199: within the nanosecond timestamps the scores use.
+UTC_DATETIME = r"^(19|2[01])[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{1,9})?Z$"
+
+
+def summary_schema() -> dict:
+    """One line of a summary file (data/<slug>/summaries/*.jsonl): the header, then records
+    told apart by `kind`. Each kind is a definition under $defs, which the validator checks a
+    line against (scoring.summary_file); the rules a schema cannot state (header first and
+    once, days within the header's month, unique keys, counts that add up) are checked there
+    too, and listed in docs/SUMMARIES.md."""
+
+    def count(description: str, low: int = 1, nullable: bool = False) -> dict:
+        return {"type": ["integer", "null"] if nullable else "integer", "minimum": low,
+                "maximum": MAX_COUNT, "description": description, "x-code": "bad_count",
+                "x-hint": f"write a whole number from {low} to {MAX_COUNT:,}"
+                          + (", or null" if nullable else "")}
+
+    def counts(values: str, length: int) -> dict:
+        return {"type": "array", "minItems": length, "maxItems": length,
+                "items": {"type": "integer", "minimum": 0, "maximum": MAX_COUNT},
+                "description": f"How many contacts answered {values}, in that order.",
+                "x-code": "bad_count",
+                "x-hint": f"write a list of {length} whole numbers from 0 to {MAX_COUNT:,}"}
+
+    def label(name: str) -> dict:
+        return {"type": ["string", "null"], "minLength": 1, "maxLength": LABEL_MAX_CHARS,
+                "description": f"The contacts' {name}; null where not given.",
+                "x-code": "too_long",
+                "x-hint": f"text of 1 to {LABEL_MAX_CHARS} characters, or null"}
+
+    def kind(name: str, description: str, properties: dict) -> dict:
+        return {"type": "object", "description": description, "x-code": "json_not_object",
+                "x-hint": "write one JSON object per line", "additionalProperties": False,
+                "required": ["kind", *properties],
+                "properties": {"kind": {"const": name, "description": "The kind of record."},
+                               **properties}}
+
+    day = {**_date("The day (UTC), as YYYY-MM-DD, from 1900 to 2199."),
+           "pattern": "^(19|2[01])[0-9]{2}-[0-9]{2}-[0-9]{2}$"}
+    stamp = {"type": "string", "pattern": UTC_DATETIME, "x-code": "bad_datetime",
+             "x-hint": "write a UTC date-time such as 2026-10-03T09:14:00Z"}
+    channel = {"enum": list(CHANNELS), "description": "How the customer got in touch.",
+               "x-code": "bad_enum", "x-hint": "use one of: " + ", ".join(CHANNELS)}
+    definitions = {
+        "header": {
+            "type": "object", "description": "The first line, once.",
+            "x-code": "summary_header", "x-hint": f'start the file with {{"format": '
+                                                  f'"{SUMMARY_FORMAT}", ...}}',
+            "additionalProperties": False,
+            "required": ["format", "company", "month", "contacts", "public_comments",
+                         "wait_resolution_seconds", "hours_resolution_minutes"],
+            "properties": {
+                "format": {"const": SUMMARY_FORMAT, "description": "The format and version.",
+                           "x-code": "summary_header",
+                           "x-hint": f'write "format": "{SUMMARY_FORMAT}"'},
+                "company": {"type": "string", "pattern": f"^{SLUG_PATTERN}$",
+                            "description": "The company's slug: its folder under data/.",
+                            "x-code": "summary_company",
+                            "x-hint": "write the company's folder name"},
+                "month": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$",
+                          "description": "The calendar month (UTC) the records belong to.",
+                          "x-code": "bad_date", "x-hint": "write a month such as 2026-10"},
+                "contacts": count("Contacts summarized: the sum of the contacts records.", 0),
+                "public_comments": count("Comments whose customer consented to publication, "
+                                         "in the month (the comment records are the newest).",
+                                         0),
+                "wait_resolution_seconds": {
+                    "const": 1, "description": "Waits are rounded up to whole seconds.",
+                    "x-code": "summary_header", "x-hint": "write 1"},
+                "hours_resolution_minutes": {
+                    "const": 1, "description": "Resolution times are rounded up to whole "
+                                               "minutes.",
+                    "x-code": "summary_header", "x-hint": "write 1"},
+            },
+        },
+        "contacts": kind("contacts", "Contacts on one day with one channel, stage, site and "
+                         "topic, and their survey answers.", {
+            "day": day,
+            "channel": channel,
+            "stage": {"enum": [*STAGES, None], "description": "Before or after the sale; null "
+                      "where not given.", "x-code": "bad_enum",
+                      "x-hint": "use one of: " + ", ".join(STAGES) + ", or null"},
+            "site": label("site"),
+            "topic": label("topic"),
+            "contacts": count("How many contacts."),
+            "ratings": counts("rating 1, 2, 3, 4 and 5", 5),
+            "nps": counts("nps 0 to 10", 11),
+        }),
+        "waits": kind("waits", "Contacts on one day that waited this long.", {
+            "day": day,
+            "seconds": count("The wait in seconds, rounded up to a whole second.", 0),
+            "count": count("How many contacts waited that long."),
+        }),
+        "cases": kind("cases", "Cases whose first contact was on this day, alike in size and "
+                      "outcome.", {
+            "day": day,
+            "contacts": count("Contacts in each case (in any month)."),
+            "resolved": {"type": ["boolean", "null"], "description": "true: a contact says "
+                         "resolved; false: only unresolved; null: no contact says.",
+                         "x-code": "bad_bool", "x-hint": "write true, false or null"},
+            "resolution_minutes": count("Minutes from the first contact to the earliest "
+                                        "resolved_at, rounded up; null: none.", 0,
+                                        nullable=True),
+            "count": count("How many such cases."),
+        }),
+        "comment": kind("comment", "One of the month's newest comments whose customer "
+                        "consented to publication (redacted when published).", {
+            "id": {"type": "string", "minLength": 1,
+                   "maxLength": COLUMNS_BY_NAME["id"].max_chars,
+                   "description": "The contact's id.", "x-code": "too_long",
+                   "x-hint": f"text of 1 to {COLUMNS_BY_NAME['id'].max_chars} characters"},
+            "submitted_at": {**stamp, "description": "When the contact happened (UTC)."},
+            "channel": channel,
+            "topic": label("topic"),
+            "rating": {"type": ["integer", "null"], "minimum": 1, "maximum": 5,
+                       "description": "The contact's rating; null: none.", "x-code": "bad_int",
+                       "x-hint": "write a whole number 1..5 or null"},
+            "comment": {"type": "string", "minLength": 1, "pattern": r"\S",
+                        "maxLength": COLUMNS_BY_NAME["comment"].max_chars,
+                        "description": "The customer's words, as written.", "x-code": "too_long",
+                        "x-hint": "text of 1 to "
+                                  f"{COLUMNS_BY_NAME['comment'].max_chars:,} characters"},
+        }),
+        "burst": kind("burst", "A burst of top ratings with the same comment (a gaming signal, "
+                      "found when the rows were summarized).", {
+            "start": {**stamp, "description": "The first contact of the burst (UTC)."},
+            "end": {**stamp, "description": "The last contact of the burst (UTC)."},
+            "count": count("Contacts in the burst.", 2),
+        }),
+    }
+    return {
+        "$schema": DRAFT,
+        "$id": "summary.schema.json",
+        "title": "Candor summary file (data/<slug>/summaries/YYYY-MM.jsonl): one line",
+        "description": "JSON Lines: the header first, then one record per line, told apart by "
+                       "its kind. Written by publish.py summarize; see docs/SUMMARIES.md.",
+        "$defs": definitions,
+        "type": "object",
+        "if": {"required": ["format"]},
+        "then": {"$ref": "#/$defs/header"},
+        "else": {
+            "required": ["kind"],
+            "properties": {"kind": {"enum": list(SUMMARY_KINDS)}},
+            "allOf": [{"if": {"properties": {"kind": {"const": name}}},
+                       "then": {"$ref": f"#/$defs/{name}"}} for name in SUMMARY_KINDS],
+        },
+    }
+
+
 SCHEMAS = {"company.schema.json": company_schema, "actions.schema.json": actions_schema,
-           "candor.schema.json": candor_schema}
+           "candor.schema.json": candor_schema, "summary.schema.json": summary_schema}
 
 
 def schema_text(name: str) -> str:

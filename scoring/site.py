@@ -159,9 +159,11 @@ class ScoreboardGenerator(Generator):
         self._page(writer, "data/index.html", "data", page_id="data",
                    csv_columns=export.csv_columns())
         self._page(writer, "publish/index.html", "publish", page_id="publish",
-                   # a company's files; candor.yaml is the scoreboard's, on the methodology page
+                   # a company's YAML files and its summary files (a section of their own);
+                   # candor.yaml is the scoreboard's, on the methodology page
                    schemas={name: make() for name, make in SCHEMAS.items()
-                            if name != "candor.schema.json"}, codes=CODES,
+                            if name in ("company.schema.json", "actions.schema.json")},
+                   summary_schema=SCHEMAS["summary.schema.json"](), codes=CODES,
                    example_csv=EXAMPLE_FEEDBACK_CSV, example_actions=EXAMPLE_ACTIONS_YAML,
                    example_company=company_yaml(Path("data/acme"), "Acme", "e-commerce")
                    .split("\n", 1)[1],

@@ -13,7 +13,7 @@ finest grain needed. A case belongs to the day of its first contact and is summa
 summaries merge (`merge`) by adding counts, which is right as long as each case is summarized
 once, in one file (`publish.py summarize` puts it in the file of its first contact's month).
 
-The tables (pandas frames, sorted by their keys, no duplicate keys):
+The tables (pandas frames, sorted by their keys, missing first, no duplicate keys):
 
 - `contacts`: one row per (day, channel, stage, site, topic) that has contacts. `day` is
   datetime64[ns, UTC] at midnight; the dimensions are strings, missing as None (stage, site and
@@ -25,8 +25,9 @@ The tables (pandas frames, sorted by their keys, no duplicate keys):
   false) or NaN (no contact says); resolution_hours float64, hours from the first contact to the
   earliest `resolved_at`, NaN where there is none.
 - `comments`: the newest `PUBLISHED_COMMENTS` comments whose customer consented
-  (comment_public), newest first (ties by id), columns id, submitted_at (datetime64[ns, UTC]),
-  channel, topic, rating (float64, NaN: none), comment. Unconsented text is never in a Summary.
+  (comment_public) and are not blank, newest first (ties by id), columns id, submitted_at
+  (datetime64[ns, UTC]), channel, topic, rating (float64, NaN: none), comment (stripped, not
+  yet redacted: that is done when it is published). Unconsented text is never in a Summary.
 
 And `public_comments` (how many consented comments there are in all) and `bursts` (the gaming
 signals that need the comments' words, found when the rows were summarized).
@@ -34,11 +35,14 @@ signals that need the comments' words, found when the rows were summarized).
 
 from __future__ import annotations
 
+import heapq
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from .gaming import Signal
+from .gaming import GamingConfig, Signal, bursts
 
 PUBLISHED_COMMENTS = 8  # the newest consented comments shown per company
 DIMENSIONS = ("channel", "stage", "site", "topic")
@@ -50,22 +54,206 @@ WAIT_KEYS = ("day", "wait_seconds")
 CASE_KEYS = ("day", "n_contacts", "resolved", "resolution_hours")
 COMMENT_COLUMNS = ("id", "submitted_at", "channel", "topic", "rating", "comment")
 DAY = "datetime64[ns, UTC]"
+# Every column's dtype; the rest (the dimensions, the comments' text) are object.
+DTYPES = {"day": DAY, "submitted_at": DAY, "n_contacts": "int64", "resolved": "float64",
+          "resolution_hours": "float64", "wait_seconds": "float64", "rating": "float64",
+          "count": "int64", **dict.fromkeys(CONTACT_COUNTS, "int64")}
+NS_PER_DAY = 86_400 * 10**9
 
 
-def _empty(keys: tuple[str, ...], counts: tuple[str, ...]) -> pd.DataFrame:
-    frame = pd.DataFrame({name: pd.Series(dtype=object) for name in keys})
-    frame["day"] = frame["day"].astype(DAY)
-    for name in counts:
-        frame[name] = pd.Series(dtype="int64")
-    return frame
+def _frame(columns: dict[str, np.ndarray | list], names: Sequence[str]) -> pd.DataFrame:
+    """A table with its columns in order and of their dtypes (UTC stamps from naive ns)."""
+    frame = {}
+    for name in names:
+        values = columns.get(name, [])
+        dtype = DTYPES.get(name, object)
+        if dtype == DAY:
+            frame[name] = pd.DatetimeIndex(np.asarray(values, dtype="datetime64[ns]"),
+                                           copy=False).tz_localize("UTC")
+        elif dtype is object:  # not inferred as pandas' str: text stays Python strings
+            frame[name] = pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
+        else:
+            frame[name] = np.asarray(values, dtype=dtype)
+    return pd.DataFrame(frame, copy=False)
 
 
 @dataclass
 class Summary:
-    contacts: pd.DataFrame = field(default_factory=lambda: _empty(CONTACT_KEYS, CONTACT_COUNTS))
-    waits: pd.DataFrame = field(default_factory=lambda: _empty(WAIT_KEYS, ("count",)))
-    cases: pd.DataFrame = field(default_factory=lambda: _empty(CASE_KEYS, ("count",)))
-    comments: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        {name: pd.Series(dtype=object) for name in COMMENT_COLUMNS}))
+    """A company's contacts as the tables above: `summarize` makes one, `merge` adds them."""
+
+    contacts: pd.DataFrame = field(
+        default_factory=lambda: _frame({}, (*CONTACT_KEYS, *CONTACT_COUNTS)))
+    waits: pd.DataFrame = field(default_factory=lambda: _frame({}, (*WAIT_KEYS, "count")))
+    cases: pd.DataFrame = field(default_factory=lambda: _frame({}, (*CASE_KEYS, "count")))
+    comments: pd.DataFrame = field(default_factory=lambda: _frame({}, COMMENT_COLUMNS))
     public_comments: int = 0
     bursts: tuple[Signal, ...] = ()
+
+
+def _stamps(column: pd.Series) -> np.ndarray:
+    """UTC stamps as naive datetime64[ns], NaT where missing."""
+    return column.to_numpy(dtype="datetime64[ns]")
+
+
+def _grouped(columns: dict[str, np.ndarray], keys: Sequence[str],
+             ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Rows grouped on equal keys (missing values equal, and first): each group's keys (missing
+    text as None), groups in order of their keys, and each row's group."""
+    combined, size = np.zeros(len(columns[keys[0]]), dtype=np.int64), 1
+    codes = {}
+    for name in keys:
+        values = columns[name]
+        if values.dtype.kind == "M":  # days, never missing: their number is their order
+            ticks = values.view(np.int64) // NS_PER_DAY
+            low = int(ticks.min()) if len(ticks) else 0
+            codes[name], width = ticks - low, (int(ticks.max()) - low + 2 if len(ticks) else 1)
+        else:
+            codes[name], uniques = pd.factorize(values, sort=True)  # -1: missing
+            width = len(uniques) + 1
+        if size * width >= 2**62:  # compress before the codes could overflow
+            combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
+            size = int(combined.max()) + 1
+        combined, size = combined * width + codes[name] + 1, size * width
+    _, first, group_of = np.unique(combined, return_index=True, return_inverse=True)
+    grouped = {}
+    for name in keys:
+        values = columns[name][first]
+        if values.dtype == object:
+            values[codes[name][first] < 0] = None
+        grouped[name] = values
+    return grouped, group_of.reshape(-1)
+
+
+def _histogram(group_of: np.ndarray, groups: int, values: np.ndarray, low: int,
+               names: Sequence[str]) -> dict[str, np.ndarray]:
+    """How many rows of each group have each whole value low, low + 1, ... (NaN: none)."""
+    given = ~np.isnan(values)
+    width = len(names)
+    cells = group_of[given] * width + (values[given].astype(np.int64) - low)
+    counts = np.bincount(cells, minlength=groups * width).reshape(groups, width)
+    return {name: counts[:, i] for i, name in enumerate(names)}
+
+
+def _cases(contacts: pd.DataFrame, stamps: np.ndarray) -> dict[str, np.ndarray]:
+    """One row per case (case_id), over all the contacts: the day of its first contact, its
+    contacts, whether it was resolved (1.0, 0.0, NaN: no contact says) and the hours from its
+    first contact to the earliest resolved_at (NaN: none)."""
+    case_of, names = pd.factorize(contacts["case_id"].to_numpy(dtype=object))
+    cases = len(names)
+    resolved = contacts["resolved"].to_numpy(dtype=float, na_value=np.nan)
+    known = np.bincount(case_of, weights=~np.isnan(resolved), minlength=cases) > 0
+    solved = np.bincount(case_of, weights=resolved == 1, minlength=cases) > 0
+    first, resolved_at = (_earliest(ticks, case_of, cases)
+                          for ticks in (stamps, _stamps(contacts["resolved_at"])))
+    return {
+        "day": first.astype("datetime64[D]").astype("datetime64[ns]"),
+        "n_contacts": np.bincount(case_of, minlength=cases).astype(np.int64),
+        "resolved": np.where(known, solved.astype(float), np.nan),
+        "resolution_hours": (resolved_at - first) / np.timedelta64(1, "h"),
+    }
+
+
+def _earliest(stamps: np.ndarray, group_of: np.ndarray, groups: int) -> np.ndarray:
+    """The earliest stamp of each group, NaT where it has none."""
+    never = np.iinfo(np.int64).max
+    ticks = stamps.view(np.int64)
+    earliest = np.full(groups, never)
+    np.minimum.at(earliest, group_of, np.where(np.isnat(stamps), never, ticks))
+    earliest[earliest == never] = np.datetime64("NaT", "ns").view(np.int64)
+    return earliest.view("datetime64[ns]")
+
+
+def _counted(columns: dict[str, np.ndarray], keys: Sequence[str]) -> dict[str, np.ndarray]:
+    """The rows (one per contact or case) counted on equal keys."""
+    grouped, group_of = _grouped(columns, keys)
+    return {**grouped, "count": np.bincount(group_of, minlength=len(grouped[keys[0]]))}
+
+
+def _newest(comments: Iterable[dict]) -> list[dict]:
+    """The newest PUBLISHED_COMMENTS comments, newest first, ties by id."""
+    return heapq.nsmallest(PUBLISHED_COMMENTS, comments,
+                           key=lambda c: (-c["submitted_at"].view(np.int64), c["id"]))
+
+
+def summarize(contacts: pd.DataFrame, gaming: GamingConfig) -> Summary:
+    """A company's contacts (typed as validate gives them) summarized exactly: no value is
+    rounded; the comments kept are the newest consented ones, stripped, not yet redacted."""
+    if not len(contacts):
+        return Summary()
+    stamps = _stamps(contacts["submitted_at"])
+    rows = {"day": stamps.astype("datetime64[D]").astype("datetime64[ns]"),
+            **{name: contacts[name].to_numpy(dtype=object) for name in DIMENSIONS}}
+    cube, group_of = _grouped(rows, CONTACT_KEYS)
+    groups = len(cube["day"])
+    cube["contacts"] = np.bincount(group_of, minlength=groups)
+    for name, low, names in (("rating", 1, RATINGS), ("nps", 0, ANSWERS)):
+        values = contacts[name].to_numpy(dtype=float, na_value=np.nan)
+        cube.update(_histogram(group_of, groups, values, low, names))
+
+    waits = contacts["wait_seconds"].to_numpy(dtype=float, na_value=np.nan)
+    given = ~np.isnan(waits)
+    waits = _counted({"day": rows["day"][given], "wait_seconds": waits[given]}, WAIT_KEYS)
+
+    text, ids = contacts["comment"].to_numpy(dtype=object), contacts["id"].to_numpy(dtype=object)
+    public = [i for i in np.flatnonzero(contacts["comment_public"].to_numpy(dtype=bool)
+                                        & pd.notna(text)) if text[i].strip()]
+    if len(public) > PUBLISHED_COMMENTS:  # those as new as the newest few, ties included
+        ticks = stamps[public].view(np.int64)
+        public_newest = np.array(public)[ticks >= -np.partition(-ticks, PUBLISHED_COMMENTS)[
+            PUBLISHED_COMMENTS - 1]]
+    else:
+        public_newest = public
+    ratings = contacts["rating"].to_numpy(dtype=float, na_value=np.nan)
+    comments = _newest({"id": ids[i], "submitted_at": stamps[i], "channel": rows["channel"][i],
+                        "topic": rows["topic"][i], "rating": ratings[i],
+                        "comment": text[i].strip()} for i in public_newest)
+    return Summary(
+        _frame(cube, (*CONTACT_KEYS, *CONTACT_COUNTS)),
+        _frame(waits, (*WAIT_KEYS, "count")),
+        _frame(_counted(_cases(contacts, stamps), CASE_KEYS), (*CASE_KEYS, "count")),
+        _frame({name: [c[name] for c in comments] for name in COMMENT_COLUMNS}, COMMENT_COLUMNS),
+        len(public),
+        tuple(bursts(contacts, gaming)),
+    )
+
+
+def _array(frames: list[pd.DataFrame], name: str) -> np.ndarray:
+    """One column of several tables, end to end; stamps as naive UTC datetime64[ns]."""
+    if DTYPES.get(name) == DAY:
+        return np.concatenate([_stamps(frame[name]) for frame in frames])
+    return np.concatenate([frame[name].to_numpy() for frame in frames])
+
+
+def _added(frames: list[pd.DataFrame], keys: Sequence[str], counts: Sequence[str],
+           ) -> pd.DataFrame:
+    """Tables of the same kind as one: counts added on equal keys."""
+    columns = {name: _array(frames, name) for name in (*keys, *counts)}
+    table, group_of = _grouped(columns, keys)
+    order = np.argsort(group_of, kind="stable")
+    starts = np.searchsorted(group_of[order], np.arange(len(table[keys[0]])))
+    for name in counts:
+        table[name] = (np.add.reduceat(columns[name][order], starts) if len(order)
+                       else columns[name])
+    return _frame(table, (*keys, *counts))
+
+
+def merge(summaries: Iterable[Summary]) -> Summary:
+    """Summaries of disjoint sets of cases as one: counts added on equal keys, the newest
+    comments of them all, their consented comments and bursts together."""
+    summaries = list(summaries)
+    if not summaries:
+        return Summary()
+    tables = {name: [getattr(s, name) for s in summaries]
+              for name in ("contacts", "waits", "cases", "comments")}
+    comments = _newest(
+        {name: value for name, value in zip(COMMENT_COLUMNS, row, strict=True)}
+        for row in zip(*(_array(tables["comments"], name) for name in COMMENT_COLUMNS),
+                       strict=True))
+    return Summary(
+        _added(tables["contacts"], CONTACT_KEYS, CONTACT_COUNTS),
+        _added(tables["waits"], WAIT_KEYS, ("count",)),
+        _added(tables["cases"], CASE_KEYS, ("count",)),
+        _frame({name: [c[name] for c in comments] for name in COMMENT_COLUMNS}, COMMENT_COLUMNS),
+        sum(s.public_comments for s in summaries),
+        tuple(sorted((b for s in summaries for b in s.bursts), key=lambda s: (s.start, s.count))),
+    )

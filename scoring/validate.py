@@ -283,8 +283,9 @@ def _gathered(
 
 def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, object] | None:
     """Each contract column over the company's files: booleans and text as read (text "" for
-    empty), ratings as indexes into _INT_VALUES, numbers as float64, date-times as
-    timestamp[us, UTC]; None as soon as any rule fails (pyarrow errors propagate)."""
+    empty), whole numbers as their text in one array (_int_index reads them), numbers as
+    float64, date-times as timestamp[us, UTC]; None as soon as any rule fails (pyarrow errors
+    propagate)."""
     values: dict[str, object] = {}
     files = [dict(zip(t.arrow.column_names, t.arrow.columns, strict=True)) for t in typed]
     for column in FEEDBACK_COLUMNS:

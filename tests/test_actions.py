@@ -7,6 +7,7 @@ import math
 
 import pandas as pd
 import pytest
+from test_metrics import cube_of
 
 from scoring.actions import (
     Action,
@@ -168,7 +169,7 @@ def effect_contacts() -> pd.DataFrame:
 def test_with_effect_measures_topic_csat_before_and_after():
     done = action("done", [Update(dt.date(2026, 4, 1), "in_progress", ""),
                            Update(DONE_ON, "done", "")])
-    measured = with_effect(done, effect_contacts(), days=90)
+    measured = with_effect(done, cube_of(effect_contacts()), days=90)
     effect = measured.effect
     assert effect is not None
     assert effect.done_on == DONE_ON
@@ -189,7 +190,7 @@ def test_with_effect_window_edges():
     rows += [("2026-05-20T00:00:00Z", "refund", 1)] * 30
     rows += [("2026-08-18T00:00:00Z", "refund", 5)] * 5  # 90 days after: out
     effect = with_effect(action("done", [Update(DONE_ON, "done", "")]),
-                         ratings_frame(rows), days=90).effect
+                         cube_of(ratings_frame(rows)), days=90).effect
     assert (effect.before.value, effect.before.n) == (100.0, 30)
     assert (effect.after.value, effect.after.n) == (0.0, 30)
     assert effect.change == -100.0
@@ -199,7 +200,7 @@ def test_with_effect_below_30_ratings_is_not_enough_data():
     rows = [(t, "refund", 5) for t in days("2026-03-01", 29)]
     rows += [(t, "refund", 5) for t in days("2026-06-01", 40)]
     effect = with_effect(action("done", [Update(DONE_ON, "done", "")]),
-                         ratings_frame(rows), days=90).effect
+                         cube_of(ratings_frame(rows)), days=90).effect
     assert effect.before.value is None
     assert effect.before.n == 29
     assert effect.after.value == 100.0
@@ -215,7 +216,8 @@ def test_with_effect_below_30_ratings_is_not_enough_data():
     ],
 )
 def test_with_effect_only_for_done_actions_with_a_done_date(status, updates):
-    assert with_effect(action(status, updates), effect_contacts(), days=90).effect is None
+    assert with_effect(action(status, updates), cube_of(effect_contacts()),
+                       days=90).effect is None
 
 
 # --- as_known_on: the entry as its log stood on a day ----------------------------------------
@@ -259,6 +261,7 @@ def test_as_known_on_before_the_entry_was_opened_is_none():
 
 
 def test_as_known_on_drops_a_measured_effect():
-    done = with_effect(action("done", [Update(DONE_ON, "done", "")]), effect_contacts(), days=90)
+    done = with_effect(action("done", [Update(DONE_ON, "done", "")]), cube_of(effect_contacts()),
+                       days=90)
     assert done.effect is not None
     assert as_known_on(done, dt.date(2026, 10, 20)).effect is None

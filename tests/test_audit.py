@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from scoring.audit import Event, audit
+from scoring.audit import Event, audit, report_text
 from scoring.git import GitError
 
 HEADER = "id,submitted_at,channel,rating\n"
@@ -272,9 +272,9 @@ def test_json_report(tampered):
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == [
         {"company": "acme", "kind": "deleted", "commit": deleted,
-         "date": "2026-05-02T12:00:00+00:00", "count": 2, "ids": ["a2", "a4"]},
+         "date": "2026-05-02T12:00:00+00:00", "count": 2, "ids": ["a2", "a4"], "unit": "contact"},
         {"company": "acme", "kind": "altered", "commit": altered,
-         "date": "2026-05-09T12:00:00+00:00", "count": 1, "ids": ["a1"]},
+         "date": "2026-05-09T12:00:00+00:00", "count": 1, "ids": ["a1"], "unit": "contact"},
     ]
 
 
@@ -313,3 +313,75 @@ def test_an_unknown_data_folder_is_a_usage_error(repo):
     assert done.returncode == 2
     assert "does not exist" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+# --- summary files: counts may grow, never shrink -------------------------------------------
+
+def summary_lines(rated: int, waits: int, comment: bool = True) -> str:
+    """acme's October summary: one contacts record with `rated` ratings of 5, one waits record
+    of `waits` waits of 301 s, and (with `comment`) one consented comment."""
+    records = [
+        {"format": "candor.summary/1", "company": "acme", "month": "2026-10"},
+        {"kind": "contacts", "day": "2026-10-03", "channel": "phone", "stage": None,
+         "site": None, "topic": "refunds", "contacts": 10, "ratings": [0, 0, 0, 0, rated],
+         "nps": [0] * 11},
+        {"kind": "waits", "day": "2026-10-03", "seconds": 301, "count": waits},
+    ]
+    if comment:
+        records.append({"kind": "comment", "id": "c1", "submitted_at": "2026-10-03T10:00:00Z",
+                        "channel": "phone", "topic": None, "rating": 5, "comment": "Quick."})
+    return "".join(json.dumps(record) + "\n" for record in records)
+
+
+def write_summary(repo: Repo, text: str) -> None:
+    folder = repo.data / "acme" / "summaries"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "2026-10.jsonl").write_text(text)
+
+
+CONTACTS_ID = "contacts day=2026-10-03 channel=phone stage=- site=- topic=refunds"
+
+
+def test_a_summary_whose_counts_grow_is_clean(repo):
+    write_summary(repo, summary_lines(rated=4, waits=3))
+    repo.commit("2026-11-01")
+    write_summary(repo, summary_lines(rated=6, waits=5))  # late rows summarized again
+    repo.commit("2026-11-02")
+    assert audit(repo.data) == []
+
+
+def test_a_summary_count_that_shrinks_is_an_alteration(repo):
+    write_summary(repo, summary_lines(rated=6, waits=5))
+    repo.commit("2026-11-01")
+    write_summary(repo, summary_lines(rated=4, waits=5))  # two five-star ratings withdrawn
+    sha = repo.commit("2026-11-02")
+    assert audit(repo.data) == [
+        Event("acme", "altered", sha, "2026-11-02T12:00:00+00:00", 1, (CONTACTS_ID,),
+              "summary record")]
+
+
+def test_summary_records_and_comments_removed_are_deletions(repo):
+    write_summary(repo, summary_lines(rated=6, waits=5))
+    repo.commit("2026-11-01")
+    text = summary_lines(rated=6, waits=5, comment=False)
+    write_summary(repo, "".join(line + "\n" for line in text.splitlines() if '"waits"' not in line))
+    sha = repo.commit("2026-11-02")
+    assert audit(repo.data) == [Event(
+        "acme", "deleted", sha, "2026-11-02T12:00:00+00:00", 2,
+        ("comment id=c1", "waits day=2026-10-03 seconds=301"), "summary record")]
+
+
+def test_summary_records_are_reported_apart_from_contacts(repo):
+    write_summary(repo, summary_lines(rated=6, waits=5))
+    repo.commit("2026-11-01")
+    repo.write("acme", "2026-01.csv", csv_rows(*FIVE[:4]))  # a5 deleted
+    write_summary(repo, summary_lines(rated=6, waits=2))  # three waits withdrawn
+    sha = repo.commit("2026-11-02")
+    day = "2026-11-02T12:00:00+00:00"
+    events = audit(repo.data)
+    assert events == [
+        Event("acme", "deleted", sha, day, 1, ("a5",), "contact"),
+        Event("acme", "altered", sha, day, 1, ("waits day=2026-10-03 seconds=301",),
+              "summary record")]
+    assert "1 contact removed" in report_text(events)
+    assert "1 summary record altered" in report_text(events)

@@ -676,3 +676,25 @@ def test_a_lone_surrogate_in_jsonl_is_a_clear_error_not_a_traceback():
     fast, exact = jsonl_fast_and_exact(json_with(comment='"\\ud83d\\ude00 \\\\ud800"'))
     assert exact[0][1] == [] and exact[0][0]["comment"].tolist() == ["\U0001f600 \\ud800"]
     assert_same(fast, exact)
+
+
+# Every shape of date-time pyarrow's reader takes (a time of hh, hh:mm, hh:mm:ss or with 1-7
+# decimals; an offset of Z, +hh, +hhmm or +hh:mm), so that the fast path's shortcut of
+# looking only at the lengths that can hide a refused shape is held to the contract at each
+# length: the contract wants hh:mm at least and no hours-only offset.
+TIMES = ["09", "09:30", "09:30:15", *(f"09:30:15.{'1234567'[:n]}" for n in range(1, 8))]
+OFFSETS = ["Z", "+02", "-05", "+0200", "-0530", "+02:00", "-05:30"]
+
+
+@pytest.mark.parametrize("offset", OFFSETS)
+@pytest.mark.parametrize("time", TIMES)
+def test_each_date_time_shape_is_taken_exactly_when_the_contract_takes_it(time, offset):
+    value = f"2026-03-01T{time}{offset}"
+    contract = ":" in time and len(offset) != 3
+    fast, exact = fast_and_exact(csv_with(submitted_at=value, resolved_at=""))
+    assert (exact[0][1] == []) == contract, value
+    if fast is not None:
+        assert contract, f"the fast path accepted {value!r}"
+        assert_same(fast, exact)
+    else:  # declined only what it cannot read: more than 6 decimals
+        assert not contract or time.endswith("1234567"), value

@@ -11,10 +11,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from test_metrics import contacts_frame
 
 from scoring.board import build_scoreboard
 from scoring.config import DEFAULT_CONFIG, ConfigError, read_config
 from scoring.gaming import GamingConfig, Signal, bursts, gaps, response_share
+from scoring.summary import Summary, summarize
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "gaming"
 CONFIG = GamingConfig(burst_contacts=5, burst_minutes=10, max_response_share=0.9,
@@ -28,6 +30,12 @@ def contacts(*rows: tuple[str, float | None, str | None]) -> pd.DataFrame:
         "rating": pd.Series([r[1] for r in rows], dtype=float),
         "comment": pd.Series([r[2] for r in rows], dtype=object),
     })
+
+
+def summary_of(frame: pd.DataFrame) -> Summary:
+    """Such rows as a company's contacts (every other column missing), summarized."""
+    return summarize(contacts_frame(len(frame), **{
+        name: list(frame[name]) for name in ("submitted_at", "rating", "comment")}), CONFIG)
 
 
 # --- bursts ---------------------------------------------------------------------------------
@@ -77,7 +85,7 @@ def test_a_long_run_is_cut_into_consecutive_bursts():
 def test_response_share_above_the_threshold(total, rated, signalled):
     frame = contacts(*(("2026-03-01T10:00:00Z", 3 if i < rated else None, None)
                        for i in range(total)))
-    found = response_share(frame, CONFIG)
+    found = response_share(summary_of(frame), CONFIG)
     assert bool(found) == signalled
     if signalled:
         assert found[0].count == 91
@@ -90,19 +98,19 @@ def test_response_share_above_the_threshold(total, rated, signalled):
 
 def test_gaps_are_months_without_contacts_between_months_with_contacts():
     frame = contacts(*((f"2026-{m:02d}-15T10:00:00Z", None, None) for m in (1, 3, 4, 7)))
-    assert [(s.start, s.end, s.count, s.message) for s in gaps(frame, CONFIG)] == [
+    assert [(s.start, s.end, s.count, s.message) for s in gaps(summary_of(frame), CONFIG)] == [
         ("2026-02", "2026-02", 1, "No contacts in 2026-02 (1 month), between months with data."),
         ("2026-05", "2026-06", 2,
          "No contacts in 2026-05 to 2026-06 (2 months), between months with data."),
     ]
     two = GamingConfig(5, 10, 0.9, 100, gap_months=2)
-    assert [s.start for s in gaps(frame, two)] == ["2026-05"]
+    assert [s.start for s in gaps(summary_of(frame), two)] == ["2026-05"]
 
 
 def test_a_year_boundary_is_not_a_gap_and_no_data_is_no_signal():
     frame = contacts(("2025-12-31T23:00:00Z", None, None), ("2026-01-01T01:00:00Z", None, None))
-    assert gaps(frame, CONFIG) == []
-    assert gaps(contacts(), CONFIG) == []
+    assert gaps(summary_of(frame), CONFIG) == []
+    assert gaps(summary_of(contacts()), CONFIG) == []
 
 
 # --- the settings ---------------------------------------------------------------------------

@@ -10,7 +10,9 @@ import pandas as pd
 import pytest
 
 from scoring.board import build_scoreboard
-from scoring.metrics import METRICS, Sample, Thresholds, cases_of
+from scoring.gaming import GamingConfig
+from scoring.metrics import METRICS, Sample, Table, Tables, Thresholds
+from scoring.summary import summarize
 from scoring.validate import empty_contacts
 
 Z = 1.959964  # two-sided 95% normal quantile, from a table
@@ -52,9 +54,18 @@ def contacts_frame(n: int, **columns) -> pd.DataFrame:
     return frame
 
 
+def tables_of(contacts: pd.DataFrame) -> Tables:
+    """The contacts summarized, as the metrics read them."""
+    return Tables.of(summarize(contacts, GamingConfig()))
+
+
+def cube_of(contacts: pd.DataFrame) -> Table:
+    return tables_of(contacts).contacts
+
+
 def sample_of(contacts: pd.DataFrame, as_of: pd.Timestamp = AS_OF,
               thresholds: Thresholds = DEFAULTS) -> Sample:
-    return Sample(contacts, cases_of(contacts), as_of, thresholds=thresholds)
+    return Sample(tables_of(contacts), as_of, thresholds=thresholds)
 
 
 def score(metric_id: str, contacts: pd.DataFrame, as_of: pd.Timestamp = AS_OF,
@@ -166,10 +177,10 @@ def test_nps_below_30_answers_is_not_enough_data():
     assert result.n == 29
 
 
-# --- cases_of -----------------------------------------------------------------------------
+# --- cases ---------------------------------------------------------------------------------
 
 
-def test_cases_of_groups_contacts_by_case_id_by_hand():
+def test_cases_group_contacts_by_case_id_by_hand():
     contacts = contacts_frame(
         6,
         id=["c1", "c2", "c3", "c4", "c5", "c6"],
@@ -179,21 +190,21 @@ def test_cases_of_groups_contacts_by_case_id_by_hand():
         resolved=[False, None, True, None, False, None],
         resolved_at=[None, None, "2026-10-02T12:00:00Z", None, None, None],
     )
-    cases = cases_of(contacts)
-    assert sorted(cases.index) == ["c2", "k1", "k4"]
-    # k1: c1, c3, c6; first contact c3 on 10-02; c3 says resolved
-    assert cases.loc["k1", "n_contacts"] == 3
-    assert cases.loc["k1", "first_at"] == pd.Timestamp("2026-10-02T10:00:00Z")
-    assert bool(cases.loc["k1", "resolved"]) is True
-    assert cases.loc["k1", "resolved_at"] == pd.Timestamp("2026-10-02T12:00:00Z")
-    # c2 has no case_id: a case of its own, outcome unknown
-    assert cases.loc["c2", "n_contacts"] == 1
-    assert pd.isna(cases.loc["c2", "resolved"])
-    # k4: one contact says false, the other nothing: known, not resolved
-    assert cases.loc["k4", "n_contacts"] == 2
-    assert cases.loc["k4", "first_at"] == pd.Timestamp("2026-10-04T10:00:00Z")
-    assert not pd.isna(cases.loc["k4", "resolved"])
-    assert bool(cases.loc["k4", "resolved"]) is False
+    cases = summarize(contacts, GamingConfig()).cases.set_index("day")
+    assert list(cases.index.strftime("%m-%d")) == ["10-01", "10-02", "10-04"]
+    assert list(cases["count"]) == [1, 1, 1]
+    # k1: c1, c3, c6; first contact c3 on 10-02 10:00; c3 says resolved, at 12:00
+    assert cases.loc["2026-10-02", "n_contacts"] == 3
+    assert cases.loc["2026-10-02", "resolved"] == 1.0
+    assert cases.loc["2026-10-02", "resolution_hours"] == 2.0
+    # c2 (10-01) has no case_id: a case of its own, outcome unknown
+    assert cases.loc["2026-10-01", "n_contacts"] == 1
+    assert pd.isna(cases.loc["2026-10-01", "resolved"])
+    # k4: first contact c5 on 10-04; one contact says false, the other nothing: known, not
+    # resolved
+    assert cases.loc["2026-10-04", "n_contacts"] == 2
+    assert cases.loc["2026-10-04", "resolved"] == 0.0
+    assert pd.isna(cases.loc["2026-10-04", "resolution_hours"])
 
 
 # --- first_contact_resolution -------------------------------------------------------------
@@ -247,9 +258,10 @@ def test_first_contact_resolution_false_then_true_is_resolved_not_first_contact(
     # 29 single-contact resolved cases + 1 case (false, true): 29 / 30, not 30 / 30
     result = score("first_contact_resolution", fcr_contacts(29, 0, 1, 0, 0))
     assert result.value == pytest.approx(100 * 29 / 30)
-    cases = cases_of(fcr_contacts(29, 0, 1, 0, 0))
-    assert bool(cases.loc["ft0", "resolved"]) is True
-    assert cases.loc["ft0", "n_contacts"] == 2
+    cases = summarize(fcr_contacts(29, 0, 1, 0, 0), GamingConfig()).cases
+    # ft0 is the one case of two contacts: resolved
+    assert cases[["n_contacts", "resolved", "count"]].values.tolist() == [
+        [1, 1.0, 29], [2, 1.0, 1]]
 
 
 def test_first_contact_resolution_below_30_known_cases():

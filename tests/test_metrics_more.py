@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_metrics import AS_OF, DEFAULTS, contacts_frame, textbook_wilson
+from test_metrics import AS_OF, DEFAULTS, contacts_frame, cube_of, tables_of, textbook_wilson
 
 from scoring.actions import Action, Effect, Update, with_effect
 from scoring.board import _monthly, build_scoreboard, known_actions
@@ -20,7 +20,6 @@ from scoring.metrics import (
     Sample,
     Score,
     Thresholds,
-    cases_of,
     newcombe,
 )
 
@@ -40,8 +39,9 @@ def textbook_newcombe(k1: int, n1: int, k2: int, n2: int) -> tuple[float, float]
 
 def score(metric_id: str, contacts: pd.DataFrame, actions=(), as_of=AS_OF, history=None,
           thresholds: Thresholds = DEFAULTS):
-    return METRICS[metric_id].compute(Sample(contacts, cases_of(contacts), as_of, tuple(actions),
-                                             history, thresholds=thresholds))
+    return METRICS[metric_id].compute(Sample(
+        tables_of(contacts), as_of, tuple(actions),
+        None if history is None else cube_of(history), thresholds=thresholds))
 
 
 def stamp(day: str, hours: float = 10) -> str:
@@ -452,9 +452,9 @@ def test_action_effect_uses_with_effect_on_the_window_data():
     ratings = [5] * 10 + [1] * 30 + [4] * 32 + [2] * 8
     contacts = contacts_frame(80, submitted_at=when, topic=["refund"] * 80, rating=ratings)
     done = done_action("d", dt.date(2026, 1, 1), dt.date(2026, 5, 20))
-    actions = known_actions([done], contacts, AS_OF.date(), DEFAULTS)
+    actions = known_actions([done], cube_of(contacts), AS_OF.date(), DEFAULTS)
     assert actions == (done,)
-    assert actions[0].effect == with_effect(done, contacts, 90).effect
+    assert actions[0].effect == with_effect(done, cube_of(contacts), 90).effect
     result = score("action_effect", contacts, actions)
     assert (result.value, result.n) == (pytest.approx(80.0 - 25.0), 1)
 
@@ -467,7 +467,7 @@ def test_known_actions_on_a_date_before_the_action_was_done():
                [Update(dt.date(2026, 2, 1), "in_progress", ""),
                 Update(dt.date(2026, 5, 20), "done", "")])
     later = act("l", "app", "planned", dt.date(2026, 6, 1))
-    (then,) = known_actions([done, later], contacts_frame(0), dt.date(2026, 4, 30),
+    (then,) = known_actions([done, later], cube_of(contacts_frame(0)), dt.date(2026, 4, 30),
                             DEFAULTS)
     assert (then.id, then.status, then.done_on, then.effect) == ("d", "in_progress", None, None)
 
@@ -477,7 +477,7 @@ def test_monthly_action_coverage_counts_actions_opened_by_the_month_end():
     # September's coverage is 0 of 1, October's 1 of 1
     contacts = complaints([("refund", 3, "2026-09-10T10:00:00Z"),
                            ("refund", 3, "2026-10-10T10:00:00Z")])
-    months = dict(_monthly(contacts, cases_of(contacts),
+    months = dict(_monthly(tables_of(contacts),
                            [act("r", "refund", opened=dt.date(2026, 10, 5))], DEFAULTS))
     assert list(months) == ["2026-09", "2026-10"]
     assert (months["2026-09"]["action_coverage"].value, months["2026-09"]["action_coverage"].n) \
@@ -561,8 +561,9 @@ def test_effect_window_from_the_config():
     contacts = contacts_frame(80, submitted_at=when, topic=["refund"] * 80, rating=ratings)
     done = done_action("d", dt.date(2026, 1, 1), dt.date(2026, 5, 20))
     # 90 days: before 40 of 50 good = 80%, after 0 of 30: -80; 30 days: 100% -> 0%: -100
-    (wide,) = known_actions([done], contacts, AS_OF.date(), DEFAULTS)
-    (narrow,) = known_actions([done], contacts, AS_OF.date(), Thresholds(effect_window_days=30))
+    (wide,) = known_actions([done], cube_of(contacts), AS_OF.date(), DEFAULTS)
+    (narrow,) = known_actions([done], cube_of(contacts), AS_OF.date(),
+                              Thresholds(effect_window_days=30))
     assert (wide.effect.before.n, wide.effect.change) == (50, pytest.approx(-80.0))
     assert (narrow.effect.before.n, narrow.effect.change) == (30, pytest.approx(-100.0))
 
