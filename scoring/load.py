@@ -625,15 +625,23 @@ def _parse_jsonl(data: bytes) -> pa.Table | None:
         return None
 
 
+_CONTENT = np.ones(256, bool)  # bytes other than JSON's whitespace
+_CONTENT[list(b" \t\r\n")] = False
+
+
 def _content_lines(body: bytes) -> np.ndarray:
     """The 1-based lines of a JSONL file that hold anything but JSON's whitespace (space, tab,
     CR): the lines `_read_jsonl` reads a record from (it skips the others). Each must hold one
     of pyarrow's records for the fast path: a non-blank line gives at least one or an error,
     so as many records as such lines means one on each."""
     text = np.frombuffer(body, np.uint8)
-    line = np.cumsum(text == ord("\n"))  # 0-based line of each byte (LF: of the next one)
-    content = ~np.isin(text, np.frombuffer(b" \t\r\n", np.uint8))
-    return np.unique(line[content]) + 1
+    starts = np.flatnonzero(text == ord("\n")) + 1
+    starts = np.concatenate([[0], starts[starts < len(text)]])  # where each line begins
+    if not len(text):
+        return starts[:0]
+    # each line's bytes other than JSON's whitespace (a line holds at least its LF, or its byte)
+    counts = np.add.reduceat(_CONTENT[text], starts, dtype=np.int64)
+    return np.flatnonzero(counts) + 1
 
 
 @dataclass

@@ -23,6 +23,7 @@ from scoring.board import check, load_company
 from scoring.load import (
     RawTable,
     TypedTable,
+    _content_lines,
     _parse,
     _parse_arrow,
     _parse_jsonl,
@@ -698,3 +699,12 @@ def test_each_date_time_shape_is_taken_exactly_when_the_contract_takes_it(time, 
         assert_same(fast, exact)
     else:  # declined only what it cannot read: more than 6 decimals
         assert not contract or time.endswith("1234567"), value
+
+
+@pytest.mark.parametrize("text", ["", "\n", "a", "a\n", "\n\na\n \n\t\r\nb", "a\n\n", "ab\nc",
+                                  " \n", "x\n\n\ny", "\r\n\r\nx\r\n \t \r\n"])
+def test_jsonl_content_lines_are_the_lines_the_exact_reader_reads(text):
+    # the exact reader skips a line that str.strip() empties; of those, only lines of JSON's
+    # whitespace can be in a file pyarrow reads (any other blank is refused by its parser)
+    expected = [number for number, line in enumerate(text.split("\n"), start=1) if line.strip()]
+    assert _content_lines(text.encode()).tolist() == expected
