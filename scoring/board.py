@@ -425,7 +425,7 @@ def build_scoreboard(
     stats = BuildStats()
     companies, problems = discover(data_dir)
     started = time.perf_counter()
-    guess = as_of or newest_contact(companies) or EPOCH
+    guess = as_of or newest_contact(companies, cache) or EPOCH
     stats.add("as_of", time.perf_counter() - started)
     results = _score_all(companies, data_dir, guess, as_of, config, cache, run, progress, stats)
     if as_of is None:
@@ -477,23 +477,24 @@ def _score_all(
     return results
 
 
-def newest_contact(companies: list[CompanyFiles]) -> dt.date | None:
+def newest_contact(companies: list[CompanyFiles], cache: Cache | None = None) -> dt.date | None:
     """The newest submitted_at in any feedback file, reading that column alone with pyarrow:
     a quick guess at the default as_of, which build_scoreboard checks against the newest
-    counted contact. A file this cannot read is left to validation."""
-    newest = None
-    for company in companies:
-        for path in company.feedback:
-            try:
-                if path.stat().st_size > MAX_FEEDBACK_FILE_BYTES:
-                    continue
-                stamp = _newest_in(path)
-            except (OSError, ValueError, TypeError, pa.ArrowException):
-                continue
-            if stamp is not None and not pd.isna(stamp) and (
-                    newest is None or stamp.date() > newest):
-                newest = stamp.date()
-    return newest
+    counted contact. A file this cannot read is left to validation. With a `cache`, each
+    file's newest day is remembered by the file's digest (Cache.newest_day)."""
+    days = (cache.newest_day(path, _newest_day) if cache else _newest_day(path)
+            for company in companies for path in company.feedback)
+    return max((day for day in days if day is not None), default=None)
+
+
+def _newest_day(path: Path) -> dt.date | None:
+    try:
+        if path.stat().st_size > MAX_FEEDBACK_FILE_BYTES:
+            return None
+        stamp = _newest_in(path)
+    except (OSError, ValueError, TypeError, pa.ArrowException):
+        return None
+    return None if stamp is None or pd.isna(stamp) else stamp.date()
 
 
 def _newest_in(path: Path) -> pd.Timestamp | None:
@@ -532,11 +533,13 @@ def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> No
     for result in results:
         for month, scores in result.monthly:
             months.setdefault(month, []).append((result.industry, scores))
-    for table in [*tables, *months.values()]:
-        for (_, scores), (score, _) in zip(table, candor_scores(table, config), strict=True):
+    for number, table in enumerate([*tables, *months.values()]):
+        scored = candor_scores(table, config)
+        for (_, scores), (score, _) in zip(table, scored, strict=True):
             scores["candor_score"] = score
-    for result, (_, parts) in zip(results, candor_scores(tables[0], config), strict=True):
-        result.candor_parts = parts
+        if number == 0:  # the all-time window
+            for result, (_, parts) in zip(results, scored, strict=True):
+                result.candor_parts = parts
 
 
 def _history_events(data_dir: Path) -> list[Event] | None:

@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -67,12 +68,28 @@ def key(job: Job, config: CandorConfig) -> str:
     for path in [company.profile, *([company.actions] if company.actions else []),
                  *company.feedback]:
         digest.update(display_path(path, job.data_dir).encode() + b"\0")
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = b"\0missing"  # a missing company.yaml is a result too
-        digest.update(hashlib.sha256(data).digest())
+        digest.update(bytes.fromhex(file_digest(path) or MISSING))
     return digest.hexdigest()
+
+
+MISSING = hashlib.sha256(b"\0missing").hexdigest()  # a missing company.yaml is a result too
+
+
+def file_digest(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes (None when it cannot be read), remembered for as long as
+    its size, modification time and inode stay the same: a build reads each file once for
+    its cache key and its newest stamp."""
+    try:
+        stat = path.stat()
+        seen = (path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        if seen not in _DIGESTS:
+            _DIGESTS[seen] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return _DIGESTS[seen]
+    except OSError:
+        return None
+
+
+_DIGESTS: dict[tuple, str] = {}
 
 
 def encode(value):
@@ -127,9 +144,14 @@ class Cache:
 
     SUFFIX = ".json"
 
+    STAMPS = "newest.stamps"  # not SUFFIX: prune keeps it
+    STAMPS_FORMAT = "candor.stamps/1"
+
     def __init__(self, folder: Path):
         self.folder = folder
         self.used: set[str] = set()
+        self._stamps: dict[str, str | None] | None = None  # file digest -> newest day
+        self._stamps_used: dict[str, str | None] = {}
 
     @classmethod
     def for_data(cls, folder: Path, data_dir: Path) -> Cache:
@@ -156,18 +178,55 @@ class Cache:
     def put(self, entry_key: str, result: CompanyResult) -> None:
         """Write an entry atomically; a cache that cannot be written only costs speed."""
         document = {"format": FORMAT, "key": entry_key, "result": encode(result)}
+        if self._write(f"{entry_key}{self.SUFFIX}", document):
+            self.used.add(entry_key)
+
+    def newest_day(self, path: Path, read: Callable[[Path], dt.date | None]) -> dt.date | None:
+        """read(path) (a feedback file's newest contact day), remembered by the file's digest:
+        a file read by an earlier build is not parsed again. A remembered day that is wrong
+        only costs speed, since the build checks its guess against the counted contacts."""
+        if self._stamps is None:
+            self._stamps = self._read_stamps()
+        digest = file_digest(path)
+        if digest is None:
+            return read(path)
+        if digest not in self._stamps:
+            day = read(path)
+            self._stamps[digest] = day.isoformat() if day else None
+        self._stamps_used[digest] = self._stamps[digest]
+        day = self._stamps[digest]
+        return dt.date.fromisoformat(day) if day else None
+
+    def _read_stamps(self) -> dict[str, str | None]:
+        try:
+            document = json.loads((self.folder / self.STAMPS).read_bytes())
+            if document.get("format") != self.STAMPS_FORMAT:
+                return {}
+            return {digest: day for digest, day in document["stamps"].items()
+                    if isinstance(digest, str) and (day is None or (
+                        isinstance(day, str) and dt.date.fromisoformat(day)))}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return {}
+
+    def _write(self, name: str, document: dict) -> bool:
+        """Write a file of the cache atomically; a cache that cannot be written only costs
+        speed."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 json.dump(document, stream, separators=(",", ":"))
-            os.replace(temporary, self.folder / f"{entry_key}{self.SUFFIX}")
+            os.replace(temporary, self.folder / name)
         except OSError:
-            return
-        self.used.add(entry_key)
+            return False
+        return True
 
     def prune(self) -> None:
-        """Drop entries this build did not use, so the cache holds one scoreboard's worth."""
+        """Drop entries this build did not use, so the cache holds one scoreboard's worth, and
+        keep the newest stamps of this build's files."""
+        if self._stamps_used:
+            self._write(self.STAMPS, {"format": self.STAMPS_FORMAT,
+                                      "stamps": dict(sorted(self._stamps_used.items()))})
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():

@@ -107,9 +107,9 @@ def company_dict(company: CompanyResult, rank: RankRange | None = None) -> dict:
     }
 
 
-def _document(board: Scoreboard, companies: list[CompanyResult]) -> str:
-    ranks = rank_ranges(board.companies)
-    document = {
+def _document(board: Scoreboard, companies: list[str]) -> str:
+    """scores.json's shape around companies already encoded (_company_texts)."""
+    head = json.dumps({
         "schema": SCHEMA,
         "methodology_version": board.methodology_version,
         "methodology_changelog": [
@@ -118,18 +118,35 @@ def _document(board: Scoreboard, companies: list[CompanyResult]) -> str:
         "thresholds": dataclasses.asdict(board.thresholds),
         "as_of": board.as_of.isoformat(),
         "data_commit": board.data_commit,
-        "companies": [company_dict(company, ranks.get(company.slug)) for company in companies],
-    }
-    return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+        "companies": [],
+    }, indent=1, ensure_ascii=False, allow_nan=False)
+    if not companies:
+        return head + "\n"
+    # what json.dumps(indent=1) writes for the list, its items two levels in
+    return head.removesuffix("[]\n}") + "[\n  " + ",\n  ".join(companies) + "\n ]\n}\n"
+
+
+def _company_texts(board: Scoreboard) -> list[str]:
+    """Each company's entry of the companies list as JSON, indented for its place there (JSON
+    text holds no raw line break, so every line moves two spaces in). Encoded once, shared by
+    scores.json and the company's own file."""
+    ranks = rank_ranges(board.companies)
+    return [json.dumps(company_dict(company, ranks.get(company.slug)), indent=1,
+                       ensure_ascii=False, allow_nan=False).replace("\n", "\n  ")
+            for company in board.companies]
 
 
 def scores_json(board: Scoreboard) -> str:
-    return _document(board, board.companies)
+    return _document(board, _company_texts(board))
 
 
-def company_files(board: Scoreboard) -> dict[str, str]:
-    """companies/<slug>.json: scores.json's shape holding one company, for one download."""
-    return {f"companies/{c.slug}.json": _document(board, [c]) for c in board.companies}
+def json_files(board: Scoreboard) -> dict[str, str]:
+    """scores.json, and companies/<slug>.json: scores.json's shape holding one company, for one
+    download."""
+    texts = _company_texts(board)
+    return {"scores.json": _document(board, texts),
+            **{f"companies/{company.slug}.json": _document(board, [text])
+               for company, text in zip(board.companies, texts, strict=True)}}
 
 
 def cell(value):

@@ -170,9 +170,8 @@ class ScoreboardGenerator(Generator):
         schemas.write(Path(self.output_path) / "schemas")
         downloads = Path(self.output_path) / "data"
         downloads.mkdir(parents=True, exist_ok=True)
-        files = {"scores.json": export.scores_json(board), "scores.csv": export.scores_csv(board),
-                 "datapackage.json": export.datapackage_json(board),
-                 **export.company_files(board)}
+        files = {**export.json_files(board), "scores.csv": export.scores_csv(board),
+                 "datapackage.json": export.datapackage_json(board)}
         for name, text in files.items():
             (downloads / name).parent.mkdir(parents=True, exist_ok=True)
             (downloads / name).write_text(text, encoding="utf-8", newline="\n")

@@ -184,3 +184,30 @@ def test_the_build_holds_no_company_rows_between_companies(fixture_copy):
     board = build_scoreboard(fixture_copy, run=watching)
     assert board.contacts == 43  # acme 40 + tiny 3: rows were read
     assert alive == [0, 0]
+
+
+def test_newest_stamps_are_remembered_by_file_digest_and_checked(fixture_copy, tmp_path):
+    """The as_of guess reads each feedback file's newest stamp once; later builds take it from
+    the cache by the file's SHA-256. A remembered day that is wrong costs time, never a score:
+    the build checks its guess against the newest counted contact."""
+    import hashlib
+
+    expected, _ = _board_json(fixture_copy)
+    cache = Cache(tmp_path / "cache")
+    _board_json(fixture_copy, cache)
+    cache.prune()
+    document = json.loads((cache.folder / Cache.STAMPS).read_text())
+    tiny = fixture_copy / "tiny" / "feedback" / "2026-10.jsonl"
+    digest = hashlib.sha256(tiny.read_bytes()).hexdigest()
+    assert document["stamps"][digest] == "2026-10-04"  # tiny's newest contact (module doc)
+    # One entry per feedback file of the fixture, whatever their names.
+    files = [p for c in discover(fixture_copy)[0] for p in c.feedback]
+    assert len(document["stamps"]) == len({hashlib.sha256(p.read_bytes()).hexdigest()
+                                            for p in files})
+    # A stamp that lies: the guess is too new, the build notices and scores as of the truth.
+    document["stamps"][digest] = "2030-01-01"
+    (cache.folder / Cache.STAMPS).write_text(json.dumps(document))
+    fresh = Cache(tmp_path / "cache")
+    assert newest_contact(discover(fixture_copy)[0], fresh) == dt.date(2030, 1, 1)
+    again, _ = _board_json(fixture_copy, Cache(tmp_path / "cache"))
+    assert again == expected
