@@ -155,6 +155,9 @@ class Scoreboard:
     methodology_version: str = METHODOLOGY_VERSION
     candor_config: CandorConfig = field(kw_only=True)
     stats: BuildStats | None = field(default=None, compare=False, kw_only=True)
+    # slug -> the cache key its scores were found or kept under (scoring.cache); empty
+    # without a cache. What the site's page cache starts from.
+    keys: dict[str, str] = field(default_factory=dict, compare=False, kw_only=True)
 
     @property
     def quarantined(self) -> list[FileReport]:
@@ -427,12 +430,14 @@ def build_scoreboard(
     started = time.perf_counter()
     guess = as_of or newest_contact(companies, cache) or EPOCH
     stats.add("as_of", time.perf_counter() - started)
-    results = _score_all(companies, data_dir, guess, as_of, config, cache, run, progress, stats)
+    keys: dict[str, str] = {}
+    results = _score_all(companies, data_dir, guess, as_of, config, cache, run, progress, stats,
+                         keys)
     if as_of is None:
         as_of = max((r.newest for r in results if r.newest), default=EPOCH)
         if as_of != guess:
             results = _score_all(companies, data_dir, as_of, None, config, cache, run, progress,
-                                 stats)
+                                 stats, keys)
     started = time.perf_counter()
     _add_candor_scores(results, config)
     stats.add("candor", time.perf_counter() - started)
@@ -443,13 +448,14 @@ def build_scoreboard(
             event for event in history if event.company == result.slug]
     stats.add("audit", time.perf_counter() - started)
     return Scoreboard(as_of, data_commit(data_dir), ranked(results), problems,
-                      candor_config=config, stats=stats)
+                      candor_config=config, stats=stats, keys=keys)
 
 
 def _score_all(
     companies: list[CompanyFiles], data_dir: Path, as_of: dt.date, pinned: dt.date | None,
     config: CandorConfig, cache: Cache | None, run: Runner,
     progress: Callable[[str, int, int], None] | None, stats: BuildStats,
+    keys_out: dict[str, str],
 ) -> list[CompanyResult]:
     jobs = [Job(company, data_dir, as_of, pinned, config) for company in companies]
     results: list[CompanyResult | None] = [None] * len(jobs)
@@ -474,6 +480,8 @@ def _score_all(
         done += 1
         if progress:
             progress("companies", done, len(jobs))
+    keys_out.clear()
+    keys_out.update({job.company.slug: k for job, k in zip(jobs, keys, strict=True) if k})
     return results
 
 

@@ -32,6 +32,7 @@ from .metrics import CandorConfig, Score
 from .problems import Problem
 
 FORMAT = "candor.cache/1"
+FILES_FORMAT = "candor.files/1"
 PACKAGE = Path(__file__).resolve().parent
 # Libraries whose behaviour can change a number, a message or a redaction.
 LIBRARIES = ("numpy", "pandas", "pyarrow", "PyYAML", "jsonschema", "phonenumbers",
@@ -143,6 +144,7 @@ class Cache:
     """Entries in one folder; `used` is every key read or written by this build."""
 
     SUFFIX = ".json"
+    FILES = ".files"  # rendered files (scoring.site's page cache)
 
     STAMPS = "newest.stamps"  # not SUFFIX: prune keeps it
     STAMPS_FORMAT = "candor.stamps/1"
@@ -221,6 +223,25 @@ class Cache:
             return False
         return True
 
+    def get_files(self, entry_key: str) -> dict[str, str] | None:
+        """Rendered files (name -> text) kept under entry_key, or None."""
+        try:
+            document = json.loads((self.folder / f"{entry_key}{self.FILES}").read_bytes())
+            files = document["files"]
+            if (document.get("format") != FILES_FORMAT or document.get("key") != entry_key
+                    or not isinstance(files, dict)
+                    or not all(isinstance(text, str) for text in files.values())):
+                return None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
+        self.used.add(entry_key)
+        return files
+
+    def put_files(self, entry_key: str, files: dict[str, str]) -> None:
+        if self._write(f"{entry_key}{self.FILES}",
+                       {"format": FILES_FORMAT, "key": entry_key, "files": files}):
+            self.used.add(entry_key)
+
     def prune(self) -> None:
         """Drop entries this build did not use, so the cache holds one scoreboard's worth, and
         keep the newest stamps of this build's files."""
@@ -230,6 +251,6 @@ class Cache:
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            stale = path.suffix == self.SUFFIX and path.stem not in self.used
+            stale = path.suffix in (self.SUFFIX, self.FILES) and path.stem not in self.used
             if stale or path.suffix == ".tmp":
                 path.unlink(missing_ok=True)

@@ -126,24 +126,26 @@ def _document(board: Scoreboard, companies: list[str]) -> str:
     return head.removesuffix("[]\n}") + "[\n  " + ",\n  ".join(companies) + "\n ]\n}\n"
 
 
+def company_text(company: CompanyResult, rank: RankRange | None) -> str:
+    """The company's entry of scores.json's companies list, indented for its place there
+    (JSON text holds no raw line break, so every line moves two spaces in)."""
+    return json.dumps(company_dict(company, rank), indent=1, ensure_ascii=False,
+                      allow_nan=False).replace("\n", "\n  ")
+
+
 def _company_texts(board: Scoreboard) -> list[str]:
-    """Each company's entry of the companies list as JSON, indented for its place there (JSON
-    text holds no raw line break, so every line moves two spaces in). Encoded once, shared by
-    scores.json and the company's own file."""
     ranks = rank_ranges(board.companies)
-    return [json.dumps(company_dict(company, ranks.get(company.slug)), indent=1,
-                       ensure_ascii=False, allow_nan=False).replace("\n", "\n  ")
-            for company in board.companies]
+    return [company_text(company, ranks.get(company.slug)) for company in board.companies]
 
 
 def scores_json(board: Scoreboard) -> str:
     return _document(board, _company_texts(board))
 
 
-def json_files(board: Scoreboard) -> dict[str, str]:
+def json_files(board: Scoreboard, texts: list[str] | None = None) -> dict[str, str]:
     """scores.json, and companies/<slug>.json: scores.json's shape holding one company, for one
-    download."""
-    texts = _company_texts(board)
+    download. Each company is encoded once (company_text), or given already in `texts`."""
+    texts = _company_texts(board) if texts is None else texts
     return {"scores.json": _document(board, texts),
             **{f"companies/{company.slug}.json": _document(board, [text])
                for company, text in zip(board.companies, texts, strict=True)}}

@@ -50,6 +50,8 @@ def test_cached_and_uncached_builds_are_byte_identical(fixture_copy, tmp_path, b
     warm = build_site(fixture_copy, tmp_path / "warm", "--cache", cache)
     assert _scored(cold.result.stdout) == (2, 0)
     assert _scored(warm.result.stdout) == (0, 2)
+    assert _pages_reused(cold.result.stdout) == 0
+    assert _pages_reused(warm.result.stdout) == 2  # copied from the page cache, not rendered
     _same_tree(plain.output, cold.output)
     _same_tree(plain.output, warm.output)
 
@@ -67,6 +69,45 @@ def test_cached_and_uncached_builds_are_byte_identical(fixture_copy, tmp_path, b
     # The entries of the data as it was are pruned: one scoreboard's worth is kept.
     (folder,) = cache.iterdir()
     assert len(list(folder.glob("*.json"))) == 2
+
+
+def _pages_reused(stdout: str) -> int:
+    match = re.search(r"^\s+pages\s+\d+, (\d+) companies' files reused from cache$", stdout,
+                      re.MULTILINE)
+    assert match, stdout
+    return int(match[1])
+
+
+def test_a_page_is_rendered_again_when_anything_it_shows_changes(fixture_copy, tmp_path,
+                                                                  build_site):
+    """The page cache is keyed by what a company's files show, not only by its own data: a
+    second e-commerce company moves acme's industry mean, and so acme's Candor score and its
+    page, though acme's files and cached scores did not change; the site URL changes every
+    company's badge snippets. Each build equals a build without any cache."""
+    cache = tmp_path / "cache"
+    shutil.copytree(fixture_copy / "acme", fixture_copy / "acme-two")
+    (fixture_copy / "acme-two" / "company.yaml").write_text(
+        "name: Acme Two\nindustry: e-commerce\n")
+    before = build_site(fixture_copy, tmp_path / "before", "--cache", cache)
+    assert _scored(before.result.stdout) == (3, 0)
+    # acme-two's customers turn unhappy: every NPS answer of 9 in its newest file becomes a 2.
+    newest = fixture_copy / "acme-two" / "feedback" / "2026-10.csv"
+    newest.write_text(newest.read_text().replace(",9,", ",2,"))
+    after = build_site(fixture_copy, tmp_path / "after", "--cache", cache)
+    assert _scored(after.result.stdout) == (1, 2)  # acme's scores came from the cache...
+    acme = Path("companies/acme/index.html")
+    # ...but its page changed, and was rendered again, as a fresh build renders it
+    assert (before.output / acme).read_bytes() != (after.output / acme).read_bytes()
+    _same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, after.output)
+
+    again = build_site(fixture_copy, tmp_path / "again", "--cache", cache)
+    assert _pages_reused(again.result.stdout) == 3
+    moved = build_site(fixture_copy, tmp_path / "moved", "--cache", cache,
+                       "--site-url", "https://example.org/scores")
+    assert _pages_reused(moved.result.stdout) == 0
+    assert "https://example.org/scores/badges/acme.svg" in (moved.output / acme).read_text()
+    _same_tree(build_site(fixture_copy, tmp_path / "moved-fresh", "--no-cache",
+                          "--site-url", "https://example.org/scores").output, moved.output)
 
 
 def _board_json(data: Path, cache: Cache | None = None) -> tuple[str, object]:
