@@ -31,7 +31,7 @@ from .load import display_path
 from .metrics import CandorConfig, Score
 from .problems import Problem
 
-FORMAT = "candor.cache/1"
+FORMAT = "candor.cache/2"
 FILES_FORMAT = "candor.files/1"
 PACKAGE = Path(__file__).resolve().parent
 # Libraries whose behaviour can change a number, a message or a redaction.
@@ -94,7 +94,8 @@ _DIGESTS: dict[tuple, str] = {}
 
 
 def encode(value):
-    """A result as plain JSON values; every object is {"t": type, "v": value}."""
+    """A result as plain JSON values; every object is {"t": type, "v": value}, a result class's
+    value the list of its FIELDS in order."""
     if value is None or isinstance(value, str | bool):
         return value
     if isinstance(value, np.bool_):
@@ -113,31 +114,41 @@ def encode(value):
         return {"t": "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
     name = type(value).__name__
     if TYPES.get(name) is type(value):
-        return {"t": name, "v": {field: encode(getattr(value, field)) for field in FIELDS[name]}}
+        return {"t": name, "v": [encode(getattr(value, field)) for field in FIELDS[name]]}
     raise TypeError(f"cannot cache a {name}")
 
 
-def decode(value):
-    """The inverse of encode; anything else is refused (ValueError), never guessed at."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, list):
-        return [decode(item) for item in value]
-    if not isinstance(value, dict) or set(value) != {"t", "v"}:
+def _typed(value: dict):
+    """json.loads' object_hook: every JSON object of an entry is one encoded value, built from
+    its items (already decoded, innermost first); anything else is refused (ValueError)."""
+    if len(value) != 2 or "t" not in value or "v" not in value:
         raise ValueError("not a cache value")
     kind, inner = value["t"], value["v"]
     if kind == "date":
         return dt.date.fromisoformat(inner)
-    if kind == "tuple":
-        return tuple(decode(item) for item in inner)
-    if kind == "dict":
-        return {decode(k): decode(v) for k, v in inner}
+    if kind == "tuple" and isinstance(inner, list):
+        return tuple(inner)
+    if kind == "dict" and isinstance(inner, list):
+        if not all(isinstance(pair, list) and len(pair) == 2 for pair in inner):
+            raise ValueError("not a cache dict")
+        return dict(inner)
     cls = TYPES.get(kind)
-    if cls is None or not isinstance(inner, dict):
+    if cls is None or not isinstance(inner, list):
         raise ValueError(f"unknown cache type {kind!r}")
-    if len(inner) != len(FIELDS[kind]) or not all(name in inner for name in FIELDS[kind]):
+    names = FIELDS[kind]
+    if len(inner) != len(names):
         raise ValueError(f"{kind} fields do not match")
-    return cls(**{name: decode(item) for name, item in inner.items()})
+    return cls(**dict(zip(names, inner, strict=True)))
+
+
+def loads(text: str | bytes):
+    """The inverse of json.dumps(encode(value)), in one pass of the JSON decoder."""
+    return json.loads(text, object_hook=_typed)
+
+
+def decode(value):
+    """The inverse of encode; anything else is refused (ValueError), never guessed at."""
+    return loads(json.dumps(value))
 
 
 class Cache:
@@ -166,20 +177,21 @@ class Cache:
         """(key, the cached result or None when there is none that can be trusted)."""
         entry_key = key(job, config)
         try:
-            document = json.loads((self.folder / f"{entry_key}{self.SUFFIX}").read_bytes())
-            if document.get("format") != FORMAT or document.get("key") != entry_key:
+            document = loads((self.folder / f"{entry_key}{self.SUFFIX}").read_bytes())
+            if not isinstance(document, list) or document[:2] != [FORMAT, entry_key]:
                 return entry_key, None
-            result = decode(document["result"])
+            result = document[2]
             if not isinstance(result, CompanyResult) or result.slug != job.company.slug:
                 return entry_key, None
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError,
+                IndexError):
             return entry_key, None
         self.used.add(entry_key)
         return entry_key, result
 
     def put(self, entry_key: str, result: CompanyResult) -> None:
         """Write an entry atomically; a cache that cannot be written only costs speed."""
-        document = {"format": FORMAT, "key": entry_key, "result": encode(result)}
+        document = [FORMAT, entry_key, encode(result)]
         if self._write(f"{entry_key}{self.SUFFIX}", document):
             self.used.add(entry_key)
 
@@ -210,7 +222,7 @@ class Cache:
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return {}
 
-    def _write(self, name: str, document: dict) -> bool:
+    def _write(self, name: str, document: dict | list) -> bool:
         """Write a file of the cache atomically; a cache that cannot be written only costs
         speed."""
         try:

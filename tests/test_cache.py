@@ -131,15 +131,15 @@ def test_an_entry_that_does_not_match_is_recomputed_never_trusted(fixture_copy, 
     if spoil == "truncated":
         acme.write_bytes(acme.read_bytes()[:1000])
     elif spoil == "other_key":
-        document["key"] = "0" * 64
+        document[1] = "0" * 64
         acme.write_text(json.dumps(document))
     elif spoil == "unknown_type":  # a class outside the result types is never built
-        document["result"]["t"] = "Popen"
+        document[2]["t"] = "Popen"
         acme.write_text(json.dumps(document))
     elif spoil == "other_company":
         acme.write_bytes(tiny.read_bytes().replace(tiny.stem.encode(), acme.stem.encode()))
     elif spoil == "extra_field":
-        document["result"]["v"]["command"] = "rm -rf /"
+        document[2]["v"].append("rm -rf /")
         acme.write_text(json.dumps(document))
     else:
         acme.write_bytes(b"\x80\x04\x95 not json, e.g. a pickle")
@@ -150,7 +150,9 @@ def test_an_entry_that_does_not_match_is_recomputed_never_trusted(fixture_copy, 
 
 def test_decode_builds_only_the_result_types():
     with pytest.raises(ValueError, match="unknown cache type"):
-        decode({"t": "Path", "v": {"args": ["/etc/passwd"]}})
+        decode({"t": "Path", "v": ["/etc/passwd"]})
+    with pytest.raises(ValueError, match="Score fields do not match"):
+        decode({"t": "Score", "v": [1.0, 2, "percent", None, None, "", "extra"]})
     with pytest.raises(ValueError, match="not a cache value"):
         decode({"__reduce__": ["os.system", ["true"]]})
     assert decode(encode((dt.date(2026, 1, 2), {"a": [1, 2.5, None]}))) == (
