@@ -134,12 +134,12 @@ class ScoreboardGenerator(Generator):
         seconds["charts"] = seconds.get("charts", 0.0) + time.perf_counter() - started
         return charts
 
-    def _company(self, writer, company: CompanyResult) -> str:
-        """Write a company's page, Atom feed and badge; returns its entry of scores.json."""
-        board: Scoreboard = self.context["board"]
+    def _company(self, writer, company: CompanyResult, board: Scoreboard) -> str:
+        """Write a company's page, Atom feed and badge (the page shows `board`); returns its
+        entry of scores.json."""
         site_url = self.settings["CANDOR_SITE_URL"]
         marks = methodology_marks(company)
-        self._page(writer, f"companies/{company.slug}/index.html", "company",
+        self._page(writer, f"companies/{company.slug}/index.html", "company", board=board,
                    page_id="company", company=company, marks=dict(marks),
                    charts=self._charts(company, marks),
                    snippets=badge_snippets(company, site_url))
@@ -158,21 +158,27 @@ class ScoreboardGenerator(Generator):
         cache: Cache | None = self.settings["CANDOR_CACHE"]
         output, texts, counts = Path(self.output_path), [], self.settings["CANDOR_PAGES"]
         site = site_key(self.context) if cache is not None else ""
+        # Every page shows the data commit, which every commit changes: a cached page holds
+        # COMMIT in its place, put back as the page is written (with_commit).
+        marked = dataclasses.replace(board, data_commit=COMMIT)
         for company in board.companies:
             key = page_key(company, board, self.context["ranks"], site) if site else None
             files = cache.get_files(key) if key else None
+            if files is None and not key:
+                texts.append(self._company(writer, company, board))
+                continue
             if files is None:
-                text = self._company(writer, company)
-                if key:
-                    cache.put_files(key, {**{name: (output / name).read_bytes().decode("utf-8")
-                                             for name in company_files(company)}, JSON: text})
+                text = self._company(writer, company, marked)
+                files = {**{name: (output / name).read_bytes().decode("utf-8")
+                            for name in company_files(company)}, JSON: text}
+                cache.put_files(key, files)
             else:
                 counts["reused"] = counts.get("reused", 0) + 1
-                text = files.pop(JSON)
-                for name, content in files.items():
-                    (output / name).parent.mkdir(parents=True, exist_ok=True)
-                    (output / name).write_bytes(content.encode("utf-8"))
-            texts.append(text)
+            texts.append(files.pop(JSON))
+            for name, content in files.items():
+                (output / name).parent.mkdir(parents=True, exist_ok=True)
+                (output / name).write_bytes(with_commit(content, board.data_commit)
+                                            .encode("utf-8"))
         return texts
 
     def generate_output(self, writer):
@@ -210,6 +216,20 @@ class ScoreboardGenerator(Generator):
 
 
 JSON = ""  # a cached company's entry of scores.json, beside its files by name
+# The data commit as a cached page shows it: markup, so neither escaped nor changed by
+# finalize; company text cannot hold it, since every < it brings is escaped.
+COMMIT = Markup("<!--candor-data-commit-->")
+
+
+def with_commit(text: str, commit: str | None) -> str:
+    """A cached page with the data commit put back where base.html and company.html show it
+    (whole, and its first 12 characters); any other use of it is an error, not a guess."""
+    text = text.replace(COMMIT, commit or "not in git")
+    text = text.replace(COMMIT[:12], commit[:12] if commit else "not in git")
+    if COMMIT[:10] in text:
+        raise RuntimeError("a cached page shows the data commit in a way with_commit does not "
+                           "know")
+    return text
 
 
 def company_files(company: CompanyResult) -> list[str]:
@@ -221,7 +241,7 @@ def company_files(company: CompanyResult) -> list[str]:
 def site_key(context: dict) -> str:
     """What every company's files show besides the company: the code (scoring/ and the
     libraries behind the numbers and the pages), the theme and content folders, the build's
-    settings and the scoreboard's dates, commit and methodology."""
+    settings and the scoreboard's date and methodology (not its data commit: with_commit)."""
     board: Scoreboard = context["board"]
     digest = hashlib.sha256()
     for folder in (ROOT / "theme", ROOT / "content"):
@@ -231,7 +251,7 @@ def site_key(context: dict) -> str:
                               + hashlib.sha256(path.read_bytes()).digest())
     versions = [f"{name} {importlib.metadata.version(name)}" for name in PAGE_LIBRARIES]
     digest.update(repr((code_version(), versions, context["SITENAME"],
-                        context["CANDOR_SITE_URL"], board.as_of, board.data_commit,
+                        context["CANDOR_SITE_URL"], board.as_of,
                         board.methodology_version, board.candor_config,
                         [(p.slug, p.url, p.title) for p in context.get("pages", [])],
                         )).encode())

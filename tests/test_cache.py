@@ -254,3 +254,42 @@ def test_newest_stamps_are_remembered_by_file_digest_and_checked(fixture_copy, t
     assert newest_contact(discover(fixture_copy)[0], fresh) == dt.date(2030, 1, 1)
     again, _ = _board_json(fixture_copy, Cache(tmp_path / "cache"))
     assert again == expected
+
+
+def test_in_git_a_new_commit_reuses_the_pages_it_did_not_change(tmp_path, build_site):
+    """Every page shows the data commit, which every commit changes; the page cache keeps it
+    out of its pages and puts the new one back, so a commit touching one company still reuses
+    the other's page, and the site is the one a build without any cache makes."""
+    import subprocess
+
+    from conftest import FIXTURE
+
+    repo = tmp_path / "repo"
+    data = Path(shutil.copytree(FIXTURE, repo / "data"))
+
+    def commit(message: str) -> str:
+        def git(*args: str) -> str:
+            return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                                  text=True).stdout.strip()
+        if not (repo / ".git").exists():
+            git("init", "-q", "-b", "main")
+            git("config", "user.email", "test@example.com")
+            git("config", "user.name", "Test")
+        git("add", "-A")
+        git("commit", "-q", "-m", message)
+        return git("rev-parse", "HEAD")
+
+    first = commit("first")
+    cache = tmp_path / "cache"
+    before = build_site(data, tmp_path / "before", "--cache", cache)
+    assert first[:12] in (before.output / "companies/acme/index.html").read_text()
+    with (data / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
+        stream.write(NEW_TINY_ROW)
+    second = commit("tiny adds a row")
+    after = build_site(data, tmp_path / "after", "--cache", cache)
+    assert _scored(after.result.stdout) == (1, 1)
+    assert _pages_reused(after.result.stdout) == 1  # acme's: tiny has too few ratings to move it
+    page = (after.output / "companies/acme/index.html").read_text()
+    assert f"<code>{second}</code>" in page and f"<code>{second[:12]}</code>" in page
+    assert first not in page and "candor-data-commit" not in page
+    _same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
