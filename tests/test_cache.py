@@ -293,3 +293,17 @@ def test_in_git_a_new_commit_reuses_the_pages_it_did_not_change(tmp_path, build_
     assert f"<code>{second}</code>" in page and f"<code>{second[:12]}</code>" in page
     assert first not in page and "candor-data-commit" not in page
     _same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
+
+
+def test_a_company_named_like_the_commit_marker_keeps_its_name(fixture_copy, tmp_path,
+                                                               build_site):
+    """Company text cannot pose as the marker the page cache puts the data commit in: its <
+    is escaped, so it is shown as written, and the cached build equals the uncached one."""
+    profile = fixture_copy / "tiny" / "company.yaml"
+    profile.write_text(profile.read_text().replace(
+        "name: Tiny Bank", "name: '<!--candor-data-commit--> Tiny'"))
+    cached = build_site(fixture_copy, tmp_path / "cached", "--cache", tmp_path / "cache")
+    assert cached.result.returncode == 0, cached.result.stderr
+    page = (cached.output / "companies/tiny/index.html").read_text()
+    assert "<h1>&lt;!--candor-data-commit--&gt; Tiny</h1>" in page
+    _same_tree(build_site(fixture_copy, tmp_path / "plain", "--no-cache").output, cached.output)
