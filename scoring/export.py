@@ -6,6 +6,10 @@ import csv
 import dataclasses
 import io
 import json
+import math
+import re
+from collections.abc import Callable
+from json.encoder import encode_basestring
 
 from .board import WINDOWS, CompanyResult, Scoreboard
 from .metrics import CHANGELOG, METRICS, Score
@@ -70,18 +74,19 @@ def score_dict(metric_id: str, score: Score) -> dict:
     }
 
 
-def scores_dict(scores: dict[str, Score]) -> dict:
-    return {metric_id: score_dict(metric_id, scores[metric_id]) for metric_id in METRICS}
+def company_dict(company: CompanyResult, rank: RankRange | None = None,
+                 score: Callable[[str, Score], object] = score_dict) -> dict:
+    """A company's entry of scores.json; `score` makes each score's value (score_dict)."""
+    def scores_of(scores: dict[str, Score]) -> dict:
+        return {metric_id: score(metric_id, scores[metric_id]) for metric_id in METRICS}
 
-
-def company_dict(company: CompanyResult, rank: RankRange | None = None) -> dict:
     return {
         "slug": company.slug,
         "name": company.name,
         "industry": company.industry,
         "rank": {"best": rank.best, "worst": rank.worst} if rank else None,
-        "windows": {window: scores_dict(company.windows[window]) for window in WINDOWS},
-        "monthly": [{"month": month, **scores_dict(scores)} for month, scores in company.monthly],
+        "windows": {window: scores_of(company.windows[window]) for window in WINDOWS},
+        "monthly": [{"month": month, **scores_of(scores)} for month, scores in company.monthly],
         "actions": [
             {"id": a.id, "topic": a.topic, "status": a.status, "opened": a.opened.isoformat()}
             for a in company.actions
@@ -128,9 +133,54 @@ def _document(board: Scoreboard, companies: list[str]) -> str:
 
 def company_text(company: CompanyResult, rank: RankRange | None) -> str:
     """The company's entry of scores.json's companies list, indented for its place there
-    (JSON text holds no raw line break, so every line moves two spaces in)."""
-    return json.dumps(company_dict(company, rank), indent=1, ensure_ascii=False,
-                      allow_nan=False).replace("\n", "\n  ")
+    (JSON text holds no raw line break, so every line moves two spaces in).
+
+    The scores are most of it, and json.dumps(indent=1) writes them value by value in Python:
+    each is written whole by _score_json instead, into a placeholder json.dumps leaves for it.
+    Should company text look like a placeholder, the entry is written the slow way."""
+    scores: list[str] = []
+
+    def placeholder(metric_id: str, score: Score) -> str:
+        scores.append(_score_json(metric_id, score))
+        return f"\0{len(scores) - 1}"
+
+    text = json.dumps(company_dict(company, rank, placeholder), indent=1, ensure_ascii=False,
+                      allow_nan=False)
+    pieces = _PLACEHOLDER.split(text)  # text, index, text, index, ...
+    if pieces[1::2] != [str(index) for index in range(len(scores))]:
+        text = json.dumps(company_dict(company, rank), indent=1, ensure_ascii=False,
+                          allow_nan=False)
+    else:
+        pieces[1::2] = scores
+        text = "".join(pieces)
+    return text.replace("\n", "\n  ")
+
+
+_PLACEHOLDER = re.compile(r'"\\u0000(\d+)"')  # a placeholder as json.dumps writes it
+
+
+def _score_json(metric_id: str, score: Score) -> str:
+    """score_dict as json.dumps(indent=1, allow_nan=False) writes it where every score of a
+    company's entry sits, three levels in."""
+    values = score_dict(metric_id, score)
+    return _SCORE_JSON.format(_number_json(values["value"]), _number_json(values["low"]),
+                              _number_json(values["high"]), _number_json(values["n"]),
+                              encode_basestring(values["unit"]))  # json.dumps' own
+
+
+_SCORE_JSON = ('{{\n    "value": {},\n    "low": {},\n    "high": {},\n    "n": {},\n'
+               '    "unit": {}\n   }}')
+
+
+def _number_json(value: float | int | None) -> str:
+    """A number as json.dumps writes it (float's and int's repr), refusing NaN and infinity."""
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
+        return float.__repr__(value)
+    return int.__repr__(value)
 
 
 def _company_texts(board: Scoreboard) -> list[str]:
