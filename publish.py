@@ -239,12 +239,12 @@ def build(args, progress: Progress) -> int:
                 return 2
         board = build_scoreboard(args.data, as_of=args.as_of, progress=progress, config=config,
                                  cache=cache, run=run)
-    if cache:
-        cache.prune()
     seconds = board.stats.seconds
     progress("render", 0, 1)
-    pages = build_site(board, args.output, site_url=args.site_url, seconds=seconds)
+    built = build_site(board, args.output, site_url=args.site_url, seconds=seconds, cache=cache)
     progress("render", 1, 1)
+    if cache:
+        cache.prune()
     seconds["total"] = time.perf_counter() - started
     read = sum(c.rows_read for c in board.companies)
     quarantined = board.quarantined
@@ -261,7 +261,8 @@ def build(args, progress: Progress) -> int:
           for c in board.companies if c.quarantined),
         *(f"    {p}" for f in quarantined for p in f.problems),
         *(f"  problem      {p}" for p in board.problems),
-        f"  pages        {pages}",
+        f"  pages        {built.pages}" + (
+            f", {built.reused} companies' files reused from cache" if cache else ""),
         f"  as of        {board.as_of.isoformat()} (methodology v{board.methodology_version})",
         "  seconds      " + ", ".join(f"{stage} {seconds[stage]:.1f}" for stage in STAGES
                                       if stage in seconds),
@@ -271,7 +272,8 @@ def build(args, progress: Progress) -> int:
         args.timings.write_text(json.dumps({
             "seconds": {stage: round(seconds.get(stage, 0.0), 4) for stage in (*STAGES, "total")},
             "companies": len(board.companies), "scored": board.stats.scored,
-            "reused": board.stats.reused, "contacts": board.contacts, "pages": pages,
+            "reused": board.stats.reused, "contacts": board.contacts, "pages": built.pages,
+            "pages_reused": built.reused,
         }, indent=1) + "\n", encoding="utf-8")
     if args.strict and (quarantined or board.problems):
         print("strict: data errors above; exiting 1", file=sys.stderr)
