@@ -115,6 +115,10 @@ def parser() -> argparse.ArgumentParser:
         cache.add_argument("--no-cache", dest="cache", action="store_const", const=None,
                            help="score every company afresh and keep nothing")
         engine = command.add_mutually_exclusive_group()
+        engine.add_argument("--processes", type=_positive, metavar="N",
+                            help="score the companies in N worker processes on this machine "
+                                 "(default: one per core once 16 or more companies need "
+                                 "scoring; 1: one at a time in this process)")
         engine.add_argument("--workers", type=_positive, metavar="N",
                             help="score the companies on a local Dask cluster of N processes "
                                  "(needs the dask extra)")
@@ -216,7 +220,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def build(args, progress: Progress) -> int:
-    from scoring.board import build_scoreboard, run_here
+    from scoring.board import PARALLEL_FROM, build_scoreboard, process_runner
     from scoring.cache import Cache
     from scoring.config import ConfigError, read_config
     from scoring.site import build_site
@@ -229,7 +233,8 @@ def build(args, progress: Progress) -> int:
         return 2
     cache = Cache.for_data(args.cache, args.data) if args.cache else None
     with contextlib.ExitStack() as stack:
-        run = run_here
+        run = (process_runner(args.processes, minimum=2) if args.processes else
+               process_runner(os.cpu_count() or 1, minimum=PARALLEL_FROM))
         if args.workers or args.scheduler:
             from scoring.distributed import DaskMissing, dask_runner
             try:

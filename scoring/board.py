@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -429,6 +430,32 @@ def run_here(function: Callable[[Job], CompanyResult], jobs: list[Job],
 
 Runner = Callable[[Callable[[Job], CompanyResult], list[Job]],
                   Iterable[tuple[int, CompanyResult]]]
+
+
+PARALLEL_FROM = 16  # companies to score before a build's default runner starts worker processes
+
+
+def process_runner(processes: int, minimum: int = 2) -> Runner:
+    """A runner on this machine's cores: `processes` worker processes, each scoring one company
+    at a time (so at most `processes` companies' rows are in memory at once), once at least
+    `minimum` companies need scoring; fewer are scored here (run_here), where starting the
+    workers (about a second) would cost more than it saves. Results are run_here's;
+    build_scoreboard puts them back in company order."""
+
+    def run(function: Callable[[Job], CompanyResult], jobs: list[Job],
+            ) -> Iterator[tuple[int, CompanyResult]]:
+        if processes < 2 or len(jobs) < max(2, minimum):
+            yield from run_here(function, jobs)
+            return
+        # forkserver: each worker starts from a clean process, not from a fork of this one
+        # with pyarrow's threads running
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=context) as pool:
+            futures = {pool.submit(function, job): index for index, job in enumerate(jobs)}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+
+    return run
 
 
 def build_scoreboard(
