@@ -115,6 +115,10 @@ def parser() -> argparse.ArgumentParser:
         cache.add_argument("--no-cache", dest="cache", action="store_const", const=None,
                            help="score every company afresh and keep nothing")
         engine = command.add_mutually_exclusive_group()
+        engine.add_argument("--processes", type=_positive, metavar="N",
+                            help="score the companies in N worker processes on this machine "
+                                 "(default: one per core once 16 or more companies need "
+                                 "scoring; 1: one at a time in this process)")
         engine.add_argument("--workers", type=_positive, metavar="N",
                             help="score the companies on a local Dask cluster of N processes "
                                  "(needs the dask extra)")
@@ -216,7 +220,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def build(args, progress: Progress) -> int:
-    from scoring.board import build_scoreboard, run_here
+    from scoring.board import PARALLEL_FROM, build_scoreboard, process_runner
     from scoring.cache import Cache
     from scoring.config import ConfigError, read_config
     from scoring.site import build_site
@@ -229,7 +233,8 @@ def build(args, progress: Progress) -> int:
         return 2
     cache = Cache.for_data(args.cache, args.data) if args.cache else None
     with contextlib.ExitStack() as stack:
-        run = run_here
+        run = (process_runner(args.processes, minimum=2) if args.processes else
+               process_runner(os.cpu_count() or 1, minimum=PARALLEL_FROM))
         if args.workers or args.scheduler:
             from scoring.distributed import DaskMissing, dask_runner
             try:
@@ -239,12 +244,12 @@ def build(args, progress: Progress) -> int:
                 return 2
         board = build_scoreboard(args.data, as_of=args.as_of, progress=progress, config=config,
                                  cache=cache, run=run)
-    if cache:
-        cache.prune()
     seconds = board.stats.seconds
     progress("render", 0, 1)
-    pages = build_site(board, args.output, site_url=args.site_url, seconds=seconds)
+    built = build_site(board, args.output, site_url=args.site_url, seconds=seconds, cache=cache)
     progress("render", 1, 1)
+    if cache:
+        cache.prune()
     seconds["total"] = time.perf_counter() - started
     read = sum(c.rows_read for c in board.companies)
     quarantined = board.quarantined
@@ -261,7 +266,8 @@ def build(args, progress: Progress) -> int:
           for c in board.companies if c.quarantined),
         *(f"    {p}" for f in quarantined for p in f.problems),
         *(f"  problem      {p}" for p in board.problems),
-        f"  pages        {pages}",
+        f"  pages        {built.pages}" + (
+            f", {built.reused} companies' files reused from cache" if cache else ""),
         f"  as of        {board.as_of.isoformat()} (methodology v{board.methodology_version})",
         "  seconds      " + ", ".join(f"{stage} {seconds[stage]:.1f}" for stage in STAGES
                                       if stage in seconds),
@@ -271,7 +277,8 @@ def build(args, progress: Progress) -> int:
         args.timings.write_text(json.dumps({
             "seconds": {stage: round(seconds.get(stage, 0.0), 4) for stage in (*STAGES, "total")},
             "companies": len(board.companies), "scored": board.stats.scored,
-            "reused": board.stats.reused, "contacts": board.contacts, "pages": pages,
+            "reused": board.stats.reused, "contacts": board.contacts, "pages": built.pages,
+            "pages_reused": built.reused,
         }, indent=1) + "\n", encoding="utf-8")
     if args.strict and (quarantined or board.problems):
         print("strict: data errors above; exiting 1", file=sys.stderr)

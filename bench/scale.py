@@ -104,15 +104,16 @@ def generate(folder: Path, companies: int, contacts: int, seed: int, workers: in
 
 
 def touch_one_company(data: Path) -> tuple[Path, bytes]:
-    """Change one rating in the first company's newest file (the bytes of one company only);
-    returns the file and its bytes before."""
+    """Change one rating in the first company's newest file (the bytes of one company only)
+    from satisfied to not or back, so that its CSAT moves, and with it its industry's mean
+    and every peer's Candor score; returns the file and its bytes before."""
     path = sorted(sorted(data.iterdir())[0].glob("feedback/*.csv"))[-1]
     original = path.read_bytes()
     with path.open(newline="", encoding="utf-8") as stream:
         rows = list(csv.reader(stream))
     rating = rows[0].index("rating")
     row = next(r for r in rows[1:] if r[rating])
-    row[rating] = "4" if row[rating] == "5" else "5"
+    row[rating] = "1" if row[rating] in ("4", "5") else "5"
     with path.open("w", newline="", encoding="utf-8") as stream:
         csv.writer(stream, lineterminator="\n").writerows(rows)
     return path, original
@@ -182,8 +183,12 @@ def report(results: dict) -> str:
         shown = ", ".join(f"{k} {v:.1f}" for k, v in stages.items() if k != "total" and v)
         lines.append(f"{name} full build, seconds by stage: {shown}")
         incremental = f["incremental"]["stages"]
+        shown = ", ".join(f"{k} {v:.1f}" for k, v in incremental["seconds"].items()
+                          if k != "total" and v)
         lines.append(f"{name} incremental: scored {incremental['scored']}, reused "
-                     f"{incremental['reused']}, peak {f['incremental']['peak_mib']:.0f} MiB")
+                     f"{incremental['reused']}, pages of {incremental.get('pages_reused', 0)} "
+                     f"companies reused, peak {f['incremental']['peak_mib']:.0f} MiB; seconds "
+                     f"by stage: {shown}")
     return "\n".join(lines)
 
 

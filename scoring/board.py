@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -167,6 +168,9 @@ class Scoreboard:
     methodology_version: str = METHODOLOGY_VERSION
     candor_config: CandorConfig = field(kw_only=True)
     stats: BuildStats | None = field(default=None, compare=False, kw_only=True)
+    # slug -> the cache key its scores were found or kept under (scoring.cache); empty
+    # without a cache. What the site's page cache starts from.
+    keys: dict[str, str] = field(default_factory=dict, compare=False, kw_only=True)
 
     @property
     def quarantined(self) -> list[FileReport]:
@@ -428,6 +432,32 @@ Runner = Callable[[Callable[[Job], CompanyResult], list[Job]],
                   Iterable[tuple[int, CompanyResult]]]
 
 
+PARALLEL_FROM = 16  # companies to score before a build's default runner starts worker processes
+
+
+def process_runner(processes: int, minimum: int = 2) -> Runner:
+    """A runner on this machine's cores: `processes` worker processes, each scoring one company
+    at a time (so at most `processes` companies' rows are in memory at once), once at least
+    `minimum` companies need scoring; fewer are scored here (run_here), where starting the
+    workers (about a second) would cost more than it saves. Results are run_here's;
+    build_scoreboard puts them back in company order."""
+
+    def run(function: Callable[[Job], CompanyResult], jobs: list[Job],
+            ) -> Iterator[tuple[int, CompanyResult]]:
+        if processes < 2 or len(jobs) < max(2, minimum):
+            yield from run_here(function, jobs)
+            return
+        # forkserver: each worker starts from a clean process, not from a fork of this one
+        # with pyarrow's threads running
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=context) as pool:
+            futures = {pool.submit(function, job): index for index, job in enumerate(jobs)}
+            for future in as_completed(futures):
+                yield futures[future], future.result()
+
+    return run
+
+
 def build_scoreboard(
     data_dir: Path,
     as_of: dt.date | None = None,
@@ -450,14 +480,16 @@ def build_scoreboard(
     stats = BuildStats()
     companies, problems = discover(data_dir)
     started = time.perf_counter()
-    guess = as_of or newest_contact(companies) or EPOCH
+    guess = as_of or newest_contact(companies, cache) or EPOCH
     stats.add("as_of", time.perf_counter() - started)
-    results = _score_all(companies, data_dir, guess, as_of, config, cache, run, progress, stats)
+    keys: dict[str, str] = {}
+    results = _score_all(companies, data_dir, guess, as_of, config, cache, run, progress, stats,
+                         keys)
     if as_of is None:
         as_of = max((r.newest for r in results if r.newest), default=EPOCH)
         if as_of != guess:
             results = _score_all(companies, data_dir, as_of, None, config, cache, run, progress,
-                                 stats)
+                                 stats, keys)
     started = time.perf_counter()
     _add_candor_scores(results, config)
     stats.add("candor", time.perf_counter() - started)
@@ -468,13 +500,14 @@ def build_scoreboard(
             event for event in history if event.company == result.slug]
     stats.add("audit", time.perf_counter() - started)
     return Scoreboard(as_of, data_commit(data_dir), ranked(results), problems,
-                      candor_config=config, stats=stats)
+                      candor_config=config, stats=stats, keys=keys)
 
 
 def _score_all(
     companies: list[CompanyFiles], data_dir: Path, as_of: dt.date, pinned: dt.date | None,
     config: CandorConfig, cache: Cache | None, run: Runner,
     progress: Callable[[str, int, int], None] | None, stats: BuildStats,
+    keys_out: dict[str, str],
 ) -> list[CompanyResult]:
     jobs = [Job(company, data_dir, as_of, pinned, config) for company in companies]
     results: list[CompanyResult | None] = [None] * len(jobs)
@@ -499,31 +532,31 @@ def _score_all(
         done += 1
         if progress:
             progress("companies", done, len(jobs))
+    keys_out.clear()
+    keys_out.update({job.company.slug: k for job, k in zip(jobs, keys, strict=True) if k})
     return results
 
 
-def newest_contact(companies: list[CompanyFiles]) -> dt.date | None:
-    """The newest submitted_at in any feedback file, reading that column alone with pyarrow
-    (and the newest day of any summary file): a quick guess at the default as_of, which
+def newest_contact(companies: list[CompanyFiles], cache: Cache | None = None) -> dt.date | None:
+    """The newest submitted_at in any feedback file, reading that column alone with pyarrow,
+    and the newest day of any summary file: a quick guess at the default as_of, which
     build_scoreboard checks against the newest counted contact. A file this cannot read is
-    left to validation."""
-    newest = None
-    for company in companies:
-        for path in company.feedback:
-            try:
-                if path.stat().st_size > MAX_FEEDBACK_FILE_BYTES:
-                    continue
-                stamp = _newest_in(path)
-            except (OSError, ValueError, TypeError, pa.ArrowException):
-                continue
-            if stamp is not None and not pd.isna(stamp) and (
-                    newest is None or stamp.date() > newest):
-                newest = stamp.date()
-        for path in company.summaries:
-            day = _newest_in_summary(path)
-            if day is not None and (newest is None or day > newest):
-                newest = day
-    return newest
+    left to validation. With a `cache`, each file's newest day is remembered by the file's
+    digest (Cache.newest_day)."""
+    files = [(path, _newest_day) for company in companies for path in company.feedback] + [
+        (path, _newest_in_summary) for company in companies for path in company.summaries]
+    days = (cache.newest_day(path, find) if cache else find(path) for path, find in files)
+    return max((day for day in days if day is not None), default=None)
+
+
+def _newest_day(path: Path) -> dt.date | None:
+    try:
+        if path.stat().st_size > MAX_FEEDBACK_FILE_BYTES:
+            return None
+        stamp = _newest_in(path)
+    except (OSError, ValueError, TypeError, pa.ArrowException):
+        return None
+    return None if stamp is None or pd.isna(stamp) else stamp.date()
 
 
 def _newest_in_summary(path: Path) -> dt.date | None:
@@ -575,11 +608,13 @@ def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> No
     for result in results:
         for month, scores in result.monthly:
             months.setdefault(month, []).append((result.industry, scores))
-    for table in [*tables, *months.values()]:
-        for (_, scores), (score, _) in zip(table, candor_scores(table, config), strict=True):
+    for number, table in enumerate([*tables, *months.values()]):
+        scored = candor_scores(table, config)
+        for (_, scores), (score, _) in zip(table, scored, strict=True):
             scores["candor_score"] = score
-    for result, (_, parts) in zip(results, candor_scores(tables[0], config), strict=True):
-        result.candor_parts = parts
+        if number == 0:  # the all-time window
+            for result, (_, parts) in zip(results, scored, strict=True):
+                result.candor_parts = parts
 
 
 def _history_events(data_dir: Path) -> list[Event] | None:

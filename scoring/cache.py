@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,8 @@ from .load import display_path
 from .metrics import CandorConfig, Score
 from .problems import Problem
 
-FORMAT = "candor.cache/1"
+FORMAT = "candor.cache/2"
+FILES_FORMAT = "candor.files/1"
 PACKAGE = Path(__file__).resolve().parent
 # Libraries whose behaviour can change a number, a message or a redaction.
 LIBRARIES = ("numpy", "pandas", "pyarrow", "PyYAML", "jsonschema", "phonenumbers",
@@ -67,16 +69,33 @@ def key(job: Job, config: CandorConfig) -> str:
     for path in [company.profile, *([company.actions] if company.actions else []),
                  *company.feedback, *company.summaries]:
         digest.update(display_path(path, job.data_dir).encode() + b"\0")
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = b"\0missing"  # a missing company.yaml is a result too
-        digest.update(hashlib.sha256(data).digest())
+        digest.update(bytes.fromhex(file_digest(path) or MISSING))
     return digest.hexdigest()
 
 
+MISSING = hashlib.sha256(b"\0missing").hexdigest()  # a missing company.yaml is a result too
+
+
+def file_digest(path: Path) -> str | None:
+    """The SHA-256 of a file's bytes (None when it cannot be read), remembered for as long as
+    its size, modification time and inode stay the same: a build reads each file once for
+    its cache key and its newest stamp."""
+    try:
+        stat = path.stat()
+        seen = (path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        if seen not in _DIGESTS:
+            _DIGESTS[seen] = hashlib.sha256(path.read_bytes()).hexdigest()
+        return _DIGESTS[seen]
+    except OSError:
+        return None
+
+
+_DIGESTS: dict[tuple, str] = {}
+
+
 def encode(value):
-    """A result as plain JSON values; every object is {"t": type, "v": value}."""
+    """A result as plain JSON values; every object is {"t": type, "v": value}, a result class's
+    value the list of its FIELDS in order."""
     if value is None or isinstance(value, str | bool):
         return value
     if isinstance(value, np.bool_):
@@ -95,41 +114,57 @@ def encode(value):
         return {"t": "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
     name = type(value).__name__
     if TYPES.get(name) is type(value):
-        return {"t": name, "v": {field: encode(getattr(value, field)) for field in FIELDS[name]}}
+        return {"t": name, "v": [encode(getattr(value, field)) for field in FIELDS[name]]}
     raise TypeError(f"cannot cache a {name}")
 
 
-def decode(value):
-    """The inverse of encode; anything else is refused (ValueError), never guessed at."""
-    if value is None or isinstance(value, str | bool | int | float):
-        return value
-    if isinstance(value, list):
-        return [decode(item) for item in value]
-    if not isinstance(value, dict) or set(value) != {"t", "v"}:
+def _typed(value: dict):
+    """json.loads' object_hook: every JSON object of an entry is one encoded value, built from
+    its items (already decoded, innermost first); anything else is refused (ValueError)."""
+    if len(value) != 2 or "t" not in value or "v" not in value:
         raise ValueError("not a cache value")
     kind, inner = value["t"], value["v"]
     if kind == "date":
         return dt.date.fromisoformat(inner)
-    if kind == "tuple":
-        return tuple(decode(item) for item in inner)
-    if kind == "dict":
-        return {decode(k): decode(v) for k, v in inner}
+    if kind == "tuple" and isinstance(inner, list):
+        return tuple(inner)
+    if kind == "dict" and isinstance(inner, list):
+        if not all(isinstance(pair, list) and len(pair) == 2 for pair in inner):
+            raise ValueError("not a cache dict")
+        return dict(inner)
     cls = TYPES.get(kind)
-    if cls is None or not isinstance(inner, dict):
+    if cls is None or not isinstance(inner, list):
         raise ValueError(f"unknown cache type {kind!r}")
-    if len(inner) != len(FIELDS[kind]) or not all(name in inner for name in FIELDS[kind]):
+    names = FIELDS[kind]
+    if len(inner) != len(names):
         raise ValueError(f"{kind} fields do not match")
-    return cls(**{name: decode(item) for name, item in inner.items()})
+    return cls(**dict(zip(names, inner, strict=True)))
+
+
+def loads(text: str | bytes):
+    """The inverse of json.dumps(encode(value)), in one pass of the JSON decoder."""
+    return json.loads(text, object_hook=_typed)
+
+
+def decode(value):
+    """The inverse of encode; anything else is refused (ValueError), never guessed at."""
+    return loads(json.dumps(value))
 
 
 class Cache:
     """Entries in one folder; `used` is every key read or written by this build."""
 
     SUFFIX = ".json"
+    FILES = ".files"  # rendered files (scoring.site's page cache)
+
+    STAMPS = "newest.stamps"  # not SUFFIX: prune keeps it
+    STAMPS_FORMAT = "candor.stamps/1"
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.used: set[str] = set()
+        self._stamps: dict[str, str | None] | None = None  # file digest -> newest day
+        self._stamps_used: dict[str, str | None] = {}
 
     @classmethod
     def for_data(cls, folder: Path, data_dir: Path) -> Cache:
@@ -142,35 +177,92 @@ class Cache:
         """(key, the cached result or None when there is none that can be trusted)."""
         entry_key = key(job, config)
         try:
-            document = json.loads((self.folder / f"{entry_key}{self.SUFFIX}").read_bytes())
-            if document.get("format") != FORMAT or document.get("key") != entry_key:
+            document = loads((self.folder / f"{entry_key}{self.SUFFIX}").read_bytes())
+            if not isinstance(document, list) or document[:2] != [FORMAT, entry_key]:
                 return entry_key, None
-            result = decode(document["result"])
+            result = document[2]
             if not isinstance(result, CompanyResult) or result.slug != job.company.slug:
                 return entry_key, None
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError,
+                IndexError):
             return entry_key, None
         self.used.add(entry_key)
         return entry_key, result
 
     def put(self, entry_key: str, result: CompanyResult) -> None:
         """Write an entry atomically; a cache that cannot be written only costs speed."""
-        document = {"format": FORMAT, "key": entry_key, "result": encode(result)}
+        document = [FORMAT, entry_key, encode(result)]
+        if self._write(f"{entry_key}{self.SUFFIX}", document):
+            self.used.add(entry_key)
+
+    def newest_day(self, path: Path, read: Callable[[Path], dt.date | None]) -> dt.date | None:
+        """read(path) (a feedback file's newest contact day), remembered by the file's digest:
+        a file read by an earlier build is not parsed again. A remembered day that is wrong
+        only costs speed, since the build checks its guess against the counted contacts."""
+        if self._stamps is None:
+            self._stamps = self._read_stamps()
+        digest = file_digest(path)
+        if digest is None:
+            return read(path)
+        if digest not in self._stamps:
+            day = read(path)
+            self._stamps[digest] = day.isoformat() if day else None
+        self._stamps_used[digest] = self._stamps[digest]
+        day = self._stamps[digest]
+        return dt.date.fromisoformat(day) if day else None
+
+    def _read_stamps(self) -> dict[str, str | None]:
+        try:
+            document = json.loads((self.folder / self.STAMPS).read_bytes())
+            if document.get("format") != self.STAMPS_FORMAT:
+                return {}
+            return {digest: day for digest, day in document["stamps"].items()
+                    if isinstance(digest, str) and (day is None or (
+                        isinstance(day, str) and dt.date.fromisoformat(day)))}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return {}
+
+    def _write(self, name: str, document: dict | list) -> bool:
+        """Write a file of the cache atomically; a cache that cannot be written only costs
+        speed."""
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
                 json.dump(document, stream, separators=(",", ":"))
-            os.replace(temporary, self.folder / f"{entry_key}{self.SUFFIX}")
+            os.replace(temporary, self.folder / name)
         except OSError:
-            return
+            return False
+        return True
+
+    def get_files(self, entry_key: str) -> dict[str, str] | None:
+        """Rendered files (name -> text) kept under entry_key, or None."""
+        try:
+            document = json.loads((self.folder / f"{entry_key}{self.FILES}").read_bytes())
+            files = document["files"]
+            if (document.get("format") != FILES_FORMAT or document.get("key") != entry_key
+                    or not isinstance(files, dict)
+                    or not all(isinstance(text, str) for text in files.values())):
+                return None
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return None
         self.used.add(entry_key)
+        return files
+
+    def put_files(self, entry_key: str, files: dict[str, str]) -> None:
+        if self._write(f"{entry_key}{self.FILES}",
+                       {"format": FILES_FORMAT, "key": entry_key, "files": files}):
+            self.used.add(entry_key)
 
     def prune(self) -> None:
-        """Drop entries this build did not use, so the cache holds one scoreboard's worth."""
+        """Drop entries this build did not use, so the cache holds one scoreboard's worth, and
+        keep the newest stamps of this build's files."""
+        if self._stamps_used:
+            self._write(self.STAMPS, {"format": self.STAMPS_FORMAT,
+                                      "stamps": dict(sorted(self._stamps_used.items()))})
         if not self.folder.is_dir():
             return
         for path in self.folder.iterdir():
-            stale = path.suffix == self.SUFFIX and path.stem not in self.used
+            stale = path.suffix in (self.SUFFIX, self.FILES) and path.stem not in self.used
             if stale or path.suffix == ".tmp":
                 path.unlink(missing_ok=True)

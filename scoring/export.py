@@ -6,6 +6,10 @@ import csv
 import dataclasses
 import io
 import json
+import math
+import re
+from collections.abc import Callable
+from json.encoder import encode_basestring
 
 from .board import WINDOWS, CompanyResult, Scoreboard
 from .metrics import CHANGELOG, METRICS, Score
@@ -70,18 +74,19 @@ def score_dict(metric_id: str, score: Score) -> dict:
     }
 
 
-def scores_dict(scores: dict[str, Score]) -> dict:
-    return {metric_id: score_dict(metric_id, scores[metric_id]) for metric_id in METRICS}
+def company_dict(company: CompanyResult, rank: RankRange | None = None,
+                 score: Callable[[str, Score], object] = score_dict) -> dict:
+    """A company's entry of scores.json; `score` makes each score's value (score_dict)."""
+    def scores_of(scores: dict[str, Score]) -> dict:
+        return {metric_id: score(metric_id, scores[metric_id]) for metric_id in METRICS}
 
-
-def company_dict(company: CompanyResult, rank: RankRange | None = None) -> dict:
     return {
         "slug": company.slug,
         "name": company.name,
         "industry": company.industry,
         "rank": {"best": rank.best, "worst": rank.worst} if rank else None,
-        "windows": {window: scores_dict(company.windows[window]) for window in WINDOWS},
-        "monthly": [{"month": month, **scores_dict(scores)} for month, scores in company.monthly],
+        "windows": {window: scores_of(company.windows[window]) for window in WINDOWS},
+        "monthly": [{"month": month, **scores_of(scores)} for month, scores in company.monthly],
         "actions": [
             {"id": a.id, "topic": a.topic, "status": a.status, "opened": a.opened.isoformat()}
             for a in company.actions
@@ -113,9 +118,9 @@ def company_dict(company: CompanyResult, rank: RankRange | None = None) -> dict:
     }
 
 
-def _document(board: Scoreboard, companies: list[CompanyResult]) -> str:
-    ranks = rank_ranges(board.companies)
-    document = {
+def _document(board: Scoreboard, companies: list[str]) -> str:
+    """scores.json's shape around companies already encoded (_company_texts)."""
+    head = json.dumps({
         "schema": SCHEMA,
         "methodology_version": board.methodology_version,
         "methodology_changelog": [
@@ -124,18 +129,82 @@ def _document(board: Scoreboard, companies: list[CompanyResult]) -> str:
         "thresholds": dataclasses.asdict(board.thresholds),
         "as_of": board.as_of.isoformat(),
         "data_commit": board.data_commit,
-        "companies": [company_dict(company, ranks.get(company.slug)) for company in companies],
-    }
-    return json.dumps(document, indent=1, ensure_ascii=False, allow_nan=False) + "\n"
+        "companies": [],
+    }, indent=1, ensure_ascii=False, allow_nan=False)
+    if not companies:
+        return head + "\n"
+    # what json.dumps(indent=1) writes for the list, its items two levels in
+    return head.removesuffix("[]\n}") + "[\n  " + ",\n  ".join(companies) + "\n ]\n}\n"
+
+
+def company_text(company: CompanyResult, rank: RankRange | None) -> str:
+    """The company's entry of scores.json's companies list, indented for its place there
+    (JSON text holds no raw line break, so every line moves two spaces in).
+
+    The scores are most of it, and json.dumps(indent=1) writes them value by value in Python:
+    each is written whole by _score_json instead, into a placeholder json.dumps leaves for it.
+    Should company text look like a placeholder, the entry is written the slow way."""
+    scores: list[str] = []
+
+    def placeholder(metric_id: str, score: Score) -> str:
+        scores.append(_score_json(metric_id, score))
+        return f"\0{len(scores) - 1}"
+
+    text = json.dumps(company_dict(company, rank, placeholder), indent=1, ensure_ascii=False,
+                      allow_nan=False)
+    pieces = _PLACEHOLDER.split(text)  # text, index, text, index, ...
+    if pieces[1::2] != [str(index) for index in range(len(scores))]:
+        text = json.dumps(company_dict(company, rank), indent=1, ensure_ascii=False,
+                          allow_nan=False)
+    else:
+        pieces[1::2] = scores
+        text = "".join(pieces)
+    return text.replace("\n", "\n  ")
+
+
+_PLACEHOLDER = re.compile(r'"\\u0000(\d+)"')  # a placeholder as json.dumps writes it
+
+
+def _score_json(metric_id: str, score: Score) -> str:
+    """score_dict as json.dumps(indent=1, allow_nan=False) writes it where every score of a
+    company's entry sits, three levels in."""
+    values = score_dict(metric_id, score)
+    return _SCORE_JSON.format(_number_json(values["value"]), _number_json(values["low"]),
+                              _number_json(values["high"]), _number_json(values["n"]),
+                              encode_basestring(values["unit"]))  # json.dumps' own
+
+
+_SCORE_JSON = ('{{\n    "value": {},\n    "low": {},\n    "high": {},\n    "n": {},\n'
+               '    "unit": {}\n   }}')
+
+
+def _number_json(value: float | int | None) -> str:
+    """A number as json.dumps writes it (float's and int's repr), refusing NaN and infinity."""
+    if value is None:
+        return "null"
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
+        return float.__repr__(value)
+    return int.__repr__(value)
+
+
+def _company_texts(board: Scoreboard) -> list[str]:
+    ranks = rank_ranges(board.companies)
+    return [company_text(company, ranks.get(company.slug)) for company in board.companies]
 
 
 def scores_json(board: Scoreboard) -> str:
-    return _document(board, board.companies)
+    return _document(board, _company_texts(board))
 
 
-def company_files(board: Scoreboard) -> dict[str, str]:
-    """companies/<slug>.json: scores.json's shape holding one company, for one download."""
-    return {f"companies/{c.slug}.json": _document(board, [c]) for c in board.companies}
+def json_files(board: Scoreboard, texts: list[str] | None = None) -> dict[str, str]:
+    """scores.json, and companies/<slug>.json: scores.json's shape holding one company, for one
+    download. Each company is encoded once (company_text), or given already in `texts`."""
+    texts = _company_texts(board) if texts is None else texts
+    return {"scores.json": _document(board, texts),
+            **{f"companies/{company.slug}.json": _document(board, [text])
+               for company, text in zip(board.companies, texts, strict=True)}}
 
 
 def cell(value):

@@ -699,6 +699,9 @@ def candor_score(sample: Sample) -> Score:
     return Score(None, 0, "score", reason="not enough data: computed on the scoreboard")
 
 
+_EVERY = object()  # the key of every company's values, whatever the industry
+
+
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
@@ -711,15 +714,25 @@ def candor_scores(
                            if scores[metric_id].value is not None else None)
                for metric_id, (scale, _) in CANDOR_COMPONENTS.items()}
               for _, scores in companies]
+    # Each industry's mean per component, from its companies' values in their order (the
+    # same sums whoever asks), or every company's when the industry has too few: made once.
+    peers: dict[tuple[object, str], list[float]] = {}
+    for (industry, _), values in zip(companies, scaled, strict=True):
+        for metric_id, value in values.items():
+            if value is not None:
+                peers.setdefault((industry, metric_id), []).append(value)
+                peers.setdefault((_EVERY, metric_id), []).append(value)
+    means: dict[tuple[object, str], float | None] = {}
+    for industry in {industry for industry, _ in companies}:
+        for metric_id in config.weights:
+            mine = peers.get((industry, metric_id), [])
+            means[industry, metric_id] = _mean(mine if len(mine) >= MIN_INDUSTRY_PEERS
+                                               else peers.get((_EVERY, metric_id), []))
     results = []
     for (industry, scores), values in zip(companies, scaled, strict=True):
         parts, missing = [], []
         for metric_id, weight in config.weights.items():
-            peers = [v[metric_id] for (ind, _), v in zip(companies, scaled, strict=True)
-                     if ind == industry and v[metric_id] is not None]
-            if len(peers) < MIN_INDUSTRY_PEERS:
-                peers = [v[metric_id] for v in scaled if v[metric_id] is not None]
-            target, value, n = _mean(peers), values[metric_id], scores[metric_id].n
+            target, value, n = means[industry, metric_id], values[metric_id], scores[metric_id].n
             k = config.prior_strength * METRICS[metric_id].min_n
             if value is None:
                 missing += [metric_id] if weight > 0 else []

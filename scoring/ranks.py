@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -30,15 +31,18 @@ class RankRange:
 
 
 def rank_ranges(companies: list[CompanyResult]) -> dict[str, RankRange]:
-    """slug -> RankRange for every company whose ranking score has a value and an interval."""
+    """slug -> RankRange for every company whose ranking score has a value and an interval.
+    Counted by binary search over the sorted interval ends: n log n, not n squared."""
     scored = {
         company.slug: company.windows["all"][RANKED_BY] for company in companies
         if company.windows["all"][RANKED_BY].value is not None
     }
+    lows = sorted(score.low for score in scored.values())
+    highs = sorted(score.high for score in scored.values())
     ranges = {}
     for slug, score in scored.items():
-        above = sum(1 for other in scored.values() if other.low > score.high)
-        reaching = sum(1 for other in scored.values() if other.high >= score.low)
+        above = len(lows) - bisect.bisect_right(lows, score.high)  # low > score.high
+        reaching = len(highs) - bisect.bisect_left(highs, score.low)  # high >= score.low
         ranges[slug] = RankRange(1 + above, reaching)
     return ranges
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
+import importlib.metadata
 import json
 import logging
 import subprocess
@@ -20,6 +22,7 @@ from pelican.settings import read_settings
 
 from . import export, schemas
 from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, CompanyResult, Scoreboard
+from .cache import Cache, code_version
 from .charts import SPARK_HEIGHT, SPARK_WIDTH, company_charts, methodology_marks, sparklines
 from .export import inert, interval, number, shown
 from .gaming import methodology as gaming_methodology
@@ -131,22 +134,57 @@ class ScoreboardGenerator(Generator):
         seconds["charts"] = seconds.get("charts", 0.0) + time.perf_counter() - started
         return charts
 
+    def _company(self, writer, company: CompanyResult, board: Scoreboard) -> str:
+        """Write a company's page, Atom feed and badge (the page shows `board`); returns its
+        entry of scores.json."""
+        site_url = self.settings["CANDOR_SITE_URL"]
+        marks = methodology_marks(company)
+        self._page(writer, f"companies/{company.slug}/index.html", "company", board=board,
+                   page_id="company", company=company, marks=dict(marks),
+                   charts=self._charts(company, marks),
+                   snippets=badge_snippets(company, site_url))
+        self._xml(writer, f"companies/{company.slug}/actions.xml", "atom.xml", feed=feed(
+            f"{company.name}: you said, we did", f"companies/{company.slug}/actions.xml",
+            f"companies/{company.slug}/#actions-h", action_log([company]), board.as_of,
+            site_url))
+        self._xml(writer, f"badges/{company.slug}.svg", "badge.svg",
+                  badge=badge(company, board.as_of))
+        return export.company_text(company, self.context["ranks"].get(company.slug))
+
+    def _companies(self, writer) -> list[str]:
+        """Every company's files (_company), each taken from the page cache when everything it
+        shows is unchanged (page_key); returns their entries of scores.json in order."""
+        board: Scoreboard = self.context["board"]
+        cache: Cache | None = self.settings["CANDOR_CACHE"]
+        output, texts, counts = Path(self.output_path), [], self.settings["CANDOR_PAGES"]
+        site = site_key(self.context) if cache is not None else ""
+        # Every page shows the data commit, which every commit changes: a cached page holds
+        # COMMIT in its place, put back as the page is written (with_commit).
+        marked = dataclasses.replace(board, data_commit=COMMIT)
+        for company in board.companies:
+            key = page_key(company, board, self.context["ranks"], site) if site else None
+            files = cache.get_files(key) if key else None
+            if files is None and not key:
+                texts.append(self._company(writer, company, board))
+                continue
+            if files is None:
+                text = self._company(writer, company, marked)
+                files = {**{name: (output / name).read_bytes().decode("utf-8")
+                            for name in company_files(company)}, JSON: text}
+                cache.put_files(key, files)
+            else:
+                counts["reused"] = counts.get("reused", 0) + 1
+            texts.append(files.pop(JSON))
+            for name, content in files.items():
+                (output / name).parent.mkdir(parents=True, exist_ok=True)
+                (output / name).write_bytes(with_commit(content, board.data_commit)
+                                            .encode("utf-8"))
+        return texts
+
     def generate_output(self, writer):
         board: Scoreboard = self.context["board"]
-        site_url = self.settings["CANDOR_SITE_URL"]
         self._page(writer, "index.html", "leaderboard", page_id="leaderboard")
-        for company in board.companies:
-            marks = methodology_marks(company)
-            self._page(writer, f"companies/{company.slug}/index.html", "company",
-                       page_id="company", company=company, marks=dict(marks),
-                       charts=self._charts(company, marks),
-                       snippets=badge_snippets(company, site_url))
-            self._xml(writer, f"companies/{company.slug}/actions.xml", "atom.xml", feed=feed(
-                f"{company.name}: you said, we did", f"companies/{company.slug}/actions.xml",
-                f"companies/{company.slug}/#actions-h", action_log([company]), board.as_of,
-                site_url))
-            self._xml(writer, f"badges/{company.slug}.svg", "badge.svg",
-                      badge=badge(company, board.as_of))
+        texts = self._companies(writer)
         self._page(writer, "industries/index.html", "industries", page_id="industries")
         for industry in self.context["industry_pages"]:
             self._page(writer, f"industries/{industry.id}/index.html", "industry",
@@ -154,7 +192,7 @@ class ScoreboardGenerator(Generator):
         self._page(writer, "actions/index.html", "actions", page_id="actions")
         self._xml(writer, "actions/feed.xml", "atom.xml", feed=feed(
             "Candor: you said, we did", "actions/feed.xml", "actions/",
-            self.context["action_log"], board.as_of, site_url))
+            self.context["action_log"], board.as_of, self.settings["CANDOR_SITE_URL"]))
         self._page(writer, "methodology/index.html", "methodology", page_id="methodology")
         self._page(writer, "data/index.html", "data", page_id="data",
                    csv_columns=export.csv_columns())
@@ -172,12 +210,73 @@ class ScoreboardGenerator(Generator):
         schemas.write(Path(self.output_path) / "schemas")
         downloads = Path(self.output_path) / "data"
         downloads.mkdir(parents=True, exist_ok=True)
-        files = {"scores.json": export.scores_json(board), "scores.csv": export.scores_csv(board),
-                 "datapackage.json": export.datapackage_json(board),
-                 **export.company_files(board)}
+        files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
+                 "datapackage.json": export.datapackage_json(board)}
         for name, text in files.items():
             (downloads / name).parent.mkdir(parents=True, exist_ok=True)
             (downloads / name).write_text(text, encoding="utf-8", newline="\n")
+
+
+JSON = ""  # a cached company's entry of scores.json, beside its files by name
+# The data commit as a cached page shows it: markup, so neither escaped nor changed by
+# finalize; company text cannot hold it, since every < it brings is escaped.
+COMMIT = Markup("<!--candor-data-commit-->")
+
+
+def with_commit(text: str, commit: str | None) -> str:
+    """A cached page with the data commit put back where base.html and company.html show it
+    (whole, and its first 12 characters); any other use of it is an error, not a guess."""
+    text = text.replace(COMMIT, commit or "not in git")
+    text = text.replace(COMMIT[:12], commit[:12] if commit else "not in git")
+    if COMMIT[:10] in text:
+        raise RuntimeError("a cached page shows the data commit in a way with_commit does not "
+                           "know")
+    return text
+
+
+def company_files(company: CompanyResult) -> list[str]:
+    """The files _company writes, from the output folder."""
+    return [f"companies/{company.slug}/index.html", f"companies/{company.slug}/actions.xml",
+            f"badges/{company.slug}.svg"]
+
+
+def site_key(context: dict) -> str:
+    """What every company's files show besides the company: the code (scoring/ and the
+    libraries behind the numbers and the pages), the theme and content folders, the build's
+    settings and the scoreboard's date and methodology (not its data commit: with_commit)."""
+    board: Scoreboard = context["board"]
+    digest = hashlib.sha256()
+    for folder in (ROOT / "theme", ROOT / "content"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0"
+                              + hashlib.sha256(path.read_bytes()).digest())
+    versions = [f"{name} {importlib.metadata.version(name)}" for name in PAGE_LIBRARIES]
+    digest.update(repr((code_version(), versions, context["SITENAME"],
+                        context["CANDOR_SITE_URL"], board.as_of,
+                        board.methodology_version, board.candor_config,
+                        [(p.slug, p.url, p.title) for p in context.get("pages", [])],
+                        )).encode())
+    return digest.hexdigest()
+
+
+# Libraries that turn the numbers into pages.
+PAGE_LIBRARIES = ("pelican", "Jinja2", "MarkupSafe", "Markdown")
+
+
+def page_key(company: CompanyResult, board: Scoreboard, ranks: dict, site: str) -> str | None:
+    """Everything a company's page, feed, badge and JSON entry show: the key of its cached
+    scores (its files, config, dates and code), what the build adds from every company (its
+    Candor scores and their parts, its rank among how many ranked, its audit) and site_key.
+    None when its scores did not come through the cache."""
+    scores = board.keys.get(company.slug)
+    if scores is None:
+        return None
+    facts = (scores, site, company.slug,
+             [company.windows[window]["candor_score"] for window in WINDOWS],
+             [(month, values["candor_score"]) for month, values in company.monthly],
+             company.candor_parts, company.integrity, ranks.get(company.slug), len(ranks))
+    return hashlib.sha256(repr(facts).encode()).hexdigest()
 
 
 def _generators(pelican):
@@ -185,7 +284,8 @@ def _generators(pelican):
 
 
 def pelican_settings(board: Scoreboard, output: Path, site_url: str,
-                     seconds: dict[str, float] | None = None) -> dict:
+                     seconds: dict[str, float] | None = None, cache: Cache | None = None,
+                     pages: dict[str, int] | None = None) -> dict:
     return read_settings(override={
         "PATH": str(ROOT / "content"),
         "THEME": str(ROOT / "theme"),
@@ -195,6 +295,8 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "CANDOR_SITE_URL": site_url.rstrip("/"),
         "CANDOR_BOARD": board,
         "CANDOR_SECONDS": {} if seconds is None else seconds,
+        "CANDOR_CACHE": cache,
+        "CANDOR_PAGES": {} if pages is None else pages,
         "RELATIVE_URLS": True,
         "TIMEZONE": "UTC",
         "DEFAULT_LANG": "en",
@@ -225,16 +327,24 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
     })
 
 
+@dataclass(frozen=True)
+class Built:
+    pages: int  # HTML pages written
+    reused: int  # companies whose files came from the page cache
+
+
 def build_site(board: Scoreboard, output: Path, site_url: str = "",
-               seconds: dict[str, float] | None = None) -> int:
-    """Render the site into output (replacing it); returns the number of HTML pages written.
-    With `seconds`, adds the time spent on charts, on the rest of the rendering and on the
-    search index to it."""
+               seconds: dict[str, float] | None = None, cache: Cache | None = None) -> Built:
+    """Render the site into output (replacing it). With `seconds`, adds the time spent on
+    charts, on the rest of the rendering and on the search index to it. With a `cache` (the
+    one the scores came through), a company's files whose page_key is cached are copied, not
+    rendered again."""
     started = time.perf_counter()
     spent: dict[str, float] = {}
+    counts: dict[str, int] = {}
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
-    Pelican(pelican_settings(board, output, site_url, spent)).run()
+    Pelican(pelican_settings(board, output, site_url, spent, cache, counts)).run()
     pages = sum(1 for _ in output.rglob("*.html"))
     rendered = time.perf_counter()
     index_site(output)
@@ -243,7 +353,7 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
         seconds["charts"] = seconds.get("charts", 0.0) + charts
         seconds["render"] = seconds.get("render", 0.0) + rendered - started - charts
         seconds["search"] = seconds.get("search", 0.0) + time.perf_counter() - rendered
-    return pages
+    return Built(pages, counts.get("reused", 0))
 
 
 # Left out of the search index: rows of numbers that match every query and say nothing alone

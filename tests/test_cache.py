@@ -50,6 +50,8 @@ def test_cached_and_uncached_builds_are_byte_identical(fixture_copy, tmp_path, b
     warm = build_site(fixture_copy, tmp_path / "warm", "--cache", cache)
     assert _scored(cold.result.stdout) == (2, 0)
     assert _scored(warm.result.stdout) == (0, 2)
+    assert _pages_reused(cold.result.stdout) == 0
+    assert _pages_reused(warm.result.stdout) == 2  # copied from the page cache, not rendered
     _same_tree(plain.output, cold.output)
     _same_tree(plain.output, warm.output)
 
@@ -67,6 +69,45 @@ def test_cached_and_uncached_builds_are_byte_identical(fixture_copy, tmp_path, b
     # The entries of the data as it was are pruned: one scoreboard's worth is kept.
     (folder,) = cache.iterdir()
     assert len(list(folder.glob("*.json"))) == 2
+
+
+def _pages_reused(stdout: str) -> int:
+    match = re.search(r"^\s+pages\s+\d+, (\d+) companies' files reused from cache$", stdout,
+                      re.MULTILINE)
+    assert match, stdout
+    return int(match[1])
+
+
+def test_a_page_is_rendered_again_when_anything_it_shows_changes(fixture_copy, tmp_path,
+                                                                  build_site):
+    """The page cache is keyed by what a company's files show, not only by its own data: a
+    second e-commerce company moves acme's industry mean, and so acme's Candor score and its
+    page, though acme's files and cached scores did not change; the site URL changes every
+    company's badge snippets. Each build equals a build without any cache."""
+    cache = tmp_path / "cache"
+    shutil.copytree(fixture_copy / "acme", fixture_copy / "acme-two")
+    (fixture_copy / "acme-two" / "company.yaml").write_text(
+        "name: Acme Two\nindustry: e-commerce\n")
+    before = build_site(fixture_copy, tmp_path / "before", "--cache", cache)
+    assert _scored(before.result.stdout) == (3, 0)
+    # acme-two's customers turn unhappy: every NPS answer of 9 in its newest file becomes a 2.
+    newest = fixture_copy / "acme-two" / "feedback" / "2026-10.csv"
+    newest.write_text(newest.read_text().replace(",9,", ",2,"))
+    after = build_site(fixture_copy, tmp_path / "after", "--cache", cache)
+    assert _scored(after.result.stdout) == (1, 2)  # acme's scores came from the cache...
+    acme = Path("companies/acme/index.html")
+    # ...but its page changed, and was rendered again, as a fresh build renders it
+    assert (before.output / acme).read_bytes() != (after.output / acme).read_bytes()
+    _same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, after.output)
+
+    again = build_site(fixture_copy, tmp_path / "again", "--cache", cache)
+    assert _pages_reused(again.result.stdout) == 3
+    moved = build_site(fixture_copy, tmp_path / "moved", "--cache", cache,
+                       "--site-url", "https://example.org/scores")
+    assert _pages_reused(moved.result.stdout) == 0
+    assert "https://example.org/scores/badges/acme.svg" in (moved.output / acme).read_text()
+    _same_tree(build_site(fixture_copy, tmp_path / "moved-fresh", "--no-cache",
+                          "--site-url", "https://example.org/scores").output, moved.output)
 
 
 def _board_json(data: Path, cache: Cache | None = None) -> tuple[str, object]:
@@ -90,15 +131,15 @@ def test_an_entry_that_does_not_match_is_recomputed_never_trusted(fixture_copy, 
     if spoil == "truncated":
         acme.write_bytes(acme.read_bytes()[:1000])
     elif spoil == "other_key":
-        document["key"] = "0" * 64
+        document[1] = "0" * 64
         acme.write_text(json.dumps(document))
     elif spoil == "unknown_type":  # a class outside the result types is never built
-        document["result"]["t"] = "Popen"
+        document[2]["t"] = "Popen"
         acme.write_text(json.dumps(document))
     elif spoil == "other_company":
         acme.write_bytes(tiny.read_bytes().replace(tiny.stem.encode(), acme.stem.encode()))
     elif spoil == "extra_field":
-        document["result"]["v"]["command"] = "rm -rf /"
+        document[2]["v"].append("rm -rf /")
         acme.write_text(json.dumps(document))
     else:
         acme.write_bytes(b"\x80\x04\x95 not json, e.g. a pickle")
@@ -109,7 +150,9 @@ def test_an_entry_that_does_not_match_is_recomputed_never_trusted(fixture_copy, 
 
 def test_decode_builds_only_the_result_types():
     with pytest.raises(ValueError, match="unknown cache type"):
-        decode({"t": "Path", "v": {"args": ["/etc/passwd"]}})
+        decode({"t": "Path", "v": ["/etc/passwd"]})
+    with pytest.raises(ValueError, match="Score fields do not match"):
+        decode({"t": "Score", "v": [1.0, 2, "percent", None, None, "", "extra"]})
     with pytest.raises(ValueError, match="not a cache value"):
         decode({"__reduce__": ["os.system", ["true"]]})
     assert decode(encode((dt.date(2026, 1, 2), {"a": [1, 2.5, None]}))) == (
@@ -184,3 +227,83 @@ def test_the_build_holds_no_company_rows_between_companies(fixture_copy):
     board = build_scoreboard(fixture_copy, run=watching)
     assert board.contacts == 43  # acme 40 + tiny 3: rows were read
     assert alive == [0, 0]
+
+
+def test_newest_stamps_are_remembered_by_file_digest_and_checked(fixture_copy, tmp_path):
+    """The as_of guess reads each feedback file's newest stamp once; later builds take it from
+    the cache by the file's SHA-256. A remembered day that is wrong costs time, never a score:
+    the build checks its guess against the newest counted contact."""
+    import hashlib
+
+    expected, _ = _board_json(fixture_copy)
+    cache = Cache(tmp_path / "cache")
+    _board_json(fixture_copy, cache)
+    cache.prune()
+    document = json.loads((cache.folder / Cache.STAMPS).read_text())
+    tiny = fixture_copy / "tiny" / "feedback" / "2026-10.jsonl"
+    digest = hashlib.sha256(tiny.read_bytes()).hexdigest()
+    assert document["stamps"][digest] == "2026-10-04"  # tiny's newest contact (module doc)
+    # One entry per feedback file of the fixture, whatever their names.
+    files = [p for c in discover(fixture_copy)[0] for p in c.feedback]
+    assert len(document["stamps"]) == len({hashlib.sha256(p.read_bytes()).hexdigest()
+                                            for p in files})
+    # A stamp that lies: the guess is too new, the build notices and scores as of the truth.
+    document["stamps"][digest] = "2030-01-01"
+    (cache.folder / Cache.STAMPS).write_text(json.dumps(document))
+    fresh = Cache(tmp_path / "cache")
+    assert newest_contact(discover(fixture_copy)[0], fresh) == dt.date(2030, 1, 1)
+    again, _ = _board_json(fixture_copy, Cache(tmp_path / "cache"))
+    assert again == expected
+
+
+def test_in_git_a_new_commit_reuses_the_pages_it_did_not_change(tmp_path, build_site):
+    """Every page shows the data commit, which every commit changes; the page cache keeps it
+    out of its pages and puts the new one back, so a commit touching one company still reuses
+    the other's page, and the site is the one a build without any cache makes."""
+    import subprocess
+
+    from conftest import FIXTURE
+
+    repo = tmp_path / "repo"
+    data = Path(shutil.copytree(FIXTURE, repo / "data"))
+
+    def commit(message: str) -> str:
+        def git(*args: str) -> str:
+            return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                                  text=True).stdout.strip()
+        if not (repo / ".git").exists():
+            git("init", "-q", "-b", "main")
+            git("config", "user.email", "test@example.com")
+            git("config", "user.name", "Test")
+        git("add", "-A")
+        git("commit", "-q", "-m", message)
+        return git("rev-parse", "HEAD")
+
+    first = commit("first")
+    cache = tmp_path / "cache"
+    before = build_site(data, tmp_path / "before", "--cache", cache)
+    assert first[:12] in (before.output / "companies/acme/index.html").read_text()
+    with (data / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
+        stream.write(NEW_TINY_ROW)
+    second = commit("tiny adds a row")
+    after = build_site(data, tmp_path / "after", "--cache", cache)
+    assert _scored(after.result.stdout) == (1, 1)
+    assert _pages_reused(after.result.stdout) == 1  # acme's: tiny has too few ratings to move it
+    page = (after.output / "companies/acme/index.html").read_text()
+    assert f"<code>{second}</code>" in page and f"<code>{second[:12]}</code>" in page
+    assert first not in page and "candor-data-commit" not in page
+    _same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
+
+
+def test_a_company_named_like_the_commit_marker_keeps_its_name(fixture_copy, tmp_path,
+                                                               build_site):
+    """Company text cannot pose as the marker the page cache puts the data commit in: its <
+    is escaped, so it is shown as written, and the cached build equals the uncached one."""
+    profile = fixture_copy / "tiny" / "company.yaml"
+    profile.write_text(profile.read_text().replace(
+        "name: Tiny Bank", "name: '<!--candor-data-commit--> Tiny'"))
+    cached = build_site(fixture_copy, tmp_path / "cached", "--cache", tmp_path / "cache")
+    assert cached.result.returncode == 0, cached.result.stderr
+    page = (cached.output / "companies/tiny/index.html").read_text()
+    assert "<h1>&lt;!--candor-data-commit--&gt; Tiny</h1>" in page
+    _same_tree(build_site(fixture_copy, tmp_path / "plain", "--no-cache").output, cached.output)

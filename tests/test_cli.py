@@ -148,7 +148,8 @@ def test_build_prints_a_summary(fixture_build):
     # the 7 industries: as many as are on disk
     on_disk = len(list(fixture_build.output.rglob("*.html")))
     assert on_disk == 16
-    assert re.search(rf"^\s+pages\s+{on_disk}$", out, re.M), out
+    assert re.search(rf"^\s+pages\s+{on_disk}, \d companies' files reused from cache$", out,
+                     re.M), out
     assert re.search(r"^\s+as of\s+2026-10-20 \(methodology v1\.1\)$", out, re.M), out
 
 

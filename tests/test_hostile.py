@@ -570,3 +570,27 @@ def test_search_shows_payloads_as_text(hostile, browser, serve_site):
         assert events == []
     finally:
         context.close()
+
+
+def test_a_company_entry_is_the_json_of_its_dict_even_when_text_looks_like_a_placeholder():
+    """export.company_text writes each score whole into a placeholder json.dumps leaves for it;
+    text shaped like a placeholder ("\\x000" is written "\\u00000") must neither be replaced
+    by a score nor move the scores: the entry is then written the slow way."""
+    from scoring.board import CompanyResult
+    from scoring.export import company_dict, company_text
+    from scoring.metrics import METRICS, Score
+
+    def entry(name: str) -> CompanyResult:
+        company = CompanyResult("x", {"name": name, "industry": "banking"}, [])
+        scores = {m: Score(1.25 if i % 3 else None, i, METRICS[m].unit, 1.0, 2.5)
+                  for i, m in enumerate(METRICS)}
+        company.windows = {"all": scores, "90d": scores}
+        company.monthly = [("2026-09", scores)]
+        return company
+
+    for name in ("\x000", "\x001", "plain", "\x00", "\u0000 0"):
+        company = entry(name)
+        expected = json.dumps(company_dict(company), indent=1, ensure_ascii=False,
+                              allow_nan=False).replace("\n", "\n  ")
+        assert company_text(company, None) == expected, name
+    assert '"name": "\\u00000"' in company_text(entry("\x000"), None)

@@ -51,6 +51,19 @@ def test_disjoint_intervals_give_a_strict_order():
         "z": "1", "y": "2", "x": "3"}
 
 
+
+def test_intervals_that_touch_overlap():
+    # The ends are compared as the methodology says: "wholly above" is strict (low > high),
+    # "reaches" is not (high >= low), so intervals sharing an end share a range.
+    companies = [_company("a", 55.0, 50.0, 60.0), _company("b", 65.0, 60.0, 70.0),
+                 _company("c", 75.0, 70.0, 80.0), _company("d", 45.0, 40.0, 49.9)]
+    # a: lows above 60: c (70) -> best 2; highs reaching 50: a, b, c -> worst 3.
+    # b: lows above 70: none -> best 1; highs reaching 60: a, b, c -> worst 3.
+    # c: lows above 80: none -> best 1; highs reaching 70: b, c -> worst 2.
+    # d: lows above 49.9: a, b, c -> best 4; highs reaching 40: all four -> worst 4.
+    assert {s: str(r) for s, r in rank_ranges(companies).items()} == {
+        "a": "2\N{EN DASH}3", "b": "1\N{EN DASH}3", "c": "1\N{EN DASH}2", "d": "4"}
+
 # A scoreboard whose Candor score is CSAT alone, unshrunk: its interval is CSAT's Wilson one.
 CSAT_ONLY = """weights: {csat: 1, nps: 0, first_contact_resolution: 0, contacts_per_case: 0,
   share_waits_over_5min: 0, resolution_rate: 0, follow_through: 0, action_coverage: 0}

@@ -1,0 +1,56 @@
+"""Companies scored in worker processes on this machine (`publish.py build --processes N`, and
+by default on boards of PARALLEL_FROM companies or more) give the single-process results byte
+for byte."""
+
+from __future__ import annotations
+
+import multiprocessing
+import shutil
+from pathlib import Path
+
+from scoring.board import PARALLEL_FROM, build_scoreboard, process_runner, run_here
+from scoring.export import scores_json
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_two_worker_processes_give_the_scores_of_one(fixture_copy):
+    here = build_scoreboard(fixture_copy, run=run_here)
+    board = build_scoreboard(fixture_copy, run=process_runner(2))
+    assert board.stats.scored == len(board.companies) == 2
+    assert scores_json(board) == scores_json(here)
+
+
+def test_publish_build_processes_writes_the_same_site(fixture_copy, tmp_path, build_site):
+    one = build_site(fixture_copy, tmp_path / "one", "--no-cache", "--processes", "1")
+    two = build_site(fixture_copy, tmp_path / "two", "--no-cache", "--processes", "2")
+    assert two.result.returncode == 0, two.result.stdout + two.result.stderr
+    assert _files(two.output) == _files(one.output)
+
+
+def test_the_default_runner_starts_workers_only_for_a_large_board(fixture_copy):
+    # PARALLEL_FROM companies (copies of the fixture's clean one under new slugs) are scored in
+    # worker processes, one fewer here; the scores are the same either way
+    tiny = fixture_copy / "tiny"
+    for number in range(PARALLEL_FROM - 2):
+        shutil.copytree(tiny, fixture_copy / f"tiny-{number:02}")
+    workers: list[int] = []  # worker processes alive as each result arrives
+
+    def watched(function, jobs):
+        for item in process_runner(2, minimum=PARALLEL_FROM)(function, jobs):
+            workers.append(len(multiprocessing.active_children()))
+            yield item
+
+    board = build_scoreboard(fixture_copy, run=watched)
+    assert len(workers) == len(board.companies) == PARALLEL_FROM
+    assert min(workers) >= 1
+    assert scores_json(board) == scores_json(build_scoreboard(fixture_copy, run=run_here))
+
+    shutil.rmtree(fixture_copy / "tiny-00")
+    workers.clear()
+    build_scoreboard(fixture_copy, run=watched)
+    assert len(workers) == PARALLEL_FROM - 1
+    assert max(workers) == 0
