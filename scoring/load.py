@@ -508,7 +508,7 @@ def _parse_parquet(data: bytes) -> pa.Table | None:
     (timestamp[us, UTC]) that the file holds typed; null where empty. None whenever that cannot
     be sure to read as `_read_parquet` and the exact checks do: a damaged file, no rows, other
     columns (as pandas names them), or a column of a type the exact path refuses or reads
-    otherwise (see `_parquet_column`); the exact path then reads the file."""
+    otherwise (see `_typed_column`); the exact path then reads the file."""
     try:
         table = _parquet_table(data)
         header = table.column_names
@@ -536,11 +536,10 @@ def _typed_columns(table: pa.Table) -> pa.Table | None:
 
 def _typed_column(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray | None:
     """One Parquet (or JSONL) column as `_parse_parquet` gives it, or None if of a type the exact
-    path
-    refuses for the column (a naive timestamp, a boolean rating, a date resolved_at ...) or
-    turns into other text (a number in a text column: 5 or 5.0 as pandas reads it). A NaN is
-    empty, as pandas reads it; a date is midnight UTC; raises when a cast would lose anything
-    (a timestamp in nanoseconds)."""
+    path refuses for the column (a naive timestamp, a boolean rating, a date resolved_at ...)
+    or turns into other text (a number in a text column: 5 or 5.0 as pandas reads it). A NaN
+    is empty, as pandas reads it; a date is midnight UTC; raises when a cast would lose
+    anything (a timestamp in nanoseconds)."""
     kind, types = column.kind, pa.types
     if types.is_null(cells.type):
         cells = cells.cast(pa.string())
