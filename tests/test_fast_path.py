@@ -295,22 +295,26 @@ def parquet_bytes(table: pa.Table | pd.DataFrame, **options) -> bytes:
     return sink.getvalue()
 
 
-def parquet_fast_and_exact(*tables, as_of: dt.date | None = None):
-    """fast_and_exact for Parquet files (pyarrow Tables or pandas frames)."""
-    datas = [parquet_bytes(table) for table in tables]
-    typed_tables = []
+def typed_fast_and_exact(suffix: str, datas: list[bytes], as_of: dt.date | None = None):
+    """fast_and_exact for files pyarrow reads typed (Parquet, JSONL): the fast path's result,
+    None when a file does not take it, and the exact path's."""
+    parse = {".parquet": _parse_parquet, ".jsonl": _parse_jsonl}[suffix]
+    typed_tables, exact = [], []
     for index, data in enumerate(datas):
-        arrow = _parse_parquet(data)
+        arrow = parse(data)
         typed_tables.append(None if arrow is None else TypedTable(
-            f"f{index}.parquet", "", data, arrow, suffix=".parquet"))
-    exact = []
-    for index, data in enumerate(datas):
-        exact.append(RawTable(f"f{index}.parquet", ""))
-        _parse(".parquet", data, exact[-1])
+            f"f{index}{suffix}", "", data, arrow, suffix=suffix))
+        exact.append(RawTable(f"f{index}{suffix}", ""))
+        _parse(suffix, data, exact[-1])
     results = parse_feedback_files(exact, as_of)
     if not all(typed_tables):
         return None, results
     return fast(typed_tables, as_of), results
+
+
+def parquet_fast_and_exact(*tables, as_of: dt.date | None = None):
+    """fast_and_exact for Parquet files (pyarrow Tables or pandas frames)."""
+    return typed_fast_and_exact(".parquet", [parquet_bytes(t) for t in tables], as_of)
 
 
 def utc(*args: int) -> dt.datetime:
@@ -545,20 +549,8 @@ def test_a_company_with_csv_and_parquet_files_gives_the_same_results_both_ways(t
 
 def jsonl_fast_and_exact(*texts: str | bytes, as_of: dt.date | None = None):
     """fast_and_exact for JSONL files."""
-    datas = [text.encode() if isinstance(text, str) else text for text in texts]
-    typed_tables = []
-    for index, data in enumerate(datas):
-        arrow = _parse_jsonl(data)
-        typed_tables.append(None if arrow is None else TypedTable(
-            f"f{index}.jsonl", "", data, arrow, suffix=".jsonl"))
-    exact = []
-    for index, data in enumerate(datas):
-        exact.append(RawTable(f"f{index}.jsonl", ""))
-        _parse(".jsonl", data, exact[-1])
-    results = parse_feedback_files(exact, as_of)
-    if not all(typed_tables):
-        return None, results
-    return fast(typed_tables, as_of), results
+    return typed_fast_and_exact(
+        ".jsonl", [t.encode() if isinstance(t, str) else t for t in texts], as_of)
 
 
 JSON_GOOD = ('{"id": "c1", "submitted_at": "2026-03-01T10:00:00Z", "channel": "phone", '
