@@ -603,6 +603,8 @@ def _parse_jsonl(data: bytes) -> pa.Table | None:
     newlines = np.flatnonzero(np.frombuffer(body, np.uint8) == ord("\n"))
     if np.diff(newlines, prepend=-1, append=len(body)).max() > MAX_RECORD_CHARS:
         return None  # bytes: a line no longer in bytes is no longer in characters
+    if not _objects_first(body, newlines):
+        return None  # pyarrow 26 crashes on a file of `null`, and reads a null line as a record
     try:
         table = pajson.read_json(pa.BufferReader(body), parse_options=pajson.ParseOptions(
             explicit_schema=_JSON_SCHEMA, unexpected_field_behavior="error"))
@@ -626,6 +628,21 @@ def _parse_jsonl(data: bytes) -> pa.Table | None:
 
 _CONTENT = np.ones(256, bool)  # bytes other than JSON's whitespace
 _CONTENT[list(b" \t\r\n")] = False
+_LINE_START = re.compile(rb"[ \t\r]*(.)", re.DOTALL)
+
+
+def _objects_first(body: bytes, newlines: np.ndarray) -> bool:
+    """Whether every line that holds anything but JSON's whitespace begins with `{` (after
+    that whitespace): only then is the file handed to pyarrow. Lines are looked at one by one
+    only where one does not begin with `{` at once (a blank or indented line)."""
+    text = np.frombuffer(body, np.uint8)
+    starts = np.concatenate([[0], newlines + 1])
+    starts = starts[starts < len(text)]
+    for start in starts[text[starts] != ord("{")].tolist():
+        first = _LINE_START.match(body, start)
+        if first is not None and first.group(1) not in (b"{", b"\n"):
+            return False
+    return True
 
 
 def _content_lines(body: bytes) -> np.ndarray:
