@@ -19,7 +19,6 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +32,7 @@ from .problems import Problem
 
 FORMAT = "candor.cache/2"
 FILES_FORMAT = "candor.files/1"
+SUMMARY_FORMAT = "candor.summary-entry/1"
 PACKAGE = Path(__file__).resolve().parent
 # Libraries whose behaviour can change a number, a message or a redaction.
 LIBRARIES = ("numpy", "pandas", "pyarrow", "PyYAML", "jsonschema", "phonenumbers",
@@ -59,11 +59,24 @@ def code_version() -> str:
 
 def key(job: Job, config: CandorConfig) -> str:
     """What a result depends on: change any of it and the entry no longer matches."""
+    return _key({"format": FORMAT, "code": code_version(), "config": dataclasses.asdict(config),
+                 "as_of": job.as_of.isoformat(),
+                 "pinned": job.pinned.isoformat() if job.pinned else None,
+                 "slug": job.company.slug}, job)
+
+
+def summary_key(job: Job) -> str:
+    """What a company's summary (the build's phase 1, scoring.board.summarize_company) depends
+    on: its files, the pinned as_of, the gaming settings and the code; not the default as_of."""
+    return _key({"format": SUMMARY_FORMAT, "code": code_version(),
+                 "gaming": dataclasses.asdict(job.config.gaming),
+                 "pinned": job.pinned.isoformat() if job.pinned else None,
+                 "slug": job.company.slug}, job)
+
+
+def _key(header: dict, job: Job) -> str:
+    """The SHA-256 of the header and of the company's files, display names and bytes."""
     digest = hashlib.sha256()
-    header = {"format": FORMAT, "code": code_version(), "config": dataclasses.asdict(config),
-              "as_of": job.as_of.isoformat(),
-              "pinned": job.pinned.isoformat() if job.pinned else None,
-              "slug": job.company.slug}
     digest.update(json.dumps(header, sort_keys=True).encode() + b"\0")
     company = job.company
     for path in [company.profile, *([company.actions] if company.actions else []),
@@ -78,19 +91,22 @@ MISSING = hashlib.sha256(b"\0missing").hexdigest()  # a missing company.yaml is 
 
 def file_digest(path: Path) -> str | None:
     """The SHA-256 of a file's bytes (None when it cannot be read), remembered for as long as
-    its size, modification time and inode stay the same: a build reads each file once for
-    its cache key and its newest stamp."""
+    its size, modification time, inode and device stay the same (the way git and make tell a
+    changed file): in this process, and between builds in the cache folder (Cache.save), so
+    that an incremental build reads only the files that changed."""
     try:
         stat = path.stat()
-        seen = (path, stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        seen = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev)
         if seen not in _DIGESTS:
             _DIGESTS[seen] = hashlib.sha256(path.read_bytes()).hexdigest()
+        _DIGESTS_USED[seen] = _DIGESTS[seen]
         return _DIGESTS[seen]
     except OSError:
         return None
 
 
 _DIGESTS: dict[tuple, str] = {}
+_DIGESTS_USED: dict[tuple, str] = {}  # since the last Cache.save: what the next build needs
 
 
 def encode(value):
@@ -151,20 +167,48 @@ def decode(value):
     return loads(json.dumps(value))
 
 
+def summary_entry(entry_key: str, result: CompanyResult, summary: bytes) -> bytes:
+    """A company's summary as the cache keeps it under entry_key (summary_key): its result
+    before scoring (files, profile, actions, newest day) as a JSON document, then the summary
+    as scoring.summary_bytes gives it."""
+    head = json.dumps([SUMMARY_FORMAT, entry_key, encode(result)],
+                      separators=(",", ":")).encode()
+    return len(head).to_bytes(8, "little") + head + summary
+
+
+def summary_of(entry_key: str, entry: bytes) -> tuple[CompanyResult, bytes] | None:
+    """The inverse of summary_entry, or None when the entry is not one for entry_key (the
+    summary's own bytes are checked when they are read, scoring.summary_bytes.loads)."""
+    try:
+        size = int.from_bytes(entry[:8], "little")
+        document = loads(entry[8:8 + size])
+        if not isinstance(document, list) or document[:2] != [SUMMARY_FORMAT, entry_key]:
+            return None
+        result = document[2]
+        if not isinstance(result, CompanyResult) or len(entry) < 8 + size:
+            return None
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, IndexError):
+        return None
+    return result, entry[8 + size:]
+
+
 class Cache:
     """Entries in one folder; `used` is every key read or written by this build."""
 
     SUFFIX = ".json"
     FILES = ".files"  # rendered files (scoring.site's page cache)
 
-    STAMPS = "newest.stamps"  # not SUFFIX: prune keeps it
-    STAMPS_FORMAT = "candor.stamps/1"
+    SUMMARY = ".summary"  # a company's summary (scoring.summary_bytes) and phase-1 result
+    INDEX = "summaries.index"  # summary key -> newest counted day; not SUFFIX: prune keeps it
+    DIGESTS = "files.digests"  # file stat -> SHA-256 (file_digest)
+    INDEX_FORMAT = "candor.summaries/1"
+    DIGESTS_FORMAT = "candor.digests/1"
 
     def __init__(self, folder: Path):
         self.folder = folder
         self.used: set[str] = set()
-        self._stamps: dict[str, str | None] | None = None  # file digest -> newest day
-        self._stamps_used: dict[str, str | None] = {}
+        self._index: dict[str, str | None] | None = None  # summary key -> newest day
+        self._digests_read = False
 
     @classmethod
     def for_data(cls, folder: Path, data_dir: Path) -> Cache:
@@ -175,6 +219,7 @@ class Cache:
 
     def get(self, job: Job, config: CandorConfig) -> tuple[str, CompanyResult | None]:
         """(key, the cached result or None when there is none that can be trusted)."""
+        self._read_digests()
         entry_key = key(job, config)
         try:
             document = loads((self.folder / f"{entry_key}{self.SUFFIX}").read_bytes())
@@ -195,41 +240,90 @@ class Cache:
         if self._write(f"{entry_key}{self.SUFFIX}", document):
             self.used.add(entry_key)
 
-    def newest_day(self, path: Path, read: Callable[[Path], dt.date | None]) -> dt.date | None:
-        """read(path) (a feedback file's newest contact day), remembered by the file's digest:
-        a file read by an earlier build is not parsed again. A remembered day that is wrong
-        only costs speed, since the build checks its guess against the counted contacts."""
-        if self._stamps is None:
-            self._stamps = self._read_stamps()
-        digest = file_digest(path)
-        if digest is None:
-            return read(path)
-        if digest not in self._stamps:
-            day = read(path)
-            self._stamps[digest] = day.isoformat() if day else None
-        self._stamps_used[digest] = self._stamps[digest]
-        day = self._stamps[digest]
-        return dt.date.fromisoformat(day) if day else None
+    def summary_key(self, job: Job) -> str:
+        """summary_key(job), the files' digests taken from what the cache remembers."""
+        self._read_digests()
+        return summary_key(job)
 
-    def _read_stamps(self) -> dict[str, str | None]:
+    def newest(self, entry_key: str) -> tuple[dt.date | None] | None:
+        """(the newest counted day of the company summarized under entry_key,), when the cache
+        holds that summary; None when it does not (the company must be read)."""
+        if self._index is None:
+            self._index = self._read_index()
+        if entry_key not in self._index or not (self.folder / f"{entry_key}{self.SUMMARY}"
+                                                ).is_file():
+            return None
+        self.used.add(entry_key)
+        day = self._index[entry_key]
+        return (dt.date.fromisoformat(day) if day else None,)
+
+    def put_summary(self, entry_key: str, entry: bytes, newest: dt.date | None) -> None:
+        """Keep a company's summary entry (summary_entry) and its newest counted day."""
+        if self._write(f"{entry_key}{self.SUMMARY}", entry):
+            if self._index is None:
+                self._index = self._read_index()
+            self._index[entry_key] = newest.isoformat() if newest else None
+            self.used.add(entry_key)
+
+    def get_summary(self, entry_key: str) -> tuple[CompanyResult, bytes] | None:
+        """The result and summary kept under entry_key (summary_of), or None."""
         try:
-            document = json.loads((self.folder / self.STAMPS).read_bytes())
-            if document.get("format") != self.STAMPS_FORMAT:
+            return summary_of(entry_key, (self.folder / f"{entry_key}{self.SUMMARY}"
+                                          ).read_bytes())
+        except OSError:
+            return None
+
+    def key(self, job: Job) -> str:
+        """key(job, job.config), the files' digests taken from what the cache remembers."""
+        self._read_digests()
+        return key(job, job.config)
+
+    def save(self) -> None:
+        """Write what the next build starts from: the newest day of every summary used, and
+        the digests of the files this process hashed or recognised."""
+        if self._index is not None:
+            self._write(self.INDEX, {"format": self.INDEX_FORMAT, "newest": dict(sorted(
+                (k, day) for k, day in self._index.items() if k in self.used))})
+        self._write(self.DIGESTS, {"format": self.DIGESTS_FORMAT, "files": sorted(
+            [*seen, digest] for seen, digest in _DIGESTS_USED.items())})
+
+    def _read_index(self) -> dict[str, str | None]:
+        try:
+            document = json.loads((self.folder / self.INDEX).read_bytes())
+            if document.get("format") != self.INDEX_FORMAT:
                 return {}
-            return {digest: day for digest, day in document["stamps"].items()
-                    if isinstance(digest, str) and (day is None or (
-                        isinstance(day, str) and dt.date.fromisoformat(day)))}
+            return {k: day for k, day in document["newest"].items() if isinstance(k, str) and (
+                day is None or (isinstance(day, str) and dt.date.fromisoformat(day)))}
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return {}
 
-    def _write(self, name: str, document: dict | list) -> bool:
-        """Write a file of the cache atomically; a cache that cannot be written only costs
-        speed."""
+    def _read_digests(self) -> None:
+        """Remembered digests into file_digest's memo: a file whose path, size, modification
+        time, inode and device all match is not read again."""
+        if self._digests_read:
+            return
+        self._digests_read = True
+        try:
+            document = json.loads((self.folder / self.DIGESTS).read_bytes())
+            if document.get("format") != self.DIGESTS_FORMAT:
+                return
+            for path, size, mtime, inode, device, digest in document["files"]:
+                if (isinstance(path, str) and isinstance(digest, str) and len(digest) == 64
+                        and all(isinstance(n, int) for n in (size, mtime, inode, device))):
+                    _DIGESTS.setdefault((path, size, mtime, inode, device), digest)
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return
+
+    def _write(self, name: str, document: dict | list | bytes) -> bool:
+        """Write a file of the cache atomically (a document as JSON, or bytes as they are); a
+        cache that cannot be written only costs speed."""
+        data = document if isinstance(document, bytes) else json.dumps(
+            document, separators=(",", ":")).encode()
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             handle, temporary = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(document, stream, separators=(",", ":"))
+            with os.fdopen(handle, "wb") as stream:
+                stream.write(data)
             os.replace(temporary, self.folder / name)
         except OSError:
             return False
@@ -255,14 +349,12 @@ class Cache:
             self.used.add(entry_key)
 
     def prune(self) -> None:
-        """Drop entries this build did not use, so the cache holds one scoreboard's worth, and
-        keep the newest stamps of this build's files."""
-        if self._stamps_used:
-            self._write(self.STAMPS, {"format": self.STAMPS_FORMAT,
-                                      "stamps": dict(sorted(self._stamps_used.items()))})
+        """Drop entries this build did not use, so the cache holds one scoreboard's worth."""
         if not self.folder.is_dir():
             return
+        self.save()
         for path in self.folder.iterdir():
-            stale = path.suffix in (self.SUFFIX, self.FILES) and path.stem not in self.used
+            stale = (path.suffix in (self.SUFFIX, self.FILES, self.SUMMARY)
+                     and path.stem not in self.used)
             if stale or path.suffix == ".tmp":
                 path.unlink(missing_ok=True)
