@@ -278,12 +278,15 @@ class Cache:
         self._read_digests()
         return key(job, job.config)
 
-    def save(self) -> None:
-        """Write what the next build starts from: the newest day of every summary used, and
-        the digests of the files this process hashed or recognised."""
+    def save(self, used_only: bool = False) -> None:
+        """Write what the next build starts from: the newest day of every summary kept (of
+        those this build used, for prune), and the digests of the files this process hashed
+        or recognised."""
+        if self._index is None and used_only:
+            self._index = self._read_index()
         if self._index is not None:
             self._write(self.INDEX, {"format": self.INDEX_FORMAT, "newest": dict(sorted(
-                (k, day) for k, day in self._index.items() if k in self.used))})
+                (k, day) for k, day in self._index.items() if k in self.used or not used_only))})
         self._write(self.DIGESTS, {"format": self.DIGESTS_FORMAT, "files": sorted(
             [*seen, digest] for seen, digest in _DIGESTS_USED.items())})
 
@@ -352,7 +355,7 @@ class Cache:
         """Drop entries this build did not use, so the cache holds one scoreboard's worth."""
         if not self.folder.is_dir():
             return
-        self.save()
+        self.save(used_only=True)
         for path in self.folder.iterdir():
             stale = (path.suffix in (self.SUFFIX, self.FILES, self.SUMMARY)
                      and path.stem not in self.used)

@@ -36,6 +36,7 @@ TABLES = {"contacts": (*CONTACT_KEYS, *CONTACT_COUNTS), "waits": (*WAIT_KEYS, "c
           "cases": (*CASE_KEYS, "count"), "comments": COMMENT_COLUMNS}
 CODEC = "zstd"
 NONE, NAN = -1, -2  # the codes of a text column's missing values
+MAX_BYTES = 2**31  # a summary that says it is larger is refused before it is unpacked
 
 
 def dumps(summary: Summary) -> bytes:
@@ -81,6 +82,8 @@ def loads(data: bytes) -> Summary:
     """The inverse of dumps; ValueError for anything else."""
     try:
         size = int.from_bytes(data[:8], "little")
+        if size > MAX_BYTES:
+            raise ValueError("a summary too large")
         body = pa.decompress(data[8:], size, codec=CODEC, asbytes=True)
         length = int.from_bytes(body[:8], "little")
         header = json.loads(body[8:8 + length])
@@ -111,7 +114,7 @@ def loads(data: bytes) -> Summary:
         bursts = tuple(Signal(str(kind), str(start), str(end), int(count), str(message))
                        for kind, start, end, count, message in header["bursts"])
         return Summary(**tables, public_comments=int(header["public_comments"]), bursts=bursts)
-    except (KeyError, TypeError, IndexError, OverflowError, pa.ArrowException) as error:
+    except (KeyError, TypeError, IndexError, OverflowError, OSError, pa.ArrowException) as error:
         raise ValueError(f"not a summary: {error}") from None
 
 
