@@ -677,7 +677,7 @@ def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> No
         for month, scores in result.monthly:
             months.setdefault(month, []).append((result.industry, scores))
     for number, table in enumerate([*tables, *months.values()]):
-        scored = candor_scores(table, config)
+        scored = candor_scores(table, config, parts=number == 0)
         for (_, scores), (score, _) in zip(table, scored, strict=True):
             scores["candor_score"] = score
         if number == 0:  # the all-time window

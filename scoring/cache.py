@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -30,7 +31,7 @@ from .load import display_path
 from .metrics import CandorConfig, Score
 from .problems import Problem
 
-FORMAT = "candor.cache/2"
+FORMAT = "candor.cache/3"
 FILES_FORMAT = "candor.files/1"
 SUMMARY_FORMAT = "candor.summary-entry/1"
 PACKAGE = Path(__file__).resolve().parent
@@ -43,6 +44,7 @@ TYPES = {cls.__name__: cls for cls in (CompanyResult, FileReport, Problem, Score
 NOT_CACHED = {"seconds", "integrity", "candor_parts"}
 FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls) if f.name not in NOT_CACHED)
           for name, cls in TYPES.items()}
+SCORE_FIELDS = FIELDS["Score"]
 
 
 @functools.cache
@@ -127,6 +129,10 @@ def encode(value):
     if isinstance(value, list):
         return [encode(item) for item in value]
     if isinstance(value, dict):
+        if value and all(type(v) is Score for v in value.values()):  # a metric -> Score table
+            return {"t": "scores", "v": [[encode(k), *(encode(getattr(v, field))
+                                                      for field in SCORE_FIELDS)]
+                                         for k, v in value.items()]}
         return {"t": "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
     name = type(value).__name__
     if TYPES.get(name) is type(value):
@@ -140,21 +146,42 @@ def _typed(value: dict):
     if len(value) != 2 or "t" not in value or "v" not in value:
         raise ValueError("not a cache value")
     kind, inner = value["t"], value["v"]
-    if kind == "date":
-        return dt.date.fromisoformat(inner)
-    if kind == "tuple" and isinstance(inner, list):
-        return tuple(inner)
-    if kind == "dict" and isinstance(inner, list):
-        if not all(isinstance(pair, list) and len(pair) == 2 for pair in inner):
-            raise ValueError("not a cache dict")
-        return dict(inner)
-    cls = TYPES.get(kind)
-    if cls is None or not isinstance(inner, list):
+    build = _BUILDERS.get(kind) if isinstance(kind, str) else None
+    if build is None or (kind != "date" and type(inner) is not list):
         raise ValueError(f"unknown cache type {kind!r}")
-    names = FIELDS[kind]
-    if len(inner) != len(names):
-        raise ValueError(f"{kind} fields do not match")
-    return cls(**dict(zip(names, inner, strict=True)))
+    return build(inner)
+
+
+def _dict(pairs: list) -> dict:
+    if not all(type(pair) is list and len(pair) == 2 for pair in pairs):
+        raise ValueError("not a cache dict")
+    return dict(pairs)
+
+
+def _scores(rows: list) -> dict[str, Score]:
+    """{"t": "scores"}: a table of Scores, each row its key then its fields (a third of the
+    objects to decode of {"t": "dict"} of {"t": "Score"}: most of an entry is such tables)."""
+    if not all(type(row) is list and len(row) == len(SCORE_FIELDS) + 1 for row in rows):
+        raise ValueError("Score fields do not match")
+    return {row[0]: Score(*row[1:]) for row in rows}
+
+
+def _builder(name: str, cls: type) -> Callable[[list], object]:
+    """A result class's value (its FIELDS in order) -> an instance; positionally when FIELDS
+    are all its fields (twice as fast: the cache's values are mostly Scores)."""
+    names = FIELDS[name]
+
+    def build(inner: list):
+        if len(inner) != len(names):
+            raise ValueError(f"{name} fields do not match")
+        return cls(*inner) if positional else cls(**dict(zip(names, inner, strict=True)))
+
+    positional = names == tuple(f.name for f in dataclasses.fields(cls))
+    return build
+
+
+_BUILDERS = {"date": dt.date.fromisoformat, "tuple": tuple, "dict": _dict, "scores": _scores,
+             **{name: _builder(name, cls) for name, cls in TYPES.items()}}
 
 
 def loads(text: str | bytes):
