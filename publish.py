@@ -280,7 +280,8 @@ def build(args, progress: Progress) -> int:
         args.timings.write_text(json.dumps({
             "seconds": {stage: round(seconds.get(stage, 0.0), 4) for stage in (*STAGES, "total")},
             "companies": len(board.companies), "scored": board.stats.scored,
-            "reused": board.stats.reused, "contacts": board.contacts, "pages": built.pages,
+            "reused": board.stats.reused, "read": board.stats.summarized,
+            "rescored": board.stats.rescored, "contacts": board.contacts, "pages": built.pages,
             "pages_reused": built.reused,
         }, indent=1) + "\n", encoding="utf-8")
     if args.strict and (quarantined or board.problems):

@@ -478,6 +478,7 @@ class BuildStats:
     scored: int = 0
     reused: int = 0
     summarized: int = 0  # companies whose files were read (the others' summaries were cached)
+    rescored: int = 0  # companies scored in phase 2, from their kept summaries
     seconds: dict[str, float] = field(default_factory=dict)
 
     def add(self, stage: str, seconds: float) -> None:
@@ -641,7 +642,7 @@ def _score_all(
                 cache.put(keys[index], results[index])
     stats.add("cache", time.perf_counter() - started)
     todo = [index for index, result in enumerate(results) if result is None]
-    stats.scored = len(jobs) - stats.reused
+    stats.scored, stats.rescored = len(jobs) - stats.reused, len(todo)
     if progress:
         progress("score", len(jobs) - len(todo), len(jobs))
 
