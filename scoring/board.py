@@ -612,14 +612,20 @@ def _score_all(
         index = todo[position]
         return dataclasses.replace(jobs[index], as_of=guess, keep=summary_keys[index])
 
-    scored: dict[int, tuple[CompanyResult, dt.date]] = {}
+    scored: dict[int, tuple[CompanyResult, dt.date, str | None]] = {}
     for done, (position, (result, day, entry)) in enumerate(
             run(summarize_company, Lazy(len(todo), first)), 1):
         index = todo[position]
         store.put_summary(summary_keys[index], entry, result.newest)
         newest[index] = (result.newest,)
         guess = max(filter(None, (guess, result.newest)), default=None)
-        scored[index] = (result, day)
+        # kept now, while the workers work on: right unless the guess was wrong
+        started = time.perf_counter()
+        result_key = cache.key(dataclasses.replace(jobs[index], as_of=day)) if cache else None
+        if cache is not None:
+            cache.put(result_key, result)
+        stats.add("cache", time.perf_counter() - started)
+        scored[index] = (result, day, result_key)
         for stage, seconds in result.seconds.items():
             stats.add(stage, seconds)
         if progress:
@@ -627,19 +633,16 @@ def _score_all(
     as_of = pinned or max((known[0] for known in newest if known[0]), default=EPOCH)
 
     jobs = [dataclasses.replace(job, as_of=as_of) for job in jobs]
-    results: list[CompanyResult | None] = [
-        result if day == as_of else None for result, day in
-        (scored.get(index, (None, None)) for index in range(len(jobs)))]
-    keys: list[str | None] = [None] * len(jobs)
+    right = [scored.get(index, (None, None, None)) for index in range(len(jobs))]
+    results: list[CompanyResult | None] = [result if day == as_of else None
+                                           for result, day, _ in right]
+    keys: list[str | None] = [key if day == as_of else None for _, day, key in right]
     started = time.perf_counter()
     if cache is not None:
         for index, job in enumerate(jobs):
             if results[index] is None:
                 keys[index], results[index] = cache.get(job, job.config)
                 stats.reused += results[index] is not None
-            else:
-                keys[index] = cache.key(job)
-                cache.put(keys[index], results[index])
     stats.add("cache", time.perf_counter() - started)
     todo = [index for index, result in enumerate(results) if result is None]
     stats.scored, stats.rescored = len(jobs) - stats.reused, len(todo)
