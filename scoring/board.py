@@ -196,15 +196,15 @@ class Job:
     """One company's unit of work, picklable so that a Dask worker can run it: its files, the
     data folder they are named relative to, the date it is scored as of (in a build's first
     phase a guess, see summarize_company), the pinned date past which a contact is a problem
-    (None: not pinned, the default build), the scoreboard's settings (candor.yaml) and the key
-    to keep its summary under (scoring.cache.summary_key; None: not kept)."""
+    (None: not pinned, the default build), the scoreboard's settings (candor.yaml) and whether
+    to hand its summary back to be kept (scoring.cache)."""
 
     company: CompanyFiles
     data_dir: Path
     as_of: dt.date | None
     pinned: dt.date | None = None
     config: CandorConfig = field(default_factory=read_config)  # the repository's
-    keep: str | None = None
+    keep: bool = False
 
 
 @dataclass(frozen=True)
@@ -230,26 +230,41 @@ def score_company(job: Job) -> CompanyResult:
     return result
 
 
-def summarize_company(job: Job) -> tuple[CompanyResult, dt.date, bytes | None]:
+def summarize_company(job: Job) -> tuple[CompanyResult, dt.date, Kept | None]:
     """A build's first phase for one company: its files read, checked and summarized, then
     scored as of a guess at the scoreboard's as_of (the day returned): the pinned as_of, or
     job.as_of, or the company's own newest counted day when that is later (the default as_of,
     the newest of every company's, cannot be earlier). The build scores it again, from the
-    summary, if the guess was wrong. With job.keep, the cache entry of the summary comes back
-    too (scoring.cache.summary_entry: the result before scoring and the summary as bytes)."""
+    summary, if the guess was wrong. With job.keep, what the cache keeps of the summary comes
+    back too (Kept): the files are hashed here, on the worker, not by the build."""
+    kept = None
+    if job.keep:
+        from .cache import remembered, summary_key  # scoring.cache imports this module
+        key = summary_key(job)
+        kept = Kept(key, b"", remembered(job.company))
     result, summary = _summarized(job)
     started = time.perf_counter()
     as_of = job.pinned or max(filter(None, (job.as_of, result.newest)), default=EPOCH)
-    if job.keep:
-        from .cache import summary_entry  # scoring.cache imports this module
-        entry = summary_entry(job.keep, result, summary_bytes.dumps(summary))
-    else:
-        entry = None
+    if kept:
+        from .cache import summary_entry
+        kept = dataclasses.replace(kept, entry=summary_entry(
+            kept.key, result, summary_bytes.dumps(summary)))
     result.seconds["summarize"] += time.perf_counter() - started
     started = time.perf_counter()
     _score_company(result, summary, as_of, job.config)
     result.seconds["score"] = time.perf_counter() - started
-    return result, as_of, entry
+    return result, as_of, kept
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A company's summary as the cache keeps it: its key (scoring.cache.summary_key), the
+    entry (scoring.cache.summary_entry) and the digests of its files by their stat (what
+    scoring.cache.remembered gives, for the build to remember)."""
+
+    key: str
+    entry: bytes
+    digests: list
 
 
 def score_summary(job: Scoring) -> CompanyResult | None:
@@ -599,10 +614,14 @@ def _score_all(
     counted day of the companies read or known so far. Once every company's newest day is
     known, so is the as_of; phase 2 (score_summary) scores from its kept summary each company
     that was not scored as of that day, unless the cache holds its result."""
+    from .cache import remember
+
     pinned = jobs[0].pinned if jobs else None
     started = time.perf_counter()
+    # None: a file is new or changed (by its stat), the company is read and its key made then
     summary_keys = [store.summary_key(job) for job in jobs]
-    newest = [store.newest(summary_key) for summary_key in summary_keys]  # None: not known
+    newest = [store.newest(summary_key) if summary_key else None  # None: not known
+              for summary_key in summary_keys]
     stats.add("cache", time.perf_counter() - started)
     todo = [index for index, known in enumerate(newest) if known is None]
     stats.summarized = len(todo)
@@ -610,13 +629,15 @@ def _score_all(
 
     def first(position: int) -> Job:  # made as a runner takes it: the guess as it stands then
         index = todo[position]
-        return dataclasses.replace(jobs[index], as_of=guess, keep=summary_keys[index])
+        return dataclasses.replace(jobs[index], as_of=guess, keep=True)
 
     scored: dict[int, tuple[CompanyResult, dt.date, str | None]] = {}
-    for done, (position, (result, day, entry)) in enumerate(
+    for done, (position, (result, day, kept)) in enumerate(
             run(summarize_company, Lazy(len(todo), first)), 1):
         index = todo[position]
-        store.put_summary(summary_keys[index], entry, result.newest)
+        remember(kept.digests)
+        summary_keys[index] = kept.key
+        store.put_summary(kept.key, kept.entry, result.newest)
         newest[index] = (result.newest,)
         guess = max(filter(None, (guess, result.newest)), default=None)
         # kept now, while the workers work on: right unless the guess was wrong
@@ -654,8 +675,8 @@ def _score_all(
         kept = store.get_summary(summary_key)
         if kept is None:  # the kept summary cannot be read back: the company is read again
             from .cache import summary_of
-            kept = summary_of(summary_key, summarize_company(dataclasses.replace(
-                job, keep=summary_key))[2])
+            again = summarize_company(dataclasses.replace(job, keep=True))[2]
+            kept = summary_of(again.key, again.entry)
         return Scoring(*kept, as_of, job.config)
 
     for done, (position, result) in enumerate(

@@ -27,7 +27,7 @@ import numpy as np
 from .actions import Action, Effect, Update
 from .board import Comment, CompanyResult, FileReport, Group, Job
 from .gaming import Signal
-from .load import display_path
+from .load import CompanyFiles, display_path
 from .metrics import CandorConfig, Score
 from .problems import Problem
 
@@ -80,12 +80,37 @@ def _key(header: dict, job: Job) -> str:
     """The SHA-256 of the header and of the company's files, display names and bytes."""
     digest = hashlib.sha256()
     digest.update(json.dumps(header, sort_keys=True).encode() + b"\0")
-    company = job.company
-    for path in [company.profile, *([company.actions] if company.actions else []),
-                 *company.feedback, *company.summaries]:
+    for path in _files(job.company):
         digest.update(display_path(path, job.data_dir).encode() + b"\0")
         digest.update(bytes.fromhex(file_digest(path) or MISSING))
     return digest.hexdigest()
+
+
+def _files(company: CompanyFiles) -> list[Path]:
+    return [company.profile, *([company.actions] if company.actions else []),
+            *company.feedback, *company.summaries]
+
+
+def _seen(path: Path) -> tuple | None:
+    """What file_digest remembers a file's digest by; None when it cannot be read."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev
+
+
+def remembered(company: CompanyFiles) -> list[list]:
+    """[path, size, modification time, inode, device, SHA-256] of each of the company's files
+    whose digest this process knows (a worker's, for the build to remember)."""
+    return [[*seen, _DIGESTS[seen]] for seen in map(_seen, _files(company))
+            if seen in _DIGESTS]
+
+
+def remember(digests: list[list]) -> None:
+    """remembered's digests, known from now on in this process and kept by Cache.save."""
+    for *seen, digest in digests:
+        _DIGESTS[tuple(seen)] = _DIGESTS_USED[tuple(seen)] = digest
 
 
 MISSING = hashlib.sha256(b"\0missing").hexdigest()  # a missing company.yaml is a result too
@@ -96,15 +121,16 @@ def file_digest(path: Path) -> str | None:
     its size, modification time, inode and device stay the same (the way git and make tell a
     changed file): in this process, and between builds in the cache folder (Cache.save), so
     that an incremental build reads only the files that changed."""
+    seen = _seen(path)
     try:
-        stat = path.stat()
-        seen = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev)
-        if seen not in _DIGESTS:
+        if seen is not None and seen not in _DIGESTS:
             _DIGESTS[seen] = hashlib.sha256(path.read_bytes()).hexdigest()
-        _DIGESTS_USED[seen] = _DIGESTS[seen]
-        return _DIGESTS[seen]
     except OSError:
         return None
+    if seen is None:
+        return None
+    _DIGESTS_USED[seen] = _DIGESTS[seen]
+    return _DIGESTS[seen]
 
 
 _DIGESTS: dict[tuple, str] = {}
@@ -267,9 +293,15 @@ class Cache:
         if self._write(f"{entry_key}{self.SUFFIX}", document):
             self.used.add(entry_key)
 
-    def summary_key(self, job: Job) -> str:
-        """summary_key(job), the files' digests taken from what the cache remembers."""
+    def summary_key(self, job: Job) -> str | None:
+        """summary_key(job); or None when the cache holds no summary at all and a file of the
+        company is not remembered (by its stat): a cold cache, where every company is read
+        and its files are better hashed there, on the workers, than here."""
         self._read_digests()
+        if self._index is None:
+            self._index = self._read_index()
+        if not self._index and not all(_seen(path) in _DIGESTS for path in _files(job.company)):
+            return None
         return summary_key(job)
 
     def newest(self, entry_key: str) -> tuple[dt.date | None] | None:

@@ -206,9 +206,10 @@ def test_a_summary_comes_back_from_its_bytes_exactly():
 
 def test_the_fixtures_summaries_come_back_exactly(fixture_copy):
     for company in discover(fixture_copy)[0]:
-        job = Job(company, fixture_copy, None, None, read_config(), keep="k")
-        result, _, entry = summarize_company(job)
-        _, data = cache_module.summary_of("k", entry)
+        job = Job(company, fixture_copy, None, None, read_config(), keep=True)
+        result, _, kept = summarize_company(job)
+        assert kept.key == summary_key(job)
+        _, data = cache_module.summary_of(kept.key, kept.entry)
         again = summary_bytes.loads(data)
         assert summary_bytes.dumps(again) == data
         assert int(again.contacts["contacts"].sum()) == result.rows_counted
@@ -234,3 +235,18 @@ def test_bytes_that_are_not_a_summary_are_refused():
         with pytest.raises(ValueError):
             summary_bytes.loads(bad)
     assert summary_bytes.loads(rewrapped(body)).public_comments == 1
+
+
+def test_a_fresh_checkout_of_the_same_bytes_reuses_everything(fixture_copy, tmp_path):
+    """CI restores the cache onto a fresh clone: every file has a new modification time (here:
+    each rewritten with the same bytes, and the digests held in memory forgotten, as in a new
+    process), so the digests are made again from the bytes, and match."""
+    build_scoreboard(fixture_copy, cache=Cache(tmp_path / "cache"))
+    for path in fixture_copy.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            path.unlink()
+            path.write_bytes(data)
+    cache_module._DIGESTS.clear()
+    board = build_scoreboard(fixture_copy, cache=Cache(tmp_path / "cache"))
+    assert (board.stats.summarized, board.stats.scored, board.stats.reused) == (0, 0, 2)
