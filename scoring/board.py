@@ -614,7 +614,7 @@ def _score_all(
     counted day of the companies read or known so far. Once every company's newest day is
     known, so is the as_of; phase 2 (score_summary) scores from its kept summary each company
     that was not scored as of that day, unless the cache holds its result."""
-    from .cache import remember
+    from .cache import key, remember
 
     pinned = jobs[0].pinned if jobs else None
     started = time.perf_counter()
@@ -642,7 +642,8 @@ def _score_all(
         guess = max(filter(None, (guess, result.newest)), default=None)
         # kept now, while the workers work on: right unless the guess was wrong
         started = time.perf_counter()
-        result_key = cache.key(dataclasses.replace(jobs[index], as_of=day)) if cache else None
+        result_key = key(dataclasses.replace(jobs[index], as_of=day), jobs[index].config,
+                         kept.key) if cache else None
         if cache is not None:
             cache.put(result_key, result)
         stats.add("cache", time.perf_counter() - started)
@@ -662,7 +663,7 @@ def _score_all(
     if cache is not None:
         for index, job in enumerate(jobs):
             if results[index] is None:
-                keys[index], results[index] = cache.get(job, job.config)
+                keys[index], results[index] = cache.get(job, job.config, summary_keys[index])
                 stats.reused += results[index] is not None
     stats.add("cache", time.perf_counter() - started)
     todo = [index for index, result in enumerate(results) if result is None]

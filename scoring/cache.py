@@ -1,11 +1,15 @@
 """Per-company results kept between builds, so a commit touching one company re-scores one.
 
-An entry is a JSON file named by a key: the SHA-256 of the company's files (display names and
-bytes), the scoreboard config, the dates it is scored as of, and the scoring code version (this
-package's sources and the versions of the libraries that make the numbers). An entry whose key,
-format or content does not match, or that cannot be read, is ignored and recomputed, never
-trusted. JSON, not pickle: a cache restored in CI must not be able to run code when read, so
-the decoder builds only the result classes listed in TYPES, from plain values.
+A result entry is a JSON file named by a key: the SHA-256 of the scoreboard config, the date
+it is scored as of and its summary's key. A summary entry (a company's first phase: its files
+read, checked and summarized, scoring.board.summarize_company) is named by the SHA-256 of the
+company's files (display names and bytes), the pinned as_of, the gaming settings and the
+scoring code version (this package's sources and the versions of the libraries that make the
+numbers), not the default as_of: a commit that moves it re-scores every company from its kept
+summary. An entry whose key, format or content does not match, or that cannot be read, is
+ignored and recomputed, never trusted. JSON (and a summary's raw columns), not pickle: a cache
+restored in CI must not be able to run code when read, so the decoder builds only the result
+classes listed in TYPES, from plain values.
 """
 
 from __future__ import annotations
@@ -59,12 +63,13 @@ def code_version() -> str:
     return digest.hexdigest()
 
 
-def key(job: Job, config: CandorConfig) -> str:
-    """What a result depends on: change any of it and the entry no longer matches."""
-    return _key({"format": FORMAT, "code": code_version(), "config": dataclasses.asdict(config),
-                 "as_of": job.as_of.isoformat(),
-                 "pinned": job.pinned.isoformat() if job.pinned else None,
-                 "slug": job.company.slug}, job)
+def key(job: Job, config: CandorConfig, summary: str | None = None) -> str:
+    """What a result depends on: change any of it and the entry no longer matches. Its
+    summary's key (`summary`, made here when not given) stands for the files, the pin, the
+    gaming settings and the code."""
+    header = {"format": FORMAT, "config": dataclasses.asdict(config),
+              "as_of": job.as_of.isoformat(), "summary": summary or summary_key(job)}
+    return hashlib.sha256(json.dumps(header, sort_keys=True).encode()).hexdigest()
 
 
 def summary_key(job: Job) -> str:
@@ -270,10 +275,12 @@ class Cache:
         place = hashlib.sha256(str(data_dir.resolve()).encode()).hexdigest()[:16]
         return cls(folder / place)
 
-    def get(self, job: Job, config: CandorConfig) -> tuple[str, CompanyResult | None]:
-        """(key, the cached result or None when there is none that can be trusted)."""
+    def get(self, job: Job, config: CandorConfig, summary: str | None = None,
+            ) -> tuple[str, CompanyResult | None]:
+        """(key, the cached result or None when there is none that can be trusted); `summary`
+        the company's summary key, when known."""
         self._read_digests()
-        entry_key = key(job, config)
+        entry_key = key(job, config, summary)
         try:
             document = loads((self.folder / f"{entry_key}{self.SUFFIX}").read_bytes())
             if not isinstance(document, list) or document[:2] != [FORMAT, entry_key]:
@@ -332,10 +339,6 @@ class Cache:
         except OSError:
             return None
 
-    def key(self, job: Job) -> str:
-        """key(job, job.config), the files' digests taken from what the cache remembers."""
-        self._read_digests()
-        return key(job, job.config)
 
     def save(self, used_only: bool = False) -> None:
         """Write what the next build starts from: the newest day of every summary kept (of
