@@ -35,7 +35,7 @@ FORMAT = "candor.summary/1"
 TABLES = {"contacts": (*CONTACT_KEYS, *CONTACT_COUNTS), "waits": (*WAIT_KEYS, "count"),
           "cases": (*CASE_KEYS, "count"), "comments": COMMENT_COLUMNS}
 CODEC = "zstd"
-NONE, NAN = -1, -2  # the codes of a text column's missing values
+NAN = -2  # the code of a float NaN in a text column (None's is -1, pandas' own)
 MAX_BYTES = 2**31  # a summary that says it is larger is refused before it is unpacked
 
 
