@@ -236,19 +236,18 @@ def summarize_company(job: Job) -> tuple[CompanyResult, dt.date, Kept | None]:
     job.as_of, or the company's own newest counted day when that is later (the default as_of,
     the newest of every company's, cannot be earlier). The build scores it again, from the
     summary, if the guess was wrong. With job.keep, what the cache keeps of the summary comes
-    back too (Kept): the files are hashed here, on the worker, not by the build."""
-    kept = None
+    back too (Kept), keyed by the digests of the bytes read here: a cold build does not hash
+    the files first."""
     if job.keep:
-        from .cache import remembered, summary_key  # scoring.cache imports this module
-        key = summary_key(job)
-        kept = Kept(key, b"", remembered(job.company))
+        from .cache import read_summary_key, seen_before, summary_entry  # cache imports board
+        before = seen_before(job.company)
     result, summary = _summarized(job)
     started = time.perf_counter()
     as_of = job.pinned or max(filter(None, (job.as_of, result.newest)), default=EPOCH)
-    if kept:
-        from .cache import summary_entry
-        kept = dataclasses.replace(kept, entry=summary_entry(
-            kept.key, result, summary_bytes.dumps(summary)))
+    kept = None
+    if job.keep:
+        key, digests = read_summary_key(job, before, result.files)
+        kept = Kept(key, summary_entry(key, result, summary_bytes.dumps(summary)), digests)
     result.seconds["summarize"] += time.perf_counter() - started
     started = time.perf_counter()
     _score_company(result, summary, as_of, job.config)
@@ -259,8 +258,8 @@ def summarize_company(job: Job) -> tuple[CompanyResult, dt.date, Kept | None]:
 @dataclass(frozen=True)
 class Kept:
     """A company's summary as the cache keeps it: its key (scoring.cache.summary_key), the
-    entry (scoring.cache.summary_entry) and the digests of its files by their stat (what
-    scoring.cache.remembered gives, for the build to remember)."""
+    entry (scoring.cache.summary_entry) and the digests of its files by their stat (for the
+    build to remember, scoring.cache.remember)."""
 
     key: str
     entry: bytes

@@ -72,23 +72,43 @@ def key(job: Job, config: CandorConfig, summary: str | None = None) -> str:
     return hashlib.sha256(json.dumps(header, sort_keys=True).encode()).hexdigest()
 
 
-def summary_key(job: Job) -> str:
+def summary_key(job: Job, digests: dict[Path, str] | None = None) -> str:
     """What a company's summary (the build's phase 1, scoring.board.summarize_company) depends
-    on: its files, the pinned as_of, the gaming settings and the code; not the default as_of."""
-    return _key({"format": SUMMARY_FORMAT, "code": code_version(),
-                 "gaming": dataclasses.asdict(job.config.gaming),
-                 "pinned": job.pinned.isoformat() if job.pinned else None,
-                 "slug": job.company.slug}, job)
-
-
-def _key(header: dict, job: Job) -> str:
-    """The SHA-256 of the header and of the company's files, display names and bytes."""
+    on: its files, the pinned as_of, the gaming settings and the code; not the default as_of.
+    `digests`: the SHA-256 of files already read (the others are hashed, file_digest)."""
+    header = {"format": SUMMARY_FORMAT, "code": code_version(),
+              "gaming": dataclasses.asdict(job.config.gaming),
+              "pinned": job.pinned.isoformat() if job.pinned else None, "slug": job.company.slug}
     digest = hashlib.sha256()
     digest.update(json.dumps(header, sort_keys=True).encode() + b"\0")
     for path in _files(job.company):
         digest.update(display_path(path, job.data_dir).encode() + b"\0")
-        digest.update(bytes.fromhex(file_digest(path) or MISSING))
+        digest.update(bytes.fromhex((digests or {}).get(path) or file_digest(path) or MISSING))
     return digest.hexdigest()
+
+
+def seen_before(company: CompanyFiles) -> list[tuple | None]:
+    """Each of the company's files as file_digest remembers it, taken before a worker reads
+    them (read_summary_key)."""
+    return [_seen(path) for path in _files(company)]
+
+
+def read_summary_key(job: Job, before: list[tuple | None], files: list[FileReport],
+                     ) -> tuple[str, list[list]]:
+    """A worker's key for the summary it just made, from the SHA-256 of the very bytes it read
+    (its FileReports', in the order of the company's files; a file read without one, over a
+    size cap, is hashed here), and those digests by the stat taken `before` the read, for the
+    build to remember (remember): the files are hashed once, as they are read."""
+    paths = _files(job.company)
+    read = {}
+    if len(files) == len(paths):
+        read = {path: (seen, report.sha256)
+                for path, seen, report in zip(paths, before, files, strict=True)
+                if seen is not None and report.sha256}
+    entry_key = summary_key(job, {path: digest for path, (_, digest) in read.items()})
+    return entry_key, [[*seen, digest] for seen, digest in read.values()] + [
+        [*seen, _DIGESTS[seen]] for path, seen in zip(paths, before, strict=True)
+        if path not in read and seen in _DIGESTS]
 
 
 def _files(company: CompanyFiles) -> list[Path]:
@@ -105,15 +125,8 @@ def _seen(path: Path) -> tuple | None:
     return str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev
 
 
-def remembered(company: CompanyFiles) -> list[list]:
-    """[path, size, modification time, inode, device, SHA-256] of each of the company's files
-    whose digest this process knows (a worker's, for the build to remember)."""
-    return [[*seen, _DIGESTS[seen]] for seen in map(_seen, _files(company))
-            if seen in _DIGESTS]
-
-
 def remember(digests: list[list]) -> None:
-    """remembered's digests, known from now on in this process and kept by Cache.save."""
+    """read_summary_key's digests, known from now on in this process and kept by Cache.save."""
     for *seen, digest in digests:
         _DIGESTS[tuple(seen)] = _DIGESTS_USED[tuple(seen)] = digest
 
