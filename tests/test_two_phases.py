@@ -250,3 +250,22 @@ def test_a_fresh_checkout_of_the_same_bytes_reuses_everything(fixture_copy, tmp_
     cache_module._DIGESTS.clear()
     board = build_scoreboard(fixture_copy, cache=Cache(tmp_path / "cache"))
     assert (board.stats.summarized, board.stats.scored, board.stats.reused) == (0, 0, 2)
+
+
+def test_a_site_whose_as_of_moved_is_the_cold_builds_byte_for_byte(fixture_copy, tmp_path,
+                                                                    build_site):
+    import filecmp
+
+    cache = tmp_path / "cache"
+    assert build_site(fixture_copy, tmp_path / "before", "--cache", cache).result.returncode == 0
+    with (fixture_copy / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
+        stream.write(LATER_TINY_ROW)
+    after = build_site(fixture_copy, tmp_path / "after", "--cache", cache)
+    assert "  read         1, summaries of 1 reused from cache\n" in after.result.stdout
+    assert "  scored       2, reused 0 from cache\n" in after.result.stdout
+    assert "  as of        2026-10-25 " in after.result.stdout
+    cold = build_site(fixture_copy, tmp_path / "cold", "--no-cache")
+    files = sorted(p.relative_to(cold.output) for p in cold.output.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(after.output) for p in after.output.rglob("*")
+                           if p.is_file())
+    assert all(filecmp.cmp(cold.output / f, after.output / f, shallow=False) for f in files)
