@@ -174,7 +174,7 @@ def encode(value):
         return [encode(item) for item in value]
     if isinstance(value, dict):
         if value and all(type(v) is Score for v in value.values()):  # a metric -> Score table
-            return {"t": "scores", "v": [[encode(k), *(encode(getattr(v, field))
+            return {"t": "scores", "v": [[_plain(k), *(_plain(getattr(v, field))
                                                       for field in SCORE_FIELDS)]
                                          for k, v in value.items()]}
         return {"t": "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
@@ -182,6 +182,14 @@ def encode(value):
     if TYPES.get(name) is type(value):
         return {"t": name, "v": [encode(getattr(value, field)) for field in FIELDS[name]]}
     raise TypeError(f"cannot cache a {name}")
+
+
+PLAIN = (str, int, float, type(None))  # JSON's own, exactly (not numpy's, nor bool)
+
+
+def _plain(value):
+    """encode(value), at once for the plain values that make up most of a Score."""
+    return value if type(value) in PLAIN else encode(value)
 
 
 def _typed(value: dict):
