@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parent
 COMMANDS = ("build", "validate", "serve", "new", "diff", "audit", "demo", "summarize")
 WATCHED = ("content", "theme")
 CACHE = ".candor-cache"
-STAGES = ("as_of", "cache", "load", "validate", "score", "candor", "audit", "charts", "render",
+STAGES = ("cache", "load", "validate", "summarize", "score", "candor", "audit", "charts", "render",
           "search")
 
 
@@ -256,6 +256,9 @@ def build(args, progress: Progress) -> int:
     lines = [
         f"Built {args.output} in {seconds['total']:.1f} s",
         f"  companies    {len(board.companies)}",
+        f"  read         {board.stats.summarized}" + (
+            f", summaries of {len(board.companies) - board.stats.summarized} reused from cache"
+            if cache else ""),
         f"  scored       {board.stats.scored}" + (
             f", reused {board.stats.reused} from cache" if cache else " (no cache)"),
         f"  contacts     {board.contacts:,} counted of {read:,} read",
@@ -277,7 +280,8 @@ def build(args, progress: Progress) -> int:
         args.timings.write_text(json.dumps({
             "seconds": {stage: round(seconds.get(stage, 0.0), 4) for stage in (*STAGES, "total")},
             "companies": len(board.companies), "scored": board.stats.scored,
-            "reused": board.stats.reused, "contacts": board.contacts, "pages": built.pages,
+            "reused": board.stats.reused, "read": board.stats.summarized,
+            "rescored": board.stats.rescored, "contacts": board.contacts, "pages": built.pages,
             "pages_reused": built.reused,
         }, indent=1) + "\n", encoding="utf-8")
     if args.strict and (quarantined or board.problems):

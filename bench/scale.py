@@ -185,7 +185,8 @@ def report(results: dict) -> str:
         incremental = f["incremental"]["stages"]
         shown = ", ".join(f"{k} {v:.1f}" for k, v in incremental["seconds"].items()
                           if k != "total" and v)
-        lines.append(f"{name} incremental: scored {incremental['scored']}, reused "
+        lines.append(f"{name} incremental: read {incremental.get('read', '?')}, scored "
+                     f"{incremental['scored']}, reused "
                      f"{incremental['reused']}, pages of {incremental.get('pages_reused', 0)} "
                      f"companies reused, peak {f['incremental']['peak_mib']:.0f} MiB; seconds "
                      f"by stage: {shown}")

@@ -2,29 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 import multiprocessing
+import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.csv as pa_csv
-import pyarrow.json as pa_json
-import pyarrow.parquet as pq
 
+from . import summary_bytes
 from .actions import Action, actions_of, as_known_on, status_counts, with_effect
 from .audit import Event, audit
 from .config import read_config
 from .gaming import Signal, signals
 from .git import GitError, git
-from .ledger import MAX_FEEDBACK_FILE_BYTES
 from .load import (
     CompanyFiles,
     discover,
@@ -59,6 +57,9 @@ from .validate import check_actions, check_profile, company_contacts, empty_cont
 
 if TYPE_CHECKING:
     from .cache import Cache
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 RECENT_DAYS = 90
 WINDOWS = ("all", f"{RECENT_DAYS}d")
@@ -193,21 +194,97 @@ class Scoreboard:
 @dataclass(frozen=True)
 class Job:
     """One company's unit of work, picklable so that a Dask worker can run it: its files, the
-    data folder they are named relative to, the date it is scored as of, the pinned date past
-    which a contact is a problem (None: not pinned, the default build) and the scoreboard's
-    settings (candor.yaml)."""
+    data folder they are named relative to, the date it is scored as of (in a build's first
+    phase a guess, see summarize_company), the pinned date past which a contact is a problem
+    (None: not pinned, the default build), the scoreboard's settings (candor.yaml) and whether
+    to hand its summary back to be kept (scoring.cache)."""
 
     company: CompanyFiles
     data_dir: Path
-    as_of: dt.date
+    as_of: dt.date | None
     pinned: dt.date | None = None
     config: CandorConfig = field(default_factory=read_config)  # the repository's
+    keep: bool = False
+
+
+@dataclass(frozen=True)
+class Scoring:
+    """A company's second phase: its kept summary (scoring.summary_bytes) scored as of the
+    scoreboard's day. `result` is the first phase's before scoring: files, profile, actions,
+    newest."""
+
+    result: CompanyResult
+    summary: bytes
+    as_of: dt.date
+    config: CandorConfig
 
 
 def score_company(job: Job) -> CompanyResult:
-    """Load, validate and score one company, then let its rows go: the result holds scores,
-    never contacts. Pure: the same files and dates give the same result on any machine. The
-    seconds each stage took ride along in `result.seconds` (never cached or published)."""
+    """Load, validate, summarize and score one company as of job.as_of (not before its newest
+    counted contact, unless pinned), then let its rows go: the result holds scores, never
+    contacts. Pure: the same files and dates give the same result on any machine."""
+    result, summary = _summarized(job)
+    started = time.perf_counter()
+    _score_company(result, summary, job.as_of, job.config)
+    result.seconds["score"] = time.perf_counter() - started
+    return result
+
+
+def summarize_company(job: Job) -> tuple[CompanyResult, dt.date, Kept | None]:
+    """A build's first phase for one company: its files read, checked and summarized, then
+    scored as of a guess at the scoreboard's as_of (the day returned): the pinned as_of, or
+    job.as_of, or the company's own newest counted day when that is later (the default as_of,
+    the newest of every company's, cannot be earlier). The build scores it again, from the
+    summary, if the guess was wrong. With job.keep, what the cache keeps of the summary comes
+    back too (Kept), keyed by the digests of the bytes read here: a cold build does not hash
+    the files first."""
+    if job.keep:
+        from .cache import read_summary_key, seen_before, summary_entry  # cache imports board
+        before = seen_before(job.company)
+    result, summary = _summarized(job)
+    started = time.perf_counter()
+    as_of = job.pinned or max(filter(None, (job.as_of, result.newest)), default=EPOCH)
+    kept = None
+    if job.keep:
+        key, digests = read_summary_key(job, before, result.files)
+        kept = Kept(key, summary_entry(key, result, summary_bytes.dumps(summary)), digests)
+    result.seconds["summarize"] += time.perf_counter() - started
+    started = time.perf_counter()
+    _score_company(result, summary, as_of, job.config)
+    result.seconds["score"] = time.perf_counter() - started
+    return result, as_of, kept
+
+
+@dataclass(frozen=True)
+class Kept:
+    """A company's summary as the cache keeps it: its key (scoring.cache.summary_key), the
+    entry (scoring.cache.summary_entry) and the digests of its files by their stat (for the
+    build to remember, scoring.cache.remember)."""
+
+    key: str
+    entry: bytes
+    digests: list
+
+
+def score_summary(job: Scoring) -> CompanyResult | None:
+    """A build's second phase for one company: its summary scored as of job.as_of; None when
+    the summary's bytes are not one (a damaged cache: the build reads the company again)."""
+    started = time.perf_counter()
+    try:
+        summary = summary_bytes.loads(job.summary)
+    except ValueError:
+        return None
+    result = dataclasses.replace(job.result, seconds={})
+    _score_company(result, summary, job.as_of, job.config)
+    result.seconds["score"] = time.perf_counter() - started
+    return result
+
+
+def _summarized(job: Job) -> tuple[CompanyResult, Summary]:
+    """The company's result so far and the summary of its counted contacts: up to the pinned
+    as_of, or all of them (none is newer than its own newest day, so the summary serves any
+    default as_of). The seconds each stage took ride along in `result.seconds` (never cached
+    or published)."""
     started = time.perf_counter()
     result, tables = _read_company(job.company, job.data_dir)
     loaded = time.perf_counter()
@@ -218,15 +295,14 @@ def score_company(job: Job) -> CompanyResult:
     contacts = contacts if contacts is not None else empty_contacts()
     newest = contacts["submitted_at"].max().date() if len(contacts) else None
     result.newest = max(filter(None, (newest, newest_day(summaries))), default=None)
-    end = pd.Timestamp(job.as_of, tz="UTC") + pd.Timedelta(days=1)
+    end = pd.Timestamp(job.pinned or result.newest or EPOCH, tz="UTC") + pd.Timedelta(days=1)
     # the rows' summary and the summary files' (scoring.summary_file), scored as one
     summary = merge([summarize(contacts[contacts["submitted_at"] < end], job.config.gaming),
                      *summaries])
     del contacts
-    _score_company(result, summary, job.as_of, job.config)
     result.seconds = {"load": loaded - started, "validate": validated - loaded,
-                      "score": time.perf_counter() - validated}
-    return result
+                      "summarize": time.perf_counter() - validated}
+    return result, summary
 
 
 def _read_company(
@@ -410,52 +486,76 @@ EPOCH = dt.date(1970, 1, 1)  # the as_of of a scoreboard without a single counte
 
 @dataclass
 class BuildStats:
-    """How a build went: companies scored or reused from the cache, seconds per stage."""
+    """How a build went: companies summarized (read), scored or reused from the cache,
+    seconds per stage."""
 
     scored: int = 0
     reused: int = 0
+    summarized: int = 0  # companies whose files were read (the others' summaries were cached)
+    rescored: int = 0  # companies scored in phase 2, from their kept summaries
     seconds: dict[str, float] = field(default_factory=dict)
 
     def add(self, stage: str, seconds: float) -> None:
         self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
 
 
-def run_here(function: Callable[[Job], CompanyResult], jobs: list[Job],
-             ) -> Iterator[tuple[int, CompanyResult]]:
+def run_here(function: Callable[[T], R], jobs: Iterable[T]) -> Iterator[tuple[int, R]]:
     """The single-machine runner: one company at a time, so only one company's rows are ever
-    in memory. A runner yields (position in jobs, result) as each finishes, in any order."""
+    in memory. A runner yields (position in jobs, function(job)) as each finishes, in any
+    order, and takes the jobs one by one as it needs them (phase 2's read its summary)."""
     for index, job in enumerate(jobs):
         yield index, function(job)
 
 
-Runner = Callable[[Callable[[Job], CompanyResult], list[Job]],
-                  Iterable[tuple[int, CompanyResult]]]
+Runner = Callable[[Callable[[T], R], Sequence[T]], Iterable[tuple[int, R]]]
 
 
 PARALLEL_FROM = 16  # companies to score before a build's default runner starts worker processes
 
 
 def process_runner(processes: int, minimum: int = 2) -> Runner:
-    """A runner on this machine's cores: `processes` worker processes, each scoring one company
-    at a time (so at most `processes` companies' rows are in memory at once), once at least
-    `minimum` companies need scoring; fewer are scored here (run_here), where starting the
-    workers (about a second) would cost more than it saves. Results are run_here's;
-    build_scoreboard puts them back in company order."""
+    """A runner on this machine's cores: `processes` worker processes, each working on one
+    company at a time (so at most `processes` companies' rows are in memory at once, and at
+    most twice that many jobs wait their turn), once at least `minimum` companies need it;
+    fewer are done here (run_here), where starting the workers (about a second) would cost
+    more than it saves. Results are run_here's; build_scoreboard puts them back in company
+    order."""
 
-    def run(function: Callable[[Job], CompanyResult], jobs: list[Job],
-            ) -> Iterator[tuple[int, CompanyResult]]:
+    def run(function: Callable[[T], R], jobs: Sequence[T]) -> Iterator[tuple[int, R]]:
         if processes < 2 or len(jobs) < max(2, minimum):
             yield from run_here(function, jobs)
             return
         # forkserver: each worker starts from a clean process, not from a fork of this one
         # with pyarrow's threads running
         context = multiprocessing.get_context("forkserver")
+        waiting = enumerate(jobs)
         with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=context) as pool:
-            futures = {pool.submit(function, job): index for index, job in enumerate(jobs)}
-            for future in as_completed(futures):
-                yield futures[future], future.result()
+            running = {pool.submit(function, job): index
+                       for index, job in itertools.islice(waiting, 2 * processes)}
+            while running:
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    index = running.pop(future)
+                    for following, job in itertools.islice(waiting, 1):
+                        running[pool.submit(function, job)] = following
+                    yield index, future.result()
 
     return run
+
+
+class Lazy(Sequence):
+    """jobs[i] made when a runner takes it, not before: phase 2's jobs hold a summary each."""
+
+    def __init__(self, count: int, make: Callable[[int], object]):
+        self.count, self.make = count, make
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __getitem__(self, index):
+        if not 0 <= index < self.count:
+            raise IndexError(index)
+        return self.make(index)
 
 
 def build_scoreboard(
@@ -466,30 +566,28 @@ def build_scoreboard(
     cache: Cache | None = None,
     run: Runner = run_here,
 ) -> Scoreboard:
-    """Score every company under data_dir, company by company (score_company, on `run`), then
+    """Score every company under data_dir, one company at a time on `run` (_score_all); then
     what needs them all: the Candor score (industry means), the audit and the ranks.
 
-    `as_of` defaults to the newest counted contact, so the same data always gives the same
-    scores. It is guessed first from the submitted_at column alone (newest_contact); when the
-    guess is not the newest counted contact (the newest row sat in a file that validation
-    quarantines) every company is scored again as of the right day. `config` defaults to the
-    repository's candor.yaml (scoring.config.ConfigError when it is invalid). With a `cache`
-    (scoring.cache.Cache), companies whose files, config, dates and code are unchanged are
-    reused, not scored."""
+    `as_of` defaults to the newest counted contact of any company, so the same data always
+    gives the same scores (a newer stamp in a quarantined file does not count); a pinned
+    `as_of` cuts the contacts before they are summarized and makes any later contact a
+    problem. `config` defaults to the repository's candor.yaml (scoring.config.ConfigError
+    when it is invalid). With a `cache` (scoring.cache.Cache), a company whose files are
+    unchanged is not read again: its summary comes from the cache, and its scores too when the
+    as_of, config and code are unchanged as well."""
+    from .cache import Cache
+
     config = config or read_config()
     stats = BuildStats()
     companies, problems = discover(data_dir)
-    started = time.perf_counter()
-    guess = as_of or newest_contact(companies, cache) or EPOCH
-    stats.add("as_of", time.perf_counter() - started)
-    keys: dict[str, str] = {}
-    results = _score_all(companies, data_dir, guess, as_of, config, cache, run, progress, stats,
-                         keys)
-    if as_of is None:
-        as_of = max((r.newest for r in results if r.newest), default=EPOCH)
-        if as_of != guess:
-            results = _score_all(companies, data_dir, as_of, None, config, cache, run, progress,
-                                 stats, keys)
+    jobs = [Job(company, data_dir, as_of, as_of, config) for company in companies]
+    # without a cache, the summaries of this build are kept in a temporary folder
+    with tempfile.TemporaryDirectory(prefix="candor-summaries-") as folder:
+        as_of, results, keys = _score_all(jobs, cache or Cache(Path(folder)), cache, run,
+                                          progress, stats)
+    if cache is not None:
+        cache.save()
     started = time.perf_counter()
     _add_candor_scores(results, config)
     stats.add("candor", time.perf_counter() - started)
@@ -504,100 +602,95 @@ def build_scoreboard(
 
 
 def _score_all(
-    companies: list[CompanyFiles], data_dir: Path, as_of: dt.date, pinned: dt.date | None,
-    config: CandorConfig, cache: Cache | None, run: Runner,
+    jobs: list[Job], store: Cache, cache: Cache | None, run: Runner,
     progress: Callable[[str, int, int], None] | None, stats: BuildStats,
-    keys_out: dict[str, str],
-) -> list[CompanyResult]:
-    jobs = [Job(company, data_dir, as_of, pinned, config) for company in companies]
-    results: list[CompanyResult | None] = [None] * len(jobs)
-    keys: list[str | None] = [None] * len(jobs)
+) -> tuple[dt.date, list[CompanyResult], dict[str, str]]:
+    """The scoreboard's as_of, every company's result as of it, and slug -> the key its result
+    was found or kept under (with a cache).
+
+    Phase 1 (summarize_company) reads each company whose summary `store` does not hold yet,
+    keeps its summary there, and scores it as of a guess: the pinned as_of, or the newest
+    counted day of the companies read or known so far. Once every company's newest day is
+    known, so is the as_of; phase 2 (score_summary) scores from its kept summary each company
+    that was not scored as of that day, unless the cache holds its result."""
+    from .cache import key, remember
+
+    pinned = jobs[0].pinned if jobs else None
+    started = time.perf_counter()
+    # None: a file is new or changed (by its stat), the company is read and its key made then
+    summary_keys = [store.summary_key(job) for job in jobs]
+    newest = [store.newest(summary_key) if summary_key else None  # None: not known
+              for summary_key in summary_keys]
+    stats.add("cache", time.perf_counter() - started)
+    todo = [index for index, known in enumerate(newest) if known is None]
+    stats.summarized = len(todo)
+    guess = max((known[0] for known in newest if known and known[0]), default=None)
+
+    def first(position: int) -> Job:  # made as a runner takes it: the guess as it stands then
+        index = todo[position]
+        return dataclasses.replace(jobs[index], as_of=guess, keep=True)
+
+    scored: dict[int, tuple[CompanyResult, dt.date, str | None]] = {}
+    for done, (position, (result, day, kept)) in enumerate(
+            run(summarize_company, Lazy(len(todo), first)), 1):
+        index = todo[position]
+        remember(kept.digests)
+        summary_keys[index] = kept.key
+        store.put_summary(kept.key, kept.entry, result.newest)
+        newest[index] = (result.newest,)
+        guess = max(filter(None, (guess, result.newest)), default=None)
+        # kept now, while the workers work on: right unless the guess was wrong
+        started = time.perf_counter()
+        result_key = key(dataclasses.replace(jobs[index], as_of=day), jobs[index].config,
+                         kept.key) if cache else None
+        if cache is not None:
+            cache.put(result_key, result)
+        stats.add("cache", time.perf_counter() - started)
+        scored[index] = (result, day, result_key)
+        for stage, seconds in result.seconds.items():
+            stats.add(stage, seconds)
+        if progress:
+            progress("summarize", done, len(todo))
+    as_of = pinned or max((known[0] for known in newest if known[0]), default=EPOCH)
+
+    jobs = [dataclasses.replace(job, as_of=as_of) for job in jobs]
+    right = [scored.get(index, (None, None, None)) for index in range(len(jobs))]
+    results: list[CompanyResult | None] = [result if day == as_of else None
+                                           for result, day, _ in right]
+    keys: list[str | None] = [key if day == as_of else None for _, day, key in right]
     started = time.perf_counter()
     if cache is not None:
         for index, job in enumerate(jobs):
-            keys[index], results[index] = cache.get(job, config)
+            if results[index] is None:
+                keys[index], results[index] = cache.get(job, job.config, summary_keys[index])
+                stats.reused += results[index] is not None
     stats.add("cache", time.perf_counter() - started)
     todo = [index for index, result in enumerate(results) if result is None]
-    done = len(jobs) - len(todo)
-    stats.reused, stats.scored = done, len(todo)
+    stats.scored, stats.rescored = len(jobs) - stats.reused, len(todo)
     if progress:
-        progress("companies", done, len(jobs))
-    for position, result in run(score_company, [jobs[index] for index in todo]):
+        progress("score", len(jobs) - len(todo), len(jobs))
+
+    def second(position: int) -> Scoring:
+        job, summary_key = jobs[todo[position]], summary_keys[todo[position]]
+        kept = store.get_summary(summary_key)
+        if kept is None:  # the kept summary cannot be read back: the company is read again
+            from .cache import summary_of
+            again = summarize_company(dataclasses.replace(job, keep=True))[2]
+            kept = summary_of(again.key, again.entry)
+        return Scoring(*kept, as_of, job.config)
+
+    for done, (position, result) in enumerate(
+            run(score_summary, Lazy(len(todo), second)), len(jobs) - len(todo) + 1):
         index = todo[position]
-        results[index] = result
+        results[index] = result = result or score_company(jobs[index])
         for stage, seconds in result.seconds.items():
             stats.add(stage, seconds)
         if cache is not None:
             cache.put(keys[index], result)
-        done += 1
         if progress:
-            progress("companies", done, len(jobs))
-    keys_out.clear()
-    keys_out.update({job.company.slug: k for job, k in zip(jobs, keys, strict=True) if k})
-    return results
-
-
-def newest_contact(companies: list[CompanyFiles], cache: Cache | None = None) -> dt.date | None:
-    """The newest submitted_at in any feedback file, reading that column alone with pyarrow,
-    and the newest day of any summary file: a quick guess at the default as_of, which
-    build_scoreboard checks against the newest counted contact. A file this cannot read is
-    left to validation. With a `cache`, each file's newest day is remembered by the file's
-    digest (Cache.newest_day)."""
-    files = [(path, _newest_day) for company in companies for path in company.feedback] + [
-        (path, _newest_in_summary) for company in companies for path in company.summaries]
-    days = (cache.newest_day(path, find) if cache else find(path) for path, find in files)
-    return max((day for day in days if day is not None), default=None)
-
-
-def _newest_day(path: Path) -> dt.date | None:
-    try:
-        if path.stat().st_size > MAX_FEEDBACK_FILE_BYTES:
-            return None
-        stamp = _newest_in(path)
-    except (OSError, ValueError, TypeError, pa.ArrowException):
-        return None
-    return None if stamp is None or pd.isna(stamp) else stamp.date()
-
-
-def _newest_in_summary(path: Path) -> dt.date | None:
-    """The newest day of a summary file's contacts records; what is not a date is left to
-    validation."""
-    days = []
-    for _, _, record in read_summary(path, path.parent, digest=False).records:
-        try:
-            if record.get("kind") == "contacts":
-                days.append(dt.date.fromisoformat(record["day"]))
-        except (KeyError, TypeError, ValueError):
-            continue
-    return max(days, default=None)
-
-
-def _newest_in(path: Path) -> pd.Timestamp | None:
-    """Arrow parses ISO 8601 stamps itself (fast); anything else goes through pandas."""
-    try:
-        column = _submitted_at(path, STAMP)
-    except pa.ArrowInvalid:
-        column = _submitted_at(path, pa.string())
-    if pa.types.is_timestamp(column.type):
-        newest = pc.max(column).as_py()
-        return None if newest is None else pd.Timestamp(newest).tz_convert("UTC")
-    return pd.to_datetime(column.to_pandas(), utc=True, errors="coerce", format="ISO8601").max()
-
-
-STAMP = pa.timestamp("us", tz="UTC")
-
-
-def _submitted_at(path: Path, kind: pa.DataType) -> pa.ChunkedArray:
-    if path.suffix == ".parquet":
-        return pq.read_table(path, columns=["submitted_at"]).column(0)
-    if path.suffix == ".csv":
-        return pa_csv.read_csv(path, convert_options=pa_csv.ConvertOptions(
-            include_columns=["submitted_at"], column_types={"submitted_at": kind},
-        )).column(0)
-    return pa_json.read_json(path, parse_options=pa_json.ParseOptions(
-        explicit_schema=pa.schema([("submitted_at", kind)]),
-        unexpected_field_behavior="ignore",
-    )).column(0)
+            progress("score", done, len(jobs))
+    return as_of, results, {job.company.slug: k for job, k in zip(jobs, keys, strict=True)
+                            if k}
 
 
 def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> None:
@@ -609,7 +702,7 @@ def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> No
         for month, scores in result.monthly:
             months.setdefault(month, []).append((result.industry, scores))
     for number, table in enumerate([*tables, *months.values()]):
-        scored = candor_scores(table, config)
+        scored = candor_scores(table, config, parts=number == 0)
         for (_, scores), (score, _) in zip(table, scored, strict=True):
             scores["candor_score"] = score
         if number == 0:  # the all-time window

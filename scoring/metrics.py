@@ -708,8 +708,10 @@ def _mean(values: list[float]) -> float | None:
 
 def candor_scores(
     companies: list[tuple[str | None, dict[str, Score]]], config: CandorConfig,
+    parts: bool = True,
 ) -> list[tuple[Score, list[CandorPart]]]:
-    """The Candor score of each (industry, scores of one window) with its parts, in order."""
+    """The Candor score of each (industry, scores of one window) with its parts (without
+    `parts`, none: the monthly scores show no parts), in order."""
     scaled = [{metric_id: (scale(scores[metric_id].value)
                            if scores[metric_id].value is not None else None)
                for metric_id, (scale, _) in CANDOR_COMPONENTS.items()}
@@ -728,38 +730,43 @@ def candor_scores(
             mine = peers.get((industry, metric_id), [])
             means[industry, metric_id] = _mean(mine if len(mine) >= MIN_INDUSTRY_PEERS
                                                else peers.get((_EVERY, metric_id), []))
+    # per metric: its weight, k and scale, looked up once
+    settings = [(metric_id, weight, config.prior_strength * METRICS[metric_id].min_n,
+                 CANDOR_COMPONENTS[metric_id][0]) for metric_id, weight in config.weights.items()]
+    total = sum(weight for _, weight, _, _ in settings)
     results = []
     for (industry, scores), values in zip(companies, scaled, strict=True):
-        parts, missing = [], []
-        for metric_id, weight in config.weights.items():
+        made, missing = [], []  # (part's fields but the contribution) per metric, in order
+        for metric_id, weight, k, scale in settings:
             target, value, n = means[industry, metric_id], values[metric_id], scores[metric_id].n
-            k = config.prior_strength * METRICS[metric_id].min_n
             if value is None:
                 missing += [metric_id] if weight > 0 else []
-                parts.append(CandorPart(metric_id, weight, None, target, k, n, None, None))
+                made.append((metric_id, weight, None, target, k, n, None))
                 continue
-            scale = CANDOR_COMPONENTS[metric_id][0]
             # contacts per case scales downwards: its high end is the low end on 0-100
             low, high = sorted((scale(scores[metric_id].low), scale(scores[metric_id].high)))
-            shrunk = [(n * x + k * target) / (n + k) for x in (value, low, high)]
-            parts.append(CandorPart(metric_id, weight, value, target, k, n, shrunk[0], None,
-                                    *shrunk[1:]))
-        total = sum(p.weight for p in parts)
-        available = sum(p.weight for p in parts if p.shrunk is not None)
+            made.append((metric_id, weight, value, target, k, n,
+                         [(n * x + k * target) / (n + k) for x in (value, low, high)]))
+        available = sum(fields[1] for fields in made if fields[6] is not None)
         responses = scores["csat"].n
         if total == 0 or available / total < config.min_weight_share or available == 0:
             results.append((Score(None, responses, "score", reason=(
                 f"not enough data: components holding {available / total if total else 0:.0%} "
                 f"of the weight have data, {config.min_weight_share:.0%} needed; missing: "
-                f"{', '.join(missing)}")), parts))
+                f"{', '.join(missing)}")), [
+                    CandorPart(*fields[:6], None, None) if fields[6] is None else
+                    CandorPart(*fields[:6], fields[6][0], None, *fields[6][1:])
+                    for fields in made] if parts else []))
             continue
-        parts = [dataclasses.replace(p, contribution=p.weight / available * p.shrunk)
-                 if p.shrunk is not None else p for p in parts]
-        counted = [p for p in parts if p.shrunk is not None]
-        value, low, high = (sum(p.weight / available * getattr(p, end) for p in counted)
-                            for end in ("shrunk", "low", "high"))
+        made_parts = [CandorPart(*fields[:6], None, None) if fields[6] is None else
+                      CandorPart(*fields[:6], fields[6][0], fields[1] / available * fields[6][0],
+                                 *fields[6][1:])
+                      for fields in made] if parts else []
+        counted = [(fields[1], fields[6]) for fields in made if fields[6] is not None]
+        value, low, high = (sum(weight / available * shrunk[end] for weight, shrunk in counted)
+                            for end in range(3))
         reason = (f"partial: no data for {', '.join(missing)}; the other weights scaled up"
                   if missing else "")
-        results.append((Score(value, responses, "score", low, high, reason), parts))
+        results.append((Score(value, responses, "score", low, high, reason), made_parts))
     return results
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from scoring import cache as cache_module
-from scoring.board import Job, build_scoreboard, newest_contact, score_company
+from scoring.board import Job, build_scoreboard, run_here, score_company
 from scoring.cache import Cache, decode, encode, key
 from scoring.config import read_config
 from scoring.export import scores_json
@@ -198,9 +198,9 @@ def test_as_of_is_the_newest_counted_contact_even_when_a_quarantined_file_is_new
         fixture_copy):
     late = fixture_copy / "acme" / "feedback" / "2026-11.csv"
     late.write_text("id,submitted_at,channel,rating\nz1,2026-11-05T10:00:00Z,phone,9\n")
-    assert newest_contact(discover(fixture_copy)[0]) == dt.date(2026, 11, 5)  # the guess
     board = build_scoreboard(fixture_copy)
     assert board.as_of == dt.date(2026, 10, 20)
+    assert "basic/acme/feedback/2026-11.csv" in [f.file for f in board.quarantined]
     late.unlink()
     assert [c.windows for c in board.companies] == [
         c.windows for c in build_scoreboard(fixture_copy).companies]
@@ -212,8 +212,6 @@ def test_the_build_holds_no_company_rows_between_companies(fixture_copy):
     import gc
 
     import pandas as pd
-
-    from scoring.board import run_here
 
     alive = []
 
@@ -227,33 +225,6 @@ def test_the_build_holds_no_company_rows_between_companies(fixture_copy):
     board = build_scoreboard(fixture_copy, run=watching)
     assert board.contacts == 43  # acme 40 + tiny 3: rows were read
     assert alive == [0, 0]
-
-
-def test_newest_stamps_are_remembered_by_file_digest_and_checked(fixture_copy, tmp_path):
-    """The as_of guess reads each feedback file's newest stamp once; later builds take it from
-    the cache by the file's SHA-256. A remembered day that is wrong costs time, never a score:
-    the build checks its guess against the newest counted contact."""
-    import hashlib
-
-    expected, _ = _board_json(fixture_copy)
-    cache = Cache(tmp_path / "cache")
-    _board_json(fixture_copy, cache)
-    cache.prune()
-    document = json.loads((cache.folder / Cache.STAMPS).read_text())
-    tiny = fixture_copy / "tiny" / "feedback" / "2026-10.jsonl"
-    digest = hashlib.sha256(tiny.read_bytes()).hexdigest()
-    assert document["stamps"][digest] == "2026-10-04"  # tiny's newest contact (module doc)
-    # One entry per feedback file of the fixture, whatever their names.
-    files = [p for c in discover(fixture_copy)[0] for p in c.feedback]
-    assert len(document["stamps"]) == len({hashlib.sha256(p.read_bytes()).hexdigest()
-                                            for p in files})
-    # A stamp that lies: the guess is too new, the build notices and scores as of the truth.
-    document["stamps"][digest] = "2030-01-01"
-    (cache.folder / Cache.STAMPS).write_text(json.dumps(document))
-    fresh = Cache(tmp_path / "cache")
-    assert newest_contact(discover(fixture_copy)[0], fresh) == dt.date(2030, 1, 1)
-    again, _ = _board_json(fixture_copy, Cache(tmp_path / "cache"))
-    assert again == expected
 
 
 def test_in_git_a_new_commit_reuses_the_pages_it_did_not_change(tmp_path, build_site):

@@ -8,7 +8,13 @@ import multiprocessing
 import shutil
 from pathlib import Path
 
-from scoring.board import PARALLEL_FROM, build_scoreboard, process_runner, run_here
+from scoring.board import (
+    PARALLEL_FROM,
+    build_scoreboard,
+    process_runner,
+    run_here,
+    summarize_company,
+)
 from scoring.export import scores_json
 
 
@@ -37,11 +43,12 @@ def test_the_default_runner_starts_workers_only_for_a_large_board(fixture_copy):
     tiny = fixture_copy / "tiny"
     for number in range(PARALLEL_FROM - 2):
         shutil.copytree(tiny, fixture_copy / f"tiny-{number:02}")
-    workers: list[int] = []  # worker processes alive as each result arrives
+    workers: list[int] = []  # worker processes alive as each company's first phase ends
 
     def watched(function, jobs):
         for item in process_runner(2, minimum=PARALLEL_FROM)(function, jobs):
-            workers.append(len(multiprocessing.active_children()))
+            if function is summarize_company:
+                workers.append(len(multiprocessing.active_children()))
             yield item
 
     board = build_scoreboard(fixture_copy, run=watched)

@@ -1,0 +1,126 @@
+"""A Summary (scoring.summary) as bytes and back, exactly: what a build hands from a company's
+first phase (read, validate, summarize) to its second (score as of the scoreboard's day), and
+what the cache keeps (scoring.cache), so that a new as_of re-scores a company without reading
+its files again.
+
+No pickle: a cache restored in CI must not be able to run code when read. The bytes are a
+zstd frame of a JSON header followed by each column's raw values: numbers and stamps as
+little-endian int64/float64 (NaN and NaT kept bit for bit), text as int32 codes into the
+header's list of distinct values (-1: None, -2: a float NaN). Anything that does not decode to
+what the header says is refused with ValueError, never guessed at.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from .gaming import Signal
+from .summary import (
+    CASE_KEYS,
+    COMMENT_COLUMNS,
+    CONTACT_COUNTS,
+    CONTACT_KEYS,
+    DAY,
+    DTYPES,
+    WAIT_KEYS,
+    Summary,
+    _frame,
+)
+
+FORMAT = "candor.summary/1"
+TABLES = {"contacts": (*CONTACT_KEYS, *CONTACT_COUNTS), "waits": (*WAIT_KEYS, "count"),
+          "cases": (*CASE_KEYS, "count"), "comments": COMMENT_COLUMNS}
+CODEC = "zstd"
+NAN = -2  # the code of a float NaN in a text column (None's is -1, pandas' own)
+MAX_BYTES = 2**31  # a summary that says it is larger is refused before it is unpacked
+
+
+def dumps(summary: Summary) -> bytes:
+    """The summary as bytes (loads gives it back, equal column for column and bit for bit)."""
+    tables, buffers = {}, []
+    for name, columns in TABLES.items():
+        frame = getattr(summary, name)
+        texts = {}
+        for column in columns:
+            values = frame[column]
+            if DTYPES.get(column) == DAY:
+                raw = values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+            elif DTYPES.get(column, object) is object:
+                raw, texts[column] = _codes(values.to_numpy(dtype=object))
+            else:
+                raw = values.to_numpy()
+            buffers.append(np.ascontiguousarray(raw, dtype=raw.dtype.newbyteorder("<")))
+        tables[name] = {"rows": len(frame), "texts": texts}
+    header = json.dumps({"format": FORMAT, "tables": tables,
+                         "public_comments": int(summary.public_comments),
+                         "bursts": [[b.kind, b.start, b.end, int(b.count), b.message]
+                                    for b in summary.bursts]}).encode()
+    body = b"".join([len(header).to_bytes(8, "little"), header,
+                     *(buffer.tobytes() for buffer in buffers)])
+    return len(body).to_bytes(8, "little") + pa.compress(body, codec=CODEC, asbytes=True)
+
+
+def _codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    codes, uniques = pd.factorize(values)
+    codes = codes.astype("<i4")
+    missing = np.flatnonzero(codes < 0)
+    nan = missing[~np.equal(values[missing], None)]
+    if not all(isinstance(value, float) and np.isnan(value) for value in values[nan]):
+        raise TypeError("a summary text column holds a missing value other than None or NaN")
+    codes[nan] = NAN
+    uniques = list(uniques)
+    if not all(isinstance(text, str) for text in uniques):
+        raise TypeError("a summary text column holds something other than text")
+    return codes, uniques
+
+
+def loads(data: bytes) -> Summary:
+    """The inverse of dumps; ValueError for anything else."""
+    try:
+        size = int.from_bytes(data[:8], "little")
+        if size > MAX_BYTES:
+            raise ValueError("a summary too large")
+        body = pa.decompress(data[8:], size, codec=CODEC, asbytes=True)
+        length = int.from_bytes(body[:8], "little")
+        header = json.loads(body[8:8 + length])
+        if header.get("format") != FORMAT:
+            raise ValueError("not a summary")
+        offset, tables = 8 + length, {}
+        for name, columns in TABLES.items():
+            table = header["tables"][name]
+            rows, texts, values = int(table["rows"]), table["texts"], {}
+            for column in columns:
+                kind = DTYPES.get(column, object)
+                dtype = np.dtype("<i4" if kind is object else "<f8" if kind == "float64"
+                                 else "<i8")
+                end = offset + rows * dtype.itemsize
+                if end > len(body):
+                    raise ValueError("a summary cut short")
+                raw = np.frombuffer(body, dtype=dtype, count=rows, offset=offset)
+                offset = end
+                if kind == DAY:
+                    values[column] = raw.view("datetime64[ns]").copy()
+                elif kind is object:
+                    values[column] = _texts(raw, texts[column])
+                else:
+                    values[column] = raw.astype(kind)
+            tables[name] = _frame(values, columns)
+        if offset != len(body):
+            raise ValueError("a summary with bytes left over")
+        bursts = tuple(Signal(str(kind), str(start), str(end), int(count), str(message))
+                       for kind, start, end, count, message in header["bursts"])
+        return Summary(**tables, public_comments=int(header["public_comments"]), bursts=bursts)
+    except (KeyError, TypeError, IndexError, OverflowError, OSError, pa.ArrowException) as error:
+        raise ValueError(f"not a summary: {error}") from None
+
+
+def _texts(codes: np.ndarray, uniques: list) -> np.ndarray:
+    if not all(isinstance(text, str) for text in uniques) or (
+            len(codes) and (codes.min() < NAN or codes.max() >= len(uniques))):
+        raise ValueError("text codes out of range")
+    values = np.array([*uniques, float("nan"), None], dtype=object)
+    return values[codes]  # -1 is the last (None), -2 the one before (NaN)
