@@ -34,7 +34,7 @@ from .ledger import (
     MAX_FEEDBACK_FILE_BYTES,
     MAX_YAML_FILE_BYTES,
 )
-from .metrics import CHANGELOG, METHODOLOGY_VERSION, Thresholds
+from .metrics import CHANGELOG, METHODOLOGY_VERSION, Score, Thresholds
 from .pages import (
     INDUSTRY_METRICS,
     action_log,
@@ -43,6 +43,7 @@ from .pages import (
     effect_text,
     feed,
     industries,
+    part_cells,
     status_date,
 )
 from .problems import CODES
@@ -266,16 +267,23 @@ PAGE_LIBRARIES = ("pelican", "Jinja2", "MarkupSafe", "Markdown")
 
 def page_key(company: CompanyResult, board: Scoreboard, ranks: dict, site: str) -> str | None:
     """Everything a company's page, feed, badge and JSON entry show: the key of its cached
-    scores (its files, config, dates and code), what the build adds from every company (its
-    Candor scores and their parts, its rank among how many ranked, its audit) and site_key.
-    None when its scores did not come through the cache."""
+    scores (its files, config, dates and code), what the build adds from every company as it
+    is shown (its Candor scores as published, rounded, their parts as the page shows them, its
+    rank among how many ranked, its audit) and site_key. A peer's change moves the industry
+    means, and so these numbers, but re-renders the page only when what it shows moves. None
+    when its scores did not come through the cache."""
     scores = board.keys.get(company.slug)
     if scores is None:
         return None
+
+    def candor(score: Score) -> tuple:
+        return export.score_dict("candor_score", score), score.reason
+
     facts = (scores, site, company.slug,
-             [company.windows[window]["candor_score"] for window in WINDOWS],
-             [(month, values["candor_score"]) for month, values in company.monthly],
-             company.candor_parts, company.integrity, ranks.get(company.slug), len(ranks))
+             [candor(company.windows[window]["candor_score"]) for window in WINDOWS],
+             [(month, candor(values["candor_score"])) for month, values in company.monthly],
+             [(p.metric_id, part_cells(p)) for p in company.candor_parts], company.integrity,
+             ranks.get(company.slug), len(ranks))
     return hashlib.sha256(repr(facts).encode()).hexdigest()
 
 
@@ -321,7 +329,7 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
                                "finalize": finalize},
         "JINJA_FILTERS": {"shown": shown, "interval": interval, "number": number,
                           "json_script": json_script, "effect_text": effect_text,
-                          "status_date": status_date},
+                          "status_date": status_date, "part_cells": part_cells},
         "MARKDOWN": {"extension_configs": {"markdown.extensions.extra": {}},
                      "output_format": "html5"},
     })

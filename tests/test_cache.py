@@ -110,6 +110,46 @@ def test_a_page_is_rendered_again_when_anything_it_shows_changes(fixture_copy, t
                           "--site-url", "https://example.org/scores").output, moved.output)
 
 
+def test_a_peer_change_too_small_to_show_re_renders_no_other_page(tmp_path, build_site):
+    """One rating of one demo bank flips from satisfied to not: its industry's CSAT mean moves,
+    and with it the other bank's shrunk CSAT, but not by the tenth of a point its page shows,
+    so only the changed company's files are rendered again, and the site is the one a build
+    without any cache makes."""
+    from conftest import DEMO_DATA
+
+    data = Path(shutil.copytree(DEMO_DATA, tmp_path / "data"))
+    cache = tmp_path / "cache"
+    banks = sorted(p.parent.name for p in data.glob("*/company.yaml")
+                   if "industry: banking" in p.read_text())
+    assert len(banks) == 2
+    before = build_site(data, tmp_path / "before", "--cache", cache)
+    assert _pages_reused(before.result.stdout) == 0
+    peer_before = build_scoreboard(data, cache=Cache.for_data(cache, data))
+    newest = sorted((data / banks[0] / "feedback").glob("*.csv"))[-1]
+    lines = newest.read_text().split("\n")
+    rating = lines[0].split(",").index("rating")
+    row = next(i for i, line in enumerate(lines[1:], 1) if line.split(",")[rating] == "5")
+    cells = lines[row].split(",")
+    cells[rating] = "1"
+    lines[row] = ",".join(cells)
+    newest.write_text("\n".join(lines))
+    after = build_site(data, tmp_path / "after", "--cache", cache)
+    assert _scored(after.result.stdout) == (1, 9)
+    peer_after = build_scoreboard(data, cache=Cache.for_data(cache, data))
+
+    def csat_part(board, slug):
+        company = next(c for c in board.companies if c.slug == slug)
+        return next(p for p in company.candor_parts if p.metric_id == "csat")
+
+    moved, kept = csat_part(peer_before, banks[1]), csat_part(peer_after, banks[1])
+    assert moved.target != kept.target and moved.shrunk != kept.shrunk  # the means moved...
+    assert f"{moved.target:.1f}" == f"{kept.target:.1f}"  # ...by less than the page shows
+    assert _pages_reused(after.result.stdout) == 9
+    page = Path(f"companies/{banks[0]}/index.html")
+    assert (before.output / page).read_bytes() != (after.output / page).read_bytes()
+    _same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
+
+
 def _board_json(data: Path, cache: Cache | None = None) -> tuple[str, object]:
     board = build_scoreboard(data, cache=cache)
     return scores_json(board), board.stats
