@@ -8,6 +8,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from pelican import Pelican, signals
 from pelican import log as pelican_log
 from pelican.generators import Generator
 from pelican.settings import read_settings
+from pelican.utils import get_relative_path, path_to_url
 
 from . import export, schemas
 from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, CompanyResult, Scoreboard
@@ -118,15 +120,35 @@ class ScoreboardGenerator(Generator):
             action_log=action_log(board.companies),
         )
 
-    def _page(self, writer, name: str, template: str, **extra) -> None:
-        writer.write_file(name, self.get_template(template), self.context, relative_urls=True,
-                          **extra)
+    def _render(self, name: str, template, **extra) -> str:
+        """`template` as Pelican's writer renders it for the file `name` (relative URLs)."""
+        return template.render({**self.context, "SITEURL": path_to_url(get_relative_path(name)),
+                                "localsiteurl": path_to_url(get_relative_path(name)),
+                                "output_file": name, **extra})
 
-    def _xml(self, writer, name: str, template: str, **extra) -> None:
+    def _write(self, name: str, text: str) -> None:
+        """Write a file of the site, unless a file of these bytes is there from the last build
+        (in a KEPT folder): it is left as it is. Either way the file is one of this build's."""
+        path, data = Path(self.output_path) / name, text.encode("utf-8")
+        self._written.add(name)
+        if name.split("/", 1)[0] in KEPT:
+            try:
+                if path.read_bytes() == data:
+                    return
+            except OSError:
+                pass
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
+        path.write_bytes(data)
+
+    def _page(self, name: str, template: str, **extra) -> None:
+        self._write(name, self._render(name, self.get_template(template), **extra))
+
+    def _xml(self, name: str, template: str, **extra) -> str:
         """A feed or a badge: templates named with their own extension, escaped like HTML
         (&#34; and &#39; are XML character references too)."""
-        writer.write_file(name, self.env.get_template(template), self.context,
-                          relative_urls=True, **extra)
+        return self._render(name, self.env.get_template(template), **extra)
 
     def _charts(self, company, marks):
         started = time.perf_counter()
@@ -135,29 +157,31 @@ class ScoreboardGenerator(Generator):
         seconds["charts"] = seconds.get("charts", 0.0) + time.perf_counter() - started
         return charts
 
-    def _company(self, writer, company: CompanyResult, board: Scoreboard) -> str:
-        """Write a company's page, Atom feed and badge (the page shows `board`); returns its
-        entry of scores.json."""
+    def _company(self, company: CompanyResult, board: Scoreboard) -> dict[str, str]:
+        """A company's page, Atom feed and badge (the page shows `board`) by name, and its
+        entry of scores.json (under JSON)."""
         site_url = self.settings["CANDOR_SITE_URL"]
         marks = methodology_marks(company)
-        self._page(writer, f"companies/{company.slug}/index.html", "company", board=board,
-                   page_id="company", company=company, marks=dict(marks),
-                   charts=self._charts(company, marks),
-                   snippets=badge_snippets(company, site_url))
-        self._xml(writer, f"companies/{company.slug}/actions.xml", "atom.xml", feed=feed(
-            f"{company.name}: you said, we did", f"companies/{company.slug}/actions.xml",
-            f"companies/{company.slug}/#actions-h", action_log([company]), board.as_of,
-            site_url))
-        self._xml(writer, f"badges/{company.slug}.svg", "badge.svg",
-                  badge=badge(company, board.as_of))
-        return export.company_text(company, self.context["ranks"].get(company.slug))
+        page, actions, svg = company_files(company)
+        return {
+            page: self._render(page, self.get_template("company"), board=board,
+                               page_id="company", company=company, marks=dict(marks),
+                               charts=self._charts(company, marks),
+                               snippets=badge_snippets(company, site_url)),
+            actions: self._xml(actions, "atom.xml", feed=feed(
+                f"{company.name}: you said, we did", actions,
+                f"companies/{company.slug}/#actions-h", action_log([company]), board.as_of,
+                site_url)),
+            svg: self._xml(svg, "badge.svg", badge=badge(company, board.as_of)),
+            JSON: export.company_text(company, self.context["ranks"].get(company.slug)),
+        }
 
-    def _companies(self, writer) -> list[str]:
+    def _companies(self) -> list[str]:
         """Every company's files (_company), each taken from the page cache when everything it
         shows is unchanged (page_key); returns their entries of scores.json in order."""
         board: Scoreboard = self.context["board"]
         cache: Cache | None = self.settings["CANDOR_CACHE"]
-        output, texts, counts = Path(self.output_path), [], self.settings["CANDOR_PAGES"]
+        texts, counts = [], self.settings["CANDOR_PAGES"]
         site = site_key(self.context) if cache is not None else ""
         # Every page shows the data commit, which every commit changes: a cached page holds
         # COMMIT in its place, put back as the page is written (with_commit).
@@ -166,38 +190,52 @@ class ScoreboardGenerator(Generator):
             key = page_key(company, board, self.context["ranks"], site) if site else None
             files = cache.get_files(key) if key else None
             if files is None and not key:
-                texts.append(self._company(writer, company, board))
-                continue
-            if files is None:
-                text = self._company(writer, company, marked)
-                files = {**{name: (output / name).read_bytes().decode("utf-8")
-                            for name in company_files(company)}, JSON: text}
+                files = self._company(company, board)
+            elif files is None:
+                files = self._company(company, marked)
                 cache.put_files(key, files)
             else:
                 counts["reused"] = counts.get("reused", 0) + 1
+            files = dict(files)
             texts.append(files.pop(JSON))
             for name, content in files.items():
-                (output / name).parent.mkdir(parents=True, exist_ok=True)
-                (output / name).write_bytes(with_commit(content, board.data_commit)
-                                            .encode("utf-8"))
+                self._write(name, with_commit(content, board.data_commit) if key else content)
         return texts
+
+    def _prune(self) -> None:
+        """Remove what the last build left in the KEPT folders and this one did not write."""
+        output = Path(self.output_path)
+        for folder in KEPT:
+            for parent, folders, names in os.walk(output / folder, topdown=False):
+                for name in names:
+                    path = Path(parent) / name
+                    if path.relative_to(output).as_posix() not in self._written:
+                        path.unlink()
+                for name in folders:
+                    path = Path(parent) / name
+                    if path.is_symlink():
+                        path.unlink()
+                    elif not any(path.iterdir()):
+                        path.rmdir()
 
     def generate_output(self, writer):
         board: Scoreboard = self.context["board"]
-        self._page(writer, "index.html", "leaderboard", page_id="leaderboard")
-        texts = self._companies(writer)
-        self._page(writer, "industries/index.html", "industries", page_id="industries")
+        self._written: set[str] = set()
+        self._folders: set[Path] = set()
+        _unlink_links(Path(self.output_path))
+        self._page("index.html", "leaderboard", page_id="leaderboard")
+        texts = self._companies()
+        self._page("industries/index.html", "industries", page_id="industries")
         for industry in self.context["industry_pages"]:
-            self._page(writer, f"industries/{industry.id}/index.html", "industry",
+            self._page(f"industries/{industry.id}/index.html", "industry",
                        page_id="industries", industry=industry)
-        self._page(writer, "actions/index.html", "actions", page_id="actions")
-        self._xml(writer, "actions/feed.xml", "atom.xml", feed=feed(
+        self._page("actions/index.html", "actions", page_id="actions")
+        self._write("actions/feed.xml", self._xml("actions/feed.xml", "atom.xml", feed=feed(
             "Candor: you said, we did", "actions/feed.xml", "actions/",
-            self.context["action_log"], board.as_of, self.settings["CANDOR_SITE_URL"]))
-        self._page(writer, "methodology/index.html", "methodology", page_id="methodology")
-        self._page(writer, "data/index.html", "data", page_id="data",
-                   csv_columns=export.csv_columns())
-        self._page(writer, "publish/index.html", "publish", page_id="publish",
+            self.context["action_log"], board.as_of, self.settings["CANDOR_SITE_URL"])))
+        self._page("methodology/index.html", "methodology", page_id="methodology")
+        self._page("data/index.html", "data", page_id="data", csv_columns=export.csv_columns())
+        self._page("publish/index.html", "publish", page_id="publish",
                    # a company's YAML files and its summary files (a section of their own);
                    # candor.yaml is the scoreboard's, on the methodology page
                    schemas={name: make() for name, make in SCHEMAS.items()
@@ -209,13 +247,30 @@ class ScoreboardGenerator(Generator):
                    max_feedback_mib=MAX_FEEDBACK_FILE_BYTES // 2**20,
                    max_yaml_kib=MAX_YAML_FILE_BYTES // 2**10)
         schemas.write(Path(self.output_path) / "schemas")
-        downloads = Path(self.output_path) / "data"
-        downloads.mkdir(parents=True, exist_ok=True)
         files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
                  "datapackage.json": export.datapackage_json(board)}
         for name, text in files.items():
-            (downloads / name).parent.mkdir(parents=True, exist_ok=True)
-            (downloads / name).write_text(text, encoding="utf-8", newline="\n")
+            self._write(f"data/{name}", text)
+        self._prune()
+
+
+# The output's folders that only ScoreboardGenerator writes, kept from the last build (Pelican's
+# OUTPUT_RETENTION; it deletes the rest): an unchanged file there is not written again, and
+# what the build did not write there is removed (_prune). The same site, byte for byte, with a
+# fraction of the writes when one company changed.
+KEPT = ("companies", "badges", "data")
+
+
+def _unlink_links(output: Path) -> None:
+    """Symbolic links in the KEPT folders (or as one): removed before anything is written
+    there, so that a write never lands outside the output folder."""
+    for folder in KEPT:
+        if (output / folder).is_symlink():
+            (output / folder).unlink()
+        for parent, folders, names in os.walk(output / folder):
+            for name in [*folders, *names]:
+                if (Path(parent) / name).is_symlink():
+                    (Path(parent) / name).unlink()
 
 
 JSON = ""  # a cached company's entry of scores.json, beside its files by name
@@ -322,6 +377,7 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "AUTHOR_FEED_ATOM": None,
         "AUTHOR_FEED_RSS": None,
         "DELETE_OUTPUT_DIRECTORY": True,
+        "OUTPUT_RETENTION": KEPT,
         "CACHE_CONTENT": False,
         "LOAD_CONTENT_CACHE": False,
         "THEME_STATIC_DIR": "theme",

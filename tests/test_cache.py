@@ -150,6 +150,45 @@ def test_a_peer_change_too_small_to_show_re_renders_no_other_page(tmp_path, buil
     _same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
 
 
+def test_a_build_into_the_last_builds_output_writes_only_what_changed(fixture_copy, tmp_path,
+                                                                        build_site):
+    """The companies, badges and data folders of the output are kept from the last build:
+    unchanged files are left as they are (not written again), a file changed by hand is put
+    right, and whatever the build does not write there (a stray file, a symbolic link, the
+    files of a company that left) is removed: the site is the one a fresh build makes."""
+    import os
+
+    output, cache = tmp_path / "site", tmp_path / "cache"
+    assert build_site(fixture_copy, output, "--cache", cache).result.returncode == 0
+    page = output / "companies" / "acme" / "index.html"
+    stamp = page.stat().st_mtime_ns
+    os.utime(page, ns=(stamp - 10**9, stamp - 10**9))  # a second older: a rewrite would show
+    stamp = page.stat().st_mtime_ns
+    (output / "badges" / "acme.svg").write_text("not a badge")
+    strays = [output / "companies" / "ghost" / "index.html", output / "badges" / "ghost.svg",
+              output / "data" / "companies" / "ghost.json", output / "data" / "notes.txt"]
+    for stray in strays:
+        stray.parent.mkdir(parents=True, exist_ok=True)
+        stray.write_text("left over")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("outside the site")
+    (output / "companies" / "acme" / "link.html").symlink_to(outside)
+    (output / "data" / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+
+    again = build_site(fixture_copy, output, "--cache", cache)
+    assert again.result.returncode == 0, again.result.stderr
+    assert page.stat().st_mtime_ns == stamp  # the same bytes: not written again
+    assert not any(stray.exists() for stray in strays)
+    assert outside.read_text() == "outside the site"
+    _same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, output)
+
+    shutil.rmtree(fixture_copy / "tiny")
+    gone = build_site(fixture_copy, output, "--cache", cache)
+    assert gone.result.returncode == 0, gone.result.stderr
+    assert not (output / "companies" / "tiny").exists()
+    _same_tree(build_site(fixture_copy, tmp_path / "fresh-gone", "--no-cache").output, output)
+
+
 def _board_json(data: Path, cache: Cache | None = None) -> tuple[str, object]:
     board = build_scoreboard(data, cache=cache)
     return scores_json(board), board.stats
