@@ -64,10 +64,11 @@ CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'sel
 
 def finalize(value):
     """Every {{ value }} a template prints: text without bidi overrides or zero-width characters
-    (export.inert); Markup stays Markup, so it is not escaped twice."""
-    if isinstance(value, Markup):
-        return Markup(inert(value))
-    return inert(value) if isinstance(value, str) else value
+    (export.inert; ASCII has none, and most of what a page prints is ASCII); Markup stays
+    Markup, so it is not escaped twice."""
+    if not isinstance(value, str) or value.isascii():
+        return value
+    return Markup(inert(value)) if isinstance(value, Markup) else inert(value)
 
 
 def json_script(value) -> Markup:
