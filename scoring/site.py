@@ -79,6 +79,24 @@ def json_script(value) -> Markup:
     return Markup(text)
 
 
+# A score as every page shows it; plain functions, not Jinja macros, since a page calls them
+# hundreds of times (the month-by-month tables).
+def score(value: Score, metric_id: str) -> Markup:
+    """The value as a visitor reads it, or "not enough data" with the reason as its title."""
+    if value.value is None:
+        return Markup('<span class="nodata" title="{}">not enough data</span>').format(
+            finalize(value.reason))
+    return Markup('<span class="value">{}</span>').format(finalize(shown(value, metric_id)))
+
+
+def score_with_interval(value: Score, metric_id: str) -> Markup:
+    spread = interval(value, metric_id)
+    if not spread:
+        return score(value, metric_id)
+    return score(value, metric_id) + Markup(' <span class="ci">95%: {}</span>').format(
+        finalize(spread))
+
+
 @dataclass(frozen=True)
 class Freshness:
     """The leaderboard's freshness marker: the newest contact, and the month the company went
@@ -384,6 +402,7 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "THEME_STATIC_DIR": "theme",
         "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True,
                                "finalize": finalize},
+        "JINJA_GLOBALS": {"score": score, "score_with_interval": score_with_interval},
         "JINJA_FILTERS": {"shown": shown, "interval": interval, "number": number,
                           "json_script": json_script, "effect_text": effect_text,
                           "status_date": status_date, "part_cells": part_cells},
