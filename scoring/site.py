@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -223,19 +224,15 @@ class ScoreboardGenerator(Generator):
 
     def _prune(self) -> None:
         """Remove what the last build left in the KEPT folders and this one did not write."""
-        output = Path(self.output_path)
         for folder in KEPT:
-            for parent, folders, names in os.walk(output / folder, topdown=False):
-                for name in names:
-                    path = Path(parent) / name
-                    if path.relative_to(output).as_posix() not in self._written:
-                        path.unlink()
-                for name in folders:
-                    path = Path(parent) / name
-                    if path.is_symlink():
-                        path.unlink()
-                    elif not any(path.iterdir()):
-                        path.rmdir()
+            for name, entry in _entries(Path(self.output_path), folder):
+                if not entry.is_dir(follow_symlinks=False):
+                    if name not in self._written:
+                        os.unlink(entry.path)
+                    continue
+                with os.scandir(entry.path) as inside:
+                    if next(inside, None) is None:
+                        os.rmdir(entry.path)
 
     def generate_output(self, writer):
         board: Scoreboard = self.context["board"]
@@ -286,10 +283,25 @@ def _unlink_links(output: Path) -> None:
     for folder in KEPT:
         if (output / folder).is_symlink():
             (output / folder).unlink()
-        for parent, folders, names in os.walk(output / folder):
-            for name in [*folders, *names]:
-                if (Path(parent) / name).is_symlink():
-                    (Path(parent) / name).unlink()
+        for _, entry in _entries(output, folder):
+            if entry.is_symlink():
+                os.unlink(entry.path)
+
+
+def _entries(output: Path, folder: str) -> Iterator[tuple[str, os.DirEntry]]:
+    """Everything under output/folder with its path from the output folder, a folder after
+    what it holds; symbolic links are listed, never followed (os.scandir: no system call per
+    entry)."""
+    try:
+        with os.scandir(output / folder) as listing:
+            entries = list(listing)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        name = f"{folder}/{entry.name}"
+        if entry.is_dir(follow_symlinks=False):
+            yield from _entries(output, name)
+        yield name, entry
 
 
 JSON = ""  # a cached company's entry of scores.json, beside its files by name
