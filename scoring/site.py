@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pelican import Pelican, signals
 from pelican import log as pelican_log
 from pelican.generators import Generator
@@ -85,17 +85,17 @@ def json_script(value) -> Markup:
 def score(value: Score, metric_id: str) -> Markup:
     """The value as a visitor reads it, or "not enough data" with the reason as its title."""
     if value.value is None:
-        return Markup('<span class="nodata" title="{}">not enough data</span>').format(
-            finalize(value.reason))
-    return Markup('<span class="value">{}</span>').format(finalize(shown(value, metric_id)))
+        return Markup(f'<span class="nodata" title="{escape(finalize(value.reason))}">'
+                      "not enough data</span>")
+    return Markup(f'<span class="value">{escape(finalize(shown(value, metric_id)))}</span>')
 
 
 def score_with_interval(value: Score, metric_id: str) -> Markup:
     spread = interval(value, metric_id)
     if not spread:
         return score(value, metric_id)
-    return score(value, metric_id) + Markup(' <span class="ci">95%: {}</span>').format(
-        finalize(spread))
+    return Markup(f'{score(value, metric_id)} <span class="ci">95%: '
+                  f"{escape(finalize(spread))}</span>")
 
 
 @dataclass(frozen=True)
