@@ -278,10 +278,10 @@ KEPT = ("companies", "badges", "data")
 
 
 def _unlink_links(output: Path) -> None:
-    """Symbolic links in the KEPT folders (or as one): removed before anything is written
-    there, so that a write never lands outside the output folder."""
+    """Symbolic links in the KEPT folders (or as one, or a file in the place of one): removed
+    before anything is written there, so that a write never lands outside the output folder."""
     for folder in KEPT:
-        if (output / folder).is_symlink():
+        if (output / folder).is_symlink() or (output / folder).is_file():
             (output / folder).unlink()
         for _, entry in _entries(output, folder):
             if entry.is_symlink():

@@ -182,6 +182,16 @@ def test_a_build_into_the_last_builds_output_writes_only_what_changed(fixture_co
     assert outside.read_text() == "outside the site"
     _same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, output)
 
+    # A kept folder that is a link to another folder is not written through.
+    elsewhere = Path(shutil.copytree(output / "badges", tmp_path / "elsewhere"))
+    shutil.rmtree(output / "badges")
+    (output / "badges").symlink_to(elsewhere, target_is_directory=True)
+    (elsewhere / "acme.svg").write_text("not a badge")
+    linked = build_site(fixture_copy, output, "--cache", cache)
+    assert linked.result.returncode == 0, linked.result.stderr
+    assert (elsewhere / "acme.svg").read_text() == "not a badge"
+    _same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, output)
+
     shutil.rmtree(fixture_copy / "tiny")
     gone = build_site(fixture_copy, output, "--cache", cache)
     assert gone.result.returncode == 0, gone.result.stderr
