@@ -431,7 +431,8 @@ class Built:
 
 def build_site(board: Scoreboard, output: Path, site_url: str = "",
                seconds: dict[str, float] | None = None, cache: Cache | None = None) -> Built:
-    """Render the site into output (replacing it). With `seconds`, adds the time spent on
+    """Render the site into output (replacing it; the KEPT folders are brought up to date in
+    place, which gives the same bytes). With `seconds`, adds the time spent on
     charts, on the rest of the rendering and on the search index to it. With a `cache` (the
     one the scores came through), a company's files whose page_key is cached are copied, not
     rendered again."""
@@ -454,8 +455,8 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
 
 # Left out of the search index: rows of numbers that match every query and say nothing alone
 # (company names are found on their own pages), the breadcrumb trail, and a company's table of
-# input files: a SHA-256 per file, which no visitor searches, made half the index's words and
-# bytes (and a third of the time it takes); the file names are the same for every company.
+# input files: a SHA-256 per file, which no visitor searches, made half the index's bytes and
+# a quarter of the time it takes (at M); the file names are the same for every company.
 SEARCH_EXCLUDES = ".crumbs, table.leaderboard, details.chart-table, table.files"
 
 
