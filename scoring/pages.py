@@ -15,7 +15,7 @@ from .actions import Action, Effect
 from .board import CompanyResult, Scoreboard
 from .export import interval, shown
 from .ledger import INDUSTRIES
-from .metrics import METRICS, Score
+from .metrics import METRICS, CandorPart, Score
 
 # The columns of an industry page, in order; each gets the industry median.
 INDUSTRY_METRICS = (
@@ -47,6 +47,38 @@ def industries(board: Scoreboard) -> list[Industry]:
                                        len(values), METRICS[metric_id].unit)
         result.append(Industry(industry, members, medians))
     return result
+
+
+# --- a company's Candor score, part by part ------------------------------------------------
+
+@dataclass(frozen=True)
+class PartCells:
+    """One row of a company page's "How the Candor score was made", as it reads: one decimal;
+    None where the page says "not enough data" (value) or shows a dash."""
+
+    value: str | None
+    n: str
+    target: str | None  # the industry mean it is shrunk toward, with k
+    shrunk: str | None
+    interval: str | None
+    weight: str
+    contribution: str | None
+
+
+def part_cells(part: CandorPart) -> PartCells:
+    """A component's row of the company page. The parts move with the company's industry, and
+    the page cache keys a page by these cells, not by the exact means (site.page_key), so that
+    a peer's change too small to show re-renders nothing."""
+
+    def one(value: float | None) -> str | None:
+        return None if value is None else f"{value:.1f}"
+
+    return PartCells(
+        one(part.value), f"{part.n:,}",
+        None if part.target is None else f"{part.target:.1f} (k={part.prior_n:g})",
+        one(part.shrunk),
+        None if part.low is None else f"{part.low:.1f}\N{EN DASH}{part.high:.1f}",
+        f"{part.weight:g}", one(part.contribution))
 
 
 # --- the action log -------------------------------------------------------------------------

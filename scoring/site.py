@@ -8,17 +8,20 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from pelican import Pelican, signals
 from pelican import log as pelican_log
 from pelican.generators import Generator
 from pelican.settings import read_settings
+from pelican.utils import get_relative_path, path_to_url
 
 from . import export, schemas
 from .board import BREAKDOWNS, RECENT_DAYS, WINDOWS, CompanyResult, Scoreboard
@@ -34,7 +37,7 @@ from .ledger import (
     MAX_FEEDBACK_FILE_BYTES,
     MAX_YAML_FILE_BYTES,
 )
-from .metrics import CHANGELOG, METHODOLOGY_VERSION, Thresholds
+from .metrics import CHANGELOG, METHODOLOGY_VERSION, Score, Thresholds
 from .pages import (
     INDUSTRY_METRICS,
     action_log,
@@ -43,6 +46,7 @@ from .pages import (
     effect_text,
     feed,
     industries,
+    part_cells,
     status_date,
 )
 from .problems import CODES
@@ -61,10 +65,11 @@ CSP = ("default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'sel
 
 def finalize(value):
     """Every {{ value }} a template prints: text without bidi overrides or zero-width characters
-    (export.inert); Markup stays Markup, so it is not escaped twice."""
-    if isinstance(value, Markup):
-        return Markup(inert(value))
-    return inert(value) if isinstance(value, str) else value
+    (export.inert; ASCII has none, and most of what a page prints is ASCII); Markup stays
+    Markup, so it is not escaped twice."""
+    if not isinstance(value, str) or value.isascii():
+        return value
+    return Markup(inert(value)) if isinstance(value, Markup) else inert(value)
 
 
 def json_script(value) -> Markup:
@@ -73,6 +78,24 @@ def json_script(value) -> Markup:
     for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e"), ("'", "\\u0027")):
         text = text.replace(char, escaped)
     return Markup(text)
+
+
+# A score as every page shows it; plain functions, not Jinja macros, since a page calls them
+# hundreds of times (the month-by-month tables).
+def score(value: Score, metric_id: str) -> Markup:
+    """The value as a visitor reads it, or "not enough data" with the reason as its title."""
+    if value.value is None:
+        return Markup(f'<span class="nodata" title="{escape(finalize(value.reason))}">'
+                      "not enough data</span>")
+    return Markup(f'<span class="value">{escape(finalize(shown(value, metric_id)))}</span>')
+
+
+def score_with_interval(value: Score, metric_id: str) -> Markup:
+    spread = interval(value, metric_id)
+    if not spread:
+        return score(value, metric_id)
+    return Markup(f'{score(value, metric_id)} <span class="ci">95%: '
+                  f"{escape(finalize(spread))}</span>")
 
 
 @dataclass(frozen=True)
@@ -117,15 +140,35 @@ class ScoreboardGenerator(Generator):
             action_log=action_log(board.companies),
         )
 
-    def _page(self, writer, name: str, template: str, **extra) -> None:
-        writer.write_file(name, self.get_template(template), self.context, relative_urls=True,
-                          **extra)
+    def _render(self, name: str, template, **extra) -> str:
+        """`template` as Pelican's writer renders it for the file `name` (relative URLs)."""
+        return template.render({**self.context, "SITEURL": path_to_url(get_relative_path(name)),
+                                "localsiteurl": path_to_url(get_relative_path(name)),
+                                "output_file": name, **extra})
 
-    def _xml(self, writer, name: str, template: str, **extra) -> None:
+    def _write(self, name: str, text: str) -> None:
+        """Write a file of the site, unless a file of these bytes is there from the last build
+        (in a KEPT folder): it is left as it is. Either way the file is one of this build's."""
+        path, data = Path(self.output_path) / name, text.encode("utf-8")
+        self._written.add(name)
+        if name.split("/", 1)[0] in KEPT:
+            try:
+                if path.read_bytes() == data:
+                    return
+            except OSError:
+                pass
+        if path.parent not in self._folders:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._folders.add(path.parent)
+        path.write_bytes(data)
+
+    def _page(self, name: str, template: str, **extra) -> None:
+        self._write(name, self._render(name, self.get_template(template), **extra))
+
+    def _xml(self, name: str, template: str, **extra) -> str:
         """A feed or a badge: templates named with their own extension, escaped like HTML
         (&#34; and &#39; are XML character references too)."""
-        writer.write_file(name, self.env.get_template(template), self.context,
-                          relative_urls=True, **extra)
+        return self._render(name, self.env.get_template(template), **extra)
 
     def _charts(self, company, marks):
         started = time.perf_counter()
@@ -134,29 +177,31 @@ class ScoreboardGenerator(Generator):
         seconds["charts"] = seconds.get("charts", 0.0) + time.perf_counter() - started
         return charts
 
-    def _company(self, writer, company: CompanyResult, board: Scoreboard) -> str:
-        """Write a company's page, Atom feed and badge (the page shows `board`); returns its
-        entry of scores.json."""
+    def _company(self, company: CompanyResult, board: Scoreboard) -> dict[str, str]:
+        """A company's page, Atom feed and badge (the page shows `board`) by name, and its
+        entry of scores.json (under JSON)."""
         site_url = self.settings["CANDOR_SITE_URL"]
         marks = methodology_marks(company)
-        self._page(writer, f"companies/{company.slug}/index.html", "company", board=board,
-                   page_id="company", company=company, marks=dict(marks),
-                   charts=self._charts(company, marks),
-                   snippets=badge_snippets(company, site_url))
-        self._xml(writer, f"companies/{company.slug}/actions.xml", "atom.xml", feed=feed(
-            f"{company.name}: you said, we did", f"companies/{company.slug}/actions.xml",
-            f"companies/{company.slug}/#actions-h", action_log([company]), board.as_of,
-            site_url))
-        self._xml(writer, f"badges/{company.slug}.svg", "badge.svg",
-                  badge=badge(company, board.as_of))
-        return export.company_text(company, self.context["ranks"].get(company.slug))
+        page, actions, svg = company_files(company)
+        return {
+            page: self._render(page, self.get_template("company"), board=board,
+                               page_id="company", company=company, marks=dict(marks),
+                               charts=self._charts(company, marks),
+                               snippets=badge_snippets(company, site_url)),
+            actions: self._xml(actions, "atom.xml", feed=feed(
+                f"{company.name}: you said, we did", actions,
+                f"companies/{company.slug}/#actions-h", action_log([company]), board.as_of,
+                site_url)),
+            svg: self._xml(svg, "badge.svg", badge=badge(company, board.as_of)),
+            JSON: export.company_text(company, self.context["ranks"].get(company.slug)),
+        }
 
-    def _companies(self, writer) -> list[str]:
+    def _companies(self) -> list[str]:
         """Every company's files (_company), each taken from the page cache when everything it
         shows is unchanged (page_key); returns their entries of scores.json in order."""
         board: Scoreboard = self.context["board"]
         cache: Cache | None = self.settings["CANDOR_CACHE"]
-        output, texts, counts = Path(self.output_path), [], self.settings["CANDOR_PAGES"]
+        texts, counts = [], self.settings["CANDOR_PAGES"]
         site = site_key(self.context) if cache is not None else ""
         # Every page shows the data commit, which every commit changes: a cached page holds
         # COMMIT in its place, put back as the page is written (with_commit).
@@ -165,38 +210,48 @@ class ScoreboardGenerator(Generator):
             key = page_key(company, board, self.context["ranks"], site) if site else None
             files = cache.get_files(key) if key else None
             if files is None and not key:
-                texts.append(self._company(writer, company, board))
-                continue
-            if files is None:
-                text = self._company(writer, company, marked)
-                files = {**{name: (output / name).read_bytes().decode("utf-8")
-                            for name in company_files(company)}, JSON: text}
+                files = self._company(company, board)
+            elif files is None:
+                files = self._company(company, marked)
                 cache.put_files(key, files)
             else:
                 counts["reused"] = counts.get("reused", 0) + 1
+            files = dict(files)
             texts.append(files.pop(JSON))
             for name, content in files.items():
-                (output / name).parent.mkdir(parents=True, exist_ok=True)
-                (output / name).write_bytes(with_commit(content, board.data_commit)
-                                            .encode("utf-8"))
+                self._write(name, with_commit(content, board.data_commit) if key else content)
         return texts
+
+    def _prune(self) -> None:
+        """Remove what the last build left in the KEPT folders and this one did not write."""
+        for folder in KEPT:
+            for name, entry in _entries(Path(self.output_path), folder):
+                if not entry.is_dir(follow_symlinks=False):
+                    if name not in self._written:
+                        os.unlink(entry.path)
+                    continue
+                with os.scandir(entry.path) as inside:
+                    if next(inside, None) is None:
+                        os.rmdir(entry.path)
 
     def generate_output(self, writer):
         board: Scoreboard = self.context["board"]
-        self._page(writer, "index.html", "leaderboard", page_id="leaderboard")
-        texts = self._companies(writer)
-        self._page(writer, "industries/index.html", "industries", page_id="industries")
+        self._written: set[str] = set()
+        self._folders: set[Path] = set()
+        _unlink_links(Path(self.output_path))
+        self._page("index.html", "leaderboard", page_id="leaderboard")
+        texts = self._companies()
+        self._page("industries/index.html", "industries", page_id="industries")
         for industry in self.context["industry_pages"]:
-            self._page(writer, f"industries/{industry.id}/index.html", "industry",
+            self._page(f"industries/{industry.id}/index.html", "industry",
                        page_id="industries", industry=industry)
-        self._page(writer, "actions/index.html", "actions", page_id="actions")
-        self._xml(writer, "actions/feed.xml", "atom.xml", feed=feed(
+        self._page("actions/index.html", "actions", page_id="actions")
+        self._write("actions/feed.xml", self._xml("actions/feed.xml", "atom.xml", feed=feed(
             "Candor: you said, we did", "actions/feed.xml", "actions/",
-            self.context["action_log"], board.as_of, self.settings["CANDOR_SITE_URL"]))
-        self._page(writer, "methodology/index.html", "methodology", page_id="methodology")
-        self._page(writer, "data/index.html", "data", page_id="data",
-                   csv_columns=export.csv_columns())
-        self._page(writer, "publish/index.html", "publish", page_id="publish",
+            self.context["action_log"], board.as_of, self.settings["CANDOR_SITE_URL"])))
+        self._page("methodology/index.html", "methodology", page_id="methodology")
+        self._page("data/index.html", "data", page_id="data", csv_columns=export.csv_columns())
+        self._page("publish/index.html", "publish", page_id="publish",
                    # a company's YAML files and its summary files (a section of their own);
                    # candor.yaml is the scoreboard's, on the methodology page
                    schemas={name: make() for name, make in SCHEMAS.items()
@@ -208,13 +263,45 @@ class ScoreboardGenerator(Generator):
                    max_feedback_mib=MAX_FEEDBACK_FILE_BYTES // 2**20,
                    max_yaml_kib=MAX_YAML_FILE_BYTES // 2**10)
         schemas.write(Path(self.output_path) / "schemas")
-        downloads = Path(self.output_path) / "data"
-        downloads.mkdir(parents=True, exist_ok=True)
         files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
                  "datapackage.json": export.datapackage_json(board)}
         for name, text in files.items():
-            (downloads / name).parent.mkdir(parents=True, exist_ok=True)
-            (downloads / name).write_text(text, encoding="utf-8", newline="\n")
+            self._write(f"data/{name}", text)
+        self._prune()
+
+
+# The output's folders that only ScoreboardGenerator writes, kept from the last build (Pelican's
+# OUTPUT_RETENTION; it deletes the rest): an unchanged file there is not written again, and
+# what the build did not write there is removed (_prune). The same site, byte for byte, with a
+# fraction of the writes when one company changed.
+KEPT = ("companies", "badges", "data")
+
+
+def _unlink_links(output: Path) -> None:
+    """Symbolic links in the KEPT folders (or as one, or a file in the place of one): removed
+    before anything is written there, so that a write never lands outside the output folder."""
+    for folder in KEPT:
+        if (output / folder).is_symlink() or (output / folder).is_file():
+            (output / folder).unlink()
+        for _, entry in _entries(output, folder):
+            if entry.is_symlink():
+                os.unlink(entry.path)
+
+
+def _entries(output: Path, folder: str) -> Iterator[tuple[str, os.DirEntry]]:
+    """Everything under output/folder with its path from the output folder, a folder after
+    what it holds; symbolic links are listed, never followed (os.scandir: no system call per
+    entry)."""
+    try:
+        with os.scandir(output / folder) as listing:
+            entries = list(listing)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    for entry in entries:
+        name = f"{folder}/{entry.name}"
+        if entry.is_dir(follow_symlinks=False):
+            yield from _entries(output, name)
+        yield name, entry
 
 
 JSON = ""  # a cached company's entry of scores.json, beside its files by name
@@ -266,16 +353,23 @@ PAGE_LIBRARIES = ("pelican", "Jinja2", "MarkupSafe", "Markdown")
 
 def page_key(company: CompanyResult, board: Scoreboard, ranks: dict, site: str) -> str | None:
     """Everything a company's page, feed, badge and JSON entry show: the key of its cached
-    scores (its files, config, dates and code), what the build adds from every company (its
-    Candor scores and their parts, its rank among how many ranked, its audit) and site_key.
-    None when its scores did not come through the cache."""
+    scores (its files, config, dates and code), what the build adds from every company as it
+    is shown (its Candor scores as published, rounded, their parts as the page shows them, its
+    rank among how many ranked, its audit) and site_key. A peer's change moves the industry
+    means, and so these numbers, but re-renders the page only when what it shows moves. None
+    when its scores did not come through the cache."""
     scores = board.keys.get(company.slug)
     if scores is None:
         return None
+
+    def candor(score: Score) -> tuple:
+        return export.score_dict("candor_score", score), score.reason
+
     facts = (scores, site, company.slug,
-             [company.windows[window]["candor_score"] for window in WINDOWS],
-             [(month, values["candor_score"]) for month, values in company.monthly],
-             company.candor_parts, company.integrity, ranks.get(company.slug), len(ranks))
+             [candor(company.windows[window]["candor_score"]) for window in WINDOWS],
+             [(month, candor(values["candor_score"])) for month, values in company.monthly],
+             [(p.metric_id, part_cells(p)) for p in company.candor_parts], company.integrity,
+             ranks.get(company.slug), len(ranks))
     return hashlib.sha256(repr(facts).encode()).hexdigest()
 
 
@@ -314,14 +408,16 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "AUTHOR_FEED_ATOM": None,
         "AUTHOR_FEED_RSS": None,
         "DELETE_OUTPUT_DIRECTORY": True,
+        "OUTPUT_RETENTION": KEPT,
         "CACHE_CONTENT": False,
         "LOAD_CONTENT_CACHE": False,
         "THEME_STATIC_DIR": "theme",
         "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True,
                                "finalize": finalize},
+        "JINJA_GLOBALS": {"score": score, "score_with_interval": score_with_interval},
         "JINJA_FILTERS": {"shown": shown, "interval": interval, "number": number,
                           "json_script": json_script, "effect_text": effect_text,
-                          "status_date": status_date},
+                          "status_date": status_date, "part_cells": part_cells},
         "MARKDOWN": {"extension_configs": {"markdown.extensions.extra": {}},
                      "output_format": "html5"},
     })
@@ -335,7 +431,8 @@ class Built:
 
 def build_site(board: Scoreboard, output: Path, site_url: str = "",
                seconds: dict[str, float] | None = None, cache: Cache | None = None) -> Built:
-    """Render the site into output (replacing it). With `seconds`, adds the time spent on
+    """Render the site into output (replacing it; the KEPT folders are brought up to date in
+    place, which gives the same bytes). With `seconds`, adds the time spent on
     charts, on the rest of the rendering and on the search index to it. With a `cache` (the
     one the scores came through), a company's files whose page_key is cached are copied, not
     rendered again."""
@@ -357,16 +454,19 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
 
 
 # Left out of the search index: rows of numbers that match every query and say nothing alone
-# (company names are found on their own pages), and the breadcrumb trail.
-SEARCH_EXCLUDES = ".crumbs, table.leaderboard, details.chart-table"
+# (company names are found on their own pages), the breadcrumb trail, and a company's table of
+# input files: a SHA-256 per file, which no visitor searches, made half the index's bytes and
+# a quarter of the time it takes (at M); the file names are the same for every company.
+SEARCH_EXCLUDES = ".crumbs, table.leaderboard, details.chart-table, table.files"
 
 
-def index_site(output: Path) -> None:
+def index_site(output: Path, excludes: str = SEARCH_EXCLUDES) -> None:
     """Pagefind's static search index of the built pages (each page's <main>, marked
-    data-pagefind-body) into output/pagefind/; the same pages give the same bytes."""
+    data-pagefind-body, but for `excludes`) into output/pagefind/; the same pages give the
+    same bytes."""
     done = subprocess.run(
         [sys.executable, "-m", "pagefind_bin", "--site", str(output), "--silent",
-         "--exclude-selectors", SEARCH_EXCLUDES],
+         "--exclude-selectors", excludes],
         capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"pagefind could not index {output}: {done.stderr or done.stdout}")

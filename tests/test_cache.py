@@ -110,6 +110,95 @@ def test_a_page_is_rendered_again_when_anything_it_shows_changes(fixture_copy, t
                           "--site-url", "https://example.org/scores").output, moved.output)
 
 
+def test_a_peer_change_too_small_to_show_re_renders_no_other_page(tmp_path, build_site):
+    """One rating of one demo bank flips from satisfied to not: its industry's CSAT mean moves,
+    and with it the other bank's shrunk CSAT, but not by the tenth of a point its page shows,
+    so only the changed company's files are rendered again, and the site is the one a build
+    without any cache makes."""
+    from conftest import DEMO_DATA
+
+    data = Path(shutil.copytree(DEMO_DATA, tmp_path / "data"))
+    cache = tmp_path / "cache"
+    banks = sorted(p.parent.name for p in data.glob("*/company.yaml")
+                   if "industry: banking" in p.read_text())
+    assert len(banks) == 2
+    before = build_site(data, tmp_path / "before", "--cache", cache)
+    assert _pages_reused(before.result.stdout) == 0
+    peer_before = build_scoreboard(data, cache=Cache.for_data(cache, data))
+    newest = sorted((data / banks[0] / "feedback").glob("*.csv"))[-1]
+    lines = newest.read_text().split("\n")
+    rating = lines[0].split(",").index("rating")
+    row = next(i for i, line in enumerate(lines[1:], 1) if line.split(",")[rating] == "5")
+    cells = lines[row].split(",")
+    cells[rating] = "1"
+    lines[row] = ",".join(cells)
+    newest.write_text("\n".join(lines))
+    after = build_site(data, tmp_path / "after", "--cache", cache)
+    assert _scored(after.result.stdout) == (1, 9)
+    peer_after = build_scoreboard(data, cache=Cache.for_data(cache, data))
+
+    def csat_part(board, slug):
+        company = next(c for c in board.companies if c.slug == slug)
+        return next(p for p in company.candor_parts if p.metric_id == "csat")
+
+    moved, kept = csat_part(peer_before, banks[1]), csat_part(peer_after, banks[1])
+    assert moved.target != kept.target and moved.shrunk != kept.shrunk  # the means moved...
+    assert f"{moved.target:.1f}" == f"{kept.target:.1f}"  # ...by less than the page shows
+    assert _pages_reused(after.result.stdout) == 9
+    page = Path(f"companies/{banks[0]}/index.html")
+    assert (before.output / page).read_bytes() != (after.output / page).read_bytes()
+    _same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
+
+
+def test_a_build_into_the_last_builds_output_writes_only_what_changed(fixture_copy, tmp_path,
+                                                                        build_site):
+    """The companies, badges and data folders of the output are kept from the last build:
+    unchanged files are left as they are (not written again), a file changed by hand is put
+    right, and whatever the build does not write there (a stray file, a symbolic link, the
+    files of a company that left) is removed: the site is the one a fresh build makes."""
+    import os
+
+    output, cache = tmp_path / "site", tmp_path / "cache"
+    assert build_site(fixture_copy, output, "--cache", cache).result.returncode == 0
+    page = output / "companies" / "acme" / "index.html"
+    stamp = page.stat().st_mtime_ns
+    os.utime(page, ns=(stamp - 10**9, stamp - 10**9))  # a second older: a rewrite would show
+    stamp = page.stat().st_mtime_ns
+    (output / "badges" / "acme.svg").write_text("not a badge")
+    strays = [output / "companies" / "ghost" / "index.html", output / "badges" / "ghost.svg",
+              output / "data" / "companies" / "ghost.json", output / "data" / "notes.txt"]
+    for stray in strays:
+        stray.parent.mkdir(parents=True, exist_ok=True)
+        stray.write_text("left over")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("outside the site")
+    (output / "companies" / "acme" / "link.html").symlink_to(outside)
+    (output / "data" / "elsewhere").symlink_to(tmp_path, target_is_directory=True)
+
+    again = build_site(fixture_copy, output, "--cache", cache)
+    assert again.result.returncode == 0, again.result.stderr
+    assert page.stat().st_mtime_ns == stamp  # the same bytes: not written again
+    assert not any(stray.exists() for stray in strays)
+    assert outside.read_text() == "outside the site"
+    _same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, output)
+
+    # A kept folder that is a link to another folder is not written through.
+    elsewhere = Path(shutil.copytree(output / "badges", tmp_path / "elsewhere"))
+    shutil.rmtree(output / "badges")
+    (output / "badges").symlink_to(elsewhere, target_is_directory=True)
+    (elsewhere / "acme.svg").write_text("not a badge")
+    linked = build_site(fixture_copy, output, "--cache", cache)
+    assert linked.result.returncode == 0, linked.result.stderr
+    assert (elsewhere / "acme.svg").read_text() == "not a badge"
+    _same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, output)
+
+    shutil.rmtree(fixture_copy / "tiny")
+    gone = build_site(fixture_copy, output, "--cache", cache)
+    assert gone.result.returncode == 0, gone.result.stderr
+    assert not (output / "companies" / "tiny").exists()
+    _same_tree(build_site(fixture_copy, tmp_path / "fresh-gone", "--no-cache").output, output)
+
+
 def _board_json(data: Path, cache: Cache | None = None) -> tuple[str, object]:
     board = build_scoreboard(data, cache=cache)
     return scores_json(board), board.stats

@@ -229,6 +229,68 @@ def test_search_finds_a_company_by_name(visit, demo_url, query, slug, companies)
     page.assert_clean(origin(demo_url))
 
 
+SEARCH = """async (query) => {
+  const pagefind = await import('/pagefind/pagefind.js');
+  await pagefind.init();
+  const found = await pagefind.search(query);
+  return (await Promise.all(found.results.map((r) => r.data()))).map((d) => d.url);
+}"""
+# What visitors look for: names, industries, topics, channels, sites, the words of the
+# methodology and of the action log.
+QUERIES = ("Parcelwick", "Tellurian", "glowworm", "Fernhollow", "banking", "telecom",
+           "e-commerce", "refund", "delivery", "wait", "hold", "app", "complaint",
+           "satisfaction", "shrunk", "quarantined", "invalid", "in person", "chat", "fees",
+           "broadband", "roaming", "Leeds", "promoter", "lottery", "badge", "stale", "csv")
+
+
+def _fragments(site: Path) -> dict[str, str]:
+    """Each indexed page's text as the search index holds it (gzipped JSON after a signature),
+    by URL."""
+    import gzip
+
+    texts = {}
+    for path in (site / "pagefind" / "fragment").glob("*.pf_fragment"):
+        fragment = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+        texts[fragment["url"]] = fragment["content"]
+    return texts
+
+
+@pytest.mark.browser
+def test_search_finds_the_same_pages_without_the_input_files_table(
+        visit, demo_site, serve_site, tmp_path):
+    """The index leaves out each company's table of input files (SEARCH_EXCLUDES): a SHA-256
+    per file, which made half the index. The demo site indexed as before, with that table,
+    gives the same pages for what visitors search; only words of that table alone (a hash, the
+    folder name in every file's path) stop finding company pages."""
+    import shutil
+
+    from scoring.site import SEARCH_EXCLUDES, index_site
+
+    assert "table.files" in SEARCH_EXCLUDES
+    before = Path(shutil.copytree(demo_site, tmp_path / "before",
+                                  ignore=shutil.ignore_patterns("pagefind")))
+    index_site(before, SEARCH_EXCLUDES.replace(", table.files", ""))
+    page = (demo_site / "companies" / "parcelwick" / "index.html").read_text("utf-8")
+    digest = re.search(r'<code class="hash">([0-9a-f]{64})</code>', page)[1]
+    results = {}
+    for name, site in (("before", before), ("now", demo_site)):
+        url = serve_site(site)
+        tab = visit(url + "methodology/")
+        results[name] = {q: tab.page.evaluate(SEARCH, q) for q in (*QUERIES, "feedback")}
+        tab.assert_clean(origin(url))
+    for query in QUERIES:
+        assert results["now"][query], query
+        assert sorted(results["now"][query]) == sorted(results["before"][query]), query
+    # The hash was in the index (the text of a page's fragment), and is no more.
+    assert [n for n, text in _fragments(before).items() if digest in text] == [
+        "/companies/parcelwick/"]
+    assert not any(digest in text for text in _fragments(demo_site).values())
+    # "feedback" is in every company's file paths (feedback/2026-10.csv): the pages that
+    # say it elsewhere are still found.
+    assert set(results["now"]["feedback"]) < set(results["before"]["feedback"])
+    assert {"/publish/", "/about/"} <= set(results["now"]["feedback"])
+
+
 # --- charts in dark mode --------------------------------------------------------------------
 
 LINE_STROKES = """() => [...document.querySelectorAll('.chart svg .mark-line path')]
