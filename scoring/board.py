@@ -39,14 +39,15 @@ from .metrics import (
     CandorConfig,
     CandorPart,
     Metric,
-    Sample,
     Score,
     Table,
     Tables,
     Thresholds,
+    Window,
+    Windows,
     candor_scores,
     published,
-    score_sample,
+    score_windows,
     share,
 )
 from .problems import Problem
@@ -314,14 +315,10 @@ def _score_company(
     as_of_ts = pd.Timestamp(as_of, tz="UTC")
     tables = Tables.of(summary)
     known = known_actions(result.actions, tables.contacts, as_of, thresholds)
-    recent_start = as_of_ts + pd.Timedelta(days=1 - RECENT_DAYS)
-    result.windows = {
-        "all": score_sample(Sample(tables, as_of_ts, known, tables.contacts,
-                                   thresholds=thresholds)),
-        WINDOWS[1]: score_sample(Sample(tables.days(recent_start.to_datetime64(), None),
-                                        as_of_ts, known,
-                                        tables.contacts, thresholds=thresholds)),
-    }
+    recent_start = (as_of_ts + pd.Timedelta(days=1 - RECENT_DAYS)).to_datetime64()
+    result.windows = dict(zip(WINDOWS, score_windows(Windows(
+        tables, [Window(None, None, as_of_ts, known), Window(recent_start, None, as_of_ts, known)],
+        tables.contacts, thresholds)), strict=True))
     result.monthly = _monthly(tables, result.actions, thresholds)
     result.breakdowns = {
         dimension: _breakdown(tables.contacts, dimension) for dimension in BREAKDOWNS
@@ -366,19 +363,19 @@ def _monthly(
     if not len(months):
         return []
     # The tables are in order of day: a month's rows are one run and its history a prefix.
-    series = []
-    for month in np.arange(months[0], months[-1] + 1):  # "2026-03", ...
+    series = np.arange(months[0], months[-1] + 1)  # "2026-03", ...
+    windows = []
+    for month in series:
         start, stop = (m.astype("datetime64[D]").astype("datetime64[ns]")
                        for m in (month, month + 1))
         month_end = pd.Timestamp(stop - np.timedelta64(1, "D"), tz="UTC")
         history = tables.contacts.days(None, stop)
-        sample = Sample(
-            tables.days(start, stop), month_end,
-            known_actions(actions, history, month_end.date(), thresholds), history,
-            thresholds=thresholds,
-        )
-        series.append((str(month), score_sample(sample)))
-    return series
+        windows.append(Window(start, stop, month_end,
+                              known_actions(actions, history, month_end.date(), thresholds)))
+    # each month looks back from its own end: the whole cube is every month's history
+    scores = score_windows(Windows(tables, windows, tables.contacts, thresholds))
+    return [(str(month), month_scores) for month, month_scores in zip(series, scores,
+                                                                      strict=True)]
 
 
 def _breakdown(contacts: Table, dimension: str) -> list[Group]:

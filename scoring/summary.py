@@ -243,6 +243,8 @@ def merge(summaries: Iterable[Summary]) -> Summary:
     summaries = list(summaries)
     if not summaries:
         return Summary()
+    if len(summaries) == 1:  # already in the form above: adding nothing leaves it as it is
+        return summaries[0]
     tables = {name: [getattr(s, name) for s in summaries]
               for name in ("contacts", "waits", "cases", "comments")}
     comments = _newest(
