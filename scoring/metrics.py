@@ -124,6 +124,8 @@ class Table:
 
     def __init__(self, columns: dict[str, np.ndarray], names: dict[str, np.ndarray]):
         self._columns, self._names = columns, names
+        self._orders: dict[str, np.ndarray] = {}
+        self._cumulative: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
         return len(self._columns["day"])
@@ -135,6 +137,18 @@ class Table:
         """A text dimension's distinct values (sorted strings) and each row's position among
         them, -1 where missing: groups are then counted with np.bincount."""
         return self._names[name], self._columns[name]
+
+    def order(self, name: str) -> np.ndarray:
+        """The rows in order of a column's values (NaN last), sorted once."""
+        if name not in self._orders:
+            self._orders[name] = np.argsort(self._columns[name])
+        return self._orders[name]
+
+    def cumulative(self, name: str) -> np.ndarray:
+        """The sums of a column's first 0, 1, ... len(self) rows (whole numbers), made once."""
+        if name not in self._cumulative:
+            self._cumulative[name] = _cumulative(self._columns[name])
+        return self._cumulative[name]
 
     def days(self, start: np.datetime64 | None, stop: np.datetime64 | None) -> Table:
         """The rows of the days from midnight `start` up to (not including) midnight `stop`
@@ -276,11 +290,10 @@ class Windows:
         """Each window's sum of whole numbers `values` (a column of `table`, or one value per
         row, or a row of values per row) over its rows (or over other `rows`, as `rows`
         gives them)."""
-        if isinstance(values, str):
-            values = getattr(self.tables, table)[values]
+        total = (getattr(self.tables, table).cumulative(values) if isinstance(values, str) else
+                 _cumulative(values))
         first, last = rows if rows is not None else self.rows(table)
-        return _cumulative(values)[last] - _cumulative(values)[first] if len(first) else (
-            np.zeros((0, *values.shape[1:]), dtype=np.int64))
+        return total[last] - total[first]
 
     def ratings(self, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Each window's good ratings and ratings in these rows of the contacts cube (a mask;
@@ -304,7 +317,8 @@ class Windows:
         (quantile)."""
         if (table, name) not in self._ranked:
             rows = getattr(self.tables, table)
-            self._ranked[table, name] = Ranked(rows[name], rows["count"], *self.rows(table))
+            self._ranked[table, name] = Ranked(rows[name], rows["count"], *self.rows(table),
+                                               rows.order(name))
         return self._ranked[table, name].quantile(q, minimum, unit)
 
 
@@ -404,23 +418,43 @@ def csat_gap(first: tuple[int, int], second: tuple[int, int], reason: str = "") 
 
 
 class Ranked:
-    """Values each taken `counts` times (NaN: left out), sorted within each run of rows
-    first[i]:last[i], for the quantiles of each run: one sort for every run."""
+    """Values each taken `counts` times (NaN: left out), in order within each run of rows
+    first[i]:last[i], for the quantiles of each run. The rows are sorted by value once
+    (`order`, Table.order); then runs that do not overlap (the months) are put apart in one
+    stable pass by run, and each run that overlaps them (all time, the recent days) in a pass
+    of its own."""
 
     def __init__(self, values: np.ndarray, counts: np.ndarray, first: np.ndarray,
-                 last: np.ndarray):
-        lengths = last - first
-        run = np.repeat(np.arange(len(first)), lengths)
-        rows = np.arange(len(run)) + np.repeat(first - (np.cumsum(lengths) - lengths), lengths)
-        rows, run = rows[~np.isnan(values[rows])], run[~np.isnan(values[rows])]
-        order = np.lexsort((values[rows], run))
-        self.values, self.ends = values[rows[order]], np.cumsum(counts[rows[order]])
+                 last: np.ndarray, order: np.ndarray | None = None):
+        order = np.argsort(values) if order is None else order
+        order = order[~np.isnan(values[order])]
+        layers: list[tuple[int, list[int]]] = []  # runs that do not overlap: (end, runs)
+        for run in sorted(range(len(first)), key=lambda i: (first[i], last[i])):
+            free = next((i for i, (end, _) in enumerate(layers) if end <= first[run]), None)
+            if free is None:
+                layers.append((0, []))
+                free = len(layers) - 1
+            layers[free] = (max(layers[free][0], last[run]), [*layers[free][1], run])
+        rows, runs = [], []
+        for _, layer in layers:
+            run_of = np.full(len(values), -1, dtype=np.int16 if len(first) < 2**15 else np.int64)
+            for run in layer:
+                run_of[first[run]:last[run]] = run
+            mine = order[run_of[order] >= 0]
+            by_run = np.argsort(run_of[mine], kind="stable")  # each run still in value order
+            rows.append(mine[by_run])
+            runs.append(run_of[mine][by_run])
+        rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        runs = np.concatenate(runs) if runs else np.zeros(0, dtype=np.int64)
+        self.values, self.ends = values[rows], np.cumsum(counts[rows])
         # the written-out values of run i are ranks before[i] + 1 .. before[i] + n[i] of all
-        stops = np.cumsum(np.bincount(run, minlength=len(first)))
+        starts = np.zeros(len(first), dtype=np.int64)
+        changes = np.flatnonzero(np.diff(runs, prepend=-1) != 0)
+        starts[runs[changes]] = changes
         total = np.concatenate([[0], self.ends])
-        self.before = total[stops - np.bincount(run, minlength=len(first))]
-        self.n = (total[stops] - self.before).tolist()
-        self.before = self.before.tolist()
+        before = total[starts]
+        self.n = (total[starts + np.bincount(runs, minlength=len(first))] - before).tolist()
+        self.before = before.tolist()
 
     def quantile(self, q: float, minimum: int, unit: str) -> list[Score]:
         """Each run's q-quantile with a distribution-free order-statistic 95% interval. The
