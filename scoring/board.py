@@ -334,13 +334,13 @@ def _score_company(
 def public_comments(summary: Summary) -> tuple[list[Comment], int]:
     """The newest consented comments, redacted, and how many there are in all. Comments without
     consent are never in a summary, so their text goes no further than the rows."""
-    comments = summary.comments
+    comments = summary.columns("comments")
     return [
-        Comment(pd.Timestamp(when).date(), channel, topic,
+        Comment(when.astype("datetime64[D]").item(), channel, topic,
                 None if np.isnan(rating) else int(rating), redact(text))
         for when, channel, topic, rating, text in zip(
             comments["submitted_at"], comments["channel"], comments["topic"],
-            comments["rating"].to_numpy(dtype=float), comments["comment"], strict=True)
+            comments["rating"], comments["comment"], strict=True)
     ], summary.public_comments
 
 

@@ -108,12 +108,13 @@ def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
 def response_share(summary: Summary, config: GamingConfig) -> list[Signal]:
     from .summary import RATINGS  # summary imports this module
 
-    cube = summary.contacts
+    cube = summary.columns("contacts")
     total = int(cube["contacts"].sum())
-    rated = sum(int(cube[name].to_numpy().sum()) for name in RATINGS)
+    rated = sum(int(cube[name].sum()) for name in RATINGS)
     if total < config.response_min_contacts or rated / total <= config.max_response_share:
         return []
-    first, last = cube["day"].iloc[0], cube["day"].iloc[-1]  # rows in order of day
+    # rows in order of day
+    first, last = (pd.Timestamp(cube["day"][i], tz="UTC") for i in (0, -1))
     return [Signal(
         "response_share", f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}", rated,
         f"{rated:,} of {total:,} contacts ({rated / total:.0%}) carry a rating, more than the "
@@ -122,9 +123,9 @@ def response_share(summary: Summary, config: GamingConfig) -> list[Signal]:
 
 
 def gaps(summary: Summary, config: GamingConfig) -> list[Signal]:
-    if summary.contacts.empty:
+    stamps = summary.columns("contacts")["day"]  # UTC
+    if not len(stamps):
         return []
-    stamps = summary.contacts["day"].to_numpy(dtype="datetime64[ns]")  # UTC
     months = {str(month) for month in np.unique(stamps.astype("datetime64[M]"))}  # "2026-03"
     series = [str(p) for p in pd.period_range(min(months), max(months), freq="M")]
     found, run = [], []

@@ -171,23 +171,18 @@ class Tables(NamedTuple):
 
     @classmethod
     def of(cls, summary: Summary) -> Tables:
-        cube, columns, names = summary.contacts, {}, {}
+        cube, columns, names = summary.columns("contacts"), {}, {}
         for name in DIMENSIONS:
-            codes, uniques = pd.factorize(cube[name].to_numpy(dtype=object), sort=True)
+            codes, uniques = pd.factorize(cube[name], sort=True)
             columns[name], names[name] = codes, np.asarray(uniques, dtype=object).astype(str)
-        ratings = np.column_stack([cube[name].to_numpy(dtype=np.int64) for name in RATINGS])
+        ratings = np.column_stack([cube[name] for name in RATINGS])
         contacts = Table({
-            "day": cube["day"].to_numpy(dtype="datetime64[ns]"),
-            "contacts": cube["contacts"].to_numpy(dtype=np.int64),
+            "day": cube["day"], "contacts": cube["contacts"],
             "rated": ratings.sum(axis=1), "good": ratings[:, GOOD_RATING - 1:].sum(axis=1),
             "complaints": ratings[:, :COMPLAINT_RATING].sum(axis=1),
-            "answers": np.column_stack([cube[name].to_numpy(dtype=np.int64)
-                                        for name in ANSWERS]), **columns,
+            "answers": np.column_stack([cube[name] for name in ANSWERS]), **columns,
         }, names)
-        return cls(contacts, *(
-            Table({name: (frame[name].to_numpy(dtype="datetime64[ns]") if name == "day" else
-                          frame[name].to_numpy()) for name in frame.columns}, {})
-            for frame in (summary.waits, summary.cases)))
+        return cls(contacts, *(Table(summary.columns(table), {}) for table in ("waits", "cases")))
 
     def days(self, start: np.datetime64 | None, stop: np.datetime64 | None) -> Tables:
         """Every table's rows of the days from `start` up to (not including) `stop`."""

@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -59,35 +58,80 @@ DTYPES = {"day": DAY, "submitted_at": DAY, "n_contacts": "int64", "resolved": "f
           "resolution_hours": "float64", "wait_seconds": "float64", "rating": "float64",
           "count": "int64", **dict.fromkeys(CONTACT_COUNTS, "int64")}
 NS_PER_DAY = 86_400 * 10**9
+TABLES = {"contacts": (*CONTACT_KEYS, *CONTACT_COUNTS), "waits": (*WAIT_KEYS, "count"),
+          "cases": (*CASE_KEYS, "count"), "comments": COMMENT_COLUMNS}
 
 
-def _frame(columns: dict[str, np.ndarray | list], names: Sequence[str]) -> pd.DataFrame:
-    """A table with its columns in order and of their dtypes (UTC stamps from naive ns)."""
+def _columns(columns: dict[str, np.ndarray | list], names: Sequence[str],
+             ) -> dict[str, np.ndarray]:
+    """A table's columns in order and of their dtypes as numpy arrays: stamps as naive UTC
+    datetime64[ns], text as objects (missing: None)."""
+    typed = {}
+    for name in names:
+        dtype = DTYPES.get(name, object)
+        typed[name] = np.asarray(columns.get(name, []),
+                                 dtype="datetime64[ns]" if dtype == DAY else dtype)
+    return typed
+
+
+def _frame(columns: dict[str, np.ndarray], names: Sequence[str]) -> pd.DataFrame:
+    """A table (_columns) as a frame (UTC stamps from naive ns)."""
     frame = {}
     for name in names:
-        values = columns.get(name, [])
-        dtype = DTYPES.get(name, object)
+        values, dtype = columns[name], DTYPES.get(name, object)
         if dtype == DAY:
-            frame[name] = pd.DatetimeIndex(np.asarray(values, dtype="datetime64[ns]"),
-                                           copy=False).tz_localize("UTC")
+            frame[name] = pd.DatetimeIndex(values, copy=False).tz_localize("UTC")
         elif dtype is object:  # not inferred as pandas' str: text stays Python strings
-            frame[name] = pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
+            frame[name] = pd.Series(values, dtype=object, copy=False)
         else:
-            frame[name] = np.asarray(values, dtype=dtype)
+            frame[name] = values
     return pd.DataFrame(frame, copy=False)
 
 
-@dataclass
 class Summary:
-    """A company's contacts as the tables above: `summarize` makes one, `merge` adds them."""
+    """A company's contacts as the tables above: `summarize` makes one, `merge` adds them.
 
-    contacts: pd.DataFrame = field(
-        default_factory=lambda: _frame({}, (*CONTACT_KEYS, *CONTACT_COUNTS)))
-    waits: pd.DataFrame = field(default_factory=lambda: _frame({}, (*WAIT_KEYS, "count")))
-    cases: pd.DataFrame = field(default_factory=lambda: _frame({}, (*CASE_KEYS, "count")))
-    comments: pd.DataFrame = field(default_factory=lambda: _frame({}, COMMENT_COLUMNS))
-    public_comments: int = 0
-    bursts: tuple[Signal, ...] = ()
+    Each table is there as a pandas frame (`contacts`, `waits`, `cases`, `comments`: as they
+    are given, Summary(contacts, waits, cases, comments, public_comments, bursts), and as
+    summary files are written) and as numpy arrays (`columns`: as summarize and merge make
+    them, and scoring reads them); either is made from the other when first asked for, so
+    scoring a company never builds a frame. Not to be modified."""
+
+    def __init__(self, contacts: pd.DataFrame | None = None, waits: pd.DataFrame | None = None,
+                 cases: pd.DataFrame | None = None, comments: pd.DataFrame | None = None,
+                 public_comments: int = 0, bursts: tuple[Signal, ...] = ()):
+        given = {"contacts": contacts, "waits": waits, "cases": cases, "comments": comments}
+        self._frames = {name: frame for name, frame in given.items() if frame is not None}
+        self._columns: dict[str, dict[str, np.ndarray]] = {}
+        self.public_comments, self.bursts = public_comments, bursts
+
+    @classmethod
+    def of_columns(cls, tables: dict[str, dict[str, np.ndarray | list]], public_comments: int,
+                   bursts: tuple[Signal, ...]) -> Summary:
+        """A Summary of its tables as columns (missing columns: empty)."""
+        summary = cls(public_comments=public_comments, bursts=bursts)
+        summary._columns = {name: _columns(tables.get(name, {}), names)
+                            for name, names in TABLES.items()}
+        return summary
+
+    def columns(self, table: str) -> dict[str, np.ndarray]:
+        """One table's columns as numpy arrays (_columns), by name."""
+        if table not in self._columns:
+            frame = self._frames.get(table)
+            self._columns[table] = _columns({} if frame is None else {
+                name: _stamps(frame[name]) if DTYPES.get(name) == DAY else
+                frame[name].to_numpy() for name in TABLES[table]}, TABLES[table])
+        return self._columns[table]
+
+    def _frame(self, table: str) -> pd.DataFrame:
+        if table not in self._frames:
+            self._frames[table] = _frame(self.columns(table), TABLES[table])
+        return self._frames[table]
+
+    contacts = property(lambda self: self._frame("contacts"))
+    waits = property(lambda self: self._frame("waits"))
+    cases = property(lambda self: self._frame("cases"))
+    comments = property(lambda self: self._frame("comments"))
 
 
 def _stamps(column: pd.Series) -> np.ndarray:
@@ -207,34 +251,24 @@ def summarize(contacts: pd.DataFrame, gaming: GamingConfig) -> Summary:
     comments = _newest({"id": ids[i], "submitted_at": stamps[i], "channel": rows["channel"][i],
                         "topic": rows["topic"][i], "rating": ratings[i],
                         "comment": text[i].strip()} for i in public_newest)
-    return Summary(
-        _frame(cube, (*CONTACT_KEYS, *CONTACT_COUNTS)),
-        _frame(waits, (*WAIT_KEYS, "count")),
-        _frame(_counted(_cases(contacts, stamps), CASE_KEYS), (*CASE_KEYS, "count")),
-        _frame({name: [c[name] for c in comments] for name in COMMENT_COLUMNS}, COMMENT_COLUMNS),
-        len(public),
-        tuple(bursts(contacts, gaming)),
-    )
+    return Summary.of_columns({
+        "contacts": cube, "waits": waits, "cases": _counted(_cases(contacts, stamps), CASE_KEYS),
+        "comments": {name: [c[name] for c in comments] for name in COMMENT_COLUMNS},
+    }, len(public), tuple(bursts(contacts, gaming)))
 
 
-def _array(frames: list[pd.DataFrame], name: str) -> np.ndarray:
-    """One column of several tables, end to end; stamps as naive UTC datetime64[ns]."""
-    if DTYPES.get(name) == DAY:
-        return np.concatenate([_stamps(frame[name]) for frame in frames])
-    return np.concatenate([frame[name].to_numpy() for frame in frames])
-
-
-def _added(frames: list[pd.DataFrame], keys: Sequence[str], counts: Sequence[str],
-           ) -> pd.DataFrame:
+def _added(tables: list[dict[str, np.ndarray]], keys: Sequence[str], counts: Sequence[str],
+           ) -> dict[str, np.ndarray]:
     """Tables of the same kind as one: counts added on equal keys."""
-    columns = {name: _array(frames, name) for name in (*keys, *counts)}
+    columns = {name: np.concatenate([table[name] for table in tables])
+               for name in (*keys, *counts)}
     table, group_of = _grouped(columns, keys)
     order = np.argsort(group_of, kind="stable")
     starts = np.searchsorted(group_of[order], np.arange(len(table[keys[0]])))
     for name in counts:
         table[name] = (np.add.reduceat(columns[name][order], starts) if len(order)
                        else columns[name])
-    return _frame(table, (*keys, *counts))
+    return table
 
 
 def merge(summaries: Iterable[Summary]) -> Summary:
@@ -245,17 +279,15 @@ def merge(summaries: Iterable[Summary]) -> Summary:
         return Summary()
     if len(summaries) == 1:  # already in the form above: adding nothing leaves it as it is
         return summaries[0]
-    tables = {name: [getattr(s, name) for s in summaries]
-              for name in ("contacts", "waits", "cases", "comments")}
+    tables = {name: [s.columns(name) for s in summaries] for name in TABLES}
     comments = _newest(
         {name: value for name, value in zip(COMMENT_COLUMNS, row, strict=True)}
-        for row in zip(*(_array(tables["comments"], name) for name in COMMENT_COLUMNS),
-                       strict=True))
-    return Summary(
-        _added(tables["contacts"], CONTACT_KEYS, CONTACT_COUNTS),
-        _added(tables["waits"], WAIT_KEYS, ("count",)),
-        _added(tables["cases"], CASE_KEYS, ("count",)),
-        _frame({name: [c[name] for c in comments] for name in COMMENT_COLUMNS}, COMMENT_COLUMNS),
-        sum(s.public_comments for s in summaries),
-        tuple(sorted((b for s in summaries for b in s.bursts), key=lambda s: (s.start, s.count))),
-    )
+        for row in zip(*(np.concatenate([table[name] for table in tables["comments"]])
+                         for name in COMMENT_COLUMNS), strict=True))
+    return Summary.of_columns({
+        "contacts": _added(tables["contacts"], CONTACT_KEYS, CONTACT_COUNTS),
+        "waits": _added(tables["waits"], WAIT_KEYS, ("count",)),
+        "cases": _added(tables["cases"], CASE_KEYS, ("count",)),
+        "comments": {name: [c[name] for c in comments] for name in COMMENT_COLUMNS},
+    }, sum(s.public_comments for s in summaries),
+        tuple(sorted((b for s in summaries for b in s.bursts), key=lambda s: (s.start, s.count))))
