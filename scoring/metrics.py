@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import functools
 import inspect
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -126,6 +127,7 @@ class Table:
         self._columns, self._names = columns, names
         self._orders: dict[str, np.ndarray] = {}
         self._cumulative: dict[str, np.ndarray] = {}
+        self._groups: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self._columns["day"])
@@ -137,6 +139,17 @@ class Table:
         """A text dimension's distinct values (sorted strings) and each row's position among
         them, -1 where missing: groups are then counted with np.bincount."""
         return self._names[name], self._columns[name]
+
+    def grouped(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows in order of a text dimension's value (missing first; rows of one value in
+        their order), and where the rows of each value start (then where the last ends)."""
+        if name not in self._groups:
+            names, codes = self.codes(name)
+            # small whole numbers: numpy's stable sort is then a radix sort
+            order = np.argsort(codes.astype(np.int16) if len(names) < 2**15 else codes,
+                               kind="stable")
+            self._groups[name] = order, codes[order].searchsorted(np.arange(len(names) + 1))
+        return self._groups[name]
 
     def order(self, name: str) -> np.ndarray:
         """The rows in order of a column's values (NaN last), sorted once."""
@@ -297,14 +310,22 @@ class Windows:
         return tuple(self.sums("contacts", contacts[name] if rows is None else
                                contacts[name] * rows) for name in ("good", "rated"))
 
-    def by_group(self, table: Table, values: np.ndarray, group_of: np.ndarray, groups: int,
-                 rows: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-        """Each window's sums of `values` by group (group_of: each row's, -1: none), windows by
-        groups, over `rows` of `table`."""
-        spread = np.zeros((len(table), groups), dtype=np.int64)
-        named = np.flatnonzero(group_of >= 0)
-        spread[named, group_of[named]] = values[named]
-        return self.sums("contacts", spread, rows)
+    @staticmethod
+    def by_group(table: Table, dimension: str, name: str, rows: tuple[np.ndarray, np.ndarray],
+                 ) -> np.ndarray:
+        """Each window's sums of a column of `table` by the values of a text dimension
+        (windows by values, in the order of its names) over `rows` of `table`; a row without a
+        value is in none. Each value's rows are one block of Table.grouped's order, in the
+        order of day, so a window's rows in it are a run too."""
+        order, starts = table.grouped(dimension)
+        total = _cumulative(table[name][order])
+        first, last = rows
+        sums = np.empty((len(first), len(starts) - 1), dtype=np.int64)
+        for value, (start, stop) in enumerate(itertools.pairwise(starts)):
+            block = order[start:stop]
+            sums[:, value] = (total[start + block.searchsorted(last)]
+                              - total[start + block.searchsorted(first)])
+        return sums
 
     def quantiles(self, table: str, name: str, q: float, minimum: int, unit: str,
                   ) -> list[Score]:
@@ -671,9 +692,8 @@ def _spread(windows: Windows, dimension: str) -> list[tuple[list, int]]:
     """For each window, the groups of one dimension with enough ratings as (csat, name, good,
     ratings), best first, and how many groups were left out for too few ratings."""
     contacts = windows.tables.contacts
-    names, group_of = contacts.codes(dimension)  # a contact naming no group is in none
-    sizes, goods = (windows.by_group(contacts, contacts[name], group_of, len(names),
-                                     windows.rows("contacts")).tolist()
+    names = contacts.codes(dimension)[0]  # a contact naming no group is in none
+    sizes, goods = (windows.by_group(contacts, dimension, name, windows.rows("contacts")).tolist()
                     for name in ("rated", "good"))
     spreads = []
     for window_sizes, window_goods in zip(sizes, goods, strict=True):
@@ -725,8 +745,8 @@ def _complaint_topics(windows: Windows) -> list[list[str]]:
     history, ends = windows.history, windows.ends
     lookback = np.timedelta64(windows.thresholds.complaint_lookback_days, "D")
     rows = (history["day"].searchsorted(ends - lookback), history["day"].searchsorted(ends))
-    topics, topic_of = history.codes("topic")  # one without a topic is not counted
-    counts = windows.by_group(history, history["complaints"], topic_of, len(topics), rows)
+    topics = history.codes("topic")[0]  # one without a topic is not counted
+    counts = windows.by_group(history, "topic", "complaints", rows)
     return [[topic for _, topic in sorted((-c, topic) for topic, c in zip(
         topics.tolist(), window, strict=True) if c > 0)] for window in counts.tolist()]
 
