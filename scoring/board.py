@@ -221,8 +221,7 @@ def score_company(job: Job) -> CompanyResult:
     result.newest = max(filter(None, (newest, newest_day(summaries))), default=None)
     end = pd.Timestamp(job.as_of, tz="UTC") + pd.Timedelta(days=1)
     # the rows' summary and the summary files' (scoring.summary_file), scored as one
-    summary = merge([summarize(contacts[contacts["submitted_at"] < end], job.config.gaming),
-                     *summaries])
+    summary = merge([summarize(contacts, job.config.gaming, before=end), *summaries])
     del contacts
     _score_company(result, summary, job.as_of, job.config)
     result.seconds = {"load": loaded - started, "validate": validated - loaded,

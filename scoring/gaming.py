@@ -85,8 +85,11 @@ def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     top = (contacts["rating"].to_numpy(dtype=float, na_value=np.nan) == TOP_RATING) & pd.notna(
         comments)
     runs: dict[str, list] = {}  # the top ratings' stamps by the words of their comment
+    same: dict[str, str] = {}  # each comment's words, worked out once per distinct comment
     for row in np.flatnonzero(top):
-        if words := _same_words(comments[row]):
+        if comments[row] not in same:
+            same[comments[row]] = _same_words(comments[row])
+        if words := same[comments[row]]:
             runs.setdefault(words, []).append(when[row])
     found = []
     window = pd.Timedelta(minutes=config.burst_minutes).to_timedelta64()

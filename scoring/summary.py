@@ -219,12 +219,16 @@ def _newest(comments: Iterable[dict]) -> list[dict]:
                            key=lambda c: (-c["submitted_at"].view(np.int64), c["id"]))
 
 
-def summarize(contacts: pd.DataFrame, gaming: GamingConfig) -> Summary:
-    """A company's contacts (typed as validate gives them) summarized exactly: no value is
-    rounded; the comments kept are the newest consented ones, stripped, not yet redacted."""
+def summarize(contacts: pd.DataFrame, gaming: GamingConfig,
+              before: pd.Timestamp | None = None) -> Summary:
+    """A company's contacts (typed as validate gives them; with `before`, those submitted
+    before it) summarized exactly: no value is rounded; the comments kept are the newest
+    consented ones, stripped, not yet redacted."""
+    stamps = _stamps(contacts["submitted_at"]) if len(contacts) else np.zeros(0, "datetime64[ns]")
+    if before is not None and not (kept := stamps < before.to_datetime64()).all():
+        contacts, stamps = contacts[kept], stamps[kept]
     if not len(contacts):
         return Summary()
-    stamps = _stamps(contacts["submitted_at"])
     rows = {"day": stamps.astype("datetime64[D]").astype("datetime64[ns]"),
             **{name: contacts[name].to_numpy(dtype=object) for name in DIMENSIONS}}
     cube, group_of = _grouped(rows, CONTACT_KEYS)
