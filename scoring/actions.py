@@ -100,12 +100,12 @@ def status_counts(actions: list[Action]) -> dict[str, int]:
 def topic_csat(contacts: Table, topic: str, start: pd.Timestamp, end: pd.Timestamp) -> Score:
     """CSAT of one topic's ratings given in [start, end) (whole days), from the contacts
     cube."""
-    contacts = contacts.days(start.to_datetime64(), end.to_datetime64())
+    first, last = contacts["day"].searchsorted([start.to_datetime64(), end.to_datetime64()])
     topics, topic_of = contacts.codes("topic")
     if topic not in topics:
         return share(0, 0, MIN_RESPONSES)
-    return share(*ratings_of(contacts, topic_of == int(np.searchsorted(topics, topic))),
-                 MIN_RESPONSES)
+    rows = first + np.flatnonzero(topic_of[first:last] == int(np.searchsorted(topics, topic)))
+    return share(*ratings_of(contacts, rows), MIN_RESPONSES)
 
 
 def with_effect(action: Action, contacts: Table, days: int) -> Action:

@@ -394,6 +394,7 @@ def published(thresholds: Thresholds) -> dict[str, Metric]:
     return {metric_id: m.published(thresholds) for metric_id, m in METRICS.items()}
 
 
+@functools.cache  # a Score is immutable: one for each n below each minimum will do
 def not_enough(n: int, unit: str, minimum: int) -> Score:
     return Score(None, n, unit, reason=f"not enough data: {n} of the {minimum} needed")
 
