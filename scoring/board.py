@@ -368,9 +368,9 @@ def _monthly(
         start, stop = (m.astype("datetime64[D]").astype("datetime64[ns]")
                        for m in (month, month + 1))
         month_end = pd.Timestamp(stop - np.timedelta64(1, "D"), tz="UTC")
-        history = tables.contacts.days(None, stop)
-        windows.append(Window(start, stop, month_end,
-                              known_actions(actions, history, month_end.date(), thresholds)))
+        known = known_actions(actions, tables.contacts.days(None, stop), month_end.date(),
+                              thresholds) if actions else ()
+        windows.append(Window(start, stop, month_end, known))
     # each month looks back from its own end: the whole cube is every month's history
     scores = score_windows(Windows(tables, windows, tables.contacts, thresholds))
     return [(str(month), month_scores) for month, month_scores in zip(series, scores,

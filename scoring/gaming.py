@@ -129,11 +129,12 @@ def gaps(summary: Summary, config: GamingConfig) -> list[Signal]:
     stamps = summary.columns("contacts")["day"]  # UTC
     if not len(stamps):
         return []
-    months = {str(month) for month in np.unique(stamps.astype("datetime64[M]"))}  # "2026-03"
-    series = [str(p) for p in pd.period_range(min(months), max(months), freq="M")]
+    months = stamps.astype("datetime64[M]")  # rows in order of day
+    present = {str(month) for month in np.unique(months)}  # "2026-03"
+    series = [str(month) for month in np.arange(months[0], months[-1] + 1)]
     found, run = [], []
     for month in series:
-        if month not in months:
+        if month not in present:
             run.append(month)
             continue
         if len(run) >= config.gap_months:

@@ -267,8 +267,10 @@ class Windows:
         self.history = history if history is not None else tables.contacts
         self.as_of = [window.as_of for window in windows]
         self.actions = [window.actions for window in windows]
-        self.ends = np.array([(as_of.normalize() + pd.Timedelta(days=1)).to_datetime64()
-                              for as_of in self.as_of], dtype="datetime64[ns]")
+        # each window's as_of day, midnight UTC, and the day after it
+        self.ends = (np.array([as_of.to_datetime64() for as_of in self.as_of],
+                              dtype="datetime64[ns]").astype("datetime64[D]")
+                     + np.timedelta64(1, "D")).astype("datetime64[ns]")
         self._windows = windows
         self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._ranked: dict[tuple[str, str], Ranked] = {}
@@ -286,11 +288,15 @@ class Windows:
         its last."""
         if table not in self._rows:
             day = getattr(self.tables, table)["day"]
-            self._rows[table] = tuple(np.array(
-                [len(day) if bound is None and side == "stop" else
-                 0 if bound is None else int(day.searchsorted(bound))
-                 for bound in (getattr(window, side) for window in self._windows)],
-                dtype=np.int64) for side in ("start", "stop"))
+            rows = []
+            for side, unbounded in (("start", 0), ("stop", len(day))):
+                bounds = [getattr(window, side) for window in self._windows]
+                found = day.searchsorted(np.array(
+                    [np.datetime64("NaT") if bound is None else bound for bound in bounds],
+                    dtype="datetime64[ns]")).astype(np.int64)
+                found[[bound is None for bound in bounds]] = unbounded
+                rows.append(found)
+            self._rows[table] = tuple(rows)
         return self._rows[table]
 
     def sums(self, table: str, values: str | np.ndarray,
