@@ -84,17 +84,21 @@ def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     when = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
     top = (contacts["rating"].to_numpy(dtype=float, na_value=np.nan) == TOP_RATING) & pd.notna(
         comments)
-    runs: dict[str, list] = {}  # the top ratings' stamps by the words of their comment
-    same: dict[str, str] = {}  # each comment's words, worked out once per distinct comment
-    for row in np.flatnonzero(top):
-        if comments[row] not in same:
-            same[comments[row]] = _same_words(comments[row])
-        if words := same[comments[row]]:
-            runs.setdefault(words, []).append(when[row])
+    rows = np.flatnonzero(top)
+    # the words of each distinct comment, worked out once; the top ratings grouped by them
+    text_of, texts = pd.factorize(comments[rows])
+    words_of, words = pd.factorize(np.array([_same_words(text) for text in texts], dtype=object),
+                                   sort=True)
+    word_of = words_of[text_of]
+    order = np.lexsort((when[rows], word_of))  # by words (in order), then by time
+    sizes = np.bincount(word_of, minlength=len(words))
+    ends = np.cumsum(sizes)
     found = []
     window = pd.Timedelta(minutes=config.burst_minutes).to_timedelta64()
-    for words in sorted(runs):
-        stamps = np.sort(np.array(runs[words]))
+    for group in np.flatnonzero(sizes >= config.burst_contacts):  # smaller ones cannot be
+        if not words[group]:  # no words at all
+            continue
+        stamps = when[rows[order[ends[group] - sizes[group]:ends[group]]]]
         first = 0
         while first < len(stamps):
             last = int(np.searchsorted(stamps, stamps[first] + window, side="right")) - 1
