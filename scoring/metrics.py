@@ -186,7 +186,8 @@ class Tables(NamedTuple):
     def of(cls, summary: Summary) -> Tables:
         cube, columns, names = summary.columns("contacts"), {}, {}
         for name in DIMENSIONS:
-            codes, uniques = pd.factorize(cube[name], sort=True)
+            uniques, codes = summary.dimensions.get(name) or pd.factorize(cube[name],
+                                                                          sort=True)[::-1]
             columns[name], names[name] = codes, np.asarray(uniques, dtype=object).astype(str)
         ratings = np.column_stack([cube[name] for name in RATINGS])
         contacts = Table({

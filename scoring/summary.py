@@ -104,12 +104,17 @@ class Summary:
         self._frames = {name: frame for name, frame in given.items() if frame is not None}
         self._columns: dict[str, dict[str, np.ndarray]] = {}
         self.public_comments, self.bursts = public_comments, bursts
+        # the contacts' text dimensions as (distinct values, sorted; each row's position among
+        # them, -1: missing), where summarize or merge found them on the way
+        self.dimensions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     @classmethod
     def of_columns(cls, tables: dict[str, dict[str, np.ndarray | list]], public_comments: int,
-                   bursts: tuple[Signal, ...]) -> Summary:
+                   bursts: tuple[Signal, ...], dimensions: dict[str, tuple] | None = None,
+                   ) -> Summary:
         """A Summary of its tables as columns (missing columns: empty)."""
         summary = cls(public_comments=public_comments, bursts=bursts)
+        summary.dimensions = dimensions or {}
         summary._columns = {name: _columns(tables.get(name, {}), names)
                             for name, names in TABLES.items()}
         return summary
@@ -140,11 +145,12 @@ def _stamps(column: pd.Series) -> np.ndarray:
 
 
 def _grouped(columns: dict[str, np.ndarray], keys: Sequence[str],
-             ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+             ) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, tuple]]:
     """Rows grouped on equal keys (missing values equal, and first): each group's keys (missing
-    text as None), groups in order of their keys, and each row's group."""
+    text as None), groups in order of their keys; each row's group; and each text key's
+    distinct values (sorted) with each group's position among them (-1: missing)."""
     combined, size = np.zeros(len(columns[keys[0]]), dtype=np.int64), 1
-    codes = {}
+    codes, uniques_of = {}, {}
     for name in keys:
         values = columns[name]
         if values.dtype.kind == "M":  # days, never missing: their number is their order
@@ -152,8 +158,8 @@ def _grouped(columns: dict[str, np.ndarray], keys: Sequence[str],
             low = int(ticks.min()) if len(ticks) else 0
             codes[name], width = ticks - low, (int(ticks.max()) - low + 2 if len(ticks) else 1)
         else:
-            codes[name], uniques = pd.factorize(values, sort=True)  # -1: missing
-            width = len(uniques) + 1
+            codes[name], uniques_of[name] = pd.factorize(values, sort=True)  # -1: missing
+            width = len(uniques_of[name]) + 1
         if size * width >= 2**62:  # compress before the codes could overflow
             combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
             size = int(combined.max()) + 1
@@ -166,13 +172,14 @@ def _grouped(columns: dict[str, np.ndarray], keys: Sequence[str],
     group_of = group_of[appearance]
     # a group's first row is where the highest group so far goes up
     first = np.flatnonzero(np.diff(np.maximum.accumulate(appearance), prepend=-1) > 0)[order]
-    grouped = {}
+    grouped, text = {}, {}
     for name in keys:
         values = columns[name][first]
         if values.dtype == object:
             values[codes[name][first] < 0] = None
+            text[name] = uniques_of[name], codes[name][first]
         grouped[name] = values
-    return grouped, group_of.reshape(-1)
+    return grouped, group_of.reshape(-1), text
 
 
 def _histogram(group_of: np.ndarray, groups: int, values: np.ndarray, low: int,
@@ -216,7 +223,7 @@ def _earliest(stamps: np.ndarray, group_of: np.ndarray, groups: int) -> np.ndarr
 
 def _counted(columns: dict[str, np.ndarray], keys: Sequence[str]) -> dict[str, np.ndarray]:
     """The rows (one per contact or case) counted on equal keys."""
-    grouped, group_of = _grouped(columns, keys)
+    grouped, group_of, _ = _grouped(columns, keys)
     return {**grouped, "count": np.bincount(group_of, minlength=len(grouped[keys[0]]))}
 
 
@@ -238,7 +245,7 @@ def summarize(contacts: pd.DataFrame, gaming: GamingConfig,
         return Summary()
     rows = {"day": stamps.astype("datetime64[D]").astype("datetime64[ns]"),
             **{name: contacts[name].to_numpy(dtype=object) for name in DIMENSIONS}}
-    cube, group_of = _grouped(rows, CONTACT_KEYS)
+    cube, group_of, dimensions = _grouped(rows, CONTACT_KEYS)
     groups = len(cube["day"])
     cube["contacts"] = np.bincount(group_of, minlength=groups)
     for name, low, names in (("rating", 1, RATINGS), ("nps", 0, ANSWERS)):
@@ -265,21 +272,22 @@ def summarize(contacts: pd.DataFrame, gaming: GamingConfig,
     return Summary.of_columns({
         "contacts": cube, "waits": waits, "cases": _counted(_cases(contacts, stamps), CASE_KEYS),
         "comments": {name: [c[name] for c in comments] for name in COMMENT_COLUMNS},
-    }, len(public), tuple(bursts(contacts, gaming)))
+    }, len(public), tuple(bursts(contacts, gaming)), dimensions)
 
 
 def _added(tables: list[dict[str, np.ndarray]], keys: Sequence[str], counts: Sequence[str],
-           ) -> dict[str, np.ndarray]:
-    """Tables of the same kind as one: counts added on equal keys."""
+           ) -> tuple[dict[str, np.ndarray], dict[str, tuple]]:
+    """Tables of the same kind as one: counts added on equal keys; and its text keys
+    (_grouped)."""
     columns = {name: np.concatenate([table[name] for table in tables])
                for name in (*keys, *counts)}
-    table, group_of = _grouped(columns, keys)
+    table, group_of, text = _grouped(columns, keys)
     order = np.argsort(group_of, kind="stable")
     starts = np.searchsorted(group_of[order], np.arange(len(table[keys[0]])))
     for name in counts:
         table[name] = (np.add.reduceat(columns[name][order], starts) if len(order)
                        else columns[name])
-    return table
+    return table, text
 
 
 def merge(summaries: Iterable[Summary]) -> Summary:
@@ -295,10 +303,12 @@ def merge(summaries: Iterable[Summary]) -> Summary:
         {name: value for name, value in zip(COMMENT_COLUMNS, row, strict=True)}
         for row in zip(*(np.concatenate([table[name] for table in tables["comments"]])
                          for name in COMMENT_COLUMNS), strict=True))
+    contacts, text = _added(tables["contacts"], CONTACT_KEYS, CONTACT_COUNTS)
     return Summary.of_columns({
-        "contacts": _added(tables["contacts"], CONTACT_KEYS, CONTACT_COUNTS),
-        "waits": _added(tables["waits"], WAIT_KEYS, ("count",)),
-        "cases": _added(tables["cases"], CASE_KEYS, ("count",)),
+        "contacts": contacts,
+        "waits": _added(tables["waits"], WAIT_KEYS, ("count",))[0],
+        "cases": _added(tables["cases"], CASE_KEYS, ("count",))[0],
         "comments": {name: [c[name] for c in comments] for name in COMMENT_COLUMNS},
     }, sum(s.public_comments for s in summaries),
-        tuple(sorted((b for s in summaries for b in s.bursts), key=lambda s: (s.start, s.count))))
+        tuple(sorted((b for s in summaries for b in s.bursts), key=lambda s: (s.start, s.count))),
+        text)
