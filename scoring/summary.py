@@ -154,9 +154,10 @@ def _grouped(columns: dict[str, np.ndarray], keys: Sequence[str],
     for name in keys:
         values = columns[name]
         if values.dtype.kind == "M":  # days, never missing: their number is their order
-            ticks = values.view(np.int64) // NS_PER_DAY
-            low = int(ticks.min()) if len(ticks) else 0
-            codes[name], width = ticks - low, (int(ticks.max()) - low + 2 if len(ticks) else 1)
+            values = values.view(np.int64) // NS_PER_DAY
+        if values.dtype.kind in "iu":  # whole numbers, never missing: their order as they are
+            low = int(values.min()) if len(values) else 0
+            codes[name], width = values - low, (int(values.max()) - low + 2 if len(values) else 1)
         else:
             codes[name], uniques_of[name] = pd.factorize(values, sort=True)  # -1: missing
             width = len(uniques_of[name]) + 1
