@@ -224,11 +224,6 @@ class Sample:
     history: Table | None = None
     thresholds: Thresholds = field(kw_only=True)
 
-    @functools.cached_property
-    def end(self) -> np.datetime64:
-        """The first instant after the window (UTC, naive): `as_of` is a whole day."""
-        return (self.as_of.normalize() + pd.Timedelta(days=1)).to_datetime64()
-
     @property
     def contacts(self) -> Table:
         return self.tables.contacts
@@ -268,7 +263,7 @@ class Windows:
         self.history = history if history is not None else tables.contacts
         self.as_of = [window.as_of for window in windows]
         self.actions = [window.actions for window in windows]
-        # each window's as_of day, midnight UTC, and the day after it
+        # the first instant after each window (UTC, naive): its as_of is a whole day
         self.ends = (np.array([as_of.to_datetime64() for as_of in self.as_of],
                               dtype="datetime64[ns]").astype("datetime64[D]")
                      + np.timedelta64(1, "D")).astype("datetime64[ns]")
@@ -302,9 +297,9 @@ class Windows:
 
     def sums(self, table: str, values: str | np.ndarray,
              rows: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
-        """Each window's sum of whole numbers `values` (a column of `table`, or one value per
-        row, or a row of values per row) over its rows (or over other `rows`, as `rows`
-        gives them)."""
+        """Each window's sum of whole numbers over its rows of `table` (or over other `rows`:
+        firsts and lasts, as `rows` gives them): `values` is a column of the table by name, or
+        a value, or a row of values, for each of its rows."""
         total = (getattr(self.tables, table).cumulative(values) if isinstance(values, str) else
                  _cumulative(values))
         first, last = rows if rows is not None else self.rows(table)
@@ -444,9 +439,9 @@ def csat_gap(first: tuple[int, int], second: tuple[int, int], reason: str = "") 
 class Ranked:
     """Values each taken `counts` times (NaN: left out), in order within each run of rows
     first[i]:last[i], for the quantiles of each run. The rows are sorted by value once
-    (`order`, Table.order); then runs that do not overlap (the months) are put apart in one
-    stable pass by run, and each run that overlaps them (all time, the recent days) in a pass
-    of its own."""
+    (`order`, as Table.order gives it); the runs are then dealt into layers of runs that do not
+    overlap (the months are one layer; all time and the recent days one each), and each layer
+    is put apart by run in one stable pass, which keeps each run in order of value."""
 
     def __init__(self, values: np.ndarray, counts: np.ndarray, first: np.ndarray,
                  last: np.ndarray, order: np.ndarray | None = None):
@@ -521,21 +516,18 @@ def quantile(values: np.ndarray, counts: np.ndarray, q: float, minimum: int, uni
 @metric("contacts", "Contacts", "count", decimals=0)
 def contacts(windows: Windows) -> list[Score]:
     """Every contact row counted: calls, chats, emails, visits."""
-
     return [Score(float(n), n, "count") for n in windows.sums("contacts", "contacts").tolist()]
 
 
 @metric("cases", "Cases", "count", decimals=0)
 def cases(windows: Windows) -> list[Score]:
     """Distinct issues (`case_id`); a case belongs to the window of its first contact."""
-
     return [Score(float(n), n, "count") for n in windows.sums("cases", "count").tolist()]
 
 
 @metric("responses", "Responses", "count", decimals=0)
 def responses(windows: Windows) -> list[Score]:
     """Contacts whose customer gave a satisfaction rating."""
-
     return [Score(float(n), n, "count") for n in windows.sums("contacts", "rated").tolist()]
 
 
@@ -544,7 +536,6 @@ def responses(windows: Windows) -> list[Score]:
 def csat(windows: Windows) -> list[Score]:
     """Share of ratings of {good} or 5 among all 1-5 ratings, with a Wilson 95% interval.
     Needs at least {min_n} ratings."""
-
     good, rated = (sums.tolist() for sums in windows.ratings())
     return [share(k, n, MIN_RESPONSES) for k, n in zip(good, rated, strict=True)]
 
@@ -556,7 +547,6 @@ def nps(windows: Windows) -> list[Score]:
     from -100 to 100. The 95% interval is the normal approximation with the variance of a
     difference of two shares from one multinomial sample, (p + d - (p - d)^2) / n, clipped to
     -100..100. Needs at least {min_n} answers."""
-
     answers = windows.sums("contacts", "answers")  # how many of each answer, 0 to 10
     scores = []
     for promoters, detractors, n in zip(answers[:, PROMOTER_NPS:].sum(axis=1).tolist(),
@@ -578,7 +568,6 @@ def first_contact_resolution(windows: Windows) -> list[Score]:
     """Share of cases resolved with exactly one contact, among cases whose outcome is known
     (at least one contact says `resolved` true or false). Wilson 95% interval. Needs at least
     {min_n} such cases."""
-
     cases = windows.tables.cases
     resolved, counts = cases["resolved"], cases["count"]  # 1.0, 0.0 or NaN
     solved_once = (resolved == 1) & (cases["n_contacts"] == 1)
@@ -592,7 +581,6 @@ def contacts_per_case(windows: Windows) -> list[Score]:
     """How many times a customer has to get in touch to solve one issue: the mean number of
     contacts per case, with a normal-approximation 95% interval (mean +- 1.96 standard errors,
     never below 1). Needs at least {min_n} cases."""
-
     sizes, counts = windows.tables.cases["n_contacts"], windows.tables.cases["count"]
     scores = []
     for n, total, squares in zip(*(windows.sums("cases", counts * sizes**power).tolist()
@@ -616,7 +604,6 @@ def resolution_rate(windows: Windows) -> list[Score]:
     case counted has had {t.resolution_window_days} days to be solved, and whose outcome is
     known (at least one contact says `resolved` true or false). Wilson 95% interval. Needs at
     least {min_n} such cases."""
-
     # first contact on or before the day resolution_window_days before as_of
     cutoffs = windows.ends - np.timedelta64(windows.thresholds.resolution_window_days, "D")
     cases = windows.tables.cases
@@ -633,7 +620,6 @@ def resolution_hours_p50(windows: Windows) -> list[Score]:
     """Median hours from a case's first contact to its earliest `resolved_at`, over cases that
     report one. The 95% interval is distribution-free: the order statistics at ranks
     n/2 -+ 1.96 sqrt(n/4), rounded outwards. Needs at least {min_n} resolved cases."""
-
     return windows.quantiles("cases", "resolution_hours", 0.5, MIN_CASES, "hours")
 
 
@@ -643,7 +629,6 @@ def wait_seconds_p50(windows: Windows) -> list[Score]:
     is distribution-free: the order statistics at ranks n/2 -+ 1.96 sqrt(n/4), rounded outwards.
     Needs at least
     {min_n} waits."""
-
     return windows.quantiles("waits", "wait_seconds", 0.5, MIN_WAITS, "seconds")
 
 
@@ -652,7 +637,6 @@ def wait_seconds_p50(windows: Windows) -> list[Score]:
 def wait_seconds_p90(windows: Windows) -> list[Score]:
     """The wait that 9 in 10 customers do not exceed, with an order-statistic 95% interval
     (ranks 0.9n -+ 1.96 sqrt(0.09n), rounded outwards). Needs at least {min_n} waits."""
-
     return windows.quantiles("waits", "wait_seconds", 0.9, MIN_WAITS, "seconds")
 
 
@@ -662,7 +646,6 @@ def share_waits_over_5min(windows: Windows) -> list[Score]:
     """Share of contacts that waited more than {t.long_wait_seconds} seconds to reach a person,
     among contacts that report a wait, with a Wilson 95% interval. Needs at least {min_n}
     waits. The id keeps its name, `share_waits_over_5min`, whatever the hold bar."""
-
     waits, counts = windows.tables.waits["wait_seconds"], windows.tables.waits["count"]
     return [share(k, n, MIN_WAITS) for k, n in zip(
         windows.sums("waits", counts * (waits > windows.thresholds.long_wait_seconds)).tolist(),
@@ -676,7 +659,6 @@ def post_sale_gap(windows: Windows) -> list[Score]:
     score interval (1998, method 10) for a difference of two independent shares, built from the
     two Wilson intervals. Needs at least {min_n} ratings on each side; n is the ratings of
     both."""
-
     names, stage_of = windows.tables.contacts.codes("stage")
     zero = [0] * len(windows)
     sides = ((zero, zero) if name not in names else tuple(
