@@ -345,11 +345,13 @@ def public_comments(summary: Summary) -> tuple[list[Comment], int]:
 
 def known_actions(
     actions: list[Action], contacts: Table, as_of: dt.date, thresholds: Thresholds,
+    until: pd.Timestamp | None = None,
 ) -> tuple[Action, ...]:
     """The action log as it stood on as_of, each done entry measured on the contacts cube,
-    which must end with as_of: a window's action metrics see nothing from after its end."""
+    which must end with as_of, or on its days before midnight `until` (the day after as_of): a
+    window's action metrics see nothing from after its end."""
     known = (as_known_on(action, as_of) for action in actions)
-    return tuple(with_effect(action, contacts, thresholds.effect_window_days)
+    return tuple(with_effect(action, contacts, thresholds.effect_window_days, until)
                  for action in known if action is not None)
 
 
@@ -368,8 +370,8 @@ def _monthly(
         start, stop = (m.astype("datetime64[D]").astype("datetime64[ns]")
                        for m in (month, month + 1))
         month_end = pd.Timestamp(stop - np.timedelta64(1, "D"), tz="UTC")
-        known = known_actions(actions, tables.contacts.days(None, stop), month_end.date(),
-                              thresholds) if actions else ()
+        known = known_actions(actions, tables.contacts, month_end.date(), thresholds,
+                              pd.Timestamp(stop, tz="UTC")) if actions else ()
         windows.append(Window(start, stop, month_end, known))
     # each month looks back from its own end: the whole cube is every month's history
     scores = score_windows(Windows(tables, windows, tables.contacts, thresholds))

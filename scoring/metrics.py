@@ -126,7 +126,7 @@ class Table:
     def __init__(self, columns: dict[str, np.ndarray], names: dict[str, np.ndarray]):
         self._columns, self._names = columns, names
         self._orders: dict[str, np.ndarray] = {}
-        self._cumulative: dict[str, np.ndarray] = {}
+        self._cumulative: dict[tuple[str, str | None], np.ndarray] = {}
         self._groups: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
@@ -157,11 +157,14 @@ class Table:
             self._orders[name] = np.argsort(self._columns[name])
         return self._orders[name]
 
-    def cumulative(self, name: str) -> np.ndarray:
-        """The sums of a column's first 0, 1, ... len(self) rows (whole numbers), made once."""
-        if name not in self._cumulative:
-            self._cumulative[name] = _cumulative(self._columns[name])
-        return self._cumulative[name]
+    def cumulative(self, name: str, by: str | None = None) -> np.ndarray:
+        """The sums of a column's first 0, 1, ... len(self) rows (whole numbers), made once;
+        `by` a text dimension: the rows in the order of grouped(by)."""
+        if (name, by) not in self._cumulative:
+            values = self._columns[name]
+            self._cumulative[name, by] = _cumulative(
+                values if by is None else values[self.grouped(by)[0]])
+        return self._cumulative[name, by]
 
     def days(self, start: np.datetime64 | None, stop: np.datetime64 | None) -> Table:
         """The rows of the days from midnight `start` up to (not including) midnight `stop`
@@ -201,11 +204,6 @@ class Tables(NamedTuple):
     def days(self, start: np.datetime64 | None, stop: np.datetime64 | None) -> Tables:
         """Every table's rows of the days from `start` up to (not including) `stop`."""
         return Tables(*(table.days(start, stop) for table in self))
-
-
-def ratings_of(contacts: Table, rows: np.ndarray | slice = slice(None)) -> tuple[int, int]:
-    """How many ratings are good, and how many there are, in these rows of the cube."""
-    return int(contacts["good"][rows].sum()), int(contacts["rated"][rows].sum())
 
 
 @dataclass(frozen=True)
@@ -320,7 +318,7 @@ class Windows:
         value is in none. Each value's rows are one block of Table.grouped's order, in the
         order of day, so a window's rows in it are a run too."""
         order, starts = table.grouped(dimension)
-        total = _cumulative(table[name][order])
+        total = table.cumulative(name, by=dimension)
         first, last = rows
         sums = np.empty((len(first), len(starts) - 1), dtype=np.int64)
         for value, (start, stop) in enumerate(itertools.pairwise(starts)):
