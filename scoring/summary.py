@@ -13,7 +13,8 @@ finest grain needed. A case belongs to the day of its first contact and is summa
 summaries merge (`merge`) by adding counts, which is right as long as each case is summarized
 once, in one file (`publish.py summarize` puts it in the file of its first contact's month).
 
-The tables (pandas frames, sorted by their keys, missing first, no duplicate keys):
+The tables (pandas frames, or the same as numpy arrays: Summary.columns; sorted by their keys,
+missing first, no duplicate keys):
 
 - `contacts`: one row per (day, channel, stage, site, topic) that has contacts. `day` is
   datetime64[ns, UTC] at midnight; the dimensions are strings, missing as None (stage, site and
@@ -304,7 +305,7 @@ def merge(summaries: Iterable[Summary]) -> Summary:
         {name: value for name, value in zip(COMMENT_COLUMNS, row, strict=True)}
         for row in zip(*(np.concatenate([table[name] for table in tables["comments"]])
                          for name in COMMENT_COLUMNS), strict=True))
-    contacts, text = _added(tables["contacts"], CONTACT_KEYS, CONTACT_COUNTS)
+    contacts, dimensions = _added(tables["contacts"], CONTACT_KEYS, CONTACT_COUNTS)
     return Summary.of_columns({
         "contacts": contacts,
         "waits": _added(tables["waits"], WAIT_KEYS, ("count",))[0],
@@ -312,4 +313,4 @@ def merge(summaries: Iterable[Summary]) -> Summary:
         "comments": {name: [c[name] for c in comments] for name in COMMENT_COLUMNS},
     }, sum(s.public_comments for s in summaries),
         tuple(sorted((b for s in summaries for b in s.bursts), key=lambda s: (s.start, s.count))),
-        text)
+        dimensions)
