@@ -179,7 +179,8 @@ class Table:
 class Tables(NamedTuple):
     """A Summary as the metrics read it, each table a Table: the contacts cube, its ratings as
     `rated`, `good` (GOOD_RATING or more) and `complaints` (COMPLAINT_RATING or less) and its
-    NPS answers as a matrix `answers` (a column per value, 0 to 10); the waits; the cases."""
+    NPS answers as `answered`, `promoters` (PROMOTER_NPS or more) and `detractors`
+    (DETRACTOR_NPS or less); the waits; the cases."""
 
     contacts: Table
     waits: Table
@@ -192,12 +193,15 @@ class Tables(NamedTuple):
             uniques, codes = summary.dimensions.get(name) or pd.factorize(cube[name],
                                                                           sort=True)[::-1]
             columns[name], names[name] = codes, np.asarray(uniques, dtype=object).astype(str)
-        ratings = np.column_stack([cube[name] for name in RATINGS])
+        def total(counts: tuple[str, ...]) -> np.ndarray:
+            return sum((cube[name] for name in counts[1:]), start=cube[counts[0]])
+
         contacts = Table({
-            "day": cube["day"], "contacts": cube["contacts"],
-            "rated": ratings.sum(axis=1), "good": ratings[:, GOOD_RATING - 1:].sum(axis=1),
-            "complaints": ratings[:, :COMPLAINT_RATING].sum(axis=1),
-            "answers": np.column_stack([cube[name] for name in ANSWERS]), **columns,
+            "day": cube["day"], "contacts": cube["contacts"], "rated": total(RATINGS),
+            "good": total(RATINGS[GOOD_RATING - 1:]),
+            "complaints": total(RATINGS[:COMPLAINT_RATING]), "answered": total(ANSWERS),
+            "promoters": total(ANSWERS[PROMOTER_NPS:]),
+            "detractors": total(ANSWERS[:DETRACTOR_NPS + 1]), **columns,
         }, names)
         return cls(contacts, *(Table(summary.columns(table), {}) for table in ("waits", "cases")))
 
@@ -545,11 +549,9 @@ def nps(windows: Windows) -> list[Score]:
     from -100 to 100. The 95% interval is the normal approximation with the variance of a
     difference of two shares from one multinomial sample, (p + d - (p - d)^2) / n, clipped to
     -100..100. Needs at least {min_n} answers."""
-    answers = windows.sums("contacts", "answers")  # how many of each answer, 0 to 10
     scores = []
-    for promoters, detractors, n in zip(answers[:, PROMOTER_NPS:].sum(axis=1).tolist(),
-                                        answers[:, :DETRACTOR_NPS + 1].sum(axis=1).tolist(),
-                                        answers.sum(axis=1).tolist(), strict=True):
+    for promoters, detractors, n in zip(*(windows.sums("contacts", name).tolist() for name in (
+            "promoters", "detractors", "answered")), strict=True):
         if n < MIN_RESPONSES or n == 0:
             scores.append(not_enough(n, "points", MIN_RESPONSES))
             continue
