@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from .ledger import ACTION_STATUSES
-from .metrics import MIN_RESPONSES, Score, Table, ratings_of, share
+from .metrics import MIN_RESPONSES, Score, Table, share
 from .validate import as_date
 
 
@@ -100,26 +100,30 @@ def status_counts(actions: list[Action]) -> dict[str, int]:
 def topic_csat(contacts: Table, topic: str, start: pd.Timestamp, end: pd.Timestamp) -> Score:
     """CSAT of one topic's ratings given in [start, end) (whole days), from the contacts
     cube."""
-    contacts = contacts.days(start.to_datetime64(), end.to_datetime64())
-    topics, topic_of = contacts.codes("topic")
-    if topic not in topics:
+    topics = contacts.codes("topic")[0]
+    value = int(np.searchsorted(topics, topic))
+    if value == len(topics) or topics[value] != topic:
         return share(0, 0, MIN_RESPONSES)
-    return share(*ratings_of(contacts, topic_of == int(np.searchsorted(topics, topic))),
-                 MIN_RESPONSES)
+    order, starts = contacts.grouped("topic")  # the topic's rows: one block, in order of day
+    first, last = starts[value] + order[starts[value]:starts[value + 1]].searchsorted(
+        contacts["day"].searchsorted([start.to_datetime64(), end.to_datetime64()]))
+    good, rated = (contacts.cumulative(name, by="topic") for name in ("good", "rated"))
+    return share(int(good[last] - good[first]), int(rated[last] - rated[first]), MIN_RESPONSES)
 
 
-def with_effect(action: Action, contacts: Table, days: int) -> Action:
+def with_effect(action: Action, contacts: Table, days: int,
+                until: pd.Timestamp | None = None) -> Action:
     """The action with its measured effect, for a done action whose done date is known: topic
-    CSAT in the `days` before and after."""
+    CSAT in the `days` before and after (the ratings before midnight `until`, if given)."""
     if action.status != "done" or action.done_on is None:
         return action
     done = pd.Timestamp(action.done_on, tz="UTC")
     span = pd.Timedelta(days=days)
-
     effect = Effect(
         action.done_on,
         topic_csat(contacts, action.topic, done - span, done),
-        topic_csat(contacts, action.topic, done, done + span),
+        topic_csat(contacts, action.topic, done,
+                   done + span if until is None else min(done + span, until)),
         days,
     )
     return Action(**{**action.__dict__, "effect": effect})

@@ -37,14 +37,15 @@ from .metrics import (
     CandorConfig,
     CandorPart,
     Metric,
-    Sample,
     Score,
     Table,
     Tables,
     Thresholds,
+    Window,
+    Windows,
     candor_scores,
     published,
-    score_sample,
+    score_windows,
     share,
 )
 from .problems import Problem
@@ -297,8 +298,7 @@ def _summarized(job: Job) -> tuple[CompanyResult, Summary]:
     result.newest = max(filter(None, (newest, newest_day(summaries))), default=None)
     end = pd.Timestamp(job.pinned or result.newest or EPOCH, tz="UTC") + pd.Timedelta(days=1)
     # the rows' summary and the summary files' (scoring.summary_file), scored as one
-    summary = merge([summarize(contacts[contacts["submitted_at"] < end], job.config.gaming),
-                     *summaries])
+    summary = merge([summarize(contacts, job.config.gaming, before=end), *summaries])
     del contacts
     result.seconds = {"load": loaded - started, "validate": validated - loaded,
                       "summarize": time.perf_counter() - validated}
@@ -390,14 +390,10 @@ def _score_company(
     as_of_ts = pd.Timestamp(as_of, tz="UTC")
     tables = Tables.of(summary)
     known = known_actions(result.actions, tables.contacts, as_of, thresholds)
-    recent_start = as_of_ts + pd.Timedelta(days=1 - RECENT_DAYS)
-    result.windows = {
-        "all": score_sample(Sample(tables, as_of_ts, known, tables.contacts,
-                                   thresholds=thresholds)),
-        WINDOWS[1]: score_sample(Sample(tables.days(recent_start.to_datetime64(), None),
-                                        as_of_ts, known,
-                                        tables.contacts, thresholds=thresholds)),
-    }
+    recent_start = (as_of_ts + pd.Timedelta(days=1 - RECENT_DAYS)).to_datetime64()
+    result.windows = dict(zip(WINDOWS, score_windows(Windows(
+        tables, [Window(None, None, as_of_ts, known), Window(recent_start, None, as_of_ts, known)],
+        tables.contacts, thresholds)), strict=True))
     result.monthly = _monthly(tables, result.actions, thresholds)
     result.breakdowns = {
         dimension: _breakdown(tables.contacts, dimension) for dimension in BREAKDOWNS
@@ -413,23 +409,25 @@ def _score_company(
 def public_comments(summary: Summary) -> tuple[list[Comment], int]:
     """The newest consented comments, redacted, and how many there are in all. Comments without
     consent are never in a summary, so their text goes no further than the rows."""
-    comments = summary.comments
+    comments = summary.columns("comments")
     return [
-        Comment(pd.Timestamp(when).date(), channel, topic,
+        Comment(when.astype("datetime64[D]").item(), channel, topic,
                 None if np.isnan(rating) else int(rating), redact(text))
         for when, channel, topic, rating, text in zip(
             comments["submitted_at"], comments["channel"], comments["topic"],
-            comments["rating"].to_numpy(dtype=float), comments["comment"], strict=True)
+            comments["rating"], comments["comment"], strict=True)
     ], summary.public_comments
 
 
 def known_actions(
     actions: list[Action], contacts: Table, as_of: dt.date, thresholds: Thresholds,
+    until: pd.Timestamp | None = None,
 ) -> tuple[Action, ...]:
     """The action log as it stood on as_of, each done entry measured on the contacts cube,
-    which must end with as_of: a window's action metrics see nothing from after its end."""
+    which must end with as_of, or on its days before midnight `until` (the day after as_of): a
+    window's action metrics see nothing from after its end."""
     known = (as_known_on(action, as_of) for action in actions)
-    return tuple(with_effect(action, contacts, thresholds.effect_window_days)
+    return tuple(with_effect(action, contacts, thresholds.effect_window_days, until)
                  for action in known if action is not None)
 
 
@@ -442,19 +440,19 @@ def _monthly(
     if not len(months):
         return []
     # The tables are in order of day: a month's rows are one run and its history a prefix.
-    series = []
-    for month in np.arange(months[0], months[-1] + 1):  # "2026-03", ...
+    series = np.arange(months[0], months[-1] + 1)  # "2026-03", ...
+    windows = []
+    for month in series:
         start, stop = (m.astype("datetime64[D]").astype("datetime64[ns]")
                        for m in (month, month + 1))
         month_end = pd.Timestamp(stop - np.timedelta64(1, "D"), tz="UTC")
-        history = tables.contacts.days(None, stop)
-        sample = Sample(
-            tables.days(start, stop), month_end,
-            known_actions(actions, history, month_end.date(), thresholds), history,
-            thresholds=thresholds,
-        )
-        series.append((str(month), score_sample(sample)))
-    return series
+        known = known_actions(actions, tables.contacts, month_end.date(), thresholds,
+                              pd.Timestamp(stop, tz="UTC")) if actions else ()
+        windows.append(Window(start, stop, month_end, known))
+    # each month looks back from its own end: the whole cube is every month's history
+    scores = score_windows(Windows(tables, windows, tables.contacts, thresholds))
+    return [(str(month), month_scores) for month, month_scores in zip(series, scores,
+                                                                      strict=True)]
 
 
 def _breakdown(contacts: Table, dimension: str) -> list[Group]:

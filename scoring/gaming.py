@@ -84,14 +84,21 @@ def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     when = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
     top = (contacts["rating"].to_numpy(dtype=float, na_value=np.nan) == TOP_RATING) & pd.notna(
         comments)
-    runs: dict[str, list] = {}  # the top ratings' stamps by the words of their comment
-    for row in np.flatnonzero(top):
-        if words := _same_words(comments[row]):
-            runs.setdefault(words, []).append(when[row])
+    rows = np.flatnonzero(top)
+    # the words of each distinct comment, worked out once; the top ratings grouped by them
+    text_of, texts = pd.factorize(comments[rows])
+    words_of, words = pd.factorize(np.array([_same_words(text) for text in texts], dtype=object),
+                                   sort=True)
+    word_of = words_of[text_of]
+    order = np.lexsort((when[rows], word_of))  # by words (in order), then by time
+    sizes = np.bincount(word_of, minlength=len(words))
+    ends = np.cumsum(sizes)
     found = []
     window = pd.Timedelta(minutes=config.burst_minutes).to_timedelta64()
-    for words in sorted(runs):
-        stamps = np.sort(np.array(runs[words]))
+    for group in np.flatnonzero(sizes >= config.burst_contacts):  # smaller ones cannot be
+        if not words[group]:  # no words at all
+            continue
+        stamps = when[rows[order[ends[group] - sizes[group]:ends[group]]]]
         first = 0
         while first < len(stamps):
             last = int(np.searchsorted(stamps, stamps[first] + window, side="right")) - 1
@@ -108,12 +115,13 @@ def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
 def response_share(summary: Summary, config: GamingConfig) -> list[Signal]:
     from .summary import RATINGS  # summary imports this module
 
-    cube = summary.contacts
+    cube = summary.columns("contacts")
     total = int(cube["contacts"].sum())
-    rated = sum(int(cube[name].to_numpy().sum()) for name in RATINGS)
+    rated = sum(int(cube[name].sum()) for name in RATINGS)
     if total < config.response_min_contacts or rated / total <= config.max_response_share:
         return []
-    first, last = cube["day"].iloc[0], cube["day"].iloc[-1]  # rows in order of day
+    # rows in order of day
+    first, last = (pd.Timestamp(cube["day"][i], tz="UTC") for i in (0, -1))
     return [Signal(
         "response_share", f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}", rated,
         f"{rated:,} of {total:,} contacts ({rated / total:.0%}) carry a rating, more than the "
@@ -122,14 +130,15 @@ def response_share(summary: Summary, config: GamingConfig) -> list[Signal]:
 
 
 def gaps(summary: Summary, config: GamingConfig) -> list[Signal]:
-    if summary.contacts.empty:
+    stamps = summary.columns("contacts")["day"]  # UTC
+    if not len(stamps):
         return []
-    stamps = summary.contacts["day"].to_numpy(dtype="datetime64[ns]")  # UTC
-    months = {str(month) for month in np.unique(stamps.astype("datetime64[M]"))}  # "2026-03"
-    series = [str(p) for p in pd.period_range(min(months), max(months), freq="M")]
+    months = stamps.astype("datetime64[M]")  # rows in order of day
+    present = {str(month) for month in np.unique(months)}  # "2026-03"
+    series = [str(month) for month in np.arange(months[0], months[-1] + 1)]
     found, run = [], []
     for month in series:
-        if month not in months:
+        if month not in present:
             run.append(month)
             continue
         if len(run) >= config.gap_months:

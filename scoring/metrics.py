@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import functools
 import inspect
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,6 +125,9 @@ class Table:
 
     def __init__(self, columns: dict[str, np.ndarray], names: dict[str, np.ndarray]):
         self._columns, self._names = columns, names
+        self._orders: dict[str, np.ndarray] = {}
+        self._cumulative: dict[tuple[str, str | None], np.ndarray] = {}
+        self._groups: dict[str, tuple[np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self._columns["day"])
@@ -135,6 +139,32 @@ class Table:
         """A text dimension's distinct values (sorted strings) and each row's position among
         them, -1 where missing: groups are then counted with np.bincount."""
         return self._names[name], self._columns[name]
+
+    def grouped(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """The rows in order of a text dimension's value (missing first; rows of one value in
+        their order), and where the rows of each value start (then where the last ends)."""
+        if name not in self._groups:
+            names, codes = self.codes(name)
+            # small whole numbers: numpy's stable sort is then a radix sort
+            order = np.argsort(codes.astype(np.int16) if len(names) < 2**15 else codes,
+                               kind="stable")
+            self._groups[name] = order, codes[order].searchsorted(np.arange(len(names) + 1))
+        return self._groups[name]
+
+    def order(self, name: str) -> np.ndarray:
+        """The rows in order of a column's values (NaN last), sorted once."""
+        if name not in self._orders:
+            self._orders[name] = np.argsort(self._columns[name])
+        return self._orders[name]
+
+    def cumulative(self, name: str, by: str | None = None) -> np.ndarray:
+        """The sums of a column's first 0, 1, ... len(self) rows (whole numbers), made once;
+        `by` a text dimension: the rows in the order of grouped(by)."""
+        if (name, by) not in self._cumulative:
+            values = self._columns[name]
+            self._cumulative[name, by] = _cumulative(
+                values if by is None else values[self.grouped(by)[0]])
+        return self._cumulative[name, by]
 
     def days(self, start: np.datetime64 | None, stop: np.datetime64 | None) -> Table:
         """The rows of the days from midnight `start` up to (not including) midnight `stop`
@@ -149,7 +179,8 @@ class Table:
 class Tables(NamedTuple):
     """A Summary as the metrics read it, each table a Table: the contacts cube, its ratings as
     `rated`, `good` (GOOD_RATING or more) and `complaints` (COMPLAINT_RATING or less) and its
-    NPS answers as a matrix `answers` (a column per value, 0 to 10); the waits; the cases."""
+    NPS answers as `answered`, `promoters` (PROMOTER_NPS or more) and `detractors`
+    (DETRACTOR_NPS or less); the waits; the cases."""
 
     contacts: Table
     waits: Table
@@ -157,32 +188,26 @@ class Tables(NamedTuple):
 
     @classmethod
     def of(cls, summary: Summary) -> Tables:
-        cube, columns, names = summary.contacts, {}, {}
+        cube, columns, names = summary.columns("contacts"), {}, {}
         for name in DIMENSIONS:
-            codes, uniques = pd.factorize(cube[name].to_numpy(dtype=object), sort=True)
+            uniques, codes = summary.dimensions.get(name) or pd.factorize(cube[name],
+                                                                          sort=True)[::-1]
             columns[name], names[name] = codes, np.asarray(uniques, dtype=object).astype(str)
-        ratings = np.column_stack([cube[name].to_numpy(dtype=np.int64) for name in RATINGS])
+        def total(counts: tuple[str, ...]) -> np.ndarray:
+            return sum((cube[name] for name in counts[1:]), start=cube[counts[0]])
+
         contacts = Table({
-            "day": cube["day"].to_numpy(dtype="datetime64[ns]"),
-            "contacts": cube["contacts"].to_numpy(dtype=np.int64),
-            "rated": ratings.sum(axis=1), "good": ratings[:, GOOD_RATING - 1:].sum(axis=1),
-            "complaints": ratings[:, :COMPLAINT_RATING].sum(axis=1),
-            "answers": np.column_stack([cube[name].to_numpy(dtype=np.int64)
-                                        for name in ANSWERS]), **columns,
+            "day": cube["day"], "contacts": cube["contacts"], "rated": total(RATINGS),
+            "good": total(RATINGS[GOOD_RATING - 1:]),
+            "complaints": total(RATINGS[:COMPLAINT_RATING]), "answered": total(ANSWERS),
+            "promoters": total(ANSWERS[PROMOTER_NPS:]),
+            "detractors": total(ANSWERS[:DETRACTOR_NPS + 1]), **columns,
         }, names)
-        return cls(contacts, *(
-            Table({name: (frame[name].to_numpy(dtype="datetime64[ns]") if name == "day" else
-                          frame[name].to_numpy()) for name in frame.columns}, {})
-            for frame in (summary.waits, summary.cases)))
+        return cls(contacts, *(Table(summary.columns(table), {}) for table in ("waits", "cases")))
 
     def days(self, start: np.datetime64 | None, stop: np.datetime64 | None) -> Tables:
         """Every table's rows of the days from `start` up to (not including) `stop`."""
         return Tables(*(table.days(start, stop) for table in self))
-
-
-def ratings_of(contacts: Table, rows: np.ndarray | slice = slice(None)) -> tuple[int, int]:
-    """How many ratings are good, and how many there are, in these rows of the cube."""
-    return int(contacts["good"][rows].sum()), int(contacts["rated"][rows].sum())
 
 
 @dataclass(frozen=True)
@@ -201,11 +226,6 @@ class Sample:
     history: Table | None = None
     thresholds: Thresholds = field(kw_only=True)
 
-    @functools.cached_property
-    def end(self) -> np.datetime64:
-        """The first instant after the window (UTC, naive): `as_of` is a whole day."""
-        return (self.as_of.normalize() + pd.Timedelta(days=1)).to_datetime64()
-
     @property
     def contacts(self) -> Table:
         return self.tables.contacts
@@ -220,6 +240,116 @@ class Sample:
 
 
 @dataclass(frozen=True)
+class Window:
+    """One window of a company's Tables to score: the days from midnight `start` up to (not
+    including) midnight `stop` (UTC, naive; None: no bound), ending on `as_of`, with the action
+    log as it stood then (`actions`, as in Sample)."""
+
+    start: np.datetime64 | None
+    stop: np.datetime64 | None
+    as_of: pd.Timestamp
+    actions: tuple = ()
+
+
+class Windows:
+    """Windows of one company's Tables, scored together: what every metric reads. A company has
+    dozens (all time, the recent days, every month) over the same tables. A window's rows are
+    one run of each table (rows in order of day), so a sum over them is the difference of two
+    cumulative sums: every window costs a few look-ups, not a pass over its rows. `history`, the
+    contacts cube for the look-backs (Sample), must end no earlier than the last window; each
+    window looks back from its own end. A Sample is one window over its own tables (`of`)."""
+
+    def __init__(self, tables: Tables, windows: list[Window], history: Table | None,
+                 thresholds: Thresholds):
+        self.tables, self.thresholds = tables, thresholds
+        self.history = history if history is not None else tables.contacts
+        self.as_of = [window.as_of for window in windows]
+        self.actions = [window.actions for window in windows]
+        # the first instant after each window (UTC, naive): its as_of is a whole day
+        self.ends = (np.array([as_of.to_datetime64() for as_of in self.as_of],
+                              dtype="datetime64[ns]").astype("datetime64[D]")
+                     + np.timedelta64(1, "D")).astype("datetime64[ns]")
+        self._windows = windows
+        self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._ranked: dict[tuple[str, str], Ranked] = {}
+
+    @classmethod
+    def of(cls, sample: Sample) -> Windows:
+        return cls(sample.tables, [Window(None, None, sample.as_of, sample.actions)],
+                   sample.history, sample.thresholds)
+
+    def __len__(self) -> int:
+        return len(self._windows)
+
+    def rows(self, table: str) -> tuple[np.ndarray, np.ndarray]:
+        """Each window's first row in a table ("contacts", "waits" or "cases") and the row after
+        its last."""
+        if table not in self._rows:
+            day = getattr(self.tables, table)["day"]
+            rows = []
+            for side, unbounded in (("start", 0), ("stop", len(day))):
+                bounds = [getattr(window, side) for window in self._windows]
+                found = day.searchsorted(np.array(
+                    [np.datetime64("NaT") if bound is None else bound for bound in bounds],
+                    dtype="datetime64[ns]")).astype(np.int64)
+                found[[bound is None for bound in bounds]] = unbounded
+                rows.append(found)
+            self._rows[table] = tuple(rows)
+        return self._rows[table]
+
+    def sums(self, table: str, values: str | np.ndarray,
+             rows: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
+        """Each window's sum of whole numbers over its rows of `table` (or over other `rows`:
+        firsts and lasts, as `rows` gives them): `values` is a column of the table by name, or
+        a value, or a row of values, for each of its rows."""
+        total = (getattr(self.tables, table).cumulative(values) if isinstance(values, str) else
+                 _cumulative(values))
+        first, last = rows if rows is not None else self.rows(table)
+        return total[last] - total[first]
+
+    def ratings(self, rows: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Each window's good ratings and ratings in these rows of the contacts cube (a mask;
+        None: all)."""
+        contacts = self.tables.contacts
+        return tuple(self.sums("contacts", contacts[name] if rows is None else
+                               contacts[name] * rows) for name in ("good", "rated"))
+
+    @staticmethod
+    def by_group(table: Table, dimension: str, name: str, rows: tuple[np.ndarray, np.ndarray],
+                 ) -> np.ndarray:
+        """Each window's sums of a column of `table` by the values of a text dimension
+        (windows by values, in the order of its names) over `rows` of `table`; a row without a
+        value is in none. Each value's rows are one block of Table.grouped's order, in the
+        order of day, so a window's rows in it are a run too."""
+        order, starts = table.grouped(dimension)
+        total = table.cumulative(name, by=dimension)
+        first, last = rows
+        sums = np.empty((len(first), len(starts) - 1), dtype=np.int64)
+        for value, (start, stop) in enumerate(itertools.pairwise(starts)):
+            block = order[start:stop]
+            sums[:, value] = (total[start + block.searchsorted(last)]
+                              - total[start + block.searchsorted(first)])
+        return sums
+
+    def quantiles(self, table: str, name: str, q: float, minimum: int, unit: str,
+                  ) -> list[Score]:
+        """Each window's q-quantile of a column of values, each taken `count` times
+        (quantile)."""
+        if (table, name) not in self._ranked:
+            rows = getattr(self.tables, table)
+            self._ranked[table, name] = Ranked(rows[name], rows["count"], *self.rows(table),
+                                               rows.order(name))
+        return self._ranked[table, name].quantile(q, minimum, unit)
+
+
+def _cumulative(values: np.ndarray) -> np.ndarray:
+    """The sums of the first 0, 1, ... len(values) rows."""
+    total = np.zeros((len(values) + 1, *values.shape[1:]), dtype=np.int64)
+    np.cumsum(values, axis=0, out=total[1:])
+    return total
+
+
+@dataclass(frozen=True)
 class Metric:
     """A registered metric. In METRICS its title and methodology are templates: `{min_n}`, the
     fixed `params` and the thresholds as `{t.name}`; `published` fills them in."""
@@ -229,7 +359,7 @@ class Metric:
     unit: str
     decimals: int
     min_n: int
-    compute: Callable[[Sample], Score]
+    scores: Callable[[Windows], list[Score]]  # each window's
     methodology: str
     params: dict = field(default_factory=dict)
     thresholds: tuple[str, ...] = ()  # the thresholds its text names (and its code reads)
@@ -240,6 +370,10 @@ class Metric:
         return dataclasses.replace(self, title=self.title.format(**values),
                                    methodology=self.methodology.format(**values))
 
+    def compute(self, sample: Sample) -> Score:
+        """The metric of one window."""
+        return self.scores(Windows.of(sample))[0]
+
 
 METRICS: dict[str, Metric] = {}
 
@@ -248,12 +382,12 @@ def metric(id: str, title: str, unit: str, decimals: int = 1, min_n: int = 0, **
     """Register a metric; its docstring, with the parameters and thresholds filled in
     (Metric.published), is the published text."""
 
-    def register(compute: Callable[[Sample], Score]) -> Callable[[Sample], Score]:
-        text = inspect.cleandoc(compute.__doc__ or "")
+    def register(scores: Callable[[Windows], list[Score]]) -> Callable[[Windows], list[Score]]:
+        text = inspect.cleandoc(scores.__doc__ or "")
         uses = tuple(f.name for f in dataclasses.fields(Thresholds)
                      if f"{{t.{f.name}" in title + text)
-        METRICS[id] = Metric(id, title, unit, decimals, min_n, compute, text, params, uses)
-        return compute
+        METRICS[id] = Metric(id, title, unit, decimals, min_n, scores, text, params, uses)
+        return scores
 
 
     return register
@@ -264,6 +398,7 @@ def published(thresholds: Thresholds) -> dict[str, Metric]:
     return {metric_id: m.published(thresholds) for metric_id, m in METRICS.items()}
 
 
+@functools.cache  # a Score is immutable: one for each n below each minimum will do
 def not_enough(n: int, unit: str, minimum: int) -> Score:
     return Score(None, n, unit, reason=f"not enough data: {n} of the {minimum} needed")
 
@@ -303,199 +438,265 @@ def csat_gap(first: tuple[int, int], second: tuple[int, int], reason: str = "") 
     return Score(100 * (k1 / n1 - k2 / n2), n1 + n2, "points", low, high, reason)
 
 
+class Ranked:
+    """Values each taken `counts` times (NaN: left out), in order within each run of rows
+    first[i]:last[i], for the quantiles of each run. The rows are sorted by value once
+    (`order`, as Table.order gives it); the runs are then dealt into layers of runs that do not
+    overlap (the months are one layer; all time and the recent days one each), and each layer
+    is put apart by run in one stable pass, which keeps each run in order of value."""
+
+    def __init__(self, values: np.ndarray, counts: np.ndarray, first: np.ndarray,
+                 last: np.ndarray, order: np.ndarray | None = None):
+        order = np.argsort(values) if order is None else order
+        order = order[~np.isnan(values[order])]
+        layers: list[tuple[int, list[int]]] = []  # runs that do not overlap: (end, runs)
+        for run in sorted(range(len(first)), key=lambda i: (first[i], last[i])):
+            free = next((i for i, (end, _) in enumerate(layers) if end <= first[run]), None)
+            if free is None:
+                layers.append((0, []))
+                free = len(layers) - 1
+            layers[free] = (max(layers[free][0], last[run]), [*layers[free][1], run])
+        rows, runs = [], []
+        for _, layer in layers:
+            run_of = np.full(len(values), -1, dtype=np.int16 if len(first) < 2**15 else np.int64)
+            for run in layer:
+                run_of[first[run]:last[run]] = run
+            mine = order[run_of[order] >= 0]
+            by_run = np.argsort(run_of[mine], kind="stable")  # each run still in value order
+            rows.append(mine[by_run])
+            runs.append(run_of[mine][by_run])
+        rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
+        runs = np.concatenate(runs) if runs else np.zeros(0, dtype=np.int64)
+        self.values, self.ends = values[rows], np.cumsum(counts[rows])
+        # the written-out values of run i are ranks before[i] + 1 .. before[i] + n[i] of all
+        starts = np.zeros(len(first), dtype=np.int64)
+        changes = np.flatnonzero(np.diff(runs, prepend=-1) != 0)
+        starts[runs[changes]] = changes
+        total = np.concatenate([[0], self.ends])
+        before = total[starts]
+        self.n = (total[starts + np.bincount(runs, minlength=len(first))] - before).tolist()
+        self.before = before.tolist()
+
+    def quantile(self, q: float, minimum: int, unit: str) -> list[Score]:
+        """Each run's q-quantile with a distribution-free order-statistic 95% interval. The
+        value is what np.quantile (linear interpolation) gives on the run's values written out,
+        computed the same way, bit for bit."""
+        wanted, spans = [], []
+        for n, before in zip(self.n, self.before, strict=True):
+            if n < minimum or n == 0:
+                spans.append(None)
+                continue
+            # numpy's linear method: interpolate between ranks below + 1 and below + 2
+            at = (n - 1) * q
+            below = math.floor(at)
+            spread = Z95 * math.sqrt(n * q * (1 - q))
+            ranks = (below + 1, min(below + 2, n), max(1, math.floor(n * q - spread)),
+                     min(n, math.ceil(n * q + spread)))
+            spans.append(at - below)
+            wanted += [before + rank - 1 for rank in ranks]
+        # the value at a 1-based rank: the first whose running count passes the rank before it
+        picked = iter(self.values[np.searchsorted(self.ends, wanted, side="right")].tolist())
+        scores = []
+        for n, t in zip(self.n, spans, strict=True):
+            if t is None:
+                scores.append(not_enough(n, unit, minimum))
+                continue
+            a, b, low, high = (next(picked) for _ in range(4))
+            value = b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
+            scores.append(Score(value, n, unit, low, high))
+        return scores
+
+
 def quantile(values: np.ndarray, counts: np.ndarray, q: float, minimum: int, unit: str,
              ) -> Score:
     """The q-quantile of `values` each taken `counts` times (NaN: left out), with a
-    distribution-free order-statistic 95% interval. The value is what np.quantile (linear
-    interpolation) gives on the values written out, computed the same way, bit for bit."""
-    given = ~np.isnan(values)
-    order = np.argsort(values[given], kind="stable")
-    values, ends = values[given][order], np.cumsum(counts[given][order])
-    n = int(ends[-1]) if len(ends) else 0
-    if n < minimum or n == 0:
-        return not_enough(n, unit, minimum)
-
-    def ranked(rank: int) -> float:  # the value at this 1-based rank of the written-out values
-        return float(values[np.searchsorted(ends, rank - 1, side="right")])
-
-    at = (n - 1) * q  # numpy's linear method: interpolate between ranks below + 1 and below + 2
-    below = math.floor(at)
-    a, b, t = ranked(below + 1), ranked(min(below + 2, n)), at - below
-    value = b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t
-    spread = Z95 * math.sqrt(n * q * (1 - q))
-    low_rank = max(1, math.floor(n * q - spread))
-    high_rank = min(n, math.ceil(n * q + spread))
-    return Score(value, n, unit, ranked(low_rank), ranked(high_rank))
+    distribution-free order-statistic 95% interval (Ranked.quantile)."""
+    return Ranked(values, counts, np.array([0]), np.array([len(values)])).quantile(
+        q, minimum, unit)[0]
 
 
 @metric("contacts", "Contacts", "count", decimals=0)
-def contacts(sample: Sample) -> Score:
+def contacts(windows: Windows) -> list[Score]:
     """Every contact row counted: calls, chats, emails, visits."""
-    n = int(sample.contacts["contacts"].sum())
-    return Score(float(n), n, "count")
+    return [Score(float(n), n, "count") for n in windows.sums("contacts", "contacts").tolist()]
 
 
 @metric("cases", "Cases", "count", decimals=0)
-def cases(sample: Sample) -> Score:
+def cases(windows: Windows) -> list[Score]:
     """Distinct issues (`case_id`); a case belongs to the window of its first contact."""
-    n = int(sample.cases["count"].sum())
-    return Score(float(n), n, "count")
+    return [Score(float(n), n, "count") for n in windows.sums("cases", "count").tolist()]
 
 
 @metric("responses", "Responses", "count", decimals=0)
-def responses(sample: Sample) -> Score:
+def responses(windows: Windows) -> list[Score]:
     """Contacts whose customer gave a satisfaction rating."""
-    n = int(sample.contacts["rated"].sum())
-    return Score(float(n), n, "count")
+    return [Score(float(n), n, "count") for n in windows.sums("contacts", "rated").tolist()]
 
 
 @metric("csat", "Customer satisfaction (CSAT)", "percent", min_n=MIN_RESPONSES,
         good=GOOD_RATING)
-def csat(sample: Sample) -> Score:
+def csat(windows: Windows) -> list[Score]:
     """Share of ratings of {good} or 5 among all 1-5 ratings, with a Wilson 95% interval.
     Needs at least {min_n} ratings."""
-    return share(*ratings_of(sample.contacts), MIN_RESPONSES)
+    good, rated = (sums.tolist() for sums in windows.ratings())
+    return [share(k, n, MIN_RESPONSES) for k, n in zip(good, rated, strict=True)]
 
 
 @metric("nps", "Net Promoter Score", "points", min_n=MIN_RESPONSES,
         promoter=PROMOTER_NPS, detractor=DETRACTOR_NPS)
-def nps(sample: Sample) -> Score:
+def nps(windows: Windows) -> list[Score]:
     """Share of promoters (answer {promoter} or 10) minus share of detractors (0 to {detractor}),
     from -100 to 100. The 95% interval is the normal approximation with the variance of a
     difference of two shares from one multinomial sample, (p + d - (p - d)^2) / n, clipped to
     -100..100. Needs at least {min_n} answers."""
-    answers = sample.contacts["answers"].sum(axis=0)  # how many of each answer, 0 to 10
-    n = int(answers.sum())
-    if n < MIN_RESPONSES or n == 0:
-        return not_enough(n, "points", MIN_RESPONSES)
-    promoters = int(answers[PROMOTER_NPS:].sum()) / n
-    detractors = int(answers[:DETRACTOR_NPS + 1].sum()) / n
-    value = promoters - detractors
-    half = Z95 * math.sqrt(max(0.0, promoters + detractors - value**2) / n)
-    return Score(100 * value, n, "points", 100 * max(-1.0, value - half),
-                 100 * min(1.0, value + half))
+    scores = []
+    for promoters, detractors, n in zip(*(windows.sums("contacts", name).tolist() for name in (
+            "promoters", "detractors", "answered")), strict=True):
+        if n < MIN_RESPONSES or n == 0:
+            scores.append(not_enough(n, "points", MIN_RESPONSES))
+            continue
+        promoters, detractors = promoters / n, detractors / n
+        value = promoters - detractors
+        half = Z95 * math.sqrt(max(0.0, promoters + detractors - value**2) / n)
+        scores.append(Score(100 * value, n, "points", 100 * max(-1.0, value - half),
+                            100 * min(1.0, value + half)))
+    return scores
 
 
 @metric("first_contact_resolution", "Solved at first contact", "percent", min_n=MIN_CASES)
-def first_contact_resolution(sample: Sample) -> Score:
+def first_contact_resolution(windows: Windows) -> list[Score]:
     """Share of cases resolved with exactly one contact, among cases whose outcome is known
     (at least one contact says `resolved` true or false). Wilson 95% interval. Needs at least
     {min_n} such cases."""
-    resolved, counts = sample.cases["resolved"], sample.cases["count"]  # 1.0, 0.0 or NaN
-    solved_once = (resolved == 1) & (sample.cases["n_contacts"] == 1)
-    return share(int(counts[solved_once].sum()), int(counts[~np.isnan(resolved)].sum()),
-                 MIN_CASES)
+    cases = windows.tables.cases
+    resolved, counts = cases["resolved"], cases["count"]  # 1.0, 0.0 or NaN
+    solved_once = (resolved == 1) & (cases["n_contacts"] == 1)
+    return [share(k, n, MIN_CASES) for k, n in zip(
+        windows.sums("cases", counts * solved_once).tolist(),
+        windows.sums("cases", counts * ~np.isnan(resolved)).tolist(), strict=True)]
 
 
 @metric("contacts_per_case", "Contacts per case", "contacts", decimals=2, min_n=MIN_CASES)
-def contacts_per_case(sample: Sample) -> Score:
+def contacts_per_case(windows: Windows) -> list[Score]:
     """How many times a customer has to get in touch to solve one issue: the mean number of
     contacts per case, with a normal-approximation 95% interval (mean +- 1.96 standard errors,
     never below 1). Needs at least {min_n} cases."""
-    sizes, counts = sample.cases["n_contacts"], sample.cases["count"]
-    n = int(counts.sum())
-    if n < MIN_CASES or n == 0:
-        return not_enough(n, "contacts", MIN_CASES)
-    total, squares = int(counts @ sizes), int(counts @ sizes**2)
-    mean = total / n
-    # the sample variance, sum (size - mean)^2 / (n - 1), in whole numbers until one division
-    std = math.sqrt((n * squares - total * total) / (n * (n - 1))) if n > 1 else 0.0
-    half = Z95 * std / math.sqrt(n) if n > 1 else 0.0
-    return Score(mean, n, "contacts", max(1.0, mean - half), mean + half)
+    sizes, counts = windows.tables.cases["n_contacts"], windows.tables.cases["count"]
+    scores = []
+    for n, total, squares in zip(*(windows.sums("cases", counts * sizes**power).tolist()
+                                   for power in range(3)), strict=True):
+        if n < MIN_CASES or n == 0:
+            scores.append(not_enough(n, "contacts", MIN_CASES))
+            continue
+        mean = total / n
+        # the sample variance, sum (size - mean)^2 / (n - 1), in whole numbers until one
+        # division
+        std = math.sqrt((n * squares - total * total) / (n * (n - 1))) if n > 1 else 0.0
+        half = Z95 * std / math.sqrt(n) if n > 1 else 0.0
+        scores.append(Score(mean, n, "contacts", max(1.0, mean - half), mean + half))
+    return scores
 
 
 @metric("resolution_rate", "Cases resolved", "percent", min_n=MIN_CASES)
-def resolution_rate(sample: Sample) -> Score:
+def resolution_rate(windows: Windows) -> list[Score]:
     """Share of cases resolved (a contact says `resolved` true), among cases whose first
     contact is at least {t.resolution_window_days} days before the window's end, so that every
     case counted has had {t.resolution_window_days} days to be solved, and whose outcome is
     known (at least one contact says `resolved` true or false). Wilson 95% interval. Needs at
     least {min_n} such cases."""
     # first contact on or before the day resolution_window_days before as_of
-    cutoff = sample.end - np.timedelta64(sample.thresholds.resolution_window_days, "D")
-    resolved, counts = sample.cases["resolved"], sample.cases["count"]  # 1.0, 0.0 or NaN
-    counted = (sample.cases["day"] < cutoff) & ~np.isnan(resolved)
-    solved = (resolved == 1) & counted
-    return share(int(counts[solved].sum()), int(counts[counted].sum()), MIN_CASES)
+    cutoffs = windows.ends - np.timedelta64(windows.thresholds.resolution_window_days, "D")
+    cases = windows.tables.cases
+    first, last = windows.rows("cases")
+    counted = (first, np.clip(cases["day"].searchsorted(cutoffs), first, last))
+    resolved, counts = cases["resolved"], cases["count"]  # 1.0, 0.0 or NaN
+    return [share(k, n, MIN_CASES) for k, n in zip(
+        windows.sums("cases", counts * (resolved == 1), counted).tolist(),
+        windows.sums("cases", counts * ~np.isnan(resolved), counted).tolist(), strict=True)]
 
 
 @metric("resolution_hours_p50", "Median time to resolve", "hours", min_n=MIN_CASES)
-def resolution_hours_p50(sample: Sample) -> Score:
+def resolution_hours_p50(windows: Windows) -> list[Score]:
     """Median hours from a case's first contact to its earliest `resolved_at`, over cases that
     report one. The 95% interval is distribution-free: the order statistics at ranks
     n/2 -+ 1.96 sqrt(n/4), rounded outwards. Needs at least {min_n} resolved cases."""
-    return quantile(sample.cases["resolution_hours"], sample.cases["count"], 0.5, MIN_CASES,
-                    "hours")
+    return windows.quantiles("cases", "resolution_hours", 0.5, MIN_CASES, "hours")
 
 
 @metric("wait_seconds_p50", "Median wait", "seconds", decimals=0, min_n=MIN_WAITS)
-def wait_seconds_p50(sample: Sample) -> Score:
+def wait_seconds_p50(windows: Windows) -> list[Score]:
     """Median time before reaching a person, over contacts that report a wait. The 95% interval
     is distribution-free: the order statistics at ranks n/2 -+ 1.96 sqrt(n/4), rounded outwards.
     Needs at least
     {min_n} waits."""
-    return quantile(sample.waits["wait_seconds"], sample.waits["count"], 0.5, MIN_WAITS,
-                    "seconds")
+    return windows.quantiles("waits", "wait_seconds", 0.5, MIN_WAITS, "seconds")
 
 
 @metric("wait_seconds_p90", "Longest waits (90th percentile)", "seconds", decimals=0,
         min_n=MIN_WAITS)
-def wait_seconds_p90(sample: Sample) -> Score:
+def wait_seconds_p90(windows: Windows) -> list[Score]:
     """The wait that 9 in 10 customers do not exceed, with an order-statistic 95% interval
     (ranks 0.9n -+ 1.96 sqrt(0.09n), rounded outwards). Needs at least {min_n} waits."""
-    return quantile(sample.waits["wait_seconds"], sample.waits["count"], 0.9, MIN_WAITS,
-                    "seconds")
+    return windows.quantiles("waits", "wait_seconds", 0.9, MIN_WAITS, "seconds")
 
 
 @metric("share_waits_over_5min", "Waits over {t.long_wait_minutes} minutes", "percent",
         min_n=MIN_WAITS)
-def share_waits_over_5min(sample: Sample) -> Score:
+def share_waits_over_5min(windows: Windows) -> list[Score]:
     """Share of contacts that waited more than {t.long_wait_seconds} seconds to reach a person,
     among contacts that report a wait, with a Wilson 95% interval. Needs at least {min_n}
     waits. The id keeps its name, `share_waits_over_5min`, whatever the hold bar."""
-    waits, counts = sample.waits["wait_seconds"], sample.waits["count"]
-    return share(int(counts[waits > sample.thresholds.long_wait_seconds].sum()),
-                 int(counts.sum()), MIN_WAITS)
+    waits, counts = windows.tables.waits["wait_seconds"], windows.tables.waits["count"]
+    return [share(k, n, MIN_WAITS) for k, n in zip(
+        windows.sums("waits", counts * (waits > windows.thresholds.long_wait_seconds)).tolist(),
+        windows.sums("waits", counts).tolist(), strict=True)]
 
 
 @metric("post_sale_gap", "Service after the sale", "points", min_n=MIN_RESPONSES)
-def post_sale_gap(sample: Sample) -> Score:
+def post_sale_gap(windows: Windows) -> list[Score]:
     """CSAT of `pre_sale` contacts minus CSAT of `post_sale` contacts, in points: how much
     worse a customer is served once they have paid. The 95% interval is Newcombe's hybrid
     score interval (1998, method 10) for a difference of two independent shares, built from the
     two Wilson intervals. Needs at least {min_n} ratings on each side; n is the ratings of
     both."""
-    names, stage_of = sample.contacts.codes("stage")
-    pre, post = (ratings_of(sample.contacts, stage_of == list(names).index(name))
-                 if name in names else (0, 0) for name in ("pre_sale", "post_sale"))
-    if min(pre[1], post[1]) < MIN_RESPONSES:
-        return Score(None, pre[1] + post[1], "points", reason=(
-            f"not enough data: {pre[1]} pre_sale and {post[1]} post_sale ratings, "
-            f"{MIN_RESPONSES} needed on each side"))
-    return csat_gap(pre, post)
+    names, stage_of = windows.tables.contacts.codes("stage")
+    zero = [0] * len(windows)
+    sides = ((zero, zero) if name not in names else tuple(
+        sums.tolist() for sums in windows.ratings(stage_of == list(names).index(name)))
+        for name in ("pre_sale", "post_sale"))
+    scores = []
+    for pre, post in zip(*(zip(*side, strict=True) for side in sides), strict=True):
+        if min(pre[1], post[1]) < MIN_RESPONSES:
+            scores.append(Score(None, pre[1] + post[1], "points", reason=(
+                f"not enough data: {pre[1]} pre_sale and {post[1]} post_sale ratings, "
+                f"{MIN_RESPONSES} needed on each side")))
+        else:
+            scores.append(csat_gap(pre, post))
+    return scores
 
 
 LOTTERY_DIMENSIONS = ("site", "channel")
 
 
-def _spread(contacts: Table, dimension: str) -> tuple[list, int]:
-    """The groups of one dimension with enough ratings as (csat, name, good, ratings), best
-    first, and how many groups were left out for too few ratings."""
-    names, group_of = contacts.codes(dimension)
-    named = group_of >= 0  # a contact naming no group is in none
-    sizes, goods = (np.bincount(group_of[named], weights=contacts[name][named],
-                                minlength=len(names)).astype(np.int64)
+def _spread(windows: Windows, dimension: str) -> list[tuple[list, int]]:
+    """For each window, the groups of one dimension with enough ratings as (csat, name, good,
+    ratings), best first, and how many groups were left out for too few ratings."""
+    contacts = windows.tables.contacts
+    names = contacts.codes(dimension)[0]  # a contact naming no group is in none
+    sizes, goods = (windows.by_group(contacts, dimension, name, windows.rows("contacts")).tolist()
                     for name in ("rated", "good"))
-    present = sizes > 0
-    groups = [(k / n, name, k, n) for name, k, n in zip(
-        names[present].tolist(), goods[present].tolist(), sizes[present].tolist(), strict=True)
-        if n >= MIN_GROUP_RESPONSES]
-    return sorted(groups, key=lambda g: (-g[0], g[1])), int(present.sum()) - len(groups)
+    spreads = []
+    for window_sizes, window_goods in zip(sizes, goods, strict=True):
+        present = [(name, k, n) for name, k, n in zip(
+            names.tolist(), window_goods, window_sizes, strict=True) if n > 0]
+        groups = [(k / n, name, k, n) for name, k, n in present if n >= MIN_GROUP_RESPONSES]
+        spreads.append((sorted(groups, key=lambda g: (-g[0], g[1])), len(present) - len(groups)))
+    return spreads
 
 
 @metric("service_lottery", "Service lottery", "points", min_n=MIN_GROUP_RESPONSES,
         dimensions=" and ".join(f"{d}s" for d in LOTTERY_DIMENSIONS))
-def service_lottery(sample: Sample) -> Score:
+def service_lottery(windows: Windows) -> list[Score]:
     """How much the service a customer gets depends on who answers: the highest minus the
     lowest CSAT across groups, in points. Groups are {dimensions}, each compared only with its
     own kind; the published spread is the larger of the two, since either is a lottery the
@@ -504,9 +705,15 @@ def service_lottery(sample: Sample) -> Score:
     are counted in the reason, and contacts that name no group are not a group. The 95%
     interval is Newcombe's hybrid score interval (method 10) between the best and the worst
     group; n is their ratings."""
+    spreads = [_spread(windows, dimension) for dimension in LOTTERY_DIMENSIONS]
+    return [_lottery(dict(zip(LOTTERY_DIMENSIONS, window, strict=True)))
+            for window in zip(*spreads, strict=True)]
+
+
+def _lottery(spreads: dict[str, tuple[list, int]]) -> Score:
+    """service_lottery of one window from each dimension's _spread."""
     candidates, left_out = [], {}
-    for dimension in LOTTERY_DIMENSIONS:
-        groups, left_out[dimension] = _spread(sample.contacts, dimension)
+    for dimension, (groups, left_out[dimension]) in spreads.items():
         if len(groups) >= 2:
             candidates.append((groups[0][0] - groups[-1][0], dimension, groups[0], groups[-1]))
     detail = ", ".join(f"{n} {d}{'' if n == 1 else 's'}" for d, n in left_out.items())
@@ -522,24 +729,21 @@ def service_lottery(sample: Sample) -> Score:
                     f"{dimension}s: {best[1]} best, {worst[1]} worst; {dropped}")
 
 
-def _complaint_topics(sample: Sample) -> list[str]:
-    """Topics by complaints in the look-back before the window's end, most first; ties by
-    name."""
-    contacts = sample.history if sample.history is not None else sample.contacts
-    end = sample.end
-    contacts = contacts.days(end - np.timedelta64(sample.thresholds.complaint_lookback_days, "D"),
-                             end)
-    topics, topic_of = contacts.codes("topic")
-    named = topic_of >= 0  # one without a topic is not counted
-    counts = np.bincount(topic_of[named], weights=contacts["complaints"][named],
-                         minlength=len(topics)).astype(np.int64)
-    topics, counts = topics[counts > 0].tolist(), counts[counts > 0].tolist()
-    return [topic for _, topic in sorted(zip([-c for c in counts], topics, strict=True))]
+def _complaint_topics(windows: Windows) -> list[list[str]]:
+    """For each window, topics by complaints in the look-back before the window's end, most
+    first; ties by name."""
+    history, ends = windows.history, windows.ends
+    lookback = np.timedelta64(windows.thresholds.complaint_lookback_days, "D")
+    rows = (history["day"].searchsorted(ends - lookback), history["day"].searchsorted(ends))
+    topics = history.codes("topic")[0]  # one without a topic is not counted
+    counts = windows.by_group(history, "topic", "complaints", rows)
+    return [[topic for _, topic in sorted((-c, topic) for topic, c in zip(
+        topics.tolist(), window, strict=True) if c > 0)] for window in counts.tolist()]
 
 
 @metric("action_coverage", "Complaints answered", "percent", min_n=MIN_COMPLAINT_TOPICS,
         rating=COMPLAINT_RATING)
-def action_coverage(sample: Sample) -> Score:
+def action_coverage(windows: Windows) -> list[Score]:
     """Share of the company's top {t.top_complaint_topics} complaint topics that have an entry
     in its actions.yaml, whatever the entry's status: a declined entry that says why is an
     answer too. A complaint is a rating of {rating} or less; topics are ranked by complaints in
@@ -547,8 +751,14 @@ def action_coverage(sample: Sample) -> Score:
     window, and fewer than {t.top_complaint_topics} are considered when fewer topics drew a
     complaint. Wilson 95% interval; n is the number of topics considered. Needs at least
     {min_n} complaint topic."""
-    top = _complaint_topics(sample)[:sample.thresholds.top_complaint_topics]
-    answered = {action.topic for action in sample.actions}
+    top = windows.thresholds.top_complaint_topics
+    return [_coverage(topics[:top], actions)
+            for topics, actions in zip(_complaint_topics(windows), windows.actions, strict=True)]
+
+
+def _coverage(top: list[str], actions: tuple) -> Score:
+    """action_coverage of one window's top complaint topics and actions."""
+    answered = {action.topic for action in actions}
     covered = [topic for topic in top if topic in answered]
     result = share(len(covered), len(top), MIN_COMPLAINT_TOPICS)
     if result.value is None:
@@ -560,16 +770,21 @@ def action_coverage(sample: Sample) -> Score:
 
 
 @metric("follow_through", "Follow-through on actions", "percent", min_n=MIN_ACTIONS)
-def follow_through(sample: Sample) -> Score:
+def follow_through(windows: Windows) -> list[Score]:
     """Share of action-log entries opened at least {t.follow_through_days} days before the
     window's end that are done by then, with a Wilson 95% interval. The reason also gives the
     median days from opened to done over those done entries that date it. Needs at least
     {min_n} entries that old: fewer is too few to call a habit. Like every action metric this
     is about the company, not the window: the same for all time and the recent window; a month
     uses the log as it stood at the month's end."""
+    days = pd.Timedelta(days=windows.thresholds.follow_through_days)
+    return [_follow_through((as_of - days).date(), actions)
+            for as_of, actions in zip(windows.as_of, windows.actions, strict=True)]
 
-    cutoff = (sample.as_of - pd.Timedelta(days=sample.thresholds.follow_through_days)).date()
-    due = [action for action in sample.actions if action.opened <= cutoff]
+
+def _follow_through(cutoff: dt.date, actions: tuple) -> Score:
+    """follow_through of one window's actions, due if opened by the cutoff."""
+    due = [action for action in actions if action.opened <= cutoff]
     done = [action for action in due if action.status == "done"]
     result = share(len(done), len(due), MIN_ACTIONS)
     days = [(action.done_on - action.opened).days for action in done if action.done_on]
@@ -582,7 +797,7 @@ def follow_through(sample: Sample) -> Score:
 
 @metric("action_effect", "Effect of done actions", "points", min_n=MIN_MEASURED_ACTIONS,
         ratings=MIN_RESPONSES)
-def action_effect(sample: Sample) -> Score:
+def action_effect(windows: Windows) -> list[Score]:
     """Did the company's fixes work? For each done action, the CSAT of ratings on its topic in
     the {t.effect_window_days} days after the date it was marked done minus the
     {t.effect_window_days} days before (ratings up to the window's end); published is the mean
@@ -592,7 +807,12 @@ def action_effect(sample: Sample) -> Score:
     No interval on the mean: there are a handful of actions, and each one's before and after
     carry their own Wilson intervals on the company page. Needs at least {min_n} measured
     action. A month uses the log, and the ratings, as they stood at the month's end."""
-    changes = {action.id: action.effect.change for action in sample.actions
+    return [_effect(actions) for actions in windows.actions]
+
+
+def _effect(actions: tuple) -> Score:
+    """action_effect of one window's actions."""
+    changes = {action.id: action.effect.change for action in actions
                if action.effect is not None and action.effect.change is not None}
     if len(changes) < MIN_MEASURED_ACTIONS:
         return not_enough(len(changes), "points", MIN_MEASURED_ACTIONS)
@@ -601,20 +821,27 @@ def action_effect(sample: Sample) -> Score:
 
 
 @metric("freshness_days", "Days since newest contact", "days", decimals=0)
-def freshness_days(sample: Sample) -> Score:
+def freshness_days(windows: Windows) -> list[Score]:
     """Days from the newest contact in the window to the window's end (the scoreboard's
     `as_of` date for the all-time and 90-day windows). Over {t.stale_days} days marks the
     company as stale: it has stopped publishing."""
+    day, (_, last) = windows.tables.contacts["day"], windows.rows("contacts")
+    scores = []
+    for n, as_of, stop in zip(windows.sums("contacts", "contacts").tolist(), windows.as_of,
+                              last.tolist(), strict=True):
+        if n == 0:
+            scores.append(Score(None, 0, "days", reason="no contacts"))
+            continue
+        newest = pd.Timestamp(day[stop - 1], tz="UTC")  # rows in order of day
+        scores.append(Score(float((as_of - newest).days), n, "days"))
+    return scores
 
-    n = int(sample.contacts["contacts"].sum())
-    if n == 0:
-        return Score(None, 0, "days", reason="no contacts")
-    newest = pd.Timestamp(sample.contacts["day"][-1], tz="UTC")  # rows in order of day
-    return Score(float((sample.as_of - newest).days), n, "days")
 
-
-def score_sample(sample: Sample) -> dict[str, Score]:
-    return {metric_id: m.compute(sample) for metric_id, m in METRICS.items()}
+def score_windows(windows: Windows) -> list[dict[str, Score]]:
+    """Every metric of each window."""
+    scores = {metric_id: m.scores(windows) for metric_id, m in METRICS.items()}
+    return [dict(zip(scores, window, strict=True)) for window in zip(*scores.values(),
+                                                                     strict=True)]
 
 
 # --- the Candor score: a composite of the metrics above, made on the scoreboard -------------
@@ -663,7 +890,7 @@ class CandorPart:
 
 @metric("candor_score", "Candor score", "score", decimals=0,
         peers=MIN_INDUSTRY_PEERS, components=", ".join(CANDOR_COMPONENTS))
-def candor_score(sample: Sample) -> Score:
+def candor_score(windows: Windows) -> list[Score]:
     """A 0-100 composite of the other metrics, computed on the scoreboard after every company is
     scored, because it needs each industry's means; the weights, the prior strength and the
     minimum share of weight are set in the scoreboard's candor.yaml and listed below. The
@@ -696,7 +923,8 @@ def candor_score(sample: Sample) -> Score:
     than an exact joint interval, which a bootstrap would give only by scoring every company
     hundreds of times. The leaderboard ranks on this interval. n is the number of ratings behind
     CSAT."""
-    return Score(None, 0, "score", reason="not enough data: computed on the scoreboard")
+    return [Score(None, 0, "score", reason="not enough data: computed on the scoreboard")
+            ] * len(windows)
 
 
 _EVERY = object()  # the key of every company's values, whatever the industry

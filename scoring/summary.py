@@ -13,7 +13,8 @@ finest grain needed. A case belongs to the day of its first contact and is summa
 summaries merge (`merge`) by adding counts, which is right as long as each case is summarized
 once, in one file (`publish.py summarize` puts it in the file of its first contact's month).
 
-The tables (pandas frames, sorted by their keys, missing first, no duplicate keys):
+The tables (pandas frames, or the same as numpy arrays: Summary.columns; sorted by their keys,
+missing first, no duplicate keys):
 
 - `contacts`: one row per (day, channel, stage, site, topic) that has contacts. `day` is
   datetime64[ns, UTC] at midnight; the dimensions are strings, missing as None (stage, site and
@@ -37,7 +38,6 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -59,35 +59,85 @@ DTYPES = {"day": DAY, "submitted_at": DAY, "n_contacts": "int64", "resolved": "f
           "resolution_hours": "float64", "wait_seconds": "float64", "rating": "float64",
           "count": "int64", **dict.fromkeys(CONTACT_COUNTS, "int64")}
 NS_PER_DAY = 86_400 * 10**9
+TABLES = {"contacts": (*CONTACT_KEYS, *CONTACT_COUNTS), "waits": (*WAIT_KEYS, "count"),
+          "cases": (*CASE_KEYS, "count"), "comments": COMMENT_COLUMNS}
 
 
-def _frame(columns: dict[str, np.ndarray | list], names: Sequence[str]) -> pd.DataFrame:
-    """A table with its columns in order and of their dtypes (UTC stamps from naive ns)."""
+def _columns(columns: dict[str, np.ndarray | list], names: Sequence[str],
+             ) -> dict[str, np.ndarray]:
+    """A table's columns in order and of their dtypes as numpy arrays: stamps as naive UTC
+    datetime64[ns], text as objects (missing: None)."""
+    typed = {}
+    for name in names:
+        dtype = DTYPES.get(name, object)
+        typed[name] = np.asarray(columns.get(name, []),
+                                 dtype="datetime64[ns]" if dtype == DAY else dtype)
+    return typed
+
+
+def _frame(columns: dict[str, np.ndarray], names: Sequence[str]) -> pd.DataFrame:
+    """A table (_columns) as a frame (UTC stamps from naive ns)."""
     frame = {}
     for name in names:
-        values = columns.get(name, [])
-        dtype = DTYPES.get(name, object)
+        values, dtype = columns[name], DTYPES.get(name, object)
         if dtype == DAY:
-            frame[name] = pd.DatetimeIndex(np.asarray(values, dtype="datetime64[ns]"),
-                                           copy=False).tz_localize("UTC")
+            frame[name] = pd.DatetimeIndex(values, copy=False).tz_localize("UTC")
         elif dtype is object:  # not inferred as pandas' str: text stays Python strings
-            frame[name] = pd.Series(np.asarray(values, dtype=object), dtype=object, copy=False)
+            frame[name] = pd.Series(values, dtype=object, copy=False)
         else:
-            frame[name] = np.asarray(values, dtype=dtype)
+            frame[name] = values
     return pd.DataFrame(frame, copy=False)
 
 
-@dataclass
 class Summary:
-    """A company's contacts as the tables above: `summarize` makes one, `merge` adds them."""
+    """A company's contacts as the tables above: `summarize` makes one, `merge` adds them.
 
-    contacts: pd.DataFrame = field(
-        default_factory=lambda: _frame({}, (*CONTACT_KEYS, *CONTACT_COUNTS)))
-    waits: pd.DataFrame = field(default_factory=lambda: _frame({}, (*WAIT_KEYS, "count")))
-    cases: pd.DataFrame = field(default_factory=lambda: _frame({}, (*CASE_KEYS, "count")))
-    comments: pd.DataFrame = field(default_factory=lambda: _frame({}, COMMENT_COLUMNS))
-    public_comments: int = 0
-    bursts: tuple[Signal, ...] = ()
+    Each table is there as a pandas frame (`contacts`, `waits`, `cases`, `comments`: as they
+    are given, Summary(contacts, waits, cases, comments, public_comments, bursts), and as
+    summary files are written) and as numpy arrays (`columns`: as summarize and merge make
+    them, and scoring reads them); either is made from the other when first asked for, so
+    scoring a company never builds a frame. Not to be modified."""
+
+    def __init__(self, contacts: pd.DataFrame | None = None, waits: pd.DataFrame | None = None,
+                 cases: pd.DataFrame | None = None, comments: pd.DataFrame | None = None,
+                 public_comments: int = 0, bursts: tuple[Signal, ...] = ()):
+        given = {"contacts": contacts, "waits": waits, "cases": cases, "comments": comments}
+        self._frames = {name: frame for name, frame in given.items() if frame is not None}
+        self._columns: dict[str, dict[str, np.ndarray]] = {}
+        self.public_comments, self.bursts = public_comments, bursts
+        # the contacts' text dimensions as (distinct values, sorted; each row's position among
+        # them, -1: missing), where summarize or merge found them on the way
+        self.dimensions: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    @classmethod
+    def of_columns(cls, tables: dict[str, dict[str, np.ndarray | list]], public_comments: int,
+                   bursts: tuple[Signal, ...], dimensions: dict[str, tuple] | None = None,
+                   ) -> Summary:
+        """A Summary of its tables as columns (missing columns: empty)."""
+        summary = cls(public_comments=public_comments, bursts=bursts)
+        summary.dimensions = dimensions or {}
+        summary._columns = {name: _columns(tables.get(name, {}), names)
+                            for name, names in TABLES.items()}
+        return summary
+
+    def columns(self, table: str) -> dict[str, np.ndarray]:
+        """One table's columns as numpy arrays (_columns), by name."""
+        if table not in self._columns:
+            frame = self._frames.get(table)
+            self._columns[table] = _columns({} if frame is None else {
+                name: _stamps(frame[name]) if DTYPES.get(name) == DAY else
+                frame[name].to_numpy() for name in TABLES[table]}, TABLES[table])
+        return self._columns[table]
+
+    def _frame(self, table: str) -> pd.DataFrame:
+        if table not in self._frames:
+            self._frames[table] = _frame(self.columns(table), TABLES[table])
+        return self._frames[table]
+
+    contacts = property(lambda self: self._frame("contacts"))
+    waits = property(lambda self: self._frame("waits"))
+    cases = property(lambda self: self._frame("cases"))
+    comments = property(lambda self: self._frame("comments"))
 
 
 def _stamps(column: pd.Series) -> np.ndarray:
@@ -96,32 +146,42 @@ def _stamps(column: pd.Series) -> np.ndarray:
 
 
 def _grouped(columns: dict[str, np.ndarray], keys: Sequence[str],
-             ) -> tuple[dict[str, np.ndarray], np.ndarray]:
+             ) -> tuple[dict[str, np.ndarray], np.ndarray, dict[str, tuple]]:
     """Rows grouped on equal keys (missing values equal, and first): each group's keys (missing
-    text as None), groups in order of their keys, and each row's group."""
+    text as None), groups in order of their keys; each row's group; and each text key's
+    distinct values (sorted) with each group's position among them (-1: missing)."""
     combined, size = np.zeros(len(columns[keys[0]]), dtype=np.int64), 1
-    codes = {}
+    codes, uniques_of = {}, {}
     for name in keys:
         values = columns[name]
         if values.dtype.kind == "M":  # days, never missing: their number is their order
-            ticks = values.view(np.int64) // NS_PER_DAY
-            low = int(ticks.min()) if len(ticks) else 0
-            codes[name], width = ticks - low, (int(ticks.max()) - low + 2 if len(ticks) else 1)
+            values = values.view(np.int64) // NS_PER_DAY
+        if values.dtype.kind in "iu":  # whole numbers, never missing: their order as they are
+            low = int(values.min()) if len(values) else 0
+            codes[name], width = values - low, (int(values.max()) - low + 2 if len(values) else 1)
         else:
-            codes[name], uniques = pd.factorize(values, sort=True)  # -1: missing
-            width = len(uniques) + 1
+            codes[name], uniques_of[name] = pd.factorize(values, sort=True)  # -1: missing
+            width = len(uniques_of[name]) + 1
         if size * width >= 2**62:  # compress before the codes could overflow
             combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
             size = int(combined.max()) + 1
         combined, size = combined * width + codes[name] + 1, size * width
-    _, first, group_of = np.unique(combined, return_index=True, return_inverse=True)
-    grouped = {}
+    # groups in order of appearance (a hash table), then in order of their keys
+    appearance, keys_seen = pd.factorize(combined)
+    order = np.argsort(keys_seen)
+    group_of = np.empty(len(order), dtype=np.int64)
+    group_of[order] = np.arange(len(order))
+    group_of = group_of[appearance]
+    # a group's first row is where the highest group so far goes up
+    first = np.flatnonzero(np.diff(np.maximum.accumulate(appearance), prepend=-1) > 0)[order]
+    grouped, text = {}, {}
     for name in keys:
         values = columns[name][first]
         if values.dtype == object:
             values[codes[name][first] < 0] = None
+            text[name] = uniques_of[name], codes[name][first]
         grouped[name] = values
-    return grouped, group_of.reshape(-1)
+    return grouped, group_of.reshape(-1), text
 
 
 def _histogram(group_of: np.ndarray, groups: int, values: np.ndarray, low: int,
@@ -165,7 +225,7 @@ def _earliest(stamps: np.ndarray, group_of: np.ndarray, groups: int) -> np.ndarr
 
 def _counted(columns: dict[str, np.ndarray], keys: Sequence[str]) -> dict[str, np.ndarray]:
     """The rows (one per contact or case) counted on equal keys."""
-    grouped, group_of = _grouped(columns, keys)
+    grouped, group_of, _ = _grouped(columns, keys)
     return {**grouped, "count": np.bincount(group_of, minlength=len(grouped[keys[0]]))}
 
 
@@ -175,15 +235,19 @@ def _newest(comments: Iterable[dict]) -> list[dict]:
                            key=lambda c: (-c["submitted_at"].view(np.int64), c["id"]))
 
 
-def summarize(contacts: pd.DataFrame, gaming: GamingConfig) -> Summary:
-    """A company's contacts (typed as validate gives them) summarized exactly: no value is
-    rounded; the comments kept are the newest consented ones, stripped, not yet redacted."""
+def summarize(contacts: pd.DataFrame, gaming: GamingConfig,
+              before: pd.Timestamp | None = None) -> Summary:
+    """A company's contacts (typed as validate gives them; with `before`, those submitted
+    before it) summarized exactly: no value is rounded; the comments kept are the newest
+    consented ones, stripped, not yet redacted."""
+    stamps = _stamps(contacts["submitted_at"]) if len(contacts) else np.zeros(0, "datetime64[ns]")
+    if before is not None and not (kept := stamps < before.to_datetime64()).all():
+        contacts, stamps = contacts[kept], stamps[kept]
     if not len(contacts):
         return Summary()
-    stamps = _stamps(contacts["submitted_at"])
     rows = {"day": stamps.astype("datetime64[D]").astype("datetime64[ns]"),
             **{name: contacts[name].to_numpy(dtype=object) for name in DIMENSIONS}}
-    cube, group_of = _grouped(rows, CONTACT_KEYS)
+    cube, group_of, dimensions = _grouped(rows, CONTACT_KEYS)
     groups = len(cube["day"])
     cube["contacts"] = np.bincount(group_of, minlength=groups)
     for name, low, names in (("rating", 1, RATINGS), ("nps", 0, ANSWERS)):
@@ -207,34 +271,25 @@ def summarize(contacts: pd.DataFrame, gaming: GamingConfig) -> Summary:
     comments = _newest({"id": ids[i], "submitted_at": stamps[i], "channel": rows["channel"][i],
                         "topic": rows["topic"][i], "rating": ratings[i],
                         "comment": text[i].strip()} for i in public_newest)
-    return Summary(
-        _frame(cube, (*CONTACT_KEYS, *CONTACT_COUNTS)),
-        _frame(waits, (*WAIT_KEYS, "count")),
-        _frame(_counted(_cases(contacts, stamps), CASE_KEYS), (*CASE_KEYS, "count")),
-        _frame({name: [c[name] for c in comments] for name in COMMENT_COLUMNS}, COMMENT_COLUMNS),
-        len(public),
-        tuple(bursts(contacts, gaming)),
-    )
+    return Summary.of_columns({
+        "contacts": cube, "waits": waits, "cases": _counted(_cases(contacts, stamps), CASE_KEYS),
+        "comments": {name: [c[name] for c in comments] for name in COMMENT_COLUMNS},
+    }, len(public), tuple(bursts(contacts, gaming)), dimensions)
 
 
-def _array(frames: list[pd.DataFrame], name: str) -> np.ndarray:
-    """One column of several tables, end to end; stamps as naive UTC datetime64[ns]."""
-    if DTYPES.get(name) == DAY:
-        return np.concatenate([_stamps(frame[name]) for frame in frames])
-    return np.concatenate([frame[name].to_numpy() for frame in frames])
-
-
-def _added(frames: list[pd.DataFrame], keys: Sequence[str], counts: Sequence[str],
-           ) -> pd.DataFrame:
-    """Tables of the same kind as one: counts added on equal keys."""
-    columns = {name: _array(frames, name) for name in (*keys, *counts)}
-    table, group_of = _grouped(columns, keys)
+def _added(tables: list[dict[str, np.ndarray]], keys: Sequence[str], counts: Sequence[str],
+           ) -> tuple[dict[str, np.ndarray], dict[str, tuple]]:
+    """Tables of the same kind as one: counts added on equal keys; and its text keys
+    (_grouped)."""
+    columns = {name: np.concatenate([table[name] for table in tables])
+               for name in (*keys, *counts)}
+    table, group_of, text = _grouped(columns, keys)
     order = np.argsort(group_of, kind="stable")
     starts = np.searchsorted(group_of[order], np.arange(len(table[keys[0]])))
     for name in counts:
         table[name] = (np.add.reduceat(columns[name][order], starts) if len(order)
                        else columns[name])
-    return _frame(table, (*keys, *counts))
+    return table, text
 
 
 def merge(summaries: Iterable[Summary]) -> Summary:
@@ -243,17 +298,19 @@ def merge(summaries: Iterable[Summary]) -> Summary:
     summaries = list(summaries)
     if not summaries:
         return Summary()
-    tables = {name: [getattr(s, name) for s in summaries]
-              for name in ("contacts", "waits", "cases", "comments")}
+    if len(summaries) == 1:  # already in the form above: adding nothing leaves it as it is
+        return summaries[0]
+    tables = {name: [s.columns(name) for s in summaries] for name in TABLES}
     comments = _newest(
         {name: value for name, value in zip(COMMENT_COLUMNS, row, strict=True)}
-        for row in zip(*(_array(tables["comments"], name) for name in COMMENT_COLUMNS),
-                       strict=True))
-    return Summary(
-        _added(tables["contacts"], CONTACT_KEYS, CONTACT_COUNTS),
-        _added(tables["waits"], WAIT_KEYS, ("count",)),
-        _added(tables["cases"], CASE_KEYS, ("count",)),
-        _frame({name: [c[name] for c in comments] for name in COMMENT_COLUMNS}, COMMENT_COLUMNS),
-        sum(s.public_comments for s in summaries),
+        for row in zip(*(np.concatenate([table[name] for table in tables["comments"]])
+                         for name in COMMENT_COLUMNS), strict=True))
+    contacts, dimensions = _added(tables["contacts"], CONTACT_KEYS, CONTACT_COUNTS)
+    return Summary.of_columns({
+        "contacts": contacts,
+        "waits": _added(tables["waits"], WAIT_KEYS, ("count",))[0],
+        "cases": _added(tables["cases"], CASE_KEYS, ("count",))[0],
+        "comments": {name: [c[name] for c in comments] for name in COMMENT_COLUMNS},
+    }, sum(s.public_comments for s in summaries),
         tuple(sorted((b for s in summaries for b in s.bursts), key=lambda s: (s.start, s.count))),
-    )
+        dimensions)
