@@ -28,7 +28,6 @@ from .summary import (
     DTYPES,
     WAIT_KEYS,
     Summary,
-    _frame,
 )
 
 FORMAT = "candor.summary/1"
@@ -40,21 +39,27 @@ MAX_BYTES = 2**31  # a summary that says it is larger is refused before it is un
 
 
 def dumps(summary: Summary) -> bytes:
-    """The summary as bytes (loads gives it back, equal column for column and bit for bit)."""
+    """The summary as bytes (loads gives it back, equal column for column and bit for bit).
+    Read from its numpy columns; a contacts dimension is written as the codes summarize or
+    merge already found (Summary.dimensions), not factorized again."""
     tables, buffers = {}, []
     for name, columns in TABLES.items():
-        frame = getattr(summary, name)
-        texts = {}
+        table, texts, rows = summary.columns(name), {}, 0
         for column in columns:
-            values = frame[column]
+            values = table[column]
+            rows = len(values)
             if DTYPES.get(column) == DAY:
-                raw = values.to_numpy(dtype="datetime64[ns]").view(np.int64)
+                raw = values.view(np.int64)
             elif DTYPES.get(column, object) is object:
-                raw, texts[column] = _codes(values.to_numpy(dtype=object))
+                known = summary.dimensions.get(column) if name == "contacts" else None
+                if known is not None and len(known[1]) == rows:
+                    raw, texts[column] = known[1].astype("<i4"), _texts_of(known[0])
+                else:
+                    raw, texts[column] = _codes(values)
             else:
-                raw = values.to_numpy()
+                raw = values
             buffers.append(np.ascontiguousarray(raw, dtype=raw.dtype.newbyteorder("<")))
-        tables[name] = {"rows": len(frame), "texts": texts}
+        tables[name] = {"rows": rows, "texts": texts}
     header = json.dumps({"format": FORMAT, "tables": tables,
                          "public_comments": int(summary.public_comments),
                          "bursts": [[b.kind, b.start, b.end, int(b.count), b.message]
@@ -62,6 +67,13 @@ def dumps(summary: Summary) -> bytes:
     body = b"".join([len(header).to_bytes(8, "little"), header,
                      *(buffer.tobytes() for buffer in buffers)])
     return len(body).to_bytes(8, "little") + pa.compress(body, codec=CODEC, asbytes=True)
+
+
+def _texts_of(uniques) -> list[str]:
+    uniques = list(uniques)
+    if not all(isinstance(text, str) for text in uniques):
+        raise TypeError("a summary text column holds something other than text")
+    return uniques
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
@@ -72,10 +84,7 @@ def _codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
     if not all(isinstance(value, float) and np.isnan(value) for value in values[nan]):
         raise TypeError("a summary text column holds a missing value other than None or NaN")
     codes[nan] = NAN
-    uniques = list(uniques)
-    if not all(isinstance(text, str) for text in uniques):
-        raise TypeError("a summary text column holds something other than text")
-    return codes, uniques
+    return codes, _texts_of(uniques)
 
 
 def loads(data: bytes) -> Summary:
@@ -89,7 +98,7 @@ def loads(data: bytes) -> Summary:
         header = json.loads(body[8:8 + length])
         if header.get("format") != FORMAT:
             raise ValueError("not a summary")
-        offset, tables = 8 + length, {}
+        offset, tables, dimensions = 8 + length, {}, {}
         for name, columns in TABLES.items():
             table = header["tables"][name]
             rows, texts, values = int(table["rows"]), table["texts"], {}
@@ -106,14 +115,18 @@ def loads(data: bytes) -> Summary:
                     values[column] = raw.view("datetime64[ns]").copy()
                 elif kind is object:
                     values[column] = _texts(raw, texts[column])
+                    if name == "contacts" and texts[column] == sorted(texts[column]) and not (
+                            len(raw) and raw.min() < -1):  # codes as summarize gives them
+                        dimensions[column] = (np.array(texts[column], dtype=object),
+                                              raw.astype(np.intp))
                 else:
                     values[column] = raw.astype(kind)
-            tables[name] = _frame(values, columns)
+            tables[name] = values
         if offset != len(body):
             raise ValueError("a summary with bytes left over")
         bursts = tuple(Signal(str(kind), str(start), str(end), int(count), str(message))
                        for kind, start, end, count, message in header["bursts"])
-        return Summary(**tables, public_comments=int(header["public_comments"]), bursts=bursts)
+        return Summary.of_columns(tables, int(header["public_comments"]), bursts, dimensions)
     except (KeyError, TypeError, IndexError, OverflowError, OSError, pa.ArrowException) as error:
         raise ValueError(f"not a summary: {error}") from None
 
