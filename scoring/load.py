@@ -247,7 +247,7 @@ def _bad_quoting(data: bytes) -> bool:
 
 
 @functools.lru_cache(maxsize=64)
-def _csv_options(header: tuple[str, ...], typed: bool) -> tuple:
+def _csv_options(header: tuple[str, ...], typed: bool, threads: bool) -> tuple:
     """pyarrow's read, parse and convert options for a CSV file with this header (see
     `_parse_arrow`), made once."""
     import pyarrow.csv as pacsv
@@ -256,7 +256,7 @@ def _csv_options(header: tuple[str, ...], typed: bool) -> tuple:
     types = [pa.bool_() if typed and COLUMNS_BY_NAME[name].kind == "bool" else pa.string()
              for name in header]
     return (
-        pacsv.ReadOptions(column_names=names, skip_rows=1),
+        pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads),
         pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=not typed),
         pacsv.ConvertOptions(
             column_types=dict(zip(names, types, strict=True)), null_values=[""],
@@ -266,7 +266,9 @@ def _csv_options(header: tuple[str, ...], typed: bool) -> tuple:
     )
 
 
-def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
+def _parse_arrow(
+    data: bytes, typed: bool, threads: bool = True,
+) -> tuple[list[str], pa.Table] | None:
     """The fast path for the common, well-formed CSV: pyarrow parses. Returns (header, table),
     or None whenever it cannot be sure to match `_read_csv` exactly (any pyarrow error, no
     records, a bare CR, a quoted header, a quoting error pyarrow forgives, and, untyped, a
@@ -277,7 +279,10 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
     re-reads the file exactly when anything is wrong), the header must be the contract's and
     boolean columns are read as booleans, an empty cell null; every other cell stays text. A
     blank line is then a record of empty cells, which the fast path refuses (an id is
-    required), and every column has a length cap or a shape far below csv's field limit."""
+    required), and every column has a length cap or a shape far below csv's field limit.
+
+    With `threads`, pyarrow converts the columns on its thread pool; without, on the calling
+    thread, which costs less CPU time where the caller runs threads of its own."""
     import pyarrow.csv as pacsv
 
     body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
@@ -300,7 +305,7 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
         return None
     if typed and _header_problems(header, "", 1):
         return None
-    read, parse, convert = _csv_options(tuple(header), typed)
+    read, parse, convert = _csv_options(tuple(header), typed, threads)
     try:
         parsed = pacsv.read_csv(pa.BufferReader(body), read_options=read, parse_options=parse,
                                 convert_options=convert)
@@ -772,10 +777,13 @@ def read_feedback_fast(
 ) -> TypedTable | RawTable:
     """`read_feedback`, except that a well-formed CSV, Parquet or JSONL file with the
     contract's columns comes back as a TypedTable, for `validate.parse_feedback_files`' fast
-    path. Without `frames` (`publish.py validate`: checked only) no sha256 is computed and the
-    TypedTable does not keep the file's bytes."""
+    path. Without `frames` (`publish.py validate`: checked only) no sha256 is computed, the
+    TypedTable does not keep the file's bytes, and a CSV file is parsed on the calling thread
+    (`board.check` reads companies on threads of its own; handing each file's columns to
+    pyarrow's pool as well costs CPU time and gains nothing)."""
     where, sha256, data = _read_bytes(path, data_dir, digest=frames)
-    if data is not None and path.suffix == ".csv" and (parsed := _parse_arrow(data, typed=True)):
+    if data is not None and path.suffix == ".csv" and (
+            parsed := _parse_arrow(data, typed=True, threads=frames)):
         return TypedTable(where, sha256, data if frames else None, parsed[1], path)
     fast = {".parquet": _parse_parquet, ".jsonl": _parse_jsonl}.get(path.suffix)
     if data is not None and fast and (arrow := fast(data)):
