@@ -261,7 +261,7 @@ def _csv_options(header: tuple[str, ...], typed: bool, threads: bool) -> tuple:
         pacsv.ConvertOptions(
             column_types=dict(zip(names, types, strict=True)), null_values=[""],
             true_values=["true"], false_values=["false"], strings_can_be_null=False,
-            quoted_strings_can_be_null=False, check_utf8=False,  # checked whole, above
+            quoted_strings_can_be_null=False, check_utf8=False,  # _is_utf8: once per file
         ),
     )
 
