@@ -210,16 +210,65 @@ def _read_csv(text: str, table: RawTable) -> None:
     table.rows = pd.DataFrame(records, columns=header or [], dtype=object)
 
 
-# A quoted field the csv module refuses and pyarrow does not: an opening quote where a field
-# starts, its content (possessive, so a failed match cannot re-read it from inside), then a
-# closing quote followed by anything but a delimiter or a line end, or the end of the file.
-# Searching finds every such field; it may also start inside a good field at a quote after a
-# comma and report a false alarm, which only sends the file to the csv module. The content is
-# (?:[^"]|"")*+ unrolled, so that runs of plain characters go at the regex engine's full speed.
-_BAD_QUOTED_FIELD = re.compile(rb'"(?<=[,\r\n]")[^"]*+(?:""[^"]*+)*+(?:"[^,\r\n]|\Z)')
+_QUOTE = b'"'[0]
+_ENDS_FIELD = np.zeros(256, bool)  # the bytes a closing quote may be followed by
+_ENDS_FIELD[list(b",\r\n")] = True
 
 
-def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
+def _bad_quoting(data: bytes) -> bool:
+    """Whether `data` may hold a quoted field the csv module refuses and pyarrow does not: an
+    opening quote where a field starts (after a comma or a line end), its content (any bytes,
+    a quote doubled), then a closing quote followed by anything but a comma or a line end, or
+    no closing quote at all.
+
+    Every quote after a comma or a line end is taken for an opening one: it may also be one
+    inside a good quoted field and report a false alarm, which only sends the file to the csv
+    module. Only the quotes are looked at, in numpy (which lets other threads run), as runs
+    of consecutive quotes: a run that opens a field closes it too if its length is even (the
+    quotes after the first are pairs, but the last); otherwise the field closes at the next
+    run of odd length (runs of even length are doubled quotes in the content)."""
+    text = np.frombuffer(data, np.uint8)
+    quotes = np.flatnonzero(text == _QUOTE)
+    if not len(quotes):
+        return False
+    first = np.flatnonzero(np.diff(quotes, prepend=-2) != 1)  # each run's first quote
+    starts = quotes[first]
+    ends = np.append(quotes[first[1:] - 1], quotes[-1]) + 1  # one past each run's last quote
+    odd = (ends - starts) % 2 == 1
+    # a run ends a field well if a delimiter, a line end or the end of the text follows it
+    closes = (ends == len(text)) | _ENDS_FIELD[text[np.minimum(ends, len(text) - 1)]]
+    opens = np.flatnonzero((starts > 0) & _ENDS_FIELD[text[starts - 1]])
+    if not closes[opens[~odd[opens]]].all():
+        return True
+    odd_runs = np.flatnonzero(odd)
+    closing = np.searchsorted(odd_runs, opens[odd[opens]], side="right")
+    return bool(closing.max(initial=-1) >= len(odd_runs)
+                or not closes[odd_runs[closing]].all())
+
+
+@functools.lru_cache(maxsize=64)
+def _csv_options(header: tuple[str, ...], typed: bool, threads: bool) -> tuple:
+    """pyarrow's read, parse and convert options for a CSV file with this header (see
+    `_parse_arrow`), made once."""
+    import pyarrow.csv as pacsv
+
+    names = [f"f{index}" for index in range(len(header))]
+    types = [pa.bool_() if typed and COLUMNS_BY_NAME[name].kind == "bool" else pa.string()
+             for name in header]
+    return (
+        pacsv.ReadOptions(column_names=names, skip_rows=1, use_threads=threads),
+        pacsv.ParseOptions(newlines_in_values=True, ignore_empty_lines=not typed),
+        pacsv.ConvertOptions(
+            column_types=dict(zip(names, types, strict=True)), null_values=[""],
+            true_values=["true"], false_values=["false"], strings_can_be_null=False,
+            quoted_strings_can_be_null=False, check_utf8=False,  # _is_utf8: once per file
+        ),
+    )
+
+
+def _parse_arrow(
+    data: bytes, typed: bool, threads: bool = True,
+) -> tuple[list[str], pa.Table] | None:
     """The fast path for the common, well-formed CSV: pyarrow parses. Returns (header, table),
     or None whenever it cannot be sure to match `_read_csv` exactly (any pyarrow error, no
     records, a bare CR, a quoted header, a quoting error pyarrow forgives, and, untyped, a
@@ -230,7 +279,10 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
     re-reads the file exactly when anything is wrong), the header must be the contract's and
     boolean columns are read as booleans, an empty cell null; every other cell stays text. A
     blank line is then a record of empty cells, which the fast path refuses (an id is
-    required), and every column has a length cap or a shape far below csv's field limit."""
+    required), and every column has a length cap or a shape far below csv's field limit.
+
+    With `threads`, pyarrow converts the columns on its thread pool; without, on the calling
+    thread, which costs less CPU time where the caller runs threads of its own."""
     import pyarrow.csv as pacsv
 
     body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
@@ -243,7 +295,7 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
     header_line = body[:end].removesuffix(b"\r")
     if not header_line or b'"' in header_line:
         return None
-    if b'"' in body and _BAD_QUOTED_FIELD.search(body):
+    if b'"' in body and _bad_quoting(body):
         return None
     if typed and not _is_utf8(body):  # untyped, the file was decoded already
         return None
@@ -253,21 +305,10 @@ def _parse_arrow(data: bytes, typed: bool) -> tuple[list[str], pa.Table] | None:
         return None
     if typed and _header_problems(header, "", 1):
         return None
-    names = [f"f{index}" for index in range(len(header))]
-    types = [pa.bool_() if typed and COLUMNS_BY_NAME[name].kind == "bool" else pa.string()
-             for name in header]
+    read, parse, convert = _csv_options(tuple(header), typed, threads)
     try:
-        parsed = pacsv.read_csv(
-            pa.BufferReader(body),
-            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True,
-                                             ignore_empty_lines=not typed),
-            convert_options=pacsv.ConvertOptions(
-                column_types=dict(zip(names, types, strict=True)), null_values=[""],
-                true_values=["true"], false_values=["false"], strings_can_be_null=False,
-                quoted_strings_can_be_null=False, check_utf8=False,  # checked whole, above
-            ),
-        )
+        parsed = pacsv.read_csv(pa.BufferReader(body), read_options=read, parse_options=parse,
+                                convert_options=convert)
     except (pa.ArrowException, ValueError):
         return None
     if parsed.num_rows == 0:
@@ -753,10 +794,13 @@ def read_feedback_fast(
 ) -> TypedTable | RawTable:
     """`read_feedback`, except that a well-formed CSV, Parquet or JSONL file with the
     contract's columns comes back as a TypedTable, for `validate.parse_feedback_files`' fast
-    path. Without `frames` (`publish.py validate`: checked only) no sha256 is computed and the
-    TypedTable does not keep the file's bytes."""
+    path. Without `frames` (`publish.py validate`: checked only) no sha256 is computed, the
+    TypedTable does not keep the file's bytes, and a CSV file is parsed on the calling thread
+    (`board.check` reads companies on threads of its own; handing each file's columns to
+    pyarrow's pool as well costs CPU time and gains nothing)."""
     where, sha256, data = _read_bytes(path, data_dir, digest=frames)
-    if data is not None and path.suffix == ".csv" and (parsed := _parse_arrow(data, typed=True)):
+    if data is not None and path.suffix == ".csv" and (
+            parsed := _parse_arrow(data, typed=True, threads=frames)):
         return TypedTable(where, sha256, data if frames else None, parsed[1], path)
     fast = {".parquet": _parse_parquet, ".jsonl": _parse_jsonl}.get(path.suffix)
     if data is not None and fast and (arrow := fast(data)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -23,11 +24,13 @@ from scoring.board import check, load_company
 from scoring.load import (
     RawTable,
     TypedTable,
+    _bad_quoting,
     _content_lines,
     _parse,
     _parse_arrow,
     _parse_jsonl,
     _parse_parquet,
+    _read_csv,
     discover,
     read_feedback,
     read_feedback_fast,
@@ -215,6 +218,42 @@ def test_quoting_errors_pyarrow_would_forgive_go_to_the_csv_module():
                  HEADER + csv_with(comment='"never closed').split("\n", 1)[1],
                  (HEADER + csv_with().split("\n", 1)[1]).replace("\n", "\r")):  # bare CR
         assert typed(text) is None, text
+
+
+# The quoting check's specification: a quote after a comma or line end opening a field, its
+# content, then a closing quote followed by anything but a comma or a line end, or the end.
+BAD_QUOTED_FIELD = re.compile(rb'"(?<=[,\r\n]")[^"]*+(?:""[^"]*+)*+(?:"[^,\r\n]|\Z)')
+QUOTING = [b'a,"b"\n', b'a,"b"x\n', b'a,"b', b'a,"b"', b'a,""\n', b'a,""x', b'a,"""x"\n',
+           b'a,"""x', b'a,"x""y"\n', b'a,"x""y"z\n', b'a,"x,"y",z\n', b'a,"x\n""y"\n',
+           b'a,"x\r\n"\r\n', b'a,b"c\n', b'a,b"c"d\n', b'"a",b\n', b'a\n"b"""\n',
+           b'a,"""\n', b'a,""""x\n', b'a,"x"""', b'a,"x""', b'', b'"', b',"', b'\n""""']
+
+
+@pytest.mark.parametrize("data", QUOTING)
+def test_the_quoting_check_finds_what_its_specification_finds(data):
+    assert _bad_quoting(data) == bool(BAD_QUOTED_FIELD.search(data))
+
+
+@settings(max_examples=2000, deadline=None, derandomize=True)
+@given(st.binary(max_size=0) | st.lists(st.sampled_from([b'"', b",", b"\n", b"\r", b"a"]),
+                                        max_size=24).map(b"".join))
+def test_generated_quoting_is_checked_as_its_specification_says(data):
+    assert _bad_quoting(data) == bool(BAD_QUOTED_FIELD.search(data))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(st.text('a",\n\r ', max_size=12), st.text('a",\n ', max_size=6))
+def test_generated_quoting_is_read_alike_or_left_to_the_exact_path(comment, site):
+    # written unescaped, so that the quotes open, close or break fields anywhere
+    text = "id,submitted_at,channel,site,comment\n" \
+        f"c1,2026-03-01T10:00:00Z,phone,{site},{comment}\nc2,2026-03-01,app,,x\n"
+    exact = RawTable("f0.csv", "")
+    _read_csv(text, exact)  # the csv module itself, not pyarrow's untyped read before it
+    exact = parse_feedback_files([exact])
+    table = typed(text, "f0.csv")
+    if table is not None and (fast_results := fast([table])) is not None:
+        assert exact[0][1] == [], f"the fast path accepted {text!r}, the csv module refuses it"
+        assert_same(fast_results, exact)
 
 
 @pytest.mark.parametrize("text", [HEADER + "\n" + csv_with().split("\n", 1)[1],
