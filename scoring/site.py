@@ -8,6 +8,7 @@ import hashlib
 import importlib.metadata
 import json
 import logging
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -198,22 +199,21 @@ class ScoreboardGenerator(Generator):
 
     def _companies(self) -> list[str]:
         """Every company's files (_company), each taken from the page cache when everything it
-        shows is unchanged (page_key); returns their entries of scores.json in order."""
+        shows is unchanged (page_key); returns their entries of scores.json in order. The
+        others are rendered here, or on worker processes when there are many (_rendered)."""
         board: Scoreboard = self.context["board"]
         cache: Cache | None = self.settings["CANDOR_CACHE"]
         texts, counts = [], self.settings["CANDOR_PAGES"]
         site = site_key(self.context) if cache is not None else ""
-        # Every page shows the data commit, which every commit changes: a cached page holds
-        # COMMIT in its place, put back as the page is written (with_commit).
-        marked = dataclasses.replace(board, data_commit=COMMIT)
-        for company in board.companies:
-            key = page_key(company, board, self.context["ranks"], site) if site else None
-            files = cache.get_files(key) if key else None
-            if files is None and not key:
-                files = self._company(company, board)
-            elif files is None:
-                files = self._company(company, marked)
-                cache.put_files(key, files)
+        keys = [page_key(company, board, self.context["ranks"], site) if site else None
+                for company in board.companies]
+        cached = [cache.get_files(key) if key else None for key in keys]
+        rendered = self._rendered([i for i, files in enumerate(cached) if files is None], keys)
+        for key, files in zip(keys, cached, strict=True):
+            if files is None:
+                files = next(rendered)
+                if key:
+                    cache.put_files(key, files)
             else:
                 counts["reused"] = counts.get("reused", 0) + 1
             files = dict(files)
@@ -221,6 +221,40 @@ class ScoreboardGenerator(Generator):
             for name, content in files.items():
                 self._write(name, with_commit(content, board.data_commit) if key else content)
         return texts
+
+    def _rendered(self, indices: list[int], keys: list[str | None]) -> Iterator[dict[str, str]]:
+        """_company's files of the companies at these positions, in their order. Every page
+        shows the data commit, which every commit changes: a page to cache (it has a key) is
+        rendered with COMMIT in its place, put back as the page is written (with_commit).
+        With CANDOR_PROCESSES of at least 2 and at least CANDOR_PARALLEL_FROM companies to
+        render, forked worker processes render them (each starts with this generator and its
+        templates as they are) and hand back the same text; the files are written here, in
+        company order."""
+        global _RENDERING
+        board: Scoreboard = self.context["board"]
+        jobs = [(i, dataclasses.replace(board, data_commit=COMMIT) if keys[i] else board)
+                for i in indices]
+        processes = min(self.settings["CANDOR_PROCESSES"], len(jobs))
+        if (processes < 2 or len(jobs) < self.settings["CANDOR_PARALLEL_FROM"]
+                or "fork" not in multiprocessing.get_all_start_methods()):
+            for i, shown_board in jobs:
+                yield self._company(board.companies[i], shown_board)
+            return
+        boards = {id(b): b for _, b in jobs}  # at most two: passed by id, not pickled
+        self.settings["CANDOR_PAGES"]["processes"] = processes
+        _RENDERING = (self, board.companies, boards)
+        seconds = self.settings["CANDOR_SECONDS"]
+        try:
+            # fork: a worker starts with everything this process holds, so nothing but the
+            # positions and the rendered text crosses between them
+            with multiprocessing.get_context("fork").Pool(processes) as pool:
+                for files, charts in pool.imap(_render_company, [(i, id(b)) for i, b in jobs],
+                                               chunksize=4):
+                    # the stages' seconds are wall time: charts ran on `processes` at once
+                    seconds["charts"] = seconds.get("charts", 0.0) + charts / processes
+                    yield files
+        finally:
+            _RENDERING = None
 
     def _prune(self) -> None:
         """Remove what the last build left in the KEPT folders and this one did not write."""
@@ -268,6 +302,20 @@ class ScoreboardGenerator(Generator):
         for name, text in files.items():
             self._write(f"data/{name}", text)
         self._prune()
+
+
+# In a worker process of ScoreboardGenerator._rendered: the generator, the companies and the
+# boards their pages show (by id), as the build process held them when it forked.
+_RENDERING: tuple[ScoreboardGenerator, list[CompanyResult], dict[int, Scoreboard]] | None = None
+
+
+def _render_company(job: tuple[int, int]) -> tuple[dict[str, str], float]:
+    """A company's files, rendered in a worker, and the seconds its charts took there."""
+    generator, companies, boards = _RENDERING
+    seconds = generator.settings["CANDOR_SECONDS"]
+    before = seconds.get("charts", 0.0)
+    files = generator._company(companies[job[0]], boards[job[1]])
+    return files, seconds.get("charts", 0.0) - before
 
 
 # The output's folders that only ScoreboardGenerator writes, kept from the last build (Pelican's
@@ -379,7 +427,8 @@ def _generators(pelican):
 
 def pelican_settings(board: Scoreboard, output: Path, site_url: str,
                      seconds: dict[str, float] | None = None, cache: Cache | None = None,
-                     pages: dict[str, int] | None = None) -> dict:
+                     pages: dict[str, int] | None = None, processes: int = 1,
+                     parallel_from: int = 2) -> dict:
     return read_settings(override={
         "PATH": str(ROOT / "content"),
         "THEME": str(ROOT / "theme"),
@@ -391,6 +440,8 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "CANDOR_SECONDS": {} if seconds is None else seconds,
         "CANDOR_CACHE": cache,
         "CANDOR_PAGES": {} if pages is None else pages,
+        "CANDOR_PROCESSES": processes,
+        "CANDOR_PARALLEL_FROM": parallel_from,
         "RELATIVE_URLS": True,
         "TIMEZONE": "UTC",
         "DEFAULT_LANG": "en",
@@ -427,21 +478,25 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
 class Built:
     pages: int  # HTML pages written
     reused: int  # companies whose files came from the page cache
+    processes: int  # worker processes that rendered companies' files (0: this one did)
 
 
 def build_site(board: Scoreboard, output: Path, site_url: str = "",
-               seconds: dict[str, float] | None = None, cache: Cache | None = None) -> Built:
+               seconds: dict[str, float] | None = None, cache: Cache | None = None,
+               processes: int = 1, parallel_from: int = 2) -> Built:
     """Render the site into output (replacing it; the KEPT folders are brought up to date in
     place, which gives the same bytes). With `seconds`, adds the time spent on
     charts, on the rest of the rendering and on the search index to it. With a `cache` (the
     one the scores came through), a company's files whose page_key is cached are copied, not
-    rendered again."""
+    rendered again. With `processes` of 2 or more, once at least `parallel_from` companies
+    need rendering, their files are rendered on that many worker processes: the same bytes."""
     started = time.perf_counter()
     spent: dict[str, float] = {}
     counts: dict[str, int] = {}
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
-    Pelican(pelican_settings(board, output, site_url, spent, cache, counts)).run()
+    Pelican(pelican_settings(board, output, site_url, spent, cache, counts, processes,
+                             parallel_from)).run()
     pages = sum(1 for _ in output.rglob("*.html"))
     rendered = time.perf_counter()
     index_site(output)
@@ -450,7 +505,7 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
         seconds["charts"] = seconds.get("charts", 0.0) + charts
         seconds["render"] = seconds.get("render", 0.0) + rendered - started - charts
         seconds["search"] = seconds.get("search", 0.0) + time.perf_counter() - rendered
-    return Built(pages, counts.get("reused", 0))
+    return Built(pages, counts.get("reused", 0), counts.get("processes", 0))
 
 
 # Left out of the search index: rows of numbers that match every query and say nothing alone
