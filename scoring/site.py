@@ -256,9 +256,9 @@ class ScoreboardGenerator(Generator):
         finally:
             _RENDERING = None
 
-    def _prune(self) -> None:
-        """Remove what the last build left in the KEPT folders and this one did not write."""
-        for folder in KEPT:
+    def _prune(self, folders: tuple[str, ...]) -> None:
+        """Remove what the last build left in these KEPT folders and this one did not write."""
+        for folder in folders:
             for name, entry in _entries(Path(self.output_path), folder):
                 if not entry.is_dir(follow_symlinks=False):
                     if name not in self._written:
@@ -296,12 +296,16 @@ class ScoreboardGenerator(Generator):
                    .split("\n", 1)[1],
                    max_feedback_mib=MAX_FEEDBACK_FILE_BYTES // 2**20,
                    max_yaml_kib=MAX_YAML_FILE_BYTES // 2**10)
+        # Every page is written (Pelican's own, the about page, came before): the search
+        # index is made from them while the downloads are written
+        self._prune(("companies",))
+        self.settings["CANDOR_SEARCH"].append(start_index(Path(self.output_path)))
         schemas.write(Path(self.output_path) / "schemas")
         files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
                  "datapackage.json": export.datapackage_json(board)}
         for name, text in files.items():
             self._write(f"data/{name}", text)
-        self._prune()
+        self._prune(KEPT)
 
 
 # In a worker process of ScoreboardGenerator._rendered: the generator, the companies and the
@@ -428,7 +432,7 @@ def _generators(pelican):
 def pelican_settings(board: Scoreboard, output: Path, site_url: str,
                      seconds: dict[str, float] | None = None, cache: Cache | None = None,
                      pages: dict[str, int] | None = None, processes: int = 1,
-                     parallel_from: int = 2) -> dict:
+                     parallel_from: int = 2, search: list | None = None) -> dict:
     return read_settings(override={
         "PATH": str(ROOT / "content"),
         "THEME": str(ROOT / "theme"),
@@ -442,6 +446,7 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "CANDOR_PAGES": {} if pages is None else pages,
         "CANDOR_PROCESSES": processes,
         "CANDOR_PARALLEL_FROM": parallel_from,
+        "CANDOR_SEARCH": [] if search is None else search,
         "RELATIVE_URLS": True,
         "TIMEZONE": "UTC",
         "DEFAULT_LANG": "en",
@@ -493,17 +498,24 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
     started = time.perf_counter()
     spent: dict[str, float] = {}
     counts: dict[str, int] = {}
+    search: list[subprocess.Popen] = []  # the search index, started once every page is written
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
-    Pelican(pelican_settings(board, output, site_url, spent, cache, counts, processes,
-                             parallel_from)).run()
-    pages = sum(1 for _ in output.rglob("*.html"))
-    rendered = time.perf_counter()
-    index_site(output)
+    try:
+        Pelican(pelican_settings(board, output, site_url, spent, cache, counts, processes,
+                                 parallel_from, search)).run()
+        pages = sum(1 for _ in output.rglob("*.html"))
+        rendered = time.perf_counter()
+        finish_index(search.pop(), output)
+    finally:
+        for process in search:  # the build failed after starting it
+            process.kill()
+            process.wait()
     if seconds is not None:
         charts = spent.get("charts", 0.0)
         seconds["charts"] = seconds.get("charts", 0.0) + charts
         seconds["render"] = seconds.get("render", 0.0) + rendered - started - charts
+        # how long the build waited for the index after rendering, which it overlaps
         seconds["search"] = seconds.get("search", 0.0) + time.perf_counter() - rendered
     return Built(pages, counts.get("reused", 0), counts.get("processes", 0))
 
@@ -519,9 +531,19 @@ def index_site(output: Path, excludes: str = SEARCH_EXCLUDES) -> None:
     """Pagefind's static search index of the built pages (each page's <main>, marked
     data-pagefind-body, but for `excludes`) into output/pagefind/; the same pages give the
     same bytes."""
-    done = subprocess.run(
+    finish_index(start_index(output, excludes), output)
+
+
+def start_index(output: Path, excludes: str = SEARCH_EXCLUDES) -> subprocess.Popen:
+    """index_site, started: Pagefind reads the pages (*.html) alone, so the build may write
+    other files while it runs."""
+    return subprocess.Popen(
         [sys.executable, "-m", "pagefind_bin", "--site", str(output), "--silent",
          "--exclude-selectors", excludes],
-        capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"pagefind could not index {output}: {done.stderr or done.stdout}")
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_index(process: subprocess.Popen, output: Path) -> None:
+    stdout, stderr = process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"pagefind could not index {output}: {stderr or stdout}")
