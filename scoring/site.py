@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import importlib.metadata
 import json
@@ -240,20 +241,25 @@ class ScoreboardGenerator(Generator):
             for i, shown_board in jobs:
                 yield self._company(board.companies[i], shown_board)
             return
+        # the first here: the templates it loads and compiles are the workers' from the start
+        yield self._company(board.companies[jobs[0][0]], jobs[0][1])
         boards = {id(b): b for _, b in jobs}  # at most two: passed by id, not pickled
         self.settings["CANDOR_PAGES"]["processes"] = processes
-        _RENDERING = (self, board.companies, boards)
         seconds = self.settings["CANDOR_SECONDS"]
+        _RENDERING = (self, board.companies, boards)
+        gc.freeze()  # a worker's collector leaves what it was forked with alone (no copying)
         try:
             # fork: a worker starts with everything this process holds, so nothing but the
             # positions and the rendered text crosses between them
             with multiprocessing.get_context("fork").Pool(processes) as pool:
-                for files, charts in pool.imap(_render_company, [(i, id(b)) for i, b in jobs],
-                                               chunksize=4):
+                gc.unfreeze()
+                for files, charts in pool.imap(_render_company,
+                                               [(i, id(b)) for i, b in jobs[1:]], chunksize=4):
                     # the stages' seconds are wall time: charts ran on `processes` at once
                     seconds["charts"] = seconds.get("charts", 0.0) + charts / processes
                     yield files
         finally:
+            gc.unfreeze()
             _RENDERING = None
 
     def _prune(self, folders: tuple[str, ...]) -> None:
