@@ -100,6 +100,24 @@ def score_with_interval(value: Score, metric_id: str) -> Markup:
                   f"{escape(finalize(spread))}</span>")
 
 
+def month_rows(monthly: list[tuple[str, dict[str, Score]]], metric_ids: tuple[str, ...],
+               marks: dict) -> list[Markup]:
+    """The rows of the table under a chart, a month each: its score, 95% interval and n per
+    metric. They are most of a company page's cells: written here, not by the template."""
+    rows = []
+    for month, scores in monthly:
+        mark = (f' <span class="small">methodology v{escape(finalize(marks[month].version))}'
+                " from here</span>" if month in marks else "")
+        cells = "".join(
+            f"<td>{score(scores[metric_id], metric_id)}</td>"
+            f"<td>{escape(finalize(interval(scores[metric_id], metric_id)))}</td>"
+            f'<td class="num">{escape(finalize(f"{scores[metric_id].n:,}"))}</td>'
+            for metric_id in metric_ids)
+        rows.append(Markup(f'<tr><th scope="row">{escape(finalize(month))}{mark}</th>'
+                           f"{cells}</tr>"))
+    return rows
+
+
 @dataclass(frozen=True)
 class Freshness:
     """The leaderboard's freshness marker: the newest contact, and the month the company went
@@ -476,7 +494,8 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "THEME_STATIC_DIR": "theme",
         "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True,
                                "finalize": finalize},
-        "JINJA_GLOBALS": {"score": score, "score_with_interval": score_with_interval},
+        "JINJA_GLOBALS": {"score": score, "score_with_interval": score_with_interval,
+                          "month_rows": month_rows},
         "JINJA_FILTERS": {"shown": shown, "interval": interval, "number": number,
                           "json_script": json_script, "effect_text": effect_text,
                           "status_date": status_date, "part_cells": part_cells},
