@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -246,37 +247,38 @@ class ScoreboardGenerator(Generator):
         shows the data commit, which every commit changes: a page to cache (it has a key) is
         rendered with COMMIT in its place, put back as the page is written (with_commit).
         With CANDOR_PROCESSES of at least 2 and at least CANDOR_PARALLEL_FROM companies to
-        render, forked worker processes render them (each starts with this generator and its
-        templates as they are) and hand back the same text; the files are written here, in
-        company order."""
+        render, the first is rendered here and the others on forked worker processes (each
+        starts with this generator and its templates as they are), which hand back the same
+        text; the files are written here, in company order. A worker that dies fails the
+        build (BrokenProcessPool), never hangs it."""
         global _RENDERING
         board: Scoreboard = self.context["board"]
-        jobs = [(i, dataclasses.replace(board, data_commit=COMMIT) if keys[i] else board)
-                for i in indices]
-        processes = min(self.settings["CANDOR_PROCESSES"], len(jobs))
+        marked = dataclasses.replace(board, data_commit=COMMIT)
+        jobs = [(i, marked if keys[i] else board) for i in indices]
+        processes = min(self.settings["CANDOR_PROCESSES"], len(jobs) - 1)
         if (processes < 2 or len(jobs) < self.settings["CANDOR_PARALLEL_FROM"]
                 or "fork" not in multiprocessing.get_all_start_methods()):
-            for i, shown_board in jobs:
-                yield self._company(board.companies[i], shown_board)
+            for i, shown in jobs:
+                yield self._company(board.companies[i], shown)
             return
         # the first here: the templates it loads and compiles are the workers' from the start
         yield self._company(board.companies[jobs[0][0]], jobs[0][1])
-        boards = {id(b): b for _, b in jobs}  # at most two: passed by id, not pickled
         self.settings["CANDOR_PAGES"]["processes"] = processes
         seconds = self.settings["CANDOR_SECONDS"]
-        _RENDERING = (self, board.companies, boards)
+        _RENDERING = (self, board.companies, {id(board): board, id(marked): marked})
         gc.freeze()  # a worker's collector leaves what it was forked with alone (no copying)
+        # fork: a worker starts with everything this process holds, so nothing but the
+        # positions and the rendered text crosses between them
+        pool = ProcessPoolExecutor(processes, multiprocessing.get_context("fork"))
         try:
-            # fork: a worker starts with everything this process holds, so nothing but the
-            # positions and the rendered text crosses between them
-            with multiprocessing.get_context("fork").Pool(processes) as pool:
-                gc.unfreeze()
-                for files, charts in pool.imap(_render_company,
-                                               [(i, id(b)) for i, b in jobs[1:]], chunksize=4):
-                    # the stages' seconds are wall time: charts ran on `processes` at once
-                    seconds["charts"] = seconds.get("charts", 0.0) + charts / processes
-                    yield files
+            results = pool.map(_render_company, [(i, id(b)) for i, b in jobs[1:]], chunksize=4)
+            gc.unfreeze()
+            for files, charts in results:
+                # the stages' seconds are wall time: charts ran on `processes` at once
+                seconds["charts"] = seconds.get("charts", 0.0) + charts / processes
+                yield files
         finally:
+            pool.shutdown(cancel_futures=True)  # on an error, render no more
             gc.unfreeze()
             _RENDERING = None
 

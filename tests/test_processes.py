@@ -67,11 +67,14 @@ def test_companies_rendered_on_worker_processes_give_the_files_of_one(fixture_co
     """scoring.site renders the companies' pages, feeds, badges and JSON entries on forked
     worker processes when asked: the site is the one-process site byte for byte, with and
     without the page cache (whose pages hold a marker for the data commit), and a second
-    build that finds every company's files in the cache starts no worker."""
+    build that finds every company's files in the cache starts no worker. (The first company
+    to render is rendered here, the other two on the workers.)"""
     from scoring.cache import Cache
     from scoring.site import build_site
 
+    shutil.copytree(fixture_copy / "tiny", fixture_copy / "tiny-2")
     board = build_scoreboard(fixture_copy, run=run_here)
+    assert len(board.companies) == 3
     one = build_site(board, tmp_path / "one")
     assert one.processes == 0
     two = build_site(board, tmp_path / "two", processes=2, parallel_from=2)
@@ -84,7 +87,7 @@ def test_companies_rendered_on_worker_processes_give_the_files_of_one(fixture_co
     assert (cold.processes, cold.reused) == (2, 0)
     assert _files(tmp_path / "cold") == _files(tmp_path / "one")
     warm = build_site(cached, tmp_path / "cold", cache=cache, processes=2, parallel_from=2)
-    assert (warm.processes, warm.reused) == (0, 2)
+    assert (warm.processes, warm.reused) == (0, 3)
     assert _files(tmp_path / "cold") == _files(tmp_path / "one")
 
 
@@ -93,3 +96,5 @@ def test_rendering_stays_in_this_process_below_parallel_from(fixture_copy, tmp_p
 
     board = build_scoreboard(fixture_copy, run=run_here)
     assert build_site(board, tmp_path / "site", processes=2, parallel_from=3).processes == 0
+    # two companies: one rendered here before forking would leave one worker, not worth it
+    assert build_site(board, tmp_path / "site", processes=2, parallel_from=2).processes == 0
