@@ -296,9 +296,10 @@ class ScoreboardGenerator(Generator):
 
     def generate_output(self, writer):
         board: Scoreboard = self.context["board"]
+        output = Path(self.output_path)
         self._written: set[str] = set()
         self._folders: set[Path] = set()
-        _unlink_links(Path(self.output_path))
+        _unlink_links(output)
         self._page("index.html", "leaderboard", page_id="leaderboard")
         texts = self._companies()
         self._page("industries/index.html", "industries", page_id="industries")
@@ -325,8 +326,9 @@ class ScoreboardGenerator(Generator):
         # Every page is written (Pelican's own, the about page, came before): the search
         # index is made from them while the downloads are written
         self._prune(("companies",))
-        self.settings["CANDOR_SEARCH"].append(start_index(Path(self.output_path)))
-        schemas.write(Path(self.output_path) / "schemas")
+        self.settings["CANDOR_PAGES"]["pages"] = sum(1 for _ in output.rglob("*.html"))
+        self.settings["CANDOR_SEARCH"].append(start_index(output))
+        schemas.write(output / "schemas")
         files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
                  "datapackage.json": export.datapackage_json(board)}
         for name, text in files.items():
@@ -531,7 +533,6 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
     try:
         Pelican(pelican_settings(board, output, site_url, spent, cache, counts, processes,
                                  parallel_from, search)).run()
-        pages = sum(1 for _ in output.rglob("*.html"))
         rendered = time.perf_counter()
         finish_index(search.pop(), output)
     finally:
@@ -544,7 +545,7 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
         seconds["render"] = seconds.get("render", 0.0) + rendered - started - charts
         # how long the build waited for the index after rendering, which it overlaps
         seconds["search"] = seconds.get("search", 0.0) + time.perf_counter() - rendered
-    return Built(pages, counts.get("reused", 0), counts.get("processes", 0))
+    return Built(counts["pages"], counts.get("reused", 0), counts.get("processes", 0))
 
 
 # Left out of the search index: rows of numbers that match every query and say nothing alone
