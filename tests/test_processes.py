@@ -98,3 +98,37 @@ def test_rendering_stays_in_this_process_below_parallel_from(fixture_copy, tmp_p
     assert build_site(board, tmp_path / "site", processes=2, parallel_from=3).processes == 0
     # two companies: one rendered here before forking would leave one worker, not worth it
     assert build_site(board, tmp_path / "site", processes=2, parallel_from=2).processes == 0
+
+
+def test_a_render_worker_that_fails_fails_the_build(fixture_copy, tmp_path, monkeypatch):
+    """A company whose rendering raises on a worker raises the same error in the build, and a
+    worker that dies (here: exits without a word) fails the build instead of hanging it."""
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    import pytest
+
+    from scoring.site import ScoreboardGenerator, build_site
+
+    for number in range(3):
+        shutil.copytree(fixture_copy / "tiny", fixture_copy / f"tiny-{number}")
+    board = build_scoreboard(fixture_copy, run=run_here)
+    here, render = os.getpid(), ScoreboardGenerator._company
+
+    def failing(self, company, shown):
+        if os.getpid() != here and company.slug == "tiny-1":
+            raise ValueError("no page for tiny-1")
+        return render(self, company, shown)
+
+    monkeypatch.setattr(ScoreboardGenerator, "_company", failing)
+    with pytest.raises(ValueError, match="no page for tiny-1"):
+        build_site(board, tmp_path / "raised", processes=2, parallel_from=2)
+
+    def dying(self, company, shown):
+        if os.getpid() != here and company.slug == "tiny-1":
+            os._exit(1)
+        return render(self, company, shown)
+
+    monkeypatch.setattr(ScoreboardGenerator, "_company", dying)
+    with pytest.raises(BrokenProcessPool):
+        build_site(board, tmp_path / "died", processes=2, parallel_from=2)
