@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import gc
@@ -14,7 +15,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -217,10 +218,11 @@ class ScoreboardGenerator(Generator):
             JSON: export.company_text(company, self.context["ranks"].get(company.slug)),
         }
 
-    def _companies(self) -> list[str]:
+    def _companies(self, meanwhile: Callable[[], None]) -> list[str]:
         """Every company's files (_company), each taken from the page cache when everything it
         shows is unchanged (page_key); returns their entries of scores.json in order. The
-        others are rendered here, or on worker processes when there are many (_rendered)."""
+        others are rendered here, or on worker processes when there are many (_rendering),
+        which work while this process calls `meanwhile`."""
         board: Scoreboard = self.context["board"]
         cache: Cache | None = self.settings["CANDOR_CACHE"]
         texts, counts = [], self.settings["CANDOR_PAGES"]
@@ -228,29 +230,33 @@ class ScoreboardGenerator(Generator):
         keys = [page_key(company, board, self.context["ranks"], site) if site else None
                 for company in board.companies]
         cached = [cache.get_files(key) if key else None for key in keys]
-        rendered = self._rendered([i for i, files in enumerate(cached) if files is None], keys)
-        for key, files in zip(keys, cached, strict=True):
-            if files is None:
-                files = next(rendered)
-                if key:
-                    cache.put_files(key, files)
-            else:
-                counts["reused"] = counts.get("reused", 0) + 1
-            files = dict(files)
-            texts.append(files.pop(JSON))
-            for name, content in files.items():
-                self._write(name, with_commit(content, board.data_commit) if key else content)
+        missing = [i for i, files in enumerate(cached) if files is None]
+        with self._rendering(missing, keys) as rendered:
+            meanwhile()
+            for key, files in zip(keys, cached, strict=True):
+                if files is None:
+                    files = next(rendered)
+                    if key:
+                        cache.put_files(key, files)
+                else:
+                    counts["reused"] = counts.get("reused", 0) + 1
+                files = dict(files)
+                texts.append(files.pop(JSON))
+                for name, content in files.items():
+                    self._write(name, with_commit(content, board.data_commit) if key else content)
         return texts
 
-    def _rendered(self, indices: list[int], keys: list[str | None]) -> Iterator[dict[str, str]]:
+    @contextlib.contextmanager
+    def _rendering(self, indices: list[int],
+                   keys: list[str | None]) -> Iterator[Iterator[dict[str, str]]]:
         """_company's files of the companies at these positions, in their order. Every page
         shows the data commit, which every commit changes: a page to cache (it has a key) is
         rendered with COMMIT in its place, put back as the page is written (with_commit).
         With CANDOR_PROCESSES of at least 2 and at least CANDOR_PARALLEL_FROM companies to
         render, the first is rendered here and the others on forked worker processes (each
-        starts with this generator and its templates as they are), which hand back the same
-        text; the files are written here, in company order. A worker that dies fails the
-        build (BrokenProcessPool), never hangs it."""
+        starts with this generator and its templates as they are), at work from the start,
+        which hand back the same text; the files are written here, in company order. A
+        worker that dies fails the build (BrokenProcessPool), never hangs it."""
         global _RENDERING
         board: Scoreboard = self.context["board"]
         marked = dataclasses.replace(board, data_commit=COMMIT)
@@ -258,11 +264,10 @@ class ScoreboardGenerator(Generator):
         processes = min(self.settings["CANDOR_PROCESSES"], len(jobs) - 1)
         if (processes < 2 or len(jobs) < self.settings["CANDOR_PARALLEL_FROM"]
                 or "fork" not in multiprocessing.get_all_start_methods()):
-            for i, shown in jobs:
-                yield self._company(board.companies[i], shown)
+            yield (self._company(board.companies[i], shown) for i, shown in jobs)
             return
         # the first here: the templates it loads and compiles are the workers' from the start
-        yield self._company(board.companies[jobs[0][0]], jobs[0][1])
+        first = self._company(board.companies[jobs[0][0]], jobs[0][1])
         self.settings["CANDOR_PAGES"]["processes"] = processes
         seconds = self.settings["CANDOR_SECONDS"]
         _RENDERING = (self, board.companies, {id(board): board, id(marked): marked})
@@ -273,10 +278,15 @@ class ScoreboardGenerator(Generator):
         try:
             results = pool.map(_render_company, [(i, id(b)) for i, b in jobs[1:]], chunksize=4)
             gc.unfreeze()
-            for files, charts in results:
-                # the stages' seconds are wall time: charts ran on `processes` at once
-                seconds["charts"] = seconds.get("charts", 0.0) + charts / processes
-                yield files
+
+            def in_order() -> Iterator[dict[str, str]]:
+                yield first
+                for files, charts in results:
+                    # the stages' seconds are wall time: charts ran on `processes` at once
+                    seconds["charts"] = seconds.get("charts", 0.0) + charts / processes
+                    yield files
+
+            yield in_order()
         finally:
             pool.shutdown(cancel_futures=True)  # on an error, render no more
             gc.unfreeze()
@@ -300,8 +310,24 @@ class ScoreboardGenerator(Generator):
         self._written: set[str] = set()
         self._folders: set[Path] = set()
         _unlink_links(output)
+        texts = self._companies(meanwhile=self._board_pages)
+        # Every page is written (Pelican's own, the about page, came before): the search
+        # index is made from them while the downloads are written
+        self._prune(("companies",))
+        self.settings["CANDOR_PAGES"]["pages"] = sum(1 for _ in output.rglob("*.html"))
+        self.settings["CANDOR_SEARCH"].append(start_index(output))
+        schemas.write(output / "schemas")
+        files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
+                 "datapackage.json": export.datapackage_json(board)}
+        for name, text in files.items():
+            self._write(f"data/{name}", text)
+        self._prune(KEPT)
+
+    def _board_pages(self) -> None:
+        """The pages that show no one company: the leaderboard, the industry pages, /actions/
+        and its feed, the methodology, the downloads page and the publishing guide."""
+        board: Scoreboard = self.context["board"]
         self._page("index.html", "leaderboard", page_id="leaderboard")
-        texts = self._companies()
         self._page("industries/index.html", "industries", page_id="industries")
         for industry in self.context["industry_pages"]:
             self._page(f"industries/{industry.id}/index.html", "industry",
@@ -323,17 +349,6 @@ class ScoreboardGenerator(Generator):
                    .split("\n", 1)[1],
                    max_feedback_mib=MAX_FEEDBACK_FILE_BYTES // 2**20,
                    max_yaml_kib=MAX_YAML_FILE_BYTES // 2**10)
-        # Every page is written (Pelican's own, the about page, came before): the search
-        # index is made from them while the downloads are written
-        self._prune(("companies",))
-        self.settings["CANDOR_PAGES"]["pages"] = sum(1 for _ in output.rglob("*.html"))
-        self.settings["CANDOR_SEARCH"].append(start_index(output))
-        schemas.write(output / "schemas")
-        files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
-                 "datapackage.json": export.datapackage_json(board)}
-        for name, text in files.items():
-            self._write(f"data/{name}", text)
-        self._prune(KEPT)
 
 
 # In a worker process of ScoreboardGenerator._rendered: the generator, the companies and the
