@@ -116,9 +116,9 @@ def parser() -> argparse.ArgumentParser:
                            help="score every company afresh and keep nothing")
         engine = command.add_mutually_exclusive_group()
         engine.add_argument("--processes", type=_positive, metavar="N",
-                            help="score the companies in N worker processes on this machine "
-                                 "(default: one per core once 16 or more companies need "
-                                 "scoring; 1: one at a time in this process)")
+                            help="score and render the companies in N worker processes on "
+                                 "this machine (default: one per core once 16 or more "
+                                 "companies need it; 1: one at a time in this process)")
         engine.add_argument("--workers", type=_positive, metavar="N",
                             help="score the companies on a local Dask cluster of N processes "
                                  "(needs the dask extra)")
@@ -246,7 +246,9 @@ def build(args, progress: Progress) -> int:
                                  cache=cache, run=run)
     seconds = board.stats.seconds
     progress("render", 0, 1)
-    built = build_site(board, args.output, site_url=args.site_url, seconds=seconds, cache=cache)
+    built = build_site(board, args.output, site_url=args.site_url, seconds=seconds, cache=cache,
+                       processes=args.processes or os.cpu_count() or 1,
+                       parallel_from=2 if args.processes else PARALLEL_FROM)
     progress("render", 1, 1)
     if cache:
         cache.prune()

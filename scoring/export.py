@@ -24,13 +24,14 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 # zero-width spaces, the BOM): published text is rendered without them, so a company's name or a
 # comment cannot reverse or disguise the page around it. ZWJ/ZWNJ stay: emoji and scripts such
 # as Persian need them, and they move nothing. Downloads keep text as written.
-_INVISIBLE = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
-                                    "\u200b\u2060\ufeff"))
+# (A regular expression: str.translate looks up every character of a text that is not ASCII.)
+_INVISIBLE = re.compile("[\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+                        "\u200b\u2060\ufeff]")
 
 
 def inert(text: str) -> str:
     """`text` without the characters that reorder or hide what surrounds it."""
-    return text.translate(_INVISIBLE)
+    return _INVISIBLE.sub("", text)
 
 
 def rounded(value: float | None, metric_id: str) -> float | int | None:
@@ -75,18 +76,25 @@ def score_dict(metric_id: str, score: Score) -> dict:
 
 
 def company_dict(company: CompanyResult, rank: RankRange | None = None,
-                 score: Callable[[str, Score], object] = score_dict) -> dict:
-    """A company's entry of scores.json; `score` makes each score's value (score_dict)."""
-    def scores_of(scores: dict[str, Score]) -> dict:
-        return {metric_id: score(metric_id, scores[metric_id]) for metric_id in METRICS}
+                 scores_of: Callable[[dict[str, Score]], object] | None = None,
+                 month_of: Callable[[str, dict[str, Score]], object] | None = None) -> dict:
+    """A company's entry of scores.json; `scores_of` makes a window's scores by metric, and
+    `month_of` a month's entry of the monthly series (by default: dicts of score_dict)."""
+    def default_scores(scores: dict[str, Score]) -> dict:
+        return {metric_id: score_dict(metric_id, scores[metric_id]) for metric_id in METRICS}
 
+    def default_month(month: str, scores: dict[str, Score]) -> dict:
+        return {"month": month, **default_scores(scores)}
+
+    scores_of = scores_of or default_scores
+    month_of = month_of or default_month
     return {
         "slug": company.slug,
         "name": company.name,
         "industry": company.industry,
         "rank": {"best": rank.best, "worst": rank.worst} if rank else None,
         "windows": {window: scores_of(company.windows[window]) for window in WINDOWS},
-        "monthly": [{"month": month, **scores_of(scores)} for month, scores in company.monthly],
+        "monthly": [month_of(month, scores) for month, scores in company.monthly],
         "actions": [
             {"id": a.id, "topic": a.topic, "status": a.status, "opened": a.opened.isoformat()}
             for a in company.actions
@@ -142,22 +150,23 @@ def company_text(company: CompanyResult, rank: RankRange | None) -> str:
     (JSON text holds no raw line break, so every line moves two spaces in).
 
     The scores are most of it, and json.dumps(indent=1) writes them value by value in Python:
-    each is written whole by _score_json instead, into a placeholder json.dumps leaves for it.
-    Should company text look like a placeholder, the entry is written the slow way."""
-    scores: list[str] = []
+    each window's scores and each month's entry are written whole by _scores_json instead,
+    into a placeholder json.dumps leaves for them. Should company text look like a
+    placeholder, the entry is written the slow way."""
+    blocks: list[str] = []
 
-    def placeholder(metric_id: str, score: Score) -> str:
-        scores.append(_score_json(metric_id, score))
-        return f"\0{len(scores) - 1}"
+    def placeholder(scores: dict[str, Score], month: str | None = None) -> str:
+        blocks.append(_scores_json(scores, month))
+        return f"\0{len(blocks) - 1}"
 
-    text = json.dumps(company_dict(company, rank, placeholder), indent=1, ensure_ascii=False,
-                      allow_nan=False)
+    text = json.dumps(company_dict(company, rank, placeholder, lambda m, s: placeholder(s, m)),
+                      indent=1, ensure_ascii=False, allow_nan=False)
     pieces = _PLACEHOLDER.split(text)  # text, index, text, index, ...
-    if pieces[1::2] != [str(index) for index in range(len(scores))]:
+    if pieces[1::2] != [str(index) for index in range(len(blocks))]:
         text = json.dumps(company_dict(company, rank), indent=1, ensure_ascii=False,
                           allow_nan=False)
     else:
-        pieces[1::2] = scores
+        pieces[1::2] = blocks
         text = "".join(pieces)
     return text.replace("\n", "\n  ")
 
@@ -165,28 +174,38 @@ def company_text(company: CompanyResult, rank: RankRange | None) -> str:
 _PLACEHOLDER = re.compile(r'"\\u0000(\d+)"')  # a placeholder as json.dumps writes it
 
 
-def _score_json(metric_id: str, score: Score) -> str:
-    """score_dict as json.dumps(indent=1, allow_nan=False) writes it where every score of a
-    company's entry sits, three levels in."""
-    values = score_dict(metric_id, score)
-    return _SCORE_JSON.format(_number_json(values["value"]), _number_json(values["low"]),
-                              _number_json(values["high"]), _number_json(values["n"]),
-                              encode_basestring(values["unit"]))  # json.dumps' own
+def _scores_json(scores: dict[str, Score], month: str | None) -> str:
+    """A window's scores by metric (or, with `month`, a month's entry: the month, then its
+    scores) as json.dumps(indent=1, allow_nan=False) writes them where they sit in a company's
+    entry, two levels in: each score as score_dict, its numbers rounded (rounded)."""
+    cells = [] if month is None else [encode_basestring(month)]
+    for metric_id, decimals in _DECIMALS:
+        score = scores[metric_id]
+        cells += (_number_json(score.value, decimals), _number_json(score.low, decimals),
+                  _number_json(score.high, decimals), int.__repr__(int(score.n)),
+                  encode_basestring(score.unit))  # json.dumps' own
+    return (_SCORES_JSON if month is None else _MONTH_JSON).format(*cells)
 
 
+_DECIMALS = [(metric_id, metric.decimals) for metric_id, metric in METRICS.items()]
 _SCORE_JSON = ('{{\n    "value": {},\n    "low": {},\n    "high": {},\n    "n": {},\n'
                '    "unit": {}\n   }}')
+_SCORES_JSON = "{{\n   " + ",\n   ".join(f"{encode_basestring(metric_id)}: {_SCORE_JSON}"
+                                         for metric_id in METRICS) + "\n  }}"
+_MONTH_JSON = _SCORES_JSON.replace("{{\n   ", '{{\n   "month": {},\n   ', 1)
 
 
-def _number_json(value: float | int | None) -> str:
-    """A number as json.dumps writes it (float's and int's repr), refusing NaN and infinity."""
+def _number_json(value: float | None, decimals: int) -> str:
+    """rounded(value) as json.dumps writes it (int's and float's repr), refusing NaN and
+    infinity."""
     if value is None:
         return "null"
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
-        return float.__repr__(value)
-    return int.__repr__(value)
+    if decimals == 0:
+        return int.__repr__(round(float(value)))
+    value = round(float(value), decimals)
+    if not math.isfinite(value):
+        raise ValueError(f"Out of range float values are not JSON compliant: {value!r}")
+    return float.__repr__(value)
 
 
 def _company_texts(board: Scoreboard) -> list[str]:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import importlib.metadata
 import json
 import logging
+import multiprocessing
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,6 +100,24 @@ def score_with_interval(value: Score, metric_id: str) -> Markup:
         return score(value, metric_id)
     return Markup(f'{score(value, metric_id)} <span class="ci">95%: '
                   f"{escape(finalize(spread))}</span>")
+
+
+def month_rows(monthly: list[tuple[str, dict[str, Score]]], metric_ids: tuple[str, ...],
+               marks: dict) -> list[Markup]:
+    """The rows of the table under a chart, a month each: its score, 95% interval and n per
+    metric. They are most of a company page's cells: written here, not by the template."""
+    rows = []
+    for month, scores in monthly:
+        mark = (f' <span class="small">methodology v{escape(finalize(marks[month].version))}'
+                " from here</span>" if month in marks else "")
+        cells = "".join(
+            f"<td>{score(scores[metric_id], metric_id)}</td>"
+            f"<td>{escape(finalize(interval(scores[metric_id], metric_id)))}</td>"
+            f'<td class="num">{escape(finalize(f"{scores[metric_id].n:,}"))}</td>'
+            for metric_id in metric_ids)
+        rows.append(Markup(f'<tr><th scope="row">{escape(finalize(month))}{mark}</th>'
+                           f"{cells}</tr>"))
+    return rows
 
 
 @dataclass(frozen=True)
@@ -196,35 +218,83 @@ class ScoreboardGenerator(Generator):
             JSON: export.company_text(company, self.context["ranks"].get(company.slug)),
         }
 
-    def _companies(self) -> list[str]:
+    def _companies(self, meanwhile: Callable[[], None]) -> list[str]:
         """Every company's files (_company), each taken from the page cache when everything it
-        shows is unchanged (page_key); returns their entries of scores.json in order."""
+        shows is unchanged (page_key); returns their entries of scores.json in order. The
+        others are rendered here, or on worker processes when there are many (_rendering),
+        which work while this process calls `meanwhile`."""
         board: Scoreboard = self.context["board"]
         cache: Cache | None = self.settings["CANDOR_CACHE"]
         texts, counts = [], self.settings["CANDOR_PAGES"]
         site = site_key(self.context) if cache is not None else ""
-        # Every page shows the data commit, which every commit changes: a cached page holds
-        # COMMIT in its place, put back as the page is written (with_commit).
-        marked = dataclasses.replace(board, data_commit=COMMIT)
-        for company in board.companies:
-            key = page_key(company, board, self.context["ranks"], site) if site else None
-            files = cache.get_files(key) if key else None
-            if files is None and not key:
-                files = self._company(company, board)
-            elif files is None:
-                files = self._company(company, marked)
-                cache.put_files(key, files)
-            else:
-                counts["reused"] = counts.get("reused", 0) + 1
-            files = dict(files)
-            texts.append(files.pop(JSON))
-            for name, content in files.items():
-                self._write(name, with_commit(content, board.data_commit) if key else content)
+        keys = [page_key(company, board, self.context["ranks"], site) if site else None
+                for company in board.companies]
+        cached = [cache.get_files(key) if key else None for key in keys]
+        missing = [i for i, files in enumerate(cached) if files is None]
+        with self._rendering(missing, keys) as rendered:
+            meanwhile()
+            for key, files in zip(keys, cached, strict=True):
+                if files is None:
+                    files = next(rendered)
+                    if key:
+                        cache.put_files(key, files)
+                else:
+                    counts["reused"] = counts.get("reused", 0) + 1
+                files = dict(files)
+                texts.append(files.pop(JSON))
+                for name, content in files.items():
+                    self._write(name, with_commit(content, board.data_commit) if key else content)
         return texts
 
-    def _prune(self) -> None:
-        """Remove what the last build left in the KEPT folders and this one did not write."""
-        for folder in KEPT:
+    @contextlib.contextmanager
+    def _rendering(self, indices: list[int],
+                   keys: list[str | None]) -> Iterator[Iterator[dict[str, str]]]:
+        """_company's files of the companies at these positions, in their order. Every page
+        shows the data commit, which every commit changes: a page to cache (it has a key) is
+        rendered with COMMIT in its place, put back as the page is written (with_commit).
+        With CANDOR_PROCESSES of at least 2 and at least CANDOR_PARALLEL_FROM companies to
+        render, the first is rendered here and the others on forked worker processes (each
+        starts with this generator and its templates as they are), at work from the start,
+        which hand back the same text; the files are written here, in company order. A
+        worker that dies fails the build (BrokenProcessPool), never hangs it."""
+        global _RENDERING
+        board: Scoreboard = self.context["board"]
+        marked = dataclasses.replace(board, data_commit=COMMIT)
+        jobs = [(i, marked if keys[i] else board) for i in indices]
+        processes = min(self.settings["CANDOR_PROCESSES"], len(jobs) - 1)
+        if (processes < 2 or len(jobs) < self.settings["CANDOR_PARALLEL_FROM"]
+                or "fork" not in multiprocessing.get_all_start_methods()):
+            yield (self._company(board.companies[i], shown) for i, shown in jobs)
+            return
+        # the first here: the templates it loads and compiles are the workers' from the start
+        first = self._company(board.companies[jobs[0][0]], jobs[0][1])
+        self.settings["CANDOR_PAGES"]["processes"] = processes
+        seconds = self.settings["CANDOR_SECONDS"]
+        _RENDERING = (self, board.companies, {id(board): board, id(marked): marked})
+        gc.freeze()  # a worker's collector leaves what it was forked with alone (no copying)
+        # fork: a worker starts with everything this process holds, so nothing but the
+        # positions and the rendered text crosses between them
+        pool = ProcessPoolExecutor(processes, multiprocessing.get_context("fork"))
+        try:
+            results = pool.map(_render_company, [(i, id(b)) for i, b in jobs[1:]], chunksize=4)
+            gc.unfreeze()
+
+            def in_order() -> Iterator[dict[str, str]]:
+                yield first
+                for files, charts in results:
+                    # the stages' seconds are wall time: charts ran on `processes` at once
+                    seconds["charts"] = seconds.get("charts", 0.0) + charts / processes
+                    yield files
+
+            yield in_order()
+        finally:
+            pool.shutdown(cancel_futures=True)  # on an error, render no more
+            gc.unfreeze()
+            _RENDERING = None
+
+    def _prune(self, folders: tuple[str, ...]) -> None:
+        """Remove what the last build left in these KEPT folders and this one did not write."""
+        for folder in folders:
             for name, entry in _entries(Path(self.output_path), folder):
                 if not entry.is_dir(follow_symlinks=False):
                     if name not in self._written:
@@ -236,11 +306,28 @@ class ScoreboardGenerator(Generator):
 
     def generate_output(self, writer):
         board: Scoreboard = self.context["board"]
+        output = Path(self.output_path)
         self._written: set[str] = set()
         self._folders: set[Path] = set()
-        _unlink_links(Path(self.output_path))
+        _unlink_links(output)
+        texts = self._companies(meanwhile=self._board_pages)
+        # Every page is written (Pelican's own, the about page, came before): the search
+        # index is made from them while the downloads are written
+        self._prune(("companies",))
+        self.settings["CANDOR_PAGES"]["pages"] = sum(1 for _ in output.rglob("*.html"))
+        self.settings["CANDOR_SEARCH"].append(start_index(output))
+        schemas.write(output / "schemas")
+        files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
+                 "datapackage.json": export.datapackage_json(board)}
+        for name, text in files.items():
+            self._write(f"data/{name}", text)
+        self._prune(KEPT)
+
+    def _board_pages(self) -> None:
+        """The pages that show no one company: the leaderboard, the industry pages, /actions/
+        and its feed, the methodology, the downloads page and the publishing guide."""
+        board: Scoreboard = self.context["board"]
         self._page("index.html", "leaderboard", page_id="leaderboard")
-        texts = self._companies()
         self._page("industries/index.html", "industries", page_id="industries")
         for industry in self.context["industry_pages"]:
             self._page(f"industries/{industry.id}/index.html", "industry",
@@ -262,12 +349,20 @@ class ScoreboardGenerator(Generator):
                    .split("\n", 1)[1],
                    max_feedback_mib=MAX_FEEDBACK_FILE_BYTES // 2**20,
                    max_yaml_kib=MAX_YAML_FILE_BYTES // 2**10)
-        schemas.write(Path(self.output_path) / "schemas")
-        files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
-                 "datapackage.json": export.datapackage_json(board)}
-        for name, text in files.items():
-            self._write(f"data/{name}", text)
-        self._prune()
+
+
+# In a worker process of ScoreboardGenerator._rendered: the generator, the companies and the
+# boards their pages show (by id), as the build process held them when it forked.
+_RENDERING: tuple[ScoreboardGenerator, list[CompanyResult], dict[int, Scoreboard]] | None = None
+
+
+def _render_company(job: tuple[int, int]) -> tuple[dict[str, str], float]:
+    """A company's files, rendered in a worker, and the seconds its charts took there."""
+    generator, companies, boards = _RENDERING
+    seconds = generator.settings["CANDOR_SECONDS"]
+    before = seconds.get("charts", 0.0)
+    files = generator._company(companies[job[0]], boards[job[1]])
+    return files, seconds.get("charts", 0.0) - before
 
 
 # The output's folders that only ScoreboardGenerator writes, kept from the last build (Pelican's
@@ -379,7 +474,8 @@ def _generators(pelican):
 
 def pelican_settings(board: Scoreboard, output: Path, site_url: str,
                      seconds: dict[str, float] | None = None, cache: Cache | None = None,
-                     pages: dict[str, int] | None = None) -> dict:
+                     pages: dict[str, int] | None = None, processes: int = 1,
+                     parallel_from: int = 2, search: list | None = None) -> dict:
     return read_settings(override={
         "PATH": str(ROOT / "content"),
         "THEME": str(ROOT / "theme"),
@@ -391,6 +487,9 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "CANDOR_SECONDS": {} if seconds is None else seconds,
         "CANDOR_CACHE": cache,
         "CANDOR_PAGES": {} if pages is None else pages,
+        "CANDOR_PROCESSES": processes,
+        "CANDOR_PARALLEL_FROM": parallel_from,
+        "CANDOR_SEARCH": [] if search is None else search,
         "RELATIVE_URLS": True,
         "TIMEZONE": "UTC",
         "DEFAULT_LANG": "en",
@@ -414,7 +513,8 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "THEME_STATIC_DIR": "theme",
         "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True,
                                "finalize": finalize},
-        "JINJA_GLOBALS": {"score": score, "score_with_interval": score_with_interval},
+        "JINJA_GLOBALS": {"score": score, "score_with_interval": score_with_interval,
+                          "month_rows": month_rows},
         "JINJA_FILTERS": {"shown": shown, "interval": interval, "number": number,
                           "json_script": json_script, "effect_text": effect_text,
                           "status_date": status_date, "part_cells": part_cells},
@@ -427,30 +527,40 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
 class Built:
     pages: int  # HTML pages written
     reused: int  # companies whose files came from the page cache
+    processes: int  # worker processes that rendered companies' files (0: this one did)
 
 
 def build_site(board: Scoreboard, output: Path, site_url: str = "",
-               seconds: dict[str, float] | None = None, cache: Cache | None = None) -> Built:
+               seconds: dict[str, float] | None = None, cache: Cache | None = None,
+               processes: int = 1, parallel_from: int = 2) -> Built:
     """Render the site into output (replacing it; the KEPT folders are brought up to date in
     place, which gives the same bytes). With `seconds`, adds the time spent on
     charts, on the rest of the rendering and on the search index to it. With a `cache` (the
     one the scores came through), a company's files whose page_key is cached are copied, not
-    rendered again."""
+    rendered again. With `processes` of 2 or more, once at least `parallel_from` companies
+    need rendering, their files are rendered on that many worker processes: the same bytes."""
     started = time.perf_counter()
     spent: dict[str, float] = {}
     counts: dict[str, int] = {}
+    search: list[subprocess.Popen] = []  # the search index, started once every page is written
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
-    Pelican(pelican_settings(board, output, site_url, spent, cache, counts)).run()
-    pages = sum(1 for _ in output.rglob("*.html"))
-    rendered = time.perf_counter()
-    index_site(output)
+    try:
+        Pelican(pelican_settings(board, output, site_url, spent, cache, counts, processes,
+                                 parallel_from, search)).run()
+        rendered = time.perf_counter()
+        finish_index(search.pop(), output)
+    finally:
+        for process in search:  # the build failed after starting it
+            process.kill()
+            process.wait()
     if seconds is not None:
         charts = spent.get("charts", 0.0)
         seconds["charts"] = seconds.get("charts", 0.0) + charts
         seconds["render"] = seconds.get("render", 0.0) + rendered - started - charts
+        # how long the build waited for the index after rendering, which it overlaps
         seconds["search"] = seconds.get("search", 0.0) + time.perf_counter() - rendered
-    return Built(pages, counts.get("reused", 0))
+    return Built(counts["pages"], counts.get("reused", 0), counts.get("processes", 0))
 
 
 # Left out of the search index: rows of numbers that match every query and say nothing alone
@@ -464,9 +574,19 @@ def index_site(output: Path, excludes: str = SEARCH_EXCLUDES) -> None:
     """Pagefind's static search index of the built pages (each page's <main>, marked
     data-pagefind-body, but for `excludes`) into output/pagefind/; the same pages give the
     same bytes."""
-    done = subprocess.run(
+    finish_index(start_index(output, excludes), output)
+
+
+def start_index(output: Path, excludes: str = SEARCH_EXCLUDES) -> subprocess.Popen:
+    """index_site, started: Pagefind reads the pages (*.html) alone, so the build may write
+    other files while it runs."""
+    return subprocess.Popen(
         [sys.executable, "-m", "pagefind_bin", "--site", str(output), "--silent",
          "--exclude-selectors", excludes],
-        capture_output=True, text=True, check=False)
-    if done.returncode != 0:
-        raise RuntimeError(f"pagefind could not index {output}: {done.stderr or done.stdout}")
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish_index(process: subprocess.Popen, output: Path) -> None:
+    stdout, stderr = process.communicate()
+    if process.returncode != 0:
+        raise RuntimeError(f"pagefind could not index {output}: {stderr or stdout}")

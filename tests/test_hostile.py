@@ -594,3 +594,45 @@ def test_a_company_entry_is_the_json_of_its_dict_even_when_text_looks_like_a_pla
                               allow_nan=False).replace("\n", "\n  ")
         assert company_text(company, None) == expected, name
     assert '"name": "\\u00000"' in company_text(entry("\x000"), None)
+
+
+def test_a_company_entry_is_the_json_of_its_dict_for_every_kind_of_number(fixture_copy):
+    """export.company_text writes each window's scores and each month's entry itself
+    (_scores_json): for every kind of number a score can hold (numpy's, halves that round to
+    even, whole-number metrics, negatives, very large or small, none) and for the fixture's
+    real companies, it is json.dumps of company_dict, and NaN is refused as json.dumps
+    refuses it."""
+    import numpy as np
+    import pytest
+
+    from scoring.board import CompanyResult, build_scoreboard
+    from scoring.export import company_dict, company_text
+    from scoring.metrics import METRICS, Score
+    from scoring.ranks import rank_ranges
+
+    def slow(company, rank=None) -> str:
+        return json.dumps(company_dict(company, rank), indent=1, ensure_ascii=False,
+                          allow_nan=False).replace("\n", "\n  ")
+
+    numbers = [None, 2.5, 3.5, np.float64(-0.05), 1e16, 1.23456789e-7, np.float32(7.25), 12]
+    company = CompanyResult("x", {"name": "Ünï \"q\"", "industry": "banking"}, [])
+    windows = {}
+    for w, window in enumerate(("all", "90d")):
+        windows[window] = {m: Score(numbers[(i + w) % len(numbers)], np.int64(i * 1000 + w),
+                                    METRICS[m].unit, numbers[(i + 1) % len(numbers)],
+                                    numbers[(i + 2) % len(numbers)])
+                           for i, m in enumerate(METRICS)}
+    company.windows = windows
+    company.monthly = [("2026-08", windows["90d"]), ("2026-09", windows["all"])]
+    assert company_text(company, None) == slow(company)
+
+    board = build_scoreboard(fixture_copy)
+    ranks = rank_ranges(board.companies)
+    assert all(company_text(c, ranks.get(c.slug)) == slow(c, ranks.get(c.slug))
+               for c in board.companies)
+
+    company.monthly = [("2026-09", {**windows["all"], "csat": Score(float("nan"), 3, "percent")})]
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        slow(company)
+    with pytest.raises(ValueError, match="Out of range float values are not JSON compliant"):
+        company_text(company, None)

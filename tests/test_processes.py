@@ -61,3 +61,74 @@ def test_the_default_runner_starts_workers_only_for_a_large_board(fixture_copy):
     build_scoreboard(fixture_copy, run=watched)
     assert len(workers) == PARALLEL_FROM - 1
     assert max(workers) == 0
+
+
+def test_companies_rendered_on_worker_processes_give_the_files_of_one(fixture_copy, tmp_path):
+    """scoring.site renders the companies' pages, feeds, badges and JSON entries on forked
+    worker processes when asked: the site is the one-process site byte for byte, with and
+    without the page cache (whose pages hold a marker for the data commit), and a second
+    build that finds every company's files in the cache starts no worker. (The first company
+    to render is rendered here, the other two on the workers.)"""
+    from scoring.cache import Cache
+    from scoring.site import build_site
+
+    shutil.copytree(fixture_copy / "tiny", fixture_copy / "tiny-2")
+    board = build_scoreboard(fixture_copy, run=run_here)
+    assert len(board.companies) == 3
+    one = build_site(board, tmp_path / "one")
+    assert one.processes == 0
+    two = build_site(board, tmp_path / "two", processes=2, parallel_from=2)
+    assert two.processes == 2
+    assert _files(tmp_path / "two") == _files(tmp_path / "one")
+
+    cache = Cache(tmp_path / "cache")
+    cached = build_scoreboard(fixture_copy, run=run_here, cache=cache)
+    cold = build_site(cached, tmp_path / "cold", cache=cache, processes=2, parallel_from=2)
+    assert (cold.processes, cold.reused) == (2, 0)
+    assert _files(tmp_path / "cold") == _files(tmp_path / "one")
+    warm = build_site(cached, tmp_path / "cold", cache=cache, processes=2, parallel_from=2)
+    assert (warm.processes, warm.reused) == (0, 3)
+    assert _files(tmp_path / "cold") == _files(tmp_path / "one")
+
+
+def test_rendering_stays_in_this_process_below_parallel_from(fixture_copy, tmp_path):
+    from scoring.site import build_site
+
+    board = build_scoreboard(fixture_copy, run=run_here)
+    assert build_site(board, tmp_path / "site", processes=2, parallel_from=3).processes == 0
+    # two companies: one rendered here before forking would leave one worker, not worth it
+    assert build_site(board, tmp_path / "site", processes=2, parallel_from=2).processes == 0
+
+
+def test_a_render_worker_that_fails_fails_the_build(fixture_copy, tmp_path, monkeypatch):
+    """A company whose rendering raises on a worker raises the same error in the build, and a
+    worker that dies (here: exits without a word) fails the build instead of hanging it."""
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    import pytest
+
+    from scoring.site import ScoreboardGenerator, build_site
+
+    for number in range(3):
+        shutil.copytree(fixture_copy / "tiny", fixture_copy / f"tiny-{number}")
+    board = build_scoreboard(fixture_copy, run=run_here)
+    here, render = os.getpid(), ScoreboardGenerator._company
+
+    def failing(self, company, shown):
+        if os.getpid() != here and company.slug == "tiny-1":
+            raise ValueError("no page for tiny-1")
+        return render(self, company, shown)
+
+    monkeypatch.setattr(ScoreboardGenerator, "_company", failing)
+    with pytest.raises(ValueError, match="no page for tiny-1"):
+        build_site(board, tmp_path / "raised", processes=2, parallel_from=2)
+
+    def dying(self, company, shown):
+        if os.getpid() != here and company.slug == "tiny-1":
+            os._exit(1)
+        return render(self, company, shown)
+
+    monkeypatch.setattr(ScoreboardGenerator, "_company", dying)
+    with pytest.raises(BrokenProcessPool):
+        build_site(board, tmp_path / "died", processes=2, parallel_from=2)

@@ -427,3 +427,28 @@ def test_effect_text_gives_both_sides_with_interval_and_n():
     # the window is candor.yaml's effect_window_days, carried by the effect
     assert effect_text(Effect(dt.date(2025, 12, 8), before, thin, 30)).endswith(
         "in the 30 days after: not enough data (n=12); change: not enough data.")
+
+
+def test_month_rows_are_the_cells_the_table_under_a_chart_shows():
+    """scoring.site.month_rows writes the rows of the month-by-month tables (in Python: they
+    are most of a company page's cells): the month (with its methodology mark), then each
+    metric's score, 95% interval and n, every text escaped and without bidi controls."""
+    from markupsafe import Markup
+
+    from scoring.metrics import CHANGELOG, Score
+    from scoring.site import month_rows
+
+    scores = {"csat": Score(62.54, 12345, "percent", 55.0, 70.04),
+              "wait_seconds_p50": Score(None, 3, "seconds", reason="only 3 <waits>\u202e")}
+    rows = month_rows([("2026-09", scores), ("2026-10", scores)],
+                      ("csat", "wait_seconds_p50"), {"2026-10": CHANGELOG[-1]})
+    assert all(isinstance(row, Markup) for row in rows)
+    cells = ('<td><span class="value">62.5%</span></td><td>55.0\u201370.0</td>'
+             '<td class="num">12,345</td>'
+             '<td><span class="nodata" title="only 3 &lt;waits&gt;">not enough data</span></td>'
+             '<td></td><td class="num">3</td>')
+    assert rows == [
+        f'<tr><th scope="row">2026-09</th>{cells}</tr>',
+        '<tr><th scope="row">2026-10 <span class="small">methodology v'
+        f'{CHANGELOG[-1].version} from here</span></th>{cells}</tr>',
+    ]
