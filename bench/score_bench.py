@@ -57,7 +57,7 @@ FLOORS = ("duckdb", "polars", "pandas")
 PHASES = ("candor", *FLOORS)
 NEEDS = {"duckdb": "duckdb", "polars": "polars"}  # floor -> module it needs
 INSTALL = ".venv/bin/pip install -e '.[bench]'"
-STAGES = ("load", "validate", "score", "rest")  # the build's stages shown in the table
+STAGES = ("load", "validate", "score")  # the build's stages shown (seconds summed over workers)
 
 # The figures compared between Candor and the floors: Candor's metric id -> the digest's name.
 COMPARED = {
@@ -606,7 +606,6 @@ def measure(name: str, rows: int, companies: int, work: Path, keep: Path | None,
         figures.update(
             fastest_floor=fastest,
             candor_over_fastest=candor["seconds"] / floors[fastest]["seconds"],
-            score_over_fastest=candor["stages"].get("score", 0.0) / floors[fastest]["seconds"],
             least_cpu_floor=least,
             candor_cpu_over_least=candor["cpu_seconds"] / floors[least]["cpu_seconds"],
         )
@@ -615,7 +614,7 @@ def measure(name: str, rows: int, companies: int, work: Path, keep: Path | None,
 
 def report(results: dict) -> str:
     head = (f"{'size':<5}{'phase':<8}{'rows':>12}{'wall s':>8}{'cpu s':>8}{'load':>7}"
-            f"{'valid.':>7}{'score':>7}{'rest':>7}{'rows/s':>10}{'peak MiB':>9}"
+            f"{'valid.':>7}{'score':>7}{'rows/s':>10}{'peak MiB':>9}"
             f"{'x fastest':>10}{'agree':>7}")
     lines = [head, "-" * len(head)]
     for name, size in results.items():
@@ -625,9 +624,7 @@ def report(results: dict) -> str:
             if "skipped" in f:
                 lines.append(f"{name:<5}{phase:<8}  skipped: {f['skipped']} ({INSTALL})")
                 continue
-            stages = dict(f.get("stages", {}))
-            if stages:  # the cache, the Candor composite and the audit
-                stages["rest"] = f["seconds"] - sum(stages.get(s, 0.0) for s in STAGES[:3])
+            stages = f.get("stages", {})
             cells = "".join(f"{stages[s]:>7.1f}" if s in stages else f"{'':>7}" for s in STAGES)
             agree = ("" if phase == "candor" else
                      "yes" if f.get("disagreements") == 0 else str(f.get("disagreements", "")))
@@ -640,8 +637,7 @@ def report(results: dict) -> str:
         if "candor_over_fastest" in size:
             lines.append(
                 f"{name}: candor / fastest floor ({size['fastest_floor']}) = "
-                f"{size['candor_over_fastest']:.1f} (the score stage alone "
-                f"{size['score_over_fastest']:.1f}); in CPU seconds, candor / "
+                f"{size['candor_over_fastest']:.1f}; in CPU seconds, candor / "
                 f"{size['least_cpu_floor']} = {size['candor_cpu_over_least']:.1f}")
     return "\n".join(lines)
 
