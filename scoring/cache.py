@@ -286,7 +286,6 @@ class Cache:
     def __init__(self, folder: Path):
         self.folder = folder
         self.used: set[str] = set()
-        self._index: dict[str, str | None] | None = None  # summary key -> newest day
         self._digests_read = False
 
     @classmethod
@@ -326,8 +325,6 @@ class Cache:
         company is not remembered (by its stat): a cold cache, where every company is read
         and its files are better hashed there, on the workers, than here."""
         self._read_digests()
-        if self._index is None:
-            self._index = self._read_index()
         if not self._index and not all(_seen(path) in _DIGESTS for path in _files(job.company)):
             return None
         return summary_key(job)
@@ -335,8 +332,6 @@ class Cache:
     def newest(self, entry_key: str) -> tuple[dt.date | None] | None:
         """(the newest counted day of the company summarized under entry_key,), when the cache
         holds that summary; None when it does not (the company must be read)."""
-        if self._index is None:
-            self._index = self._read_index()
         if entry_key not in self._index or not (self.folder / f"{entry_key}{self.SUMMARY}"
                                                 ).is_file():
             return None
@@ -347,8 +342,6 @@ class Cache:
     def put_summary(self, entry_key: str, entry: bytes, newest: dt.date | None) -> None:
         """Keep a company's summary entry (summary_entry) and its newest counted day."""
         if self._write(f"{entry_key}{self.SUMMARY}", entry):
-            if self._index is None:
-                self._index = self._read_index()
             self._index[entry_key] = newest.isoformat() if newest else None
             self.used.add(entry_key)
 
@@ -360,20 +353,19 @@ class Cache:
         except OSError:
             return None
 
-
     def save(self, used_only: bool = False) -> None:
         """Write what the next build starts from: the newest day of every summary kept (of
         those this build used, for prune), and the digests of the files this process hashed
         or recognised."""
-        if self._index is None and used_only:
-            self._index = self._read_index()
-        if self._index is not None:
+        if used_only or "_index" in vars(self):
             self._write(self.INDEX, {"format": self.INDEX_FORMAT, "newest": dict(sorted(
                 (k, day) for k, day in self._index.items() if k in self.used or not used_only))})
         self._write(self.DIGESTS, {"format": self.DIGESTS_FORMAT, "files": sorted(
             [*seen, digest] for seen, digest in _DIGESTS_USED.items())})
 
-    def _read_index(self) -> dict[str, str | None]:
+    @functools.cached_property
+    def _index(self) -> dict[str, str | None]:
+        """Summary key -> the newest counted day of that company, as the last build saved it."""
         try:
             document = json.loads((self.folder / self.INDEX).read_bytes())
             if document.get("format") != self.INDEX_FORMAT:

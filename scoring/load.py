@@ -677,13 +677,18 @@ def _objects_first(body: bytes, newlines: np.ndarray) -> bool:
     that whitespace): only then is the file handed to pyarrow. Lines are looked at one by one
     only where one does not begin with `{` at once (a blank or indented line)."""
     text = np.frombuffer(body, np.uint8)
-    starts = np.concatenate([[0], newlines + 1])
-    starts = starts[starts < len(text)]
+    starts = _line_starts(newlines, len(text))
     for start in starts[text[starts] != ord("{")].tolist():
         first = _LINE_START.match(body, start)
         if first is not None and first.group(1) not in (b"{", b"\n"):
             return False
     return True
+
+
+def _line_starts(newlines: np.ndarray, size: int) -> np.ndarray:
+    """Where each line of `size` bytes begins (none in no bytes), given where its LFs are."""
+    starts = np.concatenate([[0], newlines + 1]).astype(np.int64)
+    return starts[starts < size]
 
 
 def _content_lines(body: bytes) -> np.ndarray:
@@ -692,8 +697,7 @@ def _content_lines(body: bytes) -> np.ndarray:
     of pyarrow's records for the fast path: a non-blank line gives at least one or an error,
     so as many records as such lines means one on each."""
     text = np.frombuffer(body, np.uint8)
-    starts = np.flatnonzero(text == ord("\n")) + 1
-    starts = np.concatenate([[0], starts[starts < len(text)]])  # where each line begins
+    starts = _line_starts(np.flatnonzero(text == ord("\n")), len(text))
     if not len(text):
         return starts[:0]
     # each line's bytes other than JSON's whitespace (a line holds at least its LF, or its byte)

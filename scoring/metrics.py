@@ -226,18 +226,6 @@ class Sample:
     history: Table | None = None
     thresholds: Thresholds = field(kw_only=True)
 
-    @property
-    def contacts(self) -> Table:
-        return self.tables.contacts
-
-    @property
-    def waits(self) -> Table:
-        return self.tables.waits
-
-    @property
-    def cases(self) -> Table:
-        return self.tables.cases
-
 
 @dataclass(frozen=True)
 class Window:

@@ -351,7 +351,7 @@ class ScoreboardGenerator(Generator):
                    max_yaml_kib=MAX_YAML_FILE_BYTES // 2**10)
 
 
-# In a worker process of ScoreboardGenerator._rendered: the generator, the companies and the
+# In a worker process of ScoreboardGenerator._rendering: the generator, the companies and the
 # boards their pages show (by id), as the build process held them when it forked.
 _RENDERING: tuple[ScoreboardGenerator, list[CompanyResult], dict[int, Scoreboard]] | None = None
 
@@ -570,16 +570,11 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
 SEARCH_EXCLUDES = ".crumbs, table.leaderboard, details.chart-table, table.files"
 
 
-def index_site(output: Path, excludes: str = SEARCH_EXCLUDES) -> None:
-    """Pagefind's static search index of the built pages (each page's <main>, marked
-    data-pagefind-body, but for `excludes`) into output/pagefind/; the same pages give the
-    same bytes."""
-    finish_index(start_index(output, excludes), output)
-
-
 def start_index(output: Path, excludes: str = SEARCH_EXCLUDES) -> subprocess.Popen:
-    """index_site, started: Pagefind reads the pages (*.html) alone, so the build may write
-    other files while it runs."""
+    """Pagefind's static search index of the built pages (each page's <main>, marked
+    data-pagefind-body, but for `excludes`) into output/pagefind/, started (finish_index waits
+    for it); the same pages give the same bytes. Pagefind reads the pages (*.html) alone, so
+    the build may write other files while it runs."""
     return subprocess.Popen(
         [sys.executable, "-m", "pagefind_bin", "--site", str(output), "--silent",
          "--exclude-selectors", excludes],

@@ -20,19 +20,13 @@ import pyarrow as pa
 
 from .gaming import Signal
 from .summary import (
-    CASE_KEYS,
-    COMMENT_COLUMNS,
-    CONTACT_COUNTS,
-    CONTACT_KEYS,
     DAY,
     DTYPES,
-    WAIT_KEYS,
+    TABLES,
     Summary,
 )
 
 FORMAT = "candor.summary/1"
-TABLES = {"contacts": (*CONTACT_KEYS, *CONTACT_COUNTS), "waits": (*WAIT_KEYS, "count"),
-          "cases": (*CASE_KEYS, "count"), "comments": COMMENT_COLUMNS}
 CODEC = "zstd"
 NAN = -2  # the code of a float NaN in a text column (None's is -1, pandas' own)
 MAX_BYTES = 2**31  # a summary that says it is larger is refused before it is unpacked
