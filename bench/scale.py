@@ -8,7 +8,9 @@ is its own (os.wait4's maxrss):
 
 - the full build (`publish.py build --timings`, cold cache): wall time, peak memory and the
   seconds of each stage (load, validate, score, charts, render, and any other the build reports);
-- an incremental build after one rating in one company's newest file changed (warm cache);
+- an incremental build after one rating in one company's newest file changed (warm cache),
+  and another after the text of that company's newest published comment changed (words that
+  the search index holds, so that it must be made again);
 - the read floor: pyarrow reading the same feedback files, all columns;
 - the render floor: Pelican rendering the same number of bare Markdown pages.
 
@@ -103,17 +105,31 @@ def generate(folder: Path, companies: int, contacts: int, seed: int, workers: in
             "files": sum(1 for _ in folder.glob("*/feedback/*.csv")), "mib": size / 2**20}
 
 
-def touch_one_company(data: Path) -> tuple[Path, bytes]:
-    """Change one rating in the first company's newest file (the bytes of one company only)
-    from satisfied to not or back, so that its CSAT moves, and with it its industry's mean
-    and every peer's Candor score; returns the file and its bytes before."""
+def touch_one_company(data: Path, what: str = "rating") -> tuple[Path, bytes]:
+    """Change one company's newest file (the first company's: the bytes of one company only);
+    returns the file and its bytes before.
+
+    - "rating": one rating from satisfied to not or back, so that its CSAT moves, and with it
+      its industry's mean and every peer's Candor score;
+    - "comment": the words of its newest published comment (shown on its page, so in the
+      search index), its numbers unchanged."""
     path = sorted(sorted(data.iterdir())[0].glob("feedback/*.csv"))[-1]
     original = path.read_bytes()
     with path.open(newline="", encoding="utf-8") as stream:
         rows = list(csv.reader(stream))
-    rating = rows[0].index("rating")
-    row = next(r for r in rows[1:] if r[rating])
-    row[rating] = "1" if row[rating] in ("4", "5") else "5"
+    header = rows[0]
+    if what == "rating":
+        rating = header.index("rating")
+        row = next(r for r in rows[1:] if r[rating])
+        row[rating] = "1" if row[rating] in ("4", "5") else "5"
+    elif what == "comment":
+        comment, public, when = (header.index(c) for c in ("comment", "comment_public",
+                                                            "submitted_at"))
+        row = max((r for r in rows[1:] if r[comment] and r[public] == "true"),
+                  key=lambda r: r[when])
+        row[comment] = "Changed for the benchmark: " + row[comment]
+    else:
+        raise ValueError(f"unknown change {what!r}")
     with path.open("w", newline="", encoding="utf-8") as stream:
         csv.writer(stream, lineterminator="\n").writerows(rows)
     return path, original
@@ -144,13 +160,17 @@ def measure(name: str, work: Path, seed: int, workers: int, volumes: list[int],
     figures["full"] = child(build, work / "full.log")
     figures["full"]["stages"] = json.loads(timings.read_text())
     print(f"{name}: full build {figures['full']['seconds']:.1f} s", flush=True)
-    touched, original = touch_one_company(data)
-    try:
-        figures["incremental"] = child(build, work / "incremental.log")
-    finally:
-        touched.write_bytes(original)  # kept data (--dir) stays as generated
-    figures["incremental"]["stages"] = json.loads(timings.read_text())
-    figures["incremental"]["changed"] = touched.relative_to(data).as_posix()
+    for index, (key, what) in enumerate((("incremental", "rating"),
+                                         ("incremental_text", "comment"))):
+        if index:  # back to the files as generated, and the cache and site with them
+            child(build, work / f"{key}-before.log")
+        touched, original = touch_one_company(data, what)
+        try:
+            figures[key] = child(build, work / f"{key}.log")
+        finally:
+            touched.write_bytes(original)  # kept data (--dir) stays as generated
+        figures[key]["stages"] = json.loads(timings.read_text())
+        figures[key]["changed"] = f"{touched.relative_to(data).as_posix()}: {what}"
     figures["read_floor"] = child([python, "-c", READ_FLOOR, str(data)], work / "read.log")
     pages = figures["full"]["stages"]["pages"]
     content = work / "bare"
@@ -163,33 +183,39 @@ def measure(name: str, work: Path, seed: int, workers: int, volumes: list[int],
     figures["ratios"] = {
         "full_over_floor": figures["full"]["seconds"] / floor,
         "incremental_over_full": figures["incremental"]["seconds"] / figures["full"]["seconds"],
+        "incremental_text_over_full":
+            figures["incremental_text"]["seconds"] / figures["full"]["seconds"],
     }
     return figures
 
 
 def report(results: dict) -> str:
     lines = [f"{'size':<5}{'companies':>10}{'contacts':>12}{'full s':>9}{'peak MiB':>10}"
-             f"{'incr s':>8}{'read s':>8}{'render s':>10}{'full/floor':>11}{'incr/full':>10}"]
+             f"{'incr s':>8}{'text s':>8}{'read s':>8}{'render s':>10}{'full/floor':>11}"
+             f"{'incr/full':>10}{'text/full':>10}"]
     for name, f in results.items():
         lines.append(
             f"{name:<5}{f['companies']:>10,}{f['full']['stages']['contacts']:>12,}"
             f"{f['full']['seconds']:>9.1f}{f['full']['peak_mib']:>10.0f}"
-            f"{f['incremental']['seconds']:>8.1f}{f['read_floor']['seconds']:>8.1f}"
+            f"{f['incremental']['seconds']:>8.1f}{f['incremental_text']['seconds']:>8.1f}"
+            f"{f['read_floor']['seconds']:>8.1f}"
             f"{f['render_floor']['seconds']:>10.1f}{f['ratios']['full_over_floor']:>11.1f}"
-            f"{f['ratios']['incremental_over_full']:>10.2f}")
+            f"{f['ratios']['incremental_over_full']:>10.2f}"
+            f"{f['ratios']['incremental_text_over_full']:>10.2f}")
+    lines.append("(incr: one rating changed in one company; text: one comment's words changed)")
     lines.append("")
     for name, f in results.items():
         stages = f["full"]["stages"]["seconds"]
         shown = ", ".join(f"{k} {v:.1f}" for k, v in stages.items() if k != "total" and v)
         lines.append(f"{name} full build, seconds by stage: {shown}")
-        incremental = f["incremental"]["stages"]
-        shown = ", ".join(f"{k} {v:.1f}" for k, v in incremental["seconds"].items()
-                          if k != "total" and v)
-        lines.append(f"{name} incremental: read {incremental.get('read', '?')}, scored "
-                     f"{incremental['scored']}, reused "
-                     f"{incremental['reused']}, pages of {incremental.get('pages_reused', 0)} "
-                     f"companies reused, peak {f['incremental']['peak_mib']:.0f} MiB; seconds "
-                     f"by stage: {shown}")
+        for key, label in (("incremental", "incremental"), ("incremental_text", "text change")):
+            stages = f[key]["stages"]
+            shown = ", ".join(f"{k} {v:.1f}" for k, v in stages["seconds"].items()
+                              if k != "total" and v)
+            lines.append(f"{name} {label}: read {stages.get('read', '?')}, scored "
+                         f"{stages['scored']}, reused {stages['reused']}, pages of "
+                         f"{stages.get('pages_reused', 0)} companies reused, peak "
+                         f"{f[key]['peak_mib']:.0f} MiB; seconds by stage: {shown}")
     return "\n".join(lines)
 
 
