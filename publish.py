@@ -246,6 +246,10 @@ def build(args, progress: Progress) -> int:
                                  cache=cache, run=run)
     seconds = board.stats.seconds
     progress("render", 0, 1)
+    if cache:
+        from scoring.charts import prepare
+
+        prepare(cache.folder / "charts.templates")
     built = build_site(board, args.output, site_url=args.site_url, seconds=seconds, cache=cache,
                        processes=args.processes or os.cpu_count() or 1,
                        parallel_from=2 if args.processes else PARALLEL_FROM)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import copy
+import hashlib
+import importlib.metadata
+import json
 from dataclasses import dataclass
-from functools import cache
-
-import altair as alt
+from pathlib import Path
 
 from .board import CompanyResult
 from .export import rounded
@@ -59,10 +60,56 @@ SERIES_LABELS = {
 }
 
 
-@cache
+# kind id and marked -> the chart without data; built by _build, or read by prepare
+_TEMPLATES: dict[str, dict] = {}
+
+
 def _template(kind: ChartKind, marked: bool) -> dict:
-    """The chart without data, built through Altair's schema checks once per kind, with the
-    layers that mark methodology changes when `marked` (an empty mark layer makes Vega warn)."""
+    name = f"{kind.id}:{int(marked)}"
+    if name not in _TEMPLATES:
+        _TEMPLATES[name] = _build(kind, marked)
+    return _TEMPLATES[name]
+
+
+def _saved_key() -> str:
+    """What the templates depend on: Altair (and the Vega-Lite schema it brings) and this file
+    (the charts, the theme)."""
+    source = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()
+    return f"altair {importlib.metadata.version('altair')}; {source}"
+
+
+def prepare(saved: Path | None = None) -> None:
+    """Every chart template, before company pages are rendered (on forked workers too): read
+    from `saved` when a build with this Altair and this file wrote them there, else built
+    (and written there), so that a build with a cache never imports Altair (a quarter of a
+    second) nor builds a chart through its schema checks twice. What else is in the file is
+    ignored."""
+    key = _saved_key()
+    if saved is not None:
+        try:
+            document = json.loads(saved.read_bytes())
+            if document["key"] == key and isinstance(document["templates"], dict):
+                _TEMPLATES.update({name: spec for name, spec in document["templates"].items()
+                                   if isinstance(spec, dict) and name not in _TEMPLATES})
+        except (OSError, ValueError, KeyError, TypeError):
+            pass
+    names = {f"{kind.id}:{int(marked)}": (kind, marked) for kind in CHARTS
+             for marked in (False, True)}
+    missing = [name for name in names if name not in _TEMPLATES]
+    for name in missing:
+        _template(*names[name])
+    if missing and saved is not None:
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        temporary = saved.with_name(saved.name + ".part")
+        temporary.write_text(json.dumps({"key": key, "templates": _TEMPLATES}), encoding="utf-8")
+        temporary.replace(saved)
+
+
+def _build(kind: ChartKind, marked: bool) -> dict:
+    """The chart without data, built through Altair's schema checks, with the layers that mark
+    methodology changes when `marked` (an empty mark layer makes Vega warn)."""
+    import altair as alt
+
     base = alt.Chart(alt.NamedData(DATASET)).encode(
         x=alt.X("month:T", timeUnit="utcyearmonth", title=None,
                 axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount=6)),
