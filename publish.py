@@ -272,7 +272,9 @@ def build(args, progress: Progress) -> int:
         *(f"    {p}" for f in quarantined for p in f.problems),
         *(f"  problem      {p}" for p in board.problems),
         f"  pages        {built.pages}" + (
-            f", {built.reused} companies' files reused from cache" if cache else ""),
+            f", {built.reused} companies' files reused from cache" if cache else "") + (
+            ", search index reused (no page changed what it indexes)" if built.search_reused
+            else ""),
         f"  as of        {board.as_of.isoformat()} (methodology v{board.methodology_version})",
         "  seconds      " + ", ".join(f"{stage} {seconds[stage]:.1f}" for stage in STAGES
                                       if stage in seconds),
@@ -284,7 +286,7 @@ def build(args, progress: Progress) -> int:
             "companies": len(board.companies), "scored": board.stats.scored,
             "reused": board.stats.reused, "read": board.stats.summarized,
             "rescored": board.stats.rescored, "contacts": board.contacts, "pages": built.pages,
-            "pages_reused": built.reused,
+            "pages_reused": built.reused, "search_reused": built.search_reused,
         }, indent=1) + "\n", encoding="utf-8")
     if args.strict and (quarantined or board.problems):
         print("strict: data errors above; exiting 1", file=sys.stderr)
