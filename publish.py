@@ -272,12 +272,12 @@ def build(args, progress: Progress) -> int:
         *(f"    {p}" for f in quarantined for p in f.problems),
         *(f"  problem      {p}" for p in board.problems),
         f"  pages        {built.pages}" + (
-            f", {built.reused} companies' files reused from cache" if cache else "") + (
-            ", search index reused (no page changed what it indexes)" if built.search_reused
-            else ""),
+            f", {built.reused} companies' files reused from cache" if cache else ""),
         f"  as of        {board.as_of.isoformat()} (methodology v{board.methodology_version})",
         "  seconds      " + ", ".join(f"{stage} {seconds[stage]:.1f}" for stage in STAGES
-                                      if stage in seconds),
+                                      if stage in seconds)
+        # no page changed what the search index holds: the last build's was kept
+        + (" (search index reused)" if built.search_reused else ""),
     ]
     print("\n".join(lines), flush=True)
     if args.timings:
