@@ -306,7 +306,7 @@ class ScoreboardGenerator(Generator):
                     if name not in self._written and name.endswith(suffix):
                         os.unlink(entry.path)
                         if name.endswith(".html"):
-                            self.settings["CANDOR_SEARCH"].removed(name)
+                            self.settings["CANDOR_SEARCH"].removed()
                     continue
                 with os.scandir(entry.path) as inside:
                     if next(inside, None) is None:
@@ -581,15 +581,18 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
 # Pagefind indexes each page's <main> (data-pagefind-body), less the elements the templates mark
 # data-pagefind-ignore="all": every number that moves when any company's data does (scores,
 # intervals, ranks, sample sizes, the scoreboard's date), the breadcrumb trail, a company's
-# input files with their SHA-256, its downloads and badge. What is left is what visitors
-# search: names, industries, countries, descriptions, notices, the labels of the breakdown
-# tables, customers' comments, the action log, and the methodology and publishing guide.
+# input files with their SHA-256, its downloads and badge, and /actions/'s entries (each is on
+# its company's page). What is left is what visitors search: names, industries, countries,
+# websites, descriptions, notices, the labels of the breakdown tables, customers' comments,
+# the action logs, the methodology, the about page and the publishing guide. At L this is a
+# third of the words the whole <main> held, and Pagefind takes half the time.
 
 PAGEFIND = "pagefind"  # the index's folder in the output, kept from the last build
 STAMP = "candor-index.json"  # in it: written once the index matches the pages, removed before
 # anything changes them (SearchIndex)
-# Comparing more rewritten pages than this (a new data commit shows on every page) costs about
-# as much as indexing them all: past it, the index is made again without comparing the rest.
+# Comparing a rewritten page with the last (3 ms for a company's at L) costs about what Pagefind
+# takes to index a page: past this many (a new data commit shows on every page), the index is
+# made again without comparing the rest.
 COMPARED_PAGES = 100
 VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                   "param", "source", "track", "wbr"))
@@ -717,7 +720,8 @@ class SearchIndex:
             self.pages = None
         self.seconds += time.perf_counter() - started
 
-    def removed(self, name: str) -> None:
+    def removed(self) -> None:
+        """A page of the last build is not one of this build's."""
         self.pages = None
 
     def start(self) -> int:
