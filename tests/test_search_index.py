@@ -141,6 +141,12 @@ def _fragment_lost(output: Path, index_before: Path) -> None:
     next((output / "pagefind" / "fragment").glob("*.pf_fragment")).unlink()
 
 
+def _index_gone(output: Path, index_before: Path) -> None:
+    import shutil
+
+    shutil.rmtree(output / "pagefind")
+
+
 def _other_pagefind(output: Path, index_before: Path) -> None:
     """An index stamped by another Pagefind version."""
     stamp = output / "pagefind" / STAMP
@@ -149,7 +155,8 @@ def _other_pagefind(output: Path, index_before: Path) -> None:
     stamp.write_text(json.dumps(document, indent=1) + "\n", "utf-8")
 
 
-@pytest.mark.parametrize("damage", [_unfinished, _fragment_lost, _other_pagefind])
+@pytest.mark.parametrize("damage", [_unfinished, _fragment_lost, _index_gone,
+                                    _other_pagefind])
 def test_an_index_that_cannot_be_trusted_is_made_again(build_site, fixture_copy, first,
                                                        tmp_path, damage):
     import shutil
