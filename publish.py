@@ -279,7 +279,9 @@ def build(args, progress: Progress) -> int:
             f", {built.reused} companies' files reused from cache" if cache else ""),
         f"  as of        {board.as_of.isoformat()} (methodology v{board.methodology_version})",
         "  seconds      " + ", ".join(f"{stage} {seconds[stage]:.1f}" for stage in STAGES
-                                      if stage in seconds),
+                                      if stage in seconds)
+        # no page changed what the search index holds: the last build's was kept
+        + (" (search index reused)" if built.search_reused else ""),
     ]
     print("\n".join(lines), flush=True)
     if args.timings:
@@ -288,7 +290,7 @@ def build(args, progress: Progress) -> int:
             "companies": len(board.companies), "scored": board.stats.scored,
             "reused": board.stats.reused, "read": board.stats.summarized,
             "rescored": board.stats.rescored, "contacts": board.contacts, "pages": built.pages,
-            "pages_reused": built.reused,
+            "pages_reused": built.reused, "search_reused": built.search_reused,
         }, indent=1) + "\n", encoding="utf-8")
     if args.strict and (quarantined or board.problems):
         print("strict: data errors above; exiting 1", file=sys.stderr)

@@ -12,12 +12,14 @@ import json
 import logging
 import multiprocessing
 import os
+import shutil
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from html.parser import HTMLParser
 from pathlib import Path
 
 from markupsafe import Markup, escape
@@ -170,19 +172,22 @@ class ScoreboardGenerator(Generator):
 
     def _write(self, name: str, text: str) -> None:
         """Write a file of the site, unless a file of these bytes is there from the last build
-        (in a KEPT folder): it is left as it is. Either way the file is one of this build's."""
+        (in a KEPT folder): it is left as it is. Either way the file is one of this build's.
+        A page written over another (or none) there is told to the search index."""
         path, data = Path(self.output_path) / name, text.encode("utf-8")
         self._written.add(name)
-        if name.split("/", 1)[0] in KEPT:
-            try:
-                if path.read_bytes() == data:
-                    return
-            except OSError:
-                pass
+        kept, old = name.split("/", 1)[0] in KEPT, None
+        if kept:
+            with contextlib.suppress(OSError):
+                old = path.read_bytes()
+            if old == data:
+                return
         if path.parent not in self._folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(path.parent)
         path.write_bytes(data)
+        if kept and name.endswith(".html"):
+            self.settings["CANDOR_SEARCH"].rewritten(name, old, data)
 
     def _page(self, name: str, template: str, **extra) -> None:
         self._write(name, self._render(name, self.get_template(template), **extra))
@@ -292,13 +297,16 @@ class ScoreboardGenerator(Generator):
             gc.unfreeze()
             _RENDERING = None
 
-    def _prune(self, folders: tuple[str, ...]) -> None:
-        """Remove what the last build left in these KEPT folders and this one did not write."""
+    def _prune(self, folders: tuple[str, ...], suffix: str = "") -> None:
+        """Remove what the last build left in these KEPT folders and this one did not write
+        (of the files named ...`suffix`)."""
         for folder in folders:
             for name, entry in _entries(Path(self.output_path), folder):
                 if not entry.is_dir(follow_symlinks=False):
-                    if name not in self._written:
+                    if name not in self._written and name.endswith(suffix):
                         os.unlink(entry.path)
+                        if name.endswith(".html"):
+                            self.settings["CANDOR_SEARCH"].removed()
                     continue
                 with os.scandir(entry.path) as inside:
                     if next(inside, None) is None:
@@ -312,10 +320,12 @@ class ScoreboardGenerator(Generator):
         _unlink_links(output)
         texts = self._companies(meanwhile=self._board_pages)
         # Every page is written (Pelican's own, the about page, came before): the search
-        # index is made from them while the downloads are written
-        self._prune(("companies",))
-        self.settings["CANDOR_PAGES"]["pages"] = sum(1 for _ in output.rglob("*.html"))
-        self.settings["CANDOR_SEARCH"].append(start_index(output))
+        # index is made from them (if they changed) while the downloads are written
+        self._prune(("companies", "badges"))
+        self._prune(("data",), ".html")
+        self.settings["CANDOR_PAGES"]["pages"] = self.settings["CANDOR_SEARCH"].start() + sum(
+            1 for name in self._written
+            if name.endswith(".html") and name.split("/", 1)[0] in KEPT)
         schemas.write(output / "schemas")
         files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
                  "datapackage.json": export.datapackage_json(board)}
@@ -475,7 +485,7 @@ def _generators(pelican):
 def pelican_settings(board: Scoreboard, output: Path, site_url: str,
                      seconds: dict[str, float] | None = None, cache: Cache | None = None,
                      pages: dict[str, int] | None = None, processes: int = 1,
-                     parallel_from: int = 2, search: list | None = None) -> dict:
+                     parallel_from: int = 2, search: SearchIndex | None = None) -> dict:
     return read_settings(override={
         "PATH": str(ROOT / "content"),
         "THEME": str(ROOT / "theme"),
@@ -489,7 +499,7 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "CANDOR_PAGES": {} if pages is None else pages,
         "CANDOR_PROCESSES": processes,
         "CANDOR_PARALLEL_FROM": parallel_from,
-        "CANDOR_SEARCH": [] if search is None else search,
+        "CANDOR_SEARCH": search,
         "RELATIVE_URLS": True,
         "TIMEZONE": "UTC",
         "DEFAULT_LANG": "en",
@@ -507,7 +517,7 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "AUTHOR_FEED_ATOM": None,
         "AUTHOR_FEED_RSS": None,
         "DELETE_OUTPUT_DIRECTORY": True,
-        "OUTPUT_RETENTION": KEPT,
+        "OUTPUT_RETENTION": (*KEPT, PAGEFIND),
         "CACHE_CONTENT": False,
         "LOAD_CONTENT_CACHE": False,
         "THEME_STATIC_DIR": "theme",
@@ -528,6 +538,7 @@ class Built:
     pages: int  # HTML pages written
     reused: int  # companies whose files came from the page cache
     processes: int  # worker processes that rendered companies' files (0: this one did)
+    search_reused: bool  # the search index was the last build's: no page changed what it reads
 
 
 def build_site(board: Scoreboard, output: Path, site_url: str = "",
@@ -538,50 +549,234 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
     charts, on the rest of the rendering and on the search index to it. With a `cache` (the
     one the scores came through), a company's files whose page_key is cached are copied, not
     rendered again. With `processes` of 2 or more, once at least `parallel_from` companies
-    need rendering, their files are rendered on that many worker processes: the same bytes."""
+    need rendering, their files are rendered on that many worker processes: the same bytes.
+    The search index is the last build's when no page changed what it reads (SearchIndex)."""
     started = time.perf_counter()
     spent: dict[str, float] = {}
     counts: dict[str, int] = {}
-    search: list[subprocess.Popen] = []  # the search index, started once every page is written
+    search = SearchIndex(output)  # before Pelican deletes the pages outside KEPT
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
     try:
         Pelican(pelican_settings(board, output, site_url, spent, cache, counts, processes,
                                  parallel_from, search)).run()
         rendered = time.perf_counter()
-        finish_index(search.pop(), output)
+        search.finish()
     finally:
-        for process in search:  # the build failed after starting it
-            process.kill()
-            process.wait()
+        search.stop()
     if seconds is not None:
         charts = spent.get("charts", 0.0)
         seconds["charts"] = seconds.get("charts", 0.0) + charts
-        seconds["render"] = seconds.get("render", 0.0) + rendered - started - charts
-        # how long the build waited for the index after rendering, which it overlaps
-        seconds["search"] = seconds.get("search", 0.0) + time.perf_counter() - rendered
-    return Built(counts["pages"], counts.get("reused", 0), counts.get("processes", 0))
+        seconds["render"] = (seconds.get("render", 0.0) + rendered - started - charts
+                             - search.seconds)
+        # the search index's own work, and how long the build waited for Pagefind after
+        # rendering, which it overlaps
+        seconds["search"] = (seconds.get("search", 0.0) + search.seconds
+                             + time.perf_counter() - rendered)
+    return Built(counts["pages"], counts.get("reused", 0), counts.get("processes", 0),
+                 search.reused)
 
 
-# Left out of the search index: rows of numbers that match every query and say nothing alone
-# (company names are found on their own pages), the breadcrumb trail, and a company's table of
-# input files: a SHA-256 per file, which no visitor searches, made half the index's bytes and
-# a quarter of the time it takes (at M); the file names are the same for every company.
-SEARCH_EXCLUDES = ".crumbs, table.leaderboard, details.chart-table, table.files"
+# --- the search index ------------------------------------------------------------------------
+# Pagefind indexes each page's <main> (data-pagefind-body), less the elements the templates mark
+# data-pagefind-ignore="all": every number that moves when any company's data does (scores,
+# intervals, ranks, sample sizes, the scoreboard's date), the breadcrumb trail, a company's
+# input files with their SHA-256, its downloads and badge, and /actions/'s entries (each is on
+# its company's page). What is left is what visitors search: names, industries, countries,
+# websites, descriptions, notices, the labels of the breakdown tables, customers' comments,
+# the action logs, the methodology, the about page and the publishing guide. At L this is a
+# quarter of the words the whole <main> held (289,395 of 1,204,692), and Pagefind takes half
+# the CPU time: most of what is left is reading the pages' HTML.
+
+PAGEFIND = "pagefind"  # the index's folder in the output, kept from the last build
+STAMP = "candor-index.json"  # in it: written once the index matches the pages, removed before
+# anything changes them (SearchIndex)
+# Comparing a rewritten page with the last (3 ms for a company's at L) costs about what Pagefind
+# takes to index a page: past this many (a new data commit shows on every page), the index is
+# made again without comparing the rest.
+COMPARED_PAGES = 100
+VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                  "param", "source", "track", "wbr"))
 
 
-def start_index(output: Path, excludes: str = SEARCH_EXCLUDES) -> subprocess.Popen:
-    """Pagefind's static search index of the built pages (each page's <main>, marked
-    data-pagefind-body, but for `excludes`) into output/pagefind/, started (finish_index waits
-    for it); the same pages give the same bytes. Pagefind reads the pages (*.html) alone, so
-    the build may write other files while it runs."""
-    return subprocess.Popen(
-        [sys.executable, "-m", "pagefind_bin", "--site", str(output), "--silent",
-         "--exclude-selectors", excludes],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+class SearchInput(HTMLParser):
+    """What Pagefind reads of a page, as the parts of it in document order: the <html> tag
+    (its lang picks the index), the <title> (the result's title when the body has no <h1>),
+    any tag with a data-pagefind-* attribute, and every tag (with its attributes) and text in
+    the data-pagefind-body element, less the elements marked data-pagefind-ignore, which
+    Pagefind reads nothing of (no text, heading anchor or image: checked with Pagefind 1.5).
+    Two pages with the same parts give the same index. An ignored element's content is skipped
+    up to its end tag (the parser's raw-text mode, as for <script>) rather than taken apart,
+    which makes a leaderboard's thousand-row table cheap: it must be closed by its own end
+    tag, as the templates write every element they mark (one that was not would be read to
+    the end of the page, never less than Pagefind reads)."""
+
+    def __init__(self, page: bytes):
+        super().__init__()
+        self.parts: list[tuple] = []
+        self.body: str | None = None  # the data-pagefind-body element's tag, while inside it
+        self.depth = 0  # how many elements of that tag are open in it
+        self.skipping = False  # inside an ignored element
+        self.title = False
+        self.feed(page.decode("utf-8", "replace"))
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._start(tag, attrs, tag in VOID)
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        self._start(tag, attrs, True)
+
+    def _start(self, tag: str, attrs: list, void: bool) -> None:
+        names = {name for name, _ in attrs}
+        if self.body is None:
+            if tag == "html" or any(name.startswith("data-pagefind") for name in names):
+                self.parts.append((tag, attrs))
+            self.title = tag == "title"
+            if "data-pagefind-body" in names and not void:
+                self.body, self.depth = tag, 1
+        elif "data-pagefind-ignore" in names:
+            if not void:
+                self.skipping = True
+                self.set_cdata_mode(tag)
+        else:
+            self.parts.append((tag, attrs))
+            self.depth += tag == self.body
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skipping:  # in raw-text mode, only the ignored element's end tag comes here
+            self.skipping = False
+        elif self.body is not None:
+            self.parts.append(("/" + tag,))
+            self.depth -= tag == self.body
+            if not self.depth:
+                self.body = None
+        self.title = False
+
+    def handle_data(self, data: str) -> None:
+        if self.skipping or not (self.body or self.title):
+            return
+        if self.parts and self.parts[-1][0] == "":
+            data = self.parts.pop()[1] + data
+        self.parts.append(("", data))
 
 
-def finish_index(process: subprocess.Popen, output: Path) -> None:
-    stdout, stderr = process.communicate()
-    if process.returncode != 0:
-        raise RuntimeError(f"pagefind could not index {output}: {stderr or stdout}")
+class SearchIndex:
+    """Pagefind's index of the site in output/pagefind/, made again only when what Pagefind
+    reads of the pages (SearchInput) changed since the index the last build made or kept: a
+    page added, removed, or rewritten with other parts. Otherwise it is kept as it is, which
+    gives the same bytes as indexing these pages. Pelican deletes the pages outside the KEPT
+    folders: they are read before it does (and compared once written again); a page in a KEPT
+    folder is compared as it is rewritten (`rewritten`), one written with the same bytes is
+    not rewritten. The stamp in the index's folder says the index was made, by this Pagefind,
+    from the pages as they are, and the folder's files (a digest): it is removed before any
+    page changes and written once the index matches them again, so a build that fails in
+    between, a lost or altered file or another Pagefind version makes it again."""
+
+    def __init__(self, output: Path):
+        started = time.perf_counter()
+        self.output, self.folder = output, output / PAGEFIND
+        self.process: subprocess.Popen | None = None
+        self.compared = 0
+        self.stamp = None
+        self.pages = self._take()  # the pages outside KEPT by name, or None: index them
+        self.seconds = time.perf_counter() - started  # spent here, but waiting for Pagefind
+
+    @property
+    def reused(self) -> bool:
+        return self.pages is not None
+
+    def _take(self) -> dict[str, bytes] | None:
+        if self.folder.is_symlink() or not self.folder.is_dir():
+            return None
+        stamp = self.folder / STAMP
+        try:
+            self.stamp = stamp.read_bytes()
+            stamp.unlink()
+        except OSError:
+            return None
+        if self.stamp != self._stamp():
+            return None
+        return {name: (self.output / name).read_bytes() for name in _loose_pages(self.output)}
+
+    def _stamp(self) -> bytes:
+        """The stamp of the index's folder as it is."""
+        digest = hashlib.sha256()
+        for path in sorted(self.folder.rglob("*")):
+            if path.is_file() and path.name != STAMP:
+                digest.update(path.relative_to(self.folder).as_posix().encode() + b"\0"
+                              + hashlib.sha256(path.read_bytes()).digest())
+        return json.dumps({"pagefind": importlib.metadata.version("pagefind_bin"),
+                           "command": PAGEFIND_ARGUMENTS, "files": digest.hexdigest()},
+                          indent=1).encode() + b"\n"
+
+    def rewritten(self, name: str, old: bytes | None, new: bytes) -> None:
+        """A page written over `old` (None: a new page)."""
+        if self.pages is None:
+            return
+        started = time.perf_counter()
+        self.compared += 1
+        if (old is None or self.compared > COMPARED_PAGES
+                or SearchInput(old).parts != SearchInput(new).parts):
+            self.pages = None
+        self.seconds += time.perf_counter() - started
+
+    def removed(self) -> None:
+        """A page of the last build is not one of this build's."""
+        self.pages = None
+
+    def start(self) -> int:
+        """Every page is written: index them (in the background) unless the index matches
+        them; returns how many there are."""
+        started = time.perf_counter()
+        loose = _loose_pages(self.output)
+        if self.pages is not None and sorted(self.pages) != loose:
+            self.pages = None
+        for name in loose:
+            if self.pages is None:
+                break
+            page = (self.output / name).read_bytes()
+            if page != self.pages[name]:
+                self.rewritten(name, self.pages[name], page)
+        if self.pages is None:
+            if self.folder.is_symlink() or self.folder.is_file():
+                self.folder.unlink()
+            else:
+                shutil.rmtree(self.folder, ignore_errors=True)
+            # Pagefind reads the pages (*.html) alone: the build may write other files meanwhile
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "pagefind_bin", "--site", str(self.output),
+                 *PAGEFIND_ARGUMENTS], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        else:
+            self.pages = {}  # the stamp of the folder as it is: the one taken (_take)
+        self.seconds += time.perf_counter() - started
+        return len(loose)
+
+    def finish(self) -> None:
+        """Wait for the index, then stamp it."""
+        if self.process is not None:
+            stdout, stderr = self.process.communicate()
+            if self.process.returncode != 0:
+                raise RuntimeError(f"pagefind could not index {self.output}: {stderr or stdout}")
+            self.stamp = self._stamp()
+        (self.folder / STAMP).write_bytes(self.stamp)
+
+    def stop(self) -> None:
+        """The build failed: end Pagefind, if it runs."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            self.process.wait()
+
+
+PAGEFIND_ARGUMENTS = ["--silent"]
+
+
+def _loose_pages(output: Path) -> list[str]:
+    """The pages (*.html) outside the KEPT folders and the index's, by name, sorted."""
+    pages = []
+    for folder, folders, files in os.walk(output):
+        if folder == str(output):
+            folders[:] = [f for f in folders if f not in (*KEPT, PAGEFIND)]
+        pages += [os.path.relpath(os.path.join(folder, f), output) for f in files
+                  if f.endswith(".html")]
+    return sorted(Path(name).as_posix() for name in pages)

@@ -1,0 +1,235 @@
+"""The search index across builds into the same output folder: kept as it is when no page
+changed what Pagefind reads of it, made again when one did (or when the last index cannot be
+trusted), and either way byte for byte what a cold build of the same data writes. Real builds
+(`publish.py build`, real Pelican and Pagefind) of a copy of tests/fixtures/basic, and real
+Pagefind runs over small hand-written pages for what it reads."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scoring.site import STAMP, SearchInput
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def build(build_site, data: Path, output: Path, *options: object) -> dict:
+    """A build of `data` into `output`; its --timings document."""
+    timings = output.parent / f"{output.name}-timings.json"
+    done = build_site(data, output, "--timings", timings, *options)
+    assert done.result.returncode == 0, done.result.stderr
+    return json.loads(timings.read_text("utf-8"))
+
+
+def assert_cold_build_equal(build_site, data: Path, output: Path, tmp_path: Path) -> None:
+    """The whole output folder, search index included, is what a build of `data` into a new
+    folder, without the cache, writes."""
+    cold = tmp_path / "cold"
+    assert build(build_site, data, cold, "--no-cache")["search_reused"] is False
+    built, expected = tree_bytes(output), tree_bytes(cold)
+    assert sorted(built) == sorted(expected)
+    assert [name for name in expected if built[name] != expected[name]] == []
+
+
+def indexed_text(output: Path) -> str:
+    """The text of every page as the search index holds it (gzipped JSON after a signature)."""
+    texts = []
+    for path in sorted((output / "pagefind" / "fragment").glob("*.pf_fragment")):
+        fragment = json.loads(gzip.decompress(path.read_bytes()).removeprefix(b"pagefind_dcd"))
+        texts.append(fragment["content"])
+    return "\n".join(texts)
+
+
+@pytest.fixture
+def first(build_site, fixture_copy, tmp_path) -> Path:
+    """The fixture built once into tmp_path/site (with a cache): an index and its stamp."""
+    output = tmp_path / "site"
+    assert build(build_site, fixture_copy, output, "--cache", tmp_path / "cache")[
+        "search_reused"] is False
+    assert (output / "pagefind" / STAMP).is_file()
+    return output
+
+
+def test_a_rating_change_keeps_the_index_and_builds_what_a_cold_build_does(
+        build_site, fixture_copy, first, tmp_path):
+    # a24 (no comment) rated 4 -> 2: acme's CSAT, Candor score and interval move, on its page,
+    # the leaderboard and its industry's page; nothing Pagefind reads does.
+    october = fixture_copy / "acme" / "feedback" / "2026-10.csv"
+    text = october.read_text("utf-8")
+    row = "a24,2026-10-04T09:00:00+02:00,chat,,post_sale,refund,vendor-a,4,"
+    assert text.count(row) == 1
+    october.write_text(text.replace(row, row.replace(",4,", ",2,")), "utf-8")
+    before = tree_bytes(first)
+    timings = build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")
+    assert timings["search_reused"] is True
+    after = tree_bytes(first)
+    changed = {n for n in after if n.endswith(".html") and after[n] != before.get(n)}
+    assert {"companies/acme/index.html", "index.html",
+            "industries/e-commerce/index.html"} <= changed
+    assert {n: b for n, b in after.items() if n.startswith("pagefind/")} == {
+        n: b for n, b in before.items() if n.startswith("pagefind/")}
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
+COMMENT = ("a41,2026-10-20T08:00:00+02:00,chat,,post_sale,refund,vendor-a,5,10,30,true,"
+           "2026-10-20T12:00:00Z,The courier whistled opera on my doorstep,true\n")
+ACTION = """- id: gondola
+  topic: delivery
+  you_said: Deliver to the canal boats.
+  we_did: A gondola round on Thursdays.
+  status: planned
+  opened: 2026-10-01
+"""
+
+
+@pytest.mark.parametrize("change, word", [("comment", "opera"), ("action", "gondola")])
+def test_a_change_to_searchable_text_indexes_again(build_site, fixture_copy, first, tmp_path,
+                                                   change, word):
+    if change == "comment":  # a consented comment, newer than acme's others
+        with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
+            stream.write(COMMENT)
+    else:
+        with (fixture_copy / "acme" / "actions.yaml").open("a") as stream:
+            stream.write(ACTION)
+    assert word not in indexed_text(first)
+    timings = build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")
+    assert timings["search_reused"] is False
+    assert word in indexed_text(first)
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
+def test_a_removed_company_indexes_again(build_site, fixture_copy, first, tmp_path):
+    for path in sorted((fixture_copy / "tiny").rglob("*"), reverse=True):
+        path.rmdir() if path.is_dir() else path.unlink()
+    (fixture_copy / "tiny").rmdir()
+    assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
+        "search_reused"] is False
+    assert not (first / "companies" / "tiny").exists()
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
+def test_an_unchanged_build_says_so_on_the_terminal(build_site, fixture_copy, first, tmp_path):
+    done = build_site(fixture_copy, first, "--cache", tmp_path / "cache")
+    assert done.result.returncode == 0, done.result.stderr
+    seconds = next(line for line in done.result.stdout.splitlines()
+                   if line.startswith("  seconds "))
+    assert seconds.endswith("(search index reused)")
+    assert "search 0.0" in seconds
+
+
+def _unfinished(output: Path, index_before: Path) -> None:
+    """What a build that wrote its pages and failed before Pagefind finished leaves: these
+    pages, the index of the pages before, and no stamp (removed before any page changed)."""
+    import shutil
+
+    shutil.rmtree(output / "pagefind")
+    shutil.copytree(index_before, output / "pagefind")
+    (output / "pagefind" / STAMP).unlink()
+
+
+def _fragment_lost(output: Path, index_before: Path) -> None:
+    """A file of the index gone: the stamp is there, the index is not whole."""
+    next((output / "pagefind" / "fragment").glob("*.pf_fragment")).unlink()
+
+
+def _index_gone(output: Path, index_before: Path) -> None:
+    import shutil
+
+    shutil.rmtree(output / "pagefind")
+
+
+def _other_pagefind(output: Path, index_before: Path) -> None:
+    """An index stamped by another Pagefind version."""
+    stamp = output / "pagefind" / STAMP
+    document = json.loads(stamp.read_text("utf-8"))
+    document["pagefind"] = "1.4.0"
+    stamp.write_text(json.dumps(document, indent=1) + "\n", "utf-8")
+
+
+@pytest.mark.parametrize("damage", [_unfinished, _fragment_lost, _index_gone,
+                                    _other_pagefind])
+def test_an_index_that_cannot_be_trusted_is_made_again(build_site, fixture_copy, first,
+                                                       tmp_path, damage):
+    import shutil
+
+    index_before = Path(shutil.copytree(first / "pagefind", tmp_path / "index-before"))
+    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
+        stream.write(COMMENT)
+    assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
+        "search_reused"] is False
+    damage(first, index_before)
+    # The pages on disk are this data's: only the index is in doubt.
+    assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
+        "search_reused"] is False
+    assert "opera" in indexed_text(first)
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
+# --- what Pagefind reads of a page ----------------------------------------------------------
+
+PAGE = """<!DOCTYPE html>
+<html lang="en"><head><title>Alpha title</title>
+<meta name="description" content="about alpha"></head>
+<body><nav>Menu</nav>
+<main data-pagefind-body><h1>Alpha</h1><p>Roaming in Leeds.</p>
+<section data-pagefind-ignore="all"><h2 id="scores">Scores</h2><p>CSAT 71.3%</p>
+<img src="badge.svg" alt="Candor score 71"><table><tr><td>9</td></tr></table></section>
+<h2 id="kept">Kept</h2><p>Chat <a href="../b/">link</a></p>
+<p data-pagefind-ignore="all">rank 2&ndash;4 of 9</p></main>
+<footer>data commit abc</footer></body></html>
+"""
+# (what is changed, whether Pagefind's index changes with it, found by running Pagefind 1.5,
+# and whether SearchInput's parts do): the parts differ whenever the index does, and may
+# differ when it does not (the tags' attributes are parts), never the other way round.
+VARIANTS = [
+    (("71.3%", "64.0%"), False, False),  # text in an ignored element
+    (('id="scores"', 'id="other"'), False, False),  # a heading's anchor in one
+    (('alt="Candor score 71"', 'alt="Candor score 64"'), False, False),  # an image in one
+    (("rank 2&ndash;4", "rank 1&ndash;3"), False, False),
+    (("Alpha title", "Other title"), False, True),  # the <title>, with an <h1> in the body
+    (("about alpha", "about beta"), False, False),
+    (("Menu", "Other menu"), False, False),  # outside the body
+    (("data commit abc", "data commit def"), False, False),
+    (('<p>Chat', '<p class="x">Chat'), False, True),  # an attribute Pagefind does not read
+    (("Roaming in Leeds", "Roaming in York"), True, True),
+    (('id="kept"', 'id="moved"'), True, True),
+    (("<p>Roaming in Leeds.</p>", "<h3>Roaming in Leeds.</h3>"), True, True),  # weighs more
+    (('lang="en"', 'lang="fr"'), True, True),
+    (("<h1>Alpha</h1>", ""), True, True),  # the result's title is the <title> now
+    (('<section data-pagefind-ignore="all">', "<section>"), True, True),
+]
+
+
+def _pagefind(site: Path) -> dict[str, bytes]:
+    subprocess.run([sys.executable, "-m", "pagefind_bin", "--site", str(site), "--silent"],
+                   check=True, capture_output=True)
+    return tree_bytes(site / "pagefind")
+
+
+def test_search_input_changes_whenever_what_pagefind_reads_does(tmp_path):
+    def site(name: str, page: str) -> Path:
+        root = tmp_path / name
+        (root / "a").mkdir(parents=True)
+        (root / "a" / "index.html").write_text(page, "utf-8")
+        (root / "b").mkdir()
+        (root / "b" / "index.html").write_text(PAGE.replace("Alpha", "Beta"), "utf-8")
+        return root
+
+    base = _pagefind(site("base", PAGE))
+    parts = SearchInput(PAGE.encode()).parts
+    assert ("", "CSAT 71.3%") not in parts and ("", "Roaming in Leeds.") in parts
+    for number, ((old, new), reads, differs) in enumerate(VARIANTS):
+        assert PAGE.count(old) == 1, old
+        assert differs or not reads
+        page = PAGE.replace(old, new)
+        assert (_pagefind(site(f"v{number}", page)) != base) is reads, old
+        assert (SearchInput(page.encode()).parts != parts) is differs, old
