@@ -98,7 +98,7 @@ def summary_key(job: Job, digests: dict[Path, str] | None = None) -> str:
         except OSError:
             facts, link = None, False
         digest.update(display_path(path, job.data_dir, link).encode() + b"\0")
-        digest.update(bytes.fromhex((digests or {}).get(path) or file_digest(
+        digest.update(bytes.fromhex((digests and digests.get(path)) or file_digest(
             path, None if link else facts) or MISSING))
     return digest.hexdigest()
 
@@ -187,8 +187,11 @@ _DIGESTS_USED: dict[tuple, str] = {}  # since the last Cache.save: what the next
 
 def encode(value, columns: Columns | None = None):
     """A result as plain JSON values; every object is {"t": type, "v": value}, a result class's
-    value the list of its FIELDS in order. With `columns`, a table of Scores that fits them is
-    added there and encoded as {"t": "table", "v": [first row, row after the last]}."""
+    value the list of its FIELDS in order. With `columns` (a result entry, dumps), a table of
+    Scores that fits them is added there and encoded as {"t": "table", "v": [first row, row
+    after the last]}; a list of (text, such a table) pairs as {"t": "pairs", "v": [[text,
+    first, after the last], ...]}; a list of one result class as {"t": "records", "v": [the
+    class, its first value, its second, ...]} (fewer JSON objects: each costs a call to read)."""
     if value is None or isinstance(value, str | bool):
         return value
     if isinstance(value, np.bool_):
@@ -202,6 +205,10 @@ def encode(value, columns: Columns | None = None):
     if isinstance(value, tuple):
         return {"t": "tuple", "v": [encode(item, columns) for item in value]}
     if isinstance(value, list):
+        if columns is not None and value:
+            packed = columns.pairs(value) or _records(value, columns)
+            if packed:
+                return packed
         return [encode(item, columns) for item in value]
     if isinstance(value, dict):
         if value and all(type(v) is Score for v in value.values()):  # a metric -> Score table
@@ -218,6 +225,16 @@ def encode(value, columns: Columns | None = None):
         return {"t": name, "v": [encode(getattr(value, field), columns)
                                  for field in FIELDS[name]]}
     raise TypeError(f"cannot cache a {name}")
+
+
+def _records(values: list, columns: Columns) -> dict | None:
+    """{"t": "records"} for a list of instances of one result class (encode); else None."""
+    cls = type(values[0])
+    name = cls.__name__
+    if TYPES.get(name) is not cls or not all(type(value) is cls for value in values):
+        return None
+    return {"t": "records", "v": [name, *([encode(getattr(value, field), columns)
+                                           for field in FIELDS[name]] for value in values)]}
 
 
 PLAIN = (str, int, float, type(None))  # JSON's own, exactly (not numpy's, nor bool)
@@ -256,13 +273,18 @@ def _scores(rows: list) -> dict[str, Score]:
 
 
 def _builder(name: str, cls: type) -> Callable[[list], object]:
-    """A result class's value (its FIELDS in order) -> an instance."""
+    """A result class's value (its FIELDS in order) -> an instance (_instance)."""
     names = FIELDS[name]
+    direct = cls not in _BY_INIT and names == _ALL_FIELDS[cls]
 
     def build(inner: list):
         if len(inner) != len(names):
             raise ValueError(f"{name} fields do not match")
-        return _instance(cls, dict(zip(names, inner, strict=True)))
+        if direct:  # _instance, inline: most of an entry's JSON objects are built here
+            instance = _new(cls)
+            _set(instance, "__dict__", dict(zip(names, inner, strict=True)))
+            return instance
+        return cls(**dict(zip(names, inner, strict=True)))
 
     return build
 
@@ -285,8 +307,17 @@ _BY_INIT = {cls for cls in TYPES.values() if hasattr(cls, "__post_init__")
             or hasattr(cls, "__slots__") or not all(f.init for f in dataclasses.fields(cls))}
 
 
+def _records_of(inner: list) -> list:
+    """{"t": "records"}: [a result class, each instance's value] -> the instances."""
+    build = _CLASSES.get(inner[0]) if inner and isinstance(inner[0], str) else None
+    if build is None or not all(type(value) is list for value in inner[1:]):
+        raise ValueError("not cache records")
+    return [build(value) for value in inner[1:]]
+
+
+_CLASSES = {name: _builder(name, cls) for name, cls in TYPES.items()}
 _BUILDERS = {"date": dt.date.fromisoformat, "tuple": tuple, "dict": _dict, "scores": _scores,
-             **{name: _builder(name, cls) for name, cls in TYPES.items()}}
+             "records": _records_of, **_CLASSES}
 
 
 def loads(text: str | bytes):
@@ -312,6 +343,26 @@ class Columns:
     def add(self, table: dict[str, Score]) -> list[int] | None:
         """The table's rows (first, after the last) once added; None, adding nothing, when a
         key or value is not what its column keeps exactly (the table is kept as JSON)."""
+        values = self._fit(table)
+        return None if values is None else self._add(table, values)
+
+    def pairs(self, pairs: list) -> dict | None:
+        """{"t": "pairs"} for a list of (text, Score table) pairs whose tables all fit (as a
+        company's months are); else None, adding nothing."""
+        if not all(type(pair) is tuple and len(pair) == 2 and type(pair[0]) is str
+                   and type(pair[1]) is dict and pair[1]
+                   and all(type(score) is Score for score in pair[1].values())
+                   for pair in pairs):
+            return None
+        fitted = [self._fit(table) for _, table in pairs]
+        if any(values is None for values in fitted):
+            return None
+        return {"t": "pairs", "v": [[text, *self._add(table, values)]
+                                    for (text, table), values in zip(pairs, fitted,
+                                                                     strict=True)]}
+
+    def _fit(self, table: dict[str, Score]) -> dict[str, list] | None:
+        """The table's fields as its columns keep them; None when they cannot exactly."""
         if None in SCORE_COLUMNS.values() or not all(type(k) is str for k in table):
             return None
         values = {}
@@ -329,6 +380,9 @@ class Columns:
             elif not all(type(v) is str for v in column):
                 return None
             values[name] = column
+        return values
+
+    def _add(self, table: dict[str, Score], values: dict[str, list]) -> list[int]:
         first = len(self.keys)
         self.keys += table
         for name, column in values.items():
@@ -395,7 +449,13 @@ def result_of(entry_key: str, entry: bytes, shared: Shared | None = None) -> Com
                 raise ValueError("not a cache table")
             return dict(zip(keys[inner[0]:inner[1]], scores[inner[0]:inner[1]], strict=True))
 
-        builders = {**_BUILDERS, "table": table}
+        def pairs(inner: list) -> list[tuple[str, dict[str, Score]]]:
+            if not all(type(pair) is list and len(pair) == 3 and type(pair[0]) is str
+                       for pair in inner):
+                raise ValueError("not a cache table")
+            return [(text, table(rows)) for text, *rows in inner]
+
+        builders = {**_BUILDERS, "table": table, "pairs": pairs}
         result = json.loads(body[offset:], object_hook=functools.partial(_typed,
                                                                          builders=builders))
     except (TypeError, KeyError, AttributeError, RecursionError, IndexError, OverflowError,
