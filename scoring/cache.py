@@ -273,31 +273,22 @@ def _scores(rows: list) -> dict[str, Score]:
 
 
 def _builder(name: str, cls: type) -> Callable[[list], object]:
-    """A result class's value (its FIELDS in order) -> an instance (_instance)."""
+    """A result class's value (its FIELDS in order) -> an instance; for a class whose __init__
+    only sets fields, and when FIELDS are all of them, without calling it (a frozen
+    dataclass's sets each through object.__setattr__: twice as slow)."""
     names = FIELDS[name]
     direct = cls not in _BY_INIT and names == _ALL_FIELDS[cls]
 
     def build(inner: list):
         if len(inner) != len(names):
             raise ValueError(f"{name} fields do not match")
-        if direct:  # _instance, inline: most of an entry's JSON objects are built here
+        if direct:
             instance = _new(cls)
             _set(instance, "__dict__", dict(zip(names, inner, strict=True)))
             return instance
         return cls(**dict(zip(names, inner, strict=True)))
 
     return build
-
-
-def _instance(cls: type, fields: dict):
-    """cls(**fields); for a class whose __init__ only sets fields, and when `fields` are all of
-    them, without calling it (a frozen dataclass's sets each through object.__setattr__: twice
-    as slow, and most of an entry's objects are Scores)."""
-    if cls in _BY_INIT or len(fields) != len(_ALL_FIELDS[cls]):
-        return cls(**fields)
-    instance = _new(cls)
-    _set(instance, "__dict__", fields)
-    return instance
 
 
 _new = object.__new__
@@ -488,35 +479,39 @@ def _columns(body: bytes, offset: int, rows: int, texts: list[str], shared: Shar
             raise ValueError("a cache entry cut short")
         arrays.append(np.frombuffer(body, dtype=dtype, count=rows, offset=offset))
         offset = end
-    if rows and any(codes.min() < 0 or codes.max() >= len(texts) for codes, dtype in zip(
-            arrays, ("<i4", *(d for kind in SCORE_COLUMNS.values() for d in kinds[kind])),
-            strict=True) if dtype == "<i4"):
+    codes = [array for array in arrays if array.dtype == np.dtype("<i4")]
+    if rows and any(code.min() < 0 or code.max() >= len(texts) for code in codes):
         raise ValueError("text codes out of range")
     every = np.array(texts, dtype=object)
     ids = np.array([shared.texts.setdefault(text, len(shared.texts)) for text in texts],
                    dtype="<i8")
+    # each row's fields as bytes (texts by their ids in `shared`): what tells equal Scores
     record = np.empty(rows, dtype=[(f"f{i}", "<i8" if a.dtype == "<i4" else a.dtype)
                                    for i, a in enumerate(arrays[1:])])
     for i, array in enumerate(arrays[1:]):
         record[f"f{i}"] = ids[array] if array.dtype == "<i4" else array
-    fields = record.view(f"V{record.dtype.itemsize}").tolist()
-    scores = list(map(shared.scores.get, fields))
-    new = np.array([row for row, score in enumerate(scores) if score is None], dtype=np.intp)
-    made: list[dict] = [{} for _ in range(len(new))]
-    position = 1
-    for name, kind in SCORE_COLUMNS.items():
-        if kind == "float":
-            values = arrays[position][new].tolist()
-            for row in np.flatnonzero(arrays[position + 1][new]).tolist():
-                values[row] = None
-        else:
-            values = (arrays[position][new].tolist() if kind == "int"
-                      else every[arrays[position][new]].tolist())
-        position += len(kinds[kind])
-        for made_fields, value in zip(made, values, strict=True):
-            made_fields[name] = value
-    for row, made_fields in zip(new.tolist(), made, strict=True):
-        scores[row] = shared.scores[fields[row]] = _instance(Score, made_fields)
+    same = record.view(f"V{record.dtype.itemsize}").tolist()
+    scores = list(map(shared.scores.get, same))
+    new = [row for row, score in enumerate(scores) if score is None]
+    if new:
+        picked, fields, position = np.array(new, dtype=np.intp), [], 1
+        for kind in SCORE_COLUMNS.values():
+            values = arrays[position][picked]
+            if kind == "float":
+                values, missing = values.tolist(), arrays[position + 1][picked]
+                for row in np.flatnonzero(missing).tolist():
+                    values[row] = None
+            fields.append(every[values].tolist() if kind == "text" else values if
+                          kind == "float" else values.tolist())
+            position += len(kinds[kind])
+        names, direct = tuple(SCORE_COLUMNS), Score not in _BY_INIT
+        for row, values in zip(new, zip(*fields, strict=True), strict=True):
+            if direct:  # as _builder's
+                score = _new(Score)
+                _set(score, "__dict__", dict(zip(names, values, strict=True)))
+            else:
+                score = Score(**dict(zip(names, values, strict=True)))
+            scores[row] = shared.scores[same[row]] = score
     return offset, every[arrays[0]].tolist(), scores
 
 
