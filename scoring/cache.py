@@ -23,9 +23,11 @@ import hashlib
 import importlib.metadata
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -57,8 +59,8 @@ SCORE_FIELDS = FIELDS["Score"]
 # table of Scores with any other field, or a value of another type, is kept as JSON instead.
 COLUMN_KINDS = {"float | None": "float", "int": "int", "str": "text"}
 SCORE_COLUMNS = {f.name: COLUMN_KINDS.get(str(f.type)) for f in dataclasses.fields(Score)}
-CODEC = "zstd"
-MAX_ENTRY_BYTES = 2**30  # an entry that says it is larger is refused before it is unpacked
+CODEC = "lz4_raw"  # a third larger than zstd, four times as fast to unpack
+LZ4_MOST = 256  # LZ4 packs bytes at most ~255 to 1: an entry that says more is refused
 
 
 @functools.cache
@@ -161,6 +163,7 @@ def remember(digests: list[list]) -> None:
 
 
 MISSING = hashlib.sha256(b"\0missing").hexdigest()  # a missing company.yaml is a result too
+_HEX = re.compile("[0-9a-f]{64}").fullmatch  # a SHA-256 as hexdigest gives it
 
 
 def file_digest(path: Path, facts: os.stat_result | None = None) -> str | None:
@@ -400,29 +403,42 @@ class Columns:
 
 def dumps(entry_key: str, result: CompanyResult) -> bytes:
     """A result entry: the result's Score tables as columns (Columns), the rest as JSON
-    (encode), under a header that names the format and the key; zstd-compressed, after the
-    size unpacked and a BLAKE2b digest of the unpacked bytes (damage is refused, not read)."""
+    (encode), under a header that names the format and the key; compressed, after the size
+    unpacked and a CRC-32 of the unpacked bytes (pack: damage is refused, not read)."""
     columns = Columns()
     document = json.dumps(encode(result, columns), separators=(",", ":")).encode()
     texts, buffers = columns.dump()
     header = json.dumps([FORMAT, entry_key, len(columns.keys), texts],
                         separators=(",", ":")).encode()
-    body = b"".join([len(header).to_bytes(8, "little"), header, *buffers, document])
-    return (len(body).to_bytes(8, "little") + hashlib.blake2b(body, digest_size=16).digest()
+    return pack(b"".join([len(header).to_bytes(8, "little"), header, *buffers, document]))
+
+
+def pack(body: bytes) -> bytes:
+    """An entry's bytes: the size of `body`, its CRC-32, and body compressed."""
+    return (len(body).to_bytes(8, "little") + zlib.crc32(body).to_bytes(4, "little")
             + pa.compress(body, codec=CODEC, asbytes=True))
+
+
+def unpack(entry: bytes) -> bytes:
+    """The inverse of pack; ValueError for bytes that are not, whole, what pack makes."""
+    try:
+        size = int.from_bytes(entry[:8], "little")
+        if len(entry) < 12 or size > LZ4_MOST * len(entry):  # before allocating it
+            raise ValueError("not a cache entry")
+        body = pa.decompress(entry[12:], size, codec=CODEC, asbytes=True)
+    except (OSError, pa.ArrowException) as error:
+        raise ValueError(f"not a cache entry: {error}") from None
+    if len(body) != size or zlib.crc32(body).to_bytes(4, "little") != entry[8:12]:
+        raise ValueError("a damaged cache entry")
+    return body
 
 
 def result_of(entry_key: str, entry: bytes, shared: Shared | None = None) -> CompanyResult:
     """The inverse of dumps, for an entry made under entry_key; ValueError for anything else:
     other bytes, a damaged, cut or lengthened entry, another format or key, or values that do
     not build a CompanyResult. `shared`: Scores to reuse and add to (_columns)."""
+    body = unpack(entry)
     try:
-        size = int.from_bytes(entry[:8], "little")
-        if len(entry) < 24 or size > MAX_ENTRY_BYTES:
-            raise ValueError("not a cache entry")
-        body = pa.decompress(entry[24:], size, codec=CODEC, asbytes=True)
-        if hashlib.blake2b(body, digest_size=16).digest() != entry[8:24]:
-            raise ValueError("a damaged cache entry")
         length = int.from_bytes(body[:8], "little")
         header = json.loads(body[8:8 + length])
         if not isinstance(header, list) or len(header) != 4 or header[:2] != [FORMAT,
@@ -667,8 +683,9 @@ class Cache:
             if document.get("format") != self.DIGESTS_FORMAT:
                 return
             for path, size, mtime, inode, device, digest in document["files"]:
-                if (isinstance(path, str) and isinstance(digest, str) and len(digest) == 64
-                        and all(isinstance(n, int) for n in (size, mtime, inode, device))):
+                if (type(path) is str and type(digest) is str and _HEX(digest) and type(size)
+                        is int and type(mtime) is int and type(inode) is int
+                        and type(device) is int):
                     _DIGESTS.setdefault((path, size, mtime, inode, device), digest)
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import datetime as dt
 import filecmp
-import hashlib
 import json
 import re
 import shutil
 from pathlib import Path
 
-import pyarrow as pa
 import pytest
 
 from scoring import cache as cache_module
@@ -209,12 +207,8 @@ def _board_json(data: Path, cache: Cache | None = None) -> tuple[str, object]:
 
 def _rewritten(entry: bytes, change) -> bytes:
     """An entry (scoring.cache.dumps) whose unpacked bytes are `change`d and packed again with
-    a right digest: what a hostile cache, one that knows the format, could hold."""
-    body = pa.decompress(entry[24:], int.from_bytes(entry[:8], "little"), codec="zstd",
-                         asbytes=True)
-    body = change(body)
-    return (len(body).to_bytes(8, "little") + hashlib.blake2b(body, digest_size=16).digest()
-            + pa.compress(body, codec="zstd", asbytes=True))
+    a right checksum: what a hostile cache, one that knows the format, could hold."""
+    return cache_module.pack(change(cache_module.unpack(entry)))
 
 
 def _columns_changed(body: bytes, column: int, value: int) -> bytes:
@@ -277,6 +271,36 @@ def test_an_entry_that_does_not_match_is_recomputed_never_trusted(fixture_copy, 
     assert again == expected
 
 
+def test_a_digests_file_that_is_not_one_costs_only_reading_the_files(fixture_copy, tmp_path,
+                                                                      monkeypatch):
+    """Digests remembered between builds that are not SHA-256 hex digests (damaged, or made
+    by hand) are not used: the files are hashed again, and the build is the build without a
+    cache (it used to stop with a traceback from bytes.fromhex)."""
+    expected, _ = _board_json(fixture_copy)
+    build_scoreboard(fixture_copy, cache=Cache(tmp_path / "cache"))
+    remembered = tmp_path / "cache" / Cache.DIGESTS
+    document = json.loads(remembered.read_text())
+    # acme's 5 files and tiny's 2 (and those of any build before in this process)
+    assert len([e for e in document["files"] if e[0].startswith(f"{fixture_copy}/")]) == 7
+    for entry in document["files"]:
+        entry[5] = "not hex " * 8  # 64 characters
+    remembered.write_text(json.dumps(document))
+    monkeypatch.setattr(cache_module, "_DIGESTS", {})
+    again, stats = _board_json(fixture_copy, Cache(tmp_path / "cache"))
+    assert again == expected and stats.reused == 2
+    assert "not hex" not in (tmp_path / "cache" / Cache.DIGESTS).read_text()
+
+
+def test_an_entry_packs_and_unpacks_any_body():
+    """pack/unpack: the empty body and the most compressible ones (LZ4 packs at most about 255
+    bytes into 1) come back as they were; a size past that is refused before unpacking."""
+    for body in (b"", b"\0" * 10**7, b"ab" * 3 * 10**6, bytes(range(256)) * 1000):
+        assert cache_module.unpack(cache_module.pack(body)) == body
+    entry = cache_module.pack(b"\0" * 10**6)
+    with pytest.raises(ValueError, match="not a cache entry"):
+        cache_module.unpack((256 * len(entry) + 1).to_bytes(8, "little") + entry[8:])
+
+
 def test_decode_builds_only_the_result_types():
     with pytest.raises(ValueError, match="unknown cache type"):
         decode({"t": "Path", "v": ["/etc/passwd"]})
@@ -314,8 +338,7 @@ def test_an_entry_gives_back_each_demo_company_s_result_exactly():
         back = cache_module.result_of("k" * 64, entry, shared)
         assert back == result
         assert json.dumps(encode(back)) == json.dumps(encode(result))
-        body = pa.decompress(entry[24:], int.from_bytes(entry[:8], "little"), codec="zstd",
-                             asbytes=True)
+        body = cache_module.unpack(entry)
         assert b'"t":"scores"' not in body and b'"t":"table"' in body
         tables = [*result.windows.values(), *(scores for _, scores in result.monthly)]
         assert len(tables) == 2 + len(result.monthly) > 2
