@@ -301,6 +301,34 @@ def test_an_entry_packs_and_unpacks_any_body():
         cache_module.unpack((256 * len(entry) + 1).to_bytes(8, "little") + entry[8:])
 
 
+def test_rendered_files_come_back_as_kept_and_a_spoilt_entry_is_not_used(tmp_path):
+    """The page cache (put_files, get_files): texts come back exactly, whatever they hold; an
+    entry damaged, cut, kept under another key or whose sizes do not add up is not used."""
+    cache = Cache(tmp_path / "cache")
+    files = {"companies/a/index.html": '<p class="x">caf\u00e9 \u2014 "quoted" \\ \U0001f600</p>',
+             "badges/a.svg": "", "": '{"slug": "a"}', "odd": "lone \ud800 surrogate"}
+    cache.put_files("a" * 64, files)
+    assert cache.get_files("a" * 64) == files
+    assert cache.get_files("b" * 64) is None  # nothing kept under it
+    kept = cache.folder / f"{'a' * 64}{Cache.FILES}"
+    entry = kept.read_bytes()
+
+    def sizes_off(body: bytes) -> bytes:
+        length = int.from_bytes(body[:8], "little")
+        header = json.loads(body[8:8 + length])
+        header["files"][0][1] += 1
+        header = json.dumps(header).encode()
+        return len(header).to_bytes(8, "little") + header + body[8 + length:]
+
+    for spoilt in (entry[:-1], entry[:40] + bytes([entry[40] ^ 1]) + entry[41:],
+                   cache_module.pack(cache_module.unpack(entry).replace(b"a" * 64, b"b" * 64)),
+                   cache_module.pack(sizes_off(cache_module.unpack(entry))),
+                   json.dumps({"format": "candor.files/1", "key": "a" * 64,
+                               "files": files}).encode()):
+        kept.write_bytes(spoilt)
+        assert cache.get_files("a" * 64) is None
+
+
 def test_decode_builds_only_the_result_types():
     with pytest.raises(ValueError, match="unknown cache type"):
         decode({"t": "Path", "v": ["/etc/passwd"]})
