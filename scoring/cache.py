@@ -14,6 +14,7 @@ listed in TYPES, from plain values.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -21,6 +22,7 @@ import functools
 import gc
 import hashlib
 import importlib.metadata
+import itertools
 import json
 import os
 import re
@@ -520,14 +522,18 @@ def _columns(body: bytes, offset: int, rows: int, texts: list[str], shared: Shar
             fields.append(every[values].tolist() if kind == "text" else values if
                           kind == "float" else values.tolist())
             position += len(kinds[kind])
-        names, direct = tuple(SCORE_COLUMNS), Score not in _BY_INIT
-        for row, values in zip(new, zip(*fields, strict=True), strict=True):
-            if direct:  # as _builder's
-                score = _new(Score)
-                _set(score, "__dict__", dict(zip(names, values, strict=True)))
-            else:
-                score = Score(**dict(zip(names, values, strict=True)))
-            scores[row] = shared.scores[same[row]] = score
+        # each new Score's fields, and the Score, as _builder makes them (in C's loops: a
+        # third of the Scores of a large scoreboard are new, hundreds of thousands)
+        made = list(map(dict, map(zip, itertools.repeat(tuple(SCORE_COLUMNS)),
+                                  zip(*fields, strict=True))))
+        if Score in _BY_INIT:
+            built = [Score(**fields_of) for fields_of in made]
+        else:
+            built = list(map(_new, itertools.repeat(Score, len(made))))
+            collections.deque(map(_set, built, itertools.repeat("__dict__"), made), maxlen=0)
+        shared.scores.update(zip(map(same.__getitem__, new), built, strict=True))
+        for row, score in zip(new, built, strict=True):
+            scores[row] = score
     return offset, every[arrays[0]].tolist(), scores
 
 
