@@ -611,7 +611,7 @@ def _score_all(
     counted day of the companies read or known so far. Once every company's newest day is
     known, so is the as_of; phase 2 (score_summary) scores from its kept summary each company
     that was not scored as of that day, unless the cache holds its result."""
-    from .cache import key, remember
+    from .cache import collector_paused, key, remember
 
     pinned = jobs[0].pinned if jobs else None
     started = time.perf_counter()
@@ -658,10 +658,12 @@ def _score_all(
     keys: list[str | None] = [key if day == as_of else None for _, day, key in right]
     started = time.perf_counter()
     if cache is not None:
-        for index, job in enumerate(jobs):
-            if results[index] is None:
-                keys[index], results[index] = cache.get(job, job.config, summary_keys[index])
-                stats.reused += results[index] is not None
+        with collector_paused():
+            for index, job in enumerate(jobs):
+                if results[index] is None:
+                    keys[index], results[index] = cache.get(job, job.config,
+                                                            summary_keys[index])
+                    stats.reused += results[index] is not None
     stats.add("cache", time.perf_counter() - started)
     todo = [index for index, result in enumerate(results) if result is None]
     stats.scored, stats.rescored = len(jobs) - stats.reused, len(todo)

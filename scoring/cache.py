@@ -1,32 +1,40 @@
 """Per-company results kept between builds, so a commit touching one company re-scores one.
 
-A result entry is a JSON file named by a key: the SHA-256 of the scoreboard config, the date
+A result entry (dumps) is a file named by a key: the SHA-256 of the scoreboard config, the date
 it is scored as of and its summary's key. A summary entry (a company's first phase: its files
 read, checked and summarized, scoring.board.summarize_company) is named by the SHA-256 of the
 company's files (display names and bytes), the pinned as_of, the gaming settings and the
 scoring code version (this package's sources and the versions of the libraries that make the
 numbers), not the default as_of: a commit that moves it re-scores every company from its kept
 summary. An entry whose key, format or content does not match, or that cannot be read, is
-ignored and recomputed, never trusted. JSON (and a summary's raw columns), not pickle: a cache
-restored in CI must not be able to run code when read, so the decoder builds only the result
-classes listed in TYPES, from plain values.
+ignored and recomputed, never trusted. JSON and raw columns, not pickle: a cache restored in
+CI must not be able to run code when read, so the decoder builds only the result classes
+listed in TYPES, from plain values.
 """
 
 from __future__ import annotations
 
+import collections
+import contextlib
 import dataclasses
 import datetime as dt
 import functools
+import gc
 import hashlib
 import importlib.metadata
+import itertools
 import json
 import os
+import re
+import stat
 import sys
 import tempfile
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from .actions import Action, Effect, Update
 from .board import Comment, CompanyResult, FileReport, Group, Job
@@ -35,8 +43,8 @@ from .load import CompanyFiles, display_path
 from .metrics import CandorConfig, Score
 from .problems import Problem
 
-FORMAT = "candor.cache/3"
-FILES_FORMAT = "candor.files/1"
+FORMAT = "candor.cache/4"
+FILES_FORMAT = "candor.files/2"
 SUMMARY_FORMAT = "candor.summary-entry/1"
 PACKAGE = Path(__file__).resolve().parent
 # Libraries whose behaviour can change a number, a message or a redaction.
@@ -49,6 +57,12 @@ NOT_CACHED = {"seconds", "integrity", "candor_parts"}
 FIELDS = {name: tuple(f.name for f in dataclasses.fields(cls) if f.name not in NOT_CACHED)
           for name, cls in TYPES.items()}
 SCORE_FIELDS = FIELDS["Score"]
+# How a result entry keeps a Score field as a column (dumps), by the field's annotation; a
+# table of Scores with any other field, or a value of another type, is kept as JSON instead.
+COLUMN_KINDS = {"float | None": "float", "int": "int", "str": "text"}
+SCORE_COLUMNS = {f.name: COLUMN_KINDS.get(str(f.type)) for f in dataclasses.fields(Score)}
+CODEC = "lz4_raw"  # a third larger than zstd, four times as fast to unpack
+LZ4_MOST = 256  # LZ4 packs bytes at most ~255 to 1: an entry that says more is refused
 
 
 @functools.cache
@@ -67,7 +81,7 @@ def key(job: Job, config: CandorConfig, summary: str | None = None) -> str:
     """What a result depends on: change any of it and the entry no longer matches. Its
     summary's key (`summary`, made here when not given) stands for the files, the pin, the
     gaming settings and the code."""
-    header = {"format": FORMAT, "config": dataclasses.asdict(config),
+    header = {"format": FORMAT, "config": _plain_config(config),
               "as_of": job.as_of.isoformat(), "summary": summary or summary_key(job)}
     return hashlib.sha256(json.dumps(header, sort_keys=True).encode()).hexdigest()
 
@@ -77,14 +91,32 @@ def summary_key(job: Job, digests: dict[Path, str] | None = None) -> str:
     on: its files, the pinned as_of, the gaming settings and the code; not the default as_of.
     `digests`: the SHA-256 of files already read (the others are hashed, file_digest)."""
     header = {"format": SUMMARY_FORMAT, "code": code_version(),
-              "gaming": dataclasses.asdict(job.config.gaming),
+              "gaming": _plain_config(job.config.gaming),
               "pinned": job.pinned.isoformat() if job.pinned else None, "slug": job.company.slug}
     digest = hashlib.sha256()
     digest.update(json.dumps(header, sort_keys=True).encode() + b"\0")
     for path in _files(job.company):
-        digest.update(display_path(path, job.data_dir).encode() + b"\0")
-        digest.update(bytes.fromhex((digests or {}).get(path) or file_digest(path) or MISSING))
+        try:  # one look at the file, for its name and its digest, unless it is a link
+            facts = os.lstat(path)
+            link = stat.S_ISLNK(facts.st_mode)
+        except OSError:
+            facts, link = None, False
+        digest.update(display_path(path, job.data_dir, link).encode() + b"\0")
+        digest.update(bytes.fromhex((digests and digests.get(path)) or file_digest(
+            path, None if link else facts) or MISSING))
     return digest.hexdigest()
+
+
+def _plain_config(config) -> dict:
+    """dataclasses.asdict(config), made once per settings object (a build keys a thousand
+    companies with the same one; asdict copies deeply each time)."""
+    known = _CONFIGS.get(id(config))
+    if known is None or known[0] is not config:
+        known = _CONFIGS[id(config)] = (config, dataclasses.asdict(config))
+    return known[1]
+
+
+_CONFIGS: dict[int, tuple[object, dict]] = {}  # id -> (settings, as plain values): kept alive
 
 
 def seen_before(company: CompanyFiles) -> list[tuple | None]:
@@ -116,13 +148,14 @@ def _files(company: CompanyFiles) -> list[Path]:
             *company.feedback, *company.summaries]
 
 
-def _seen(path: Path) -> tuple | None:
-    """What file_digest remembers a file's digest by; None when it cannot be read."""
+def _seen(path: Path, facts: os.stat_result | None = None) -> tuple | None:
+    """What file_digest remembers a file's digest by (`facts`: its stat, if already taken);
+    None when it cannot be read."""
     try:
-        stat = path.stat()
+        facts = facts or path.stat()
     except OSError:
         return None
-    return str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino, stat.st_dev
+    return str(path), facts.st_size, facts.st_mtime_ns, facts.st_ino, facts.st_dev
 
 
 def remember(digests: list[list]) -> None:
@@ -132,14 +165,16 @@ def remember(digests: list[list]) -> None:
 
 
 MISSING = hashlib.sha256(b"\0missing").hexdigest()  # a missing company.yaml is a result too
+_HEX = re.compile("[0-9a-f]{64}").fullmatch  # a SHA-256 as hexdigest gives it
 
 
-def file_digest(path: Path) -> str | None:
+def file_digest(path: Path, facts: os.stat_result | None = None) -> str | None:
     """The SHA-256 of a file's bytes (None when it cannot be read), remembered for as long as
     its size, modification time, inode and device stay the same (the way git and make tell a
     changed file): in this process, and between builds in the cache folder (Cache.save), so
-    that an incremental build reads only the files that changed."""
-    seen = _seen(path)
+    that an incremental build reads only the files that changed. `facts`: its stat, if already
+    taken."""
+    seen = _seen(path, facts)
     try:
         if seen is not None and seen not in _DIGESTS:
             _DIGESTS[seen] = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -155,9 +190,13 @@ _DIGESTS: dict[tuple, str] = {}
 _DIGESTS_USED: dict[tuple, str] = {}  # since the last Cache.save: what the next build needs
 
 
-def encode(value):
+def encode(value, columns: Columns | None = None):
     """A result as plain JSON values; every object is {"t": type, "v": value}, a result class's
-    value the list of its FIELDS in order."""
+    value the list of its FIELDS in order. With `columns` (a result entry, dumps), a table of
+    Scores that fits them is added there and encoded as {"t": "table", "v": [first row, row
+    after the last]}; a list of (text, such a table) pairs as {"t": "pairs", "v": [[text,
+    first, after the last], ...]}; a list of one result class as {"t": "records", "v": [the
+    class, its first value, its second, ...]} (fewer JSON objects: each costs a call to read)."""
     if value is None or isinstance(value, str | bool):
         return value
     if isinstance(value, np.bool_):
@@ -169,19 +208,38 @@ def encode(value):
     if isinstance(value, dt.date):
         return {"t": "date", "v": value.isoformat()}
     if isinstance(value, tuple):
-        return {"t": "tuple", "v": [encode(item) for item in value]}
+        return {"t": "tuple", "v": [encode(item, columns) for item in value]}
     if isinstance(value, list):
-        return [encode(item) for item in value]
+        if columns is not None and value:
+            packed = columns.pairs(value) or _records(value, columns)
+            if packed:
+                return packed
+        return [encode(item, columns) for item in value]
     if isinstance(value, dict):
         if value and all(type(v) is Score for v in value.values()):  # a metric -> Score table
+            rows = columns.add(value) if columns is not None else None
+            if rows is not None:
+                return {"t": "table", "v": rows}
             return {"t": "scores", "v": [[_plain(k), *(_plain(getattr(v, field))
                                                       for field in SCORE_FIELDS)]
                                          for k, v in value.items()]}
-        return {"t": "dict", "v": [[encode(k), encode(v)] for k, v in value.items()]}
+        return {"t": "dict", "v": [[encode(k, columns), encode(v, columns)]
+                                   for k, v in value.items()]}
     name = type(value).__name__
     if TYPES.get(name) is type(value):
-        return {"t": name, "v": [encode(getattr(value, field)) for field in FIELDS[name]]}
+        return {"t": name, "v": [encode(getattr(value, field), columns)
+                                 for field in FIELDS[name]]}
     raise TypeError(f"cannot cache a {name}")
+
+
+def _records(values: list, columns: Columns) -> dict | None:
+    """{"t": "records"} for a list of instances of one result class (encode); else None."""
+    cls = type(values[0])
+    name = cls.__name__
+    if TYPES.get(name) is not cls or not all(type(value) is cls for value in values):
+        return None
+    return {"t": "records", "v": [name, *([encode(getattr(value, field), columns)
+                                           for field in FIELDS[name]] for value in values)]}
 
 
 PLAIN = (str, int, float, type(None))  # JSON's own, exactly (not numpy's, nor bool)
@@ -192,13 +250,14 @@ def _plain(value):
     return value if type(value) in PLAIN else encode(value)
 
 
-def _typed(value: dict):
+def _typed(value: dict, builders: dict[str, Callable] | None = None):
     """json.loads' object_hook: every JSON object of an entry is one encoded value, built from
-    its items (already decoded, innermost first); anything else is refused (ValueError)."""
+    its items (already decoded, innermost first) by `builders` (by default _BUILDERS);
+    anything else is refused (ValueError)."""
     if len(value) != 2 or "t" not in value or "v" not in value:
         raise ValueError("not a cache value")
     kind, inner = value["t"], value["v"]
-    build = _BUILDERS.get(kind) if isinstance(kind, str) else None
+    build = (builders or _BUILDERS).get(kind) if isinstance(kind, str) else None
     if build is None or (kind != "date" and type(inner) is not list):
         raise ValueError(f"unknown cache type {kind!r}")
     return build(inner)
@@ -219,21 +278,42 @@ def _scores(rows: list) -> dict[str, Score]:
 
 
 def _builder(name: str, cls: type) -> Callable[[list], object]:
-    """A result class's value (its FIELDS in order) -> an instance; positionally when FIELDS
-    are all its fields (twice as fast: the cache's values are mostly Scores)."""
+    """A result class's value (its FIELDS in order) -> an instance; for a class whose __init__
+    only sets fields, and when FIELDS are all of them, without calling it (a frozen
+    dataclass's sets each through object.__setattr__: twice as slow)."""
     names = FIELDS[name]
+    direct = cls not in _BY_INIT and names == _ALL_FIELDS[cls]
 
     def build(inner: list):
         if len(inner) != len(names):
             raise ValueError(f"{name} fields do not match")
-        return cls(*inner) if positional else cls(**dict(zip(names, inner, strict=True)))
+        if direct:
+            instance = _new(cls)
+            _set(instance, "__dict__", dict(zip(names, inner, strict=True)))
+            return instance
+        return cls(**dict(zip(names, inner, strict=True)))
 
-    positional = names == tuple(f.name for f in dataclasses.fields(cls))
     return build
 
 
+_new = object.__new__
+_set = object.__setattr__
+_ALL_FIELDS = {cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in TYPES.values()}
+_BY_INIT = {cls for cls in TYPES.values() if hasattr(cls, "__post_init__")
+            or hasattr(cls, "__slots__") or not all(f.init for f in dataclasses.fields(cls))}
+
+
+def _records_of(inner: list) -> list:
+    """{"t": "records"}: [a result class, each instance's value] -> the instances."""
+    build = _CLASSES.get(inner[0]) if inner and isinstance(inner[0], str) else None
+    if build is None or not all(type(value) is list for value in inner[1:]):
+        raise ValueError("not cache records")
+    return [build(value) for value in inner[1:]]
+
+
+_CLASSES = {name: _builder(name, cls) for name, cls in TYPES.items()}
 _BUILDERS = {"date": dt.date.fromisoformat, "tuple": tuple, "dict": _dict, "scores": _scores,
-             **{name: _builder(name, cls) for name, cls in TYPES.items()}}
+             "records": _records_of, **_CLASSES}
 
 
 def loads(text: str | bytes):
@@ -244,6 +324,231 @@ def loads(text: str | bytes):
 def decode(value):
     """The inverse of encode; anything else is refused (ValueError), never guessed at."""
     return loads(json.dumps(value))
+
+
+class Columns:
+    """The Score tables of one result entry as columns: each table's rows one after another,
+    a row its key then its fields, text as codes into one list of distinct texts (dumps)."""
+
+    INT64 = (-(2**63), 2**63 - 1)
+
+    def __init__(self):
+        self.keys: list[str] = []
+        self.fields: dict[str, list] = {name: [] for name in SCORE_COLUMNS}
+
+    def add(self, table: dict[str, Score]) -> list[int] | None:
+        """The table's rows (first, after the last) once added; None, adding nothing, when a
+        key or value is not what its column keeps exactly (the table is kept as JSON)."""
+        values = self._fit(table)
+        return None if values is None else self._add(table, values)
+
+    def pairs(self, pairs: list) -> dict | None:
+        """{"t": "pairs"} for a list of (text, Score table) pairs whose tables all fit (as a
+        company's months are); else None, adding nothing."""
+        if not all(type(pair) is tuple and len(pair) == 2 and type(pair[0]) is str
+                   and type(pair[1]) is dict and pair[1]
+                   and all(type(score) is Score for score in pair[1].values())
+                   for pair in pairs):
+            return None
+        fitted = [self._fit(table) for _, table in pairs]
+        if any(values is None for values in fitted):
+            return None
+        return {"t": "pairs", "v": [[text, *self._add(table, values)]
+                                    for (text, table), values in zip(pairs, fitted,
+                                                                     strict=True)]}
+
+    def _fit(self, table: dict[str, Score]) -> dict[str, list] | None:
+        """The table's fields as its columns keep them; None when they cannot exactly."""
+        if None in SCORE_COLUMNS.values() or not all(type(k) is str for k in table):
+            return None
+        values = {}
+        for name, kind in SCORE_COLUMNS.items():
+            column = [getattr(score, name) for score in table.values()]
+            if kind == "float":
+                if not all(v is None or isinstance(v, float | np.floating) for v in column):
+                    return None
+                column = [v if v is None else float(v) for v in column]
+            elif kind == "int":
+                if not all(isinstance(v, int | np.integer) and not isinstance(v, bool)
+                           and self.INT64[0] <= v <= self.INT64[1] for v in column):
+                    return None
+                column = [int(v) for v in column]
+            elif not all(type(v) is str for v in column):
+                return None
+            values[name] = column
+        return values
+
+    def _add(self, table: dict[str, Score], values: dict[str, list]) -> list[int]:
+        first = len(self.keys)
+        self.keys += table
+        for name, column in values.items():
+            self.fields[name] += column
+        return [first, len(self.keys)]
+
+    def dump(self) -> tuple[list[str], list[bytes]]:
+        """(the distinct texts, each column's bytes): the keys' codes (int32), then per field
+        float64 values and a byte per row (1: None), int64 values, or int32 text codes."""
+        texts: dict[str, int] = {}
+        code = texts.setdefault  # a text's code: its place among the distinct texts
+        buffers = [np.array([code(k, len(texts)) for k in self.keys], dtype="<i4")]
+        for name, kind in SCORE_COLUMNS.items():
+            column = self.fields[name]
+            if kind == "float":
+                buffers += [np.array([0.0 if v is None else v for v in column], dtype="<f8"),
+                            np.array([v is None for v in column], dtype="u1")]
+            elif kind == "int":
+                buffers.append(np.array(column, dtype="<i8"))
+            else:
+                buffers.append(np.array([code(v, len(texts)) for v in column], dtype="<i4"))
+        return list(texts), [buffer.tobytes() for buffer in buffers]
+
+
+def dumps(entry_key: str, result: CompanyResult) -> bytes:
+    """A result entry: the result's Score tables as columns (Columns), the rest as JSON
+    (encode), under a header that names the format and the key; compressed, after the size
+    unpacked and a CRC-32 of the unpacked bytes (pack: damage is refused, not read)."""
+    columns = Columns()
+    document = json.dumps(encode(result, columns), separators=(",", ":")).encode()
+    texts, buffers = columns.dump()
+    header = json.dumps([FORMAT, entry_key, len(columns.keys), texts],
+                        separators=(",", ":")).encode()
+    return pack(b"".join([len(header).to_bytes(8, "little"), header, *buffers, document]))
+
+
+def pack(body: bytes) -> bytes:
+    """An entry's bytes: the size of `body`, its CRC-32, and body compressed."""
+    return (len(body).to_bytes(8, "little") + zlib.crc32(body).to_bytes(4, "little")
+            + pa.compress(body, codec=CODEC, asbytes=True))
+
+
+def unpack(entry: bytes) -> bytes:
+    """The inverse of pack; ValueError for bytes that are not, whole, what pack makes."""
+    try:
+        size = int.from_bytes(entry[:8], "little")
+        if len(entry) < 12 or size > LZ4_MOST * len(entry):  # before allocating it
+            raise ValueError("not a cache entry")
+        body = pa.decompress(entry[12:], size, codec=CODEC, asbytes=True)
+    except (OSError, pa.ArrowException) as error:
+        raise ValueError(f"not a cache entry: {error}") from None
+    if len(body) != size or zlib.crc32(body).to_bytes(4, "little") != entry[8:12]:
+        raise ValueError("a damaged cache entry")
+    return body
+
+
+def result_of(entry_key: str, entry: bytes, shared: Shared | None = None) -> CompanyResult:
+    """The inverse of dumps, for an entry made under entry_key; ValueError for anything else:
+    other bytes, a damaged, cut or lengthened entry, another format or key, or values that do
+    not build a CompanyResult. `shared`: Scores to reuse and add to (_columns)."""
+    body = unpack(entry)
+    try:
+        length = int.from_bytes(body[:8], "little")
+        header = json.loads(body[8:8 + length])
+        if not isinstance(header, list) or len(header) != 4 or header[:2] != [FORMAT,
+                                                                              entry_key]:
+            raise ValueError("not an entry for this key")
+        rows, texts = header[2], header[3]
+        if type(rows) is not int or rows < 0 or type(texts) is not list or not all(
+                type(text) is str for text in texts):
+            raise ValueError("not a cache entry")
+        offset, keys, scores = _columns(body, 8 + length, rows, texts, shared or Shared())
+
+        def table(inner: list) -> dict[str, Score]:
+            if (len(inner) != 2 or not all(type(n) is int for n in inner)
+                    or not 0 <= inner[0] <= inner[1] <= rows):
+                raise ValueError("not a cache table")
+            return dict(zip(keys[inner[0]:inner[1]], scores[inner[0]:inner[1]], strict=True))
+
+        def pairs(inner: list) -> list[tuple[str, dict[str, Score]]]:
+            if not all(type(pair) is list and len(pair) == 3 and type(pair[0]) is str
+                       for pair in inner):
+                raise ValueError("not a cache table")
+            return [(text, table(rows)) for text, *rows in inner]
+
+        builders = {**_BUILDERS, "table": table, "pairs": pairs}
+        result = json.loads(body[offset:], object_hook=functools.partial(_typed,
+                                                                         builders=builders))
+    except (TypeError, KeyError, AttributeError, RecursionError, IndexError, OverflowError,
+            OSError, pa.ArrowException) as error:
+        raise ValueError(f"not a cache entry: {error}") from None
+    if not isinstance(result, CompanyResult):
+        raise ValueError("not a cache entry: not a company's result")
+    return result
+
+
+class Shared:
+    """What the entries read by one Cache share (result_of): the Scores made so far, by their
+    fields' bytes (texts by their place in `texts`). Scores are frozen, and most companies have
+    the same "not enough data" Scores, and the same few shares of small samples."""
+
+    def __init__(self):
+        self.texts: dict[str, int] = {}
+        self.scores: dict[bytes, Score] = {}
+
+
+def _columns(body: bytes, offset: int, rows: int, texts: list[str], shared: Shared,
+             ) -> tuple[int, list[str], list[Score]]:
+    """(the offset after them, the keys, the Scores) of the columns Columns.dump wrote; a Score
+    equal bit for bit to one in `shared` is that one, and a new one is added there."""
+    kinds = {"float": ("<f8", "u1"), "int": ("<i8",), "text": ("<i4",)}
+    arrays = []
+    for dtype in ("<i4", *(d for kind in SCORE_COLUMNS.values() for d in kinds[kind])):
+        end = offset + rows * np.dtype(dtype).itemsize
+        if end > len(body):
+            raise ValueError("a cache entry cut short")
+        arrays.append(np.frombuffer(body, dtype=dtype, count=rows, offset=offset))
+        offset = end
+    codes = [array for array in arrays if array.dtype == np.dtype("<i4")]
+    if rows and any(code.min() < 0 or code.max() >= len(texts) for code in codes):
+        raise ValueError("text codes out of range")
+    every = np.array(texts, dtype=object)
+    ids = np.array([shared.texts.setdefault(text, len(shared.texts)) for text in texts],
+                   dtype="<i8")
+    # each row's fields as bytes (texts by their ids in `shared`): what tells equal Scores
+    record = np.empty(rows, dtype=[(f"f{i}", "<i8" if a.dtype == "<i4" else a.dtype)
+                                   for i, a in enumerate(arrays[1:])])
+    for i, array in enumerate(arrays[1:]):
+        record[f"f{i}"] = ids[array] if array.dtype == "<i4" else array
+    same = record.view(f"V{record.dtype.itemsize}").tolist()
+    scores = list(map(shared.scores.get, same))
+    new = [row for row, score in enumerate(scores) if score is None]
+    if new:
+        picked, fields, position = np.array(new, dtype=np.intp), [], 1
+        for kind in SCORE_COLUMNS.values():
+            values = arrays[position][picked]
+            if kind == "float":
+                values, missing = values.tolist(), arrays[position + 1][picked]
+                for row in np.flatnonzero(missing).tolist():
+                    values[row] = None
+            fields.append(every[values].tolist() if kind == "text" else values if
+                          kind == "float" else values.tolist())
+            position += len(kinds[kind])
+        # each new Score's fields, and the Score, as _builder makes them (in C's loops: a
+        # third of the Scores of a large scoreboard are new, hundreds of thousands)
+        made = list(map(dict, map(zip, itertools.repeat(tuple(SCORE_COLUMNS)),
+                                  zip(*fields, strict=True))))
+        if Score in _BY_INIT:
+            built = [Score(**fields_of) for fields_of in made]
+        else:
+            built = list(map(_new, itertools.repeat(Score, len(made))))
+            collections.deque(map(_set, built, itertools.repeat("__dict__"), made), maxlen=0)
+        shared.scores.update(zip(map(same.__getitem__, new), built, strict=True))
+        for row, score in zip(new, built, strict=True):
+            scores[row] = score
+    return offset, every[arrays[0]].tolist(), scores
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused (if it runs) while a build reads its cached results:
+    hundreds of thousands of new objects, none in a cycle, each of which it would otherwise
+    traverse again at every full collection as they pile up (half the time of reading them)."""
+    running = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if running:
+            gc.enable()
 
 
 def summary_entry(entry_key: str, result: CompanyResult, summary: bytes) -> bytes:
@@ -274,7 +579,8 @@ def summary_of(entry_key: str, entry: bytes) -> tuple[CompanyResult, bytes] | No
 class Cache:
     """Entries in one folder; `used` is every key read or written by this build."""
 
-    SUFFIX = ".json"
+    SUFFIX = ".result"  # a company's result (dumps)
+    OLD = ".json"  # a result as candor.cache/3 and before kept it: pruned
     FILES = ".files"  # rendered files (scoring.site's page cache)
 
     SUMMARY = ".summary"  # a company's summary (scoring.summary_bytes) and phase-1 result
@@ -287,6 +593,8 @@ class Cache:
         self.folder = folder
         self.used: set[str] = set()
         self._digests_read = False
+        self._digests_saved = -1  # how many digests save wrote last (only ever more are added)
+        self._shared = Shared()  # what the entries read share (result_of)
 
     @classmethod
     def for_data(cls, folder: Path, data_dir: Path) -> Cache:
@@ -302,22 +610,18 @@ class Cache:
         self._read_digests()
         entry_key = key(job, config, summary)
         try:
-            document = loads((self.folder / f"{entry_key}{self.SUFFIX}").read_bytes())
-            if not isinstance(document, list) or document[:2] != [FORMAT, entry_key]:
-                return entry_key, None
-            result = document[2]
-            if not isinstance(result, CompanyResult) or result.slug != job.company.slug:
-                return entry_key, None
-        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError,
-                IndexError):
+            result = result_of(entry_key, (self.folder / f"{entry_key}{self.SUFFIX}"
+                                           ).read_bytes(), self._shared)
+        except (OSError, ValueError):
+            return entry_key, None
+        if result.slug != job.company.slug:
             return entry_key, None
         self.used.add(entry_key)
         return entry_key, result
 
     def put(self, entry_key: str, result: CompanyResult) -> None:
         """Write an entry atomically; a cache that cannot be written only costs speed."""
-        document = [FORMAT, entry_key, encode(result)]
-        if self._write(f"{entry_key}{self.SUFFIX}", document):
+        if self._write(f"{entry_key}{self.SUFFIX}", dumps(entry_key, result)):
             self.used.add(entry_key)
 
     def summary_key(self, job: Job) -> str | None:
@@ -360,8 +664,10 @@ class Cache:
         if used_only or "_index" in vars(self):
             self._write(self.INDEX, {"format": self.INDEX_FORMAT, "newest": dict(sorted(
                 (k, day) for k, day in self._index.items() if k in self.used or not used_only))})
-        self._write(self.DIGESTS, {"format": self.DIGESTS_FORMAT, "files": sorted(
-            [*seen, digest] for seen, digest in _DIGESTS_USED.items())})
+        if len(_DIGESTS_USED) != self._digests_saved:  # prune saves again, mostly the same
+            self._digests_saved = len(_DIGESTS_USED)
+            self._write(self.DIGESTS, {"format": self.DIGESTS_FORMAT, "files": sorted(
+                [*seen, digest] for seen, digest in _DIGESTS_USED.items())})
 
     @functools.cached_property
     def _index(self) -> dict[str, str | None]:
@@ -386,8 +692,9 @@ class Cache:
             if document.get("format") != self.DIGESTS_FORMAT:
                 return
             for path, size, mtime, inode, device, digest in document["files"]:
-                if (isinstance(path, str) and isinstance(digest, str) and len(digest) == 64
-                        and all(isinstance(n, int) for n in (size, mtime, inode, device))):
+                if (type(path) is str and type(digest) is str and _HEX(digest) and type(size)
+                        is int and type(mtime) is int and type(inode) is int
+                        and type(device) is int):
                     _DIGESTS.setdefault((path, size, mtime, inode, device), digest)
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return
@@ -408,13 +715,20 @@ class Cache:
         return True
 
     def get_files(self, entry_key: str) -> dict[str, str] | None:
-        """Rendered files (name -> text) kept under entry_key, or None."""
+        """Rendered files (name -> text) kept under entry_key (put_files), or None."""
         try:
-            document = json.loads((self.folder / f"{entry_key}{self.FILES}").read_bytes())
-            files = document["files"]
-            if (document.get("format") != FILES_FORMAT or document.get("key") != entry_key
-                    or not isinstance(files, dict)
-                    or not all(isinstance(text, str) for text in files.values())):
+            body = unpack((self.folder / f"{entry_key}{self.FILES}").read_bytes())
+            length = int.from_bytes(body[:8], "little")
+            header = json.loads(body[8:8 + length])
+            if header.get("format") != FILES_FORMAT or header.get("key") != entry_key:
+                return None
+            files, offset = {}, 8 + length
+            for name, size in header["files"]:
+                if type(name) is not str or type(size) is not int or size < 0:
+                    return None
+                files[name] = body[offset:offset + size].decode("utf-8", "surrogatepass")
+                offset += size
+            if offset != len(body):
                 return None
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return None
@@ -422,8 +736,13 @@ class Cache:
         return files
 
     def put_files(self, entry_key: str, files: dict[str, str]) -> None:
-        if self._write(f"{entry_key}{self.FILES}",
-                       {"format": FILES_FORMAT, "key": entry_key, "files": files}):
+        """Keep rendered files: a JSON header naming them and their sizes, then their UTF-8
+        bytes, packed (pack): no JSON string to unescape, a fifth of the bytes to read."""
+        texts = [text.encode("utf-8", "surrogatepass") for text in files.values()]
+        header = json.dumps({"format": FILES_FORMAT, "key": entry_key, "files": [
+            [name, len(text)] for name, text in zip(files, texts, strict=True)]}).encode()
+        if self._write(f"{entry_key}{self.FILES}", pack(b"".join(
+                [len(header).to_bytes(8, "little"), header, *texts]))):
             self.used.add(entry_key)
 
     def prune(self) -> None:
@@ -432,7 +751,7 @@ class Cache:
             return
         self.save(used_only=True)
         for path in self.folder.iterdir():
-            stale = (path.suffix in (self.SUFFIX, self.FILES, self.SUMMARY)
+            stale = (path.suffix in (self.SUFFIX, self.OLD, self.FILES, self.SUMMARY)
                      and path.stem not in self.used)
             if stale or path.suffix == ".tmp":
                 path.unlink(missing_ok=True)

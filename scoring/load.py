@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,11 +60,12 @@ class RawTable:
     source_lines: list[str] = field(default_factory=list)  # JSONL only: to point at a key
 
 
-def display_path(path: Path, data_dir: Path) -> str:
+def display_path(path: Path, data_dir: Path, link: bool | None = None) -> str:
     """A stable, machine-independent name for a file: relative to the working directory if it is
-    inside it (so CI annotations point at the repository file), else to the data folder's parent."""
+    inside it (so CI annotations point at the repository file), else to the data folder's parent.
+    `link`: whether path is a symbolic link, when the caller has just looked (None: look)."""
     cwd = os.getcwd()
-    if os.path.islink(path):
+    if os.path.islink(path) if link is None else link:
         shown = _relative(cwd, os.path.realpath(path), str(data_dir))
         return path.name if shown is None else shown
     # folders are resolved and named once (a tree's files share a few), a file only if a link
@@ -91,32 +92,80 @@ def _resolved(cwd: str, folder: str) -> str:
 
 
 def discover(data_dir: Path) -> tuple[list[CompanyFiles], list[Problem]]:
-    """Every company folder under data_dir, in slug order, and the folders that are not one."""
+    """Every company folder under data_dir, in slug order, and the folders that are not one.
+    One directory listing per folder (os.scandir: a file's kind comes with its name, no stat
+    but for links); the files as Path.rglob and is_file would find them, in Path order."""
     companies: list[CompanyFiles] = []
     problems: list[Problem] = []
-    folders = sorted(p for p in data_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
-    for folder in folders:
-        where = display_path(folder, data_dir)
-        if not re.fullmatch(SLUG_PATTERN, folder.name):
+    with os.scandir(data_dir) as listing:  # OSError as Path.iterdir's, if it is no folder
+        folders = sorted(entry.name for entry in listing
+                         if not entry.name.startswith(".") and _is(entry.is_dir))
+    for name in folders:
+        folder = data_dir / name
+        if not re.fullmatch(SLUG_PATTERN, name):
             problems.append(Problem(
-                where, None, None, "bad_slug",
-                f"folder name {folder.name!r} is not a valid company slug",
+                display_path(folder, data_dir), None, None, "bad_slug",
+                f"folder name {name!r} is not a valid company slug",
                 "rename it: lower-case letters, digits and hyphens; start with a letter or digit",
             ))
             continue
-        feedback_dir = folder / "feedback"
-        feedback = sorted(
-            p for p in feedback_dir.rglob("*") if p.is_file() and p.suffix in FEEDBACK_SUFFIXES
-        ) if feedback_dir.is_dir() else []
-        summaries_dir = folder / "summaries"
-        summaries = sorted(p for p in summaries_dir.rglob("*.jsonl") if p.is_file()) if (
-            summaries_dir.is_dir()) else []
-        actions = folder / "actions.yaml"
+        entries = {entry.name: entry for entry in _entries(str(folder))}
+        feedback = _files_under(folder, entries.get("feedback"),
+                                lambda file: _suffix(file) in FEEDBACK_SUFFIXES)
+        summaries = _files_under(folder, entries.get("summaries"),
+                                 lambda file: file.endswith(".jsonl"))
+        actions = entries.get("actions.yaml")
         companies.append(CompanyFiles(
-            folder.name, folder, folder / "company.yaml", actions if actions.is_file() else None,
+            name, folder, folder / "company.yaml",
+            folder / "actions.yaml" if actions and _is(actions.is_file) else None,
             feedback, summaries,
         ))
     return companies, problems
+
+
+def _entries(folder: str) -> list[os.DirEntry]:
+    """A folder's entries; none when it cannot be listed (as rglob skips what it may not
+    read, and a company folder gone since the data folder was listed)."""
+    try:
+        with os.scandir(folder) as listing:
+            return list(listing)
+    except OSError:
+        return []
+
+
+def _is(test: Callable[[], bool]) -> bool:
+    """DirEntry.is_dir or is_file (following links, as Path's do): False when it cannot tell."""
+    try:
+        return test()
+    except OSError:
+        return False
+
+
+def _suffix(name: str) -> str:
+    """Path(name).suffix, without making a Path."""
+    dot = name.rfind(".")
+    return name[dot:] if 0 < dot < len(name) - 1 else ""
+
+
+def _files_under(folder: Path, top: os.DirEntry | None, wanted: Callable[[str], bool],
+                 ) -> list[Path]:
+    """The files (links to files too) under folder / top.name, at any depth, whose name is
+    `wanted`, in Path order: what sorted(p for p in top.rglob("*") if p.is_file() and wanted)
+    gives (rglob does not descend into links to folders, nor does this)."""
+    if top is None or not _is(top.is_dir):
+        return []
+    found: list[tuple[tuple[str, ...], Path, str]] = []
+    pending = [((top.name,), folder / top.name)]
+    while pending:
+        parts, path = pending.pop()
+        for entry in _entries(str(path)):
+            name = entry.name
+            if _is(functools.partial(entry.is_dir, follow_symlinks=False)):
+                pending.append(((*parts, name), path / name))
+            elif wanted(name) and _is(entry.is_file):
+                found.append(((*parts, name), path, name))
+    found.sort()
+    return [path / name for _, path, name in found]
 
 
 def file_sha256(data: bytes) -> str:

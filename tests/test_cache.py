@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 
 from scoring import cache as cache_module
-from scoring.board import Job, build_scoreboard, run_here, score_company
+from scoring.board import CompanyResult, Job, build_scoreboard, run_here, score_company
 from scoring.cache import Cache, decode, encode, key
 from scoring.config import read_config
 from scoring.export import scores_json
 from scoring.load import discover
+from scoring.metrics import Score
 
 NEW_TINY_ROW = '{"id": "t4", "submitted_at": "2026-10-05T08:00:00Z", "channel": "app", ' \
                '"rating": 5}\n'
@@ -68,7 +69,7 @@ def test_cached_and_uncached_builds_are_byte_identical(fixture_copy, tmp_path, b
     assert tiny["windows"]["all"]["contacts"]["value"] == 4
     # The entries of the data as it was are pruned: one scoreboard's worth is kept.
     (folder,) = cache.iterdir()
-    assert len(list(folder.glob("*.json"))) == 2
+    assert len(list(folder.glob(f"*{Cache.SUFFIX}"))) == 2
 
 
 def _pages_reused(stdout: str) -> int:
@@ -204,8 +205,52 @@ def _board_json(data: Path, cache: Cache | None = None) -> tuple[str, object]:
     return scores_json(board), board.stats
 
 
-@pytest.mark.parametrize("spoil", ["truncated", "other_key", "unknown_type", "other_company",
-                                   "extra_field", "not_json"])
+def _rewritten(entry: bytes, change) -> bytes:
+    """An entry (scoring.cache.dumps) whose unpacked bytes are `change`d and packed again with
+    a right checksum: what a hostile cache, one that knows the format, could hold."""
+    return cache_module.pack(change(cache_module.unpack(entry)))
+
+
+def _columns_changed(body: bytes, column: int, value: int) -> bytes:
+    """The body with the first row of its `column`th int32 column (0: the Score keys' text
+    codes, 1: units', 2: reasons') set to `value`."""
+    length = int.from_bytes(body[:8], "little")
+    rows = json.loads(body[8:8 + length])[2]
+    # keys (int32), then value (float64, byte), n (int64), unit (int32), low (float64,
+    # byte), high (float64, byte), reason (int32)
+    offsets = [0, 4 + 9 + 8, 4 + 9 + 8 + 4 + 9 + 9]
+    at = 8 + length + offsets[column] * rows
+    return body[:at] + value.to_bytes(4, "little", signed=True) + body[at + 4:]
+
+
+SPOILS = {
+    "truncated": lambda entry, key: entry[:1000],
+    "lengthened": lambda entry, key: entry + b"\0",
+    "flipped_byte": lambda entry, key: entry[:500] + bytes([entry[500] ^ 1]) + entry[501:],
+    "not_an_entry": lambda entry, key: b"\x80\x04\x95 not an entry, e.g. a pickle",
+    "says_it_is_huge": lambda entry, key: (2**40).to_bytes(8, "little") + entry[8:],
+    "old_format": lambda entry, key: json.dumps(["candor.cache/3", "x", None]).encode(),
+    "other_key": lambda entry, key: _rewritten(
+        entry, lambda body: body.replace(key.encode(), b"0" * 64, 1)),
+    "other_format": lambda entry, key: _rewritten(entry, lambda body: body.replace(
+        b"candor.cache/4", b"candor.cache/3", 1)),
+    "unknown_type": lambda entry, key: _rewritten(  # a class outside the result types
+        entry, lambda body: body.replace(b'{"t":"CompanyResult"', b'{"t":"Popen"', 1)),
+    "extra_field": lambda entry, key: _rewritten(
+        entry, lambda body: body[:-2] + b',"rm -rf /"]}'),
+    "code_out_of_range": lambda entry, key: _rewritten(
+        entry, lambda body: _columns_changed(body, 1, 10**6)),
+    "negative_code": lambda entry, key: _rewritten(
+        entry, lambda body: _columns_changed(body, 2, -1)),
+    "table_out_of_range": lambda entry, key: _rewritten(
+        entry, lambda body: re.sub(rb'\{"t":"table","v":\[\d+,\d+\]\}',
+                                   b'{"t":"table","v":[0,1000000]}', body, count=1)),
+    "columns_cut_short": lambda entry, key: _rewritten(
+        entry, lambda body: body[:8 + int.from_bytes(body[:8], "little") + 40]),
+}
+
+
+@pytest.mark.parametrize("spoil", [*SPOILS, "other_company"])
 def test_an_entry_that_does_not_match_is_recomputed_never_trusted(fixture_copy, tmp_path,
                                                                    spoil):
     expected, _ = _board_json(fixture_copy)
@@ -214,27 +259,74 @@ def test_an_entry_that_does_not_match_is_recomputed_never_trusted(fixture_copy, 
     config = read_config()
     jobs = {c.slug: Job(c, fixture_copy, dt.date(2026, 10, 20))
             for c in discover(fixture_copy)[0]}
-    acme = cache.folder / f"{key(jobs['acme'], config)}.json"
-    tiny = cache.folder / f"{key(jobs['tiny'], config)}.json"
-    document = json.loads(acme.read_text())
-    if spoil == "truncated":
-        acme.write_bytes(acme.read_bytes()[:1000])
-    elif spoil == "other_key":
-        document[1] = "0" * 64
-        acme.write_text(json.dumps(document))
-    elif spoil == "unknown_type":  # a class outside the result types is never built
-        document[2]["t"] = "Popen"
-        acme.write_text(json.dumps(document))
-    elif spoil == "other_company":
-        acme.write_bytes(tiny.read_bytes().replace(tiny.stem.encode(), acme.stem.encode()))
-    elif spoil == "extra_field":
-        document[2]["v"].append("rm -rf /")
-        acme.write_text(json.dumps(document))
+    acme = cache.folder / f"{key(jobs['acme'], config)}{Cache.SUFFIX}"
+    tiny = cache.folder / f"{key(jobs['tiny'], config)}{Cache.SUFFIX}"
+    if spoil == "other_company":  # tiny's entry, as if made under acme's key
+        acme.write_bytes(_rewritten(tiny.read_bytes(), lambda body: body.replace(
+            tiny.stem.encode(), acme.stem.encode())))
     else:
-        acme.write_bytes(b"\x80\x04\x95 not json, e.g. a pickle")
+        acme.write_bytes(SPOILS[spoil](acme.read_bytes(), acme.stem))
     again, stats = _board_json(fixture_copy, Cache(tmp_path / "cache"))
     assert (stats.scored, stats.reused) == (1, 1)
     assert again == expected
+
+
+def test_a_digests_file_that_is_not_one_costs_only_reading_the_files(fixture_copy, tmp_path,
+                                                                      monkeypatch):
+    """Digests remembered between builds that are not SHA-256 hex digests (damaged, or made
+    by hand) are not used: the files are hashed again, and the build is the build without a
+    cache (it used to stop with a traceback from bytes.fromhex)."""
+    expected, _ = _board_json(fixture_copy)
+    build_scoreboard(fixture_copy, cache=Cache(tmp_path / "cache"))
+    remembered = tmp_path / "cache" / Cache.DIGESTS
+    document = json.loads(remembered.read_text())
+    # acme's 5 files and tiny's 2 (and those of any build before in this process)
+    assert len([e for e in document["files"] if e[0].startswith(f"{fixture_copy}/")]) == 7
+    for entry in document["files"]:
+        entry[5] = "not hex " * 8  # 64 characters
+    remembered.write_text(json.dumps(document))
+    monkeypatch.setattr(cache_module, "_DIGESTS", {})
+    again, stats = _board_json(fixture_copy, Cache(tmp_path / "cache"))
+    assert again == expected and stats.reused == 2
+    assert "not hex" not in (tmp_path / "cache" / Cache.DIGESTS).read_text()
+
+
+def test_an_entry_packs_and_unpacks_any_body():
+    """pack/unpack: the empty body and the most compressible ones (LZ4 packs at most about 255
+    bytes into 1) come back as they were; a size past that is refused before unpacking."""
+    for body in (b"", b"\0" * 10**7, b"ab" * 3 * 10**6, bytes(range(256)) * 1000):
+        assert cache_module.unpack(cache_module.pack(body)) == body
+    entry = cache_module.pack(b"\0" * 10**6)
+    with pytest.raises(ValueError, match="not a cache entry"):
+        cache_module.unpack((256 * len(entry) + 1).to_bytes(8, "little") + entry[8:])
+
+
+def test_rendered_files_come_back_as_kept_and_a_spoilt_entry_is_not_used(tmp_path):
+    """The page cache (put_files, get_files): texts come back exactly, whatever they hold; an
+    entry damaged, cut, kept under another key or whose sizes do not add up is not used."""
+    cache = Cache(tmp_path / "cache")
+    files = {"companies/a/index.html": '<p class="x">caf\u00e9 \u2014 "quoted" \\ \U0001f600</p>',
+             "badges/a.svg": "", "": '{"slug": "a"}', "odd": "lone \ud800 surrogate"}
+    cache.put_files("a" * 64, files)
+    assert cache.get_files("a" * 64) == files
+    assert cache.get_files("b" * 64) is None  # nothing kept under it
+    kept = cache.folder / f"{'a' * 64}{Cache.FILES}"
+    entry = kept.read_bytes()
+
+    def sizes_off(body: bytes) -> bytes:
+        length = int.from_bytes(body[:8], "little")
+        header = json.loads(body[8:8 + length])
+        header["files"][0][1] += 1
+        header = json.dumps(header).encode()
+        return len(header).to_bytes(8, "little") + header + body[8 + length:]
+
+    for spoilt in (entry[:-1], entry[:40] + bytes([entry[40] ^ 1]) + entry[41:],
+                   cache_module.pack(cache_module.unpack(entry).replace(b"a" * 64, b"b" * 64)),
+                   cache_module.pack(sizes_off(cache_module.unpack(entry))),
+                   json.dumps({"format": "candor.files/1", "key": "a" * 64,
+                               "files": files}).encode()):
+        kept.write_bytes(spoilt)
+        assert cache.get_files("a" * 64) is None
 
 
 def test_decode_builds_only_the_result_types():
@@ -256,6 +348,67 @@ def test_a_company_result_holds_scores_never_rows(fixture_copy):
     assert decoded.windows == result.windows and decoded.files == result.files
     assert decoded.newest == dt.date(2026, 10, 20)
     assert result.rows_counted == 40
+
+
+def test_an_entry_gives_back_each_demo_company_s_result_exactly():
+    """The demo companies' results, kept (dumps) and read back (result_of): equal, value for
+    value and type for type (an int stays an int, a float a float: the JSON of both is the
+    same), every Score table in columns; the same result makes the same bytes."""
+    from conftest import DEMO_DATA
+
+    companies, _ = discover(DEMO_DATA)
+    assert len(companies) == 10
+    shared = cache_module.Shared()
+    for company in companies:
+        result = score_company(Job(company, DEMO_DATA, dt.date(2026, 10, 31)))
+        entry = cache_module.dumps("k" * 64, result)
+        assert entry == cache_module.dumps("k" * 64, result)
+        back = cache_module.result_of("k" * 64, entry, shared)
+        assert back == result
+        assert json.dumps(encode(back)) == json.dumps(encode(result))
+        body = cache_module.unpack(entry)
+        assert b'"t":"scores"' not in body and b'"t":"table"' in body
+        tables = [*result.windows.values(), *(scores for _, scores in result.monthly)]
+        assert len(tables) == 2 + len(result.monthly) > 2
+        rows = json.loads(body[8:8 + int.from_bytes(body[:8], "little")])[2]
+        assert rows == sum(len(table) for table in tables)
+    with pytest.raises(ValueError, match="not an entry for this key"):
+        cache_module.result_of("j" * 64, entry)
+
+
+def _result(**tables) -> CompanyResult:
+    return CompanyResult("x", {"name": "X"}, [], windows=tables, newest=dt.date(2026, 1, 2))
+
+
+def test_scores_columns_cannot_keep_exactly_are_kept_as_json():
+    """A Score table with a value that float64 or int64 columns would change (an int where a
+    float is expected, a number too large) is kept as JSON; numpy numbers become Python's, as
+    JSON makes them; -0.0 and NaN stay what they are; equal Scores of two entries read by one
+    Cache are one object, but not a 0.0 and a -0.0."""
+    import math
+
+    import numpy as np
+
+    result = _result(
+        all={"a": Score(-0.0, 1, "percent", float("nan"), None, "r"),
+             "b": Score(0.0, 1, "percent")},
+        whole={"c": Score(3, 4, "count")},  # an int value
+        big={"d": Score(1.0, 2**70, "count")},  # n past int64
+        numpy={"e": Score(np.float64(2.5), np.int64(7), "u", np.float32(0.5))})
+    back = cache_module.result_of("k" * 64, cache_module.dumps("k" * 64, result),
+                                  shared := cache_module.Shared())
+    a, b = back.windows["all"]["a"], back.windows["all"]["b"]
+    assert math.copysign(1, a.value) == -1 and math.isnan(a.low) and a.high is None
+    assert math.copysign(1, b.value) == 1 and (a.n, a.unit, a.reason) == (1, "percent", "r")
+    c, d, e = back.windows["whole"]["c"], back.windows["big"]["d"], back.windows["numpy"]["e"]
+    assert (type(c.value), c.value, d.n, type(d.n)) == (int, 3, 2**70, int)
+    assert [type(v) for v in (e.value, e.n, e.low)] == [float, int, float]
+    assert (e.value, e.n, e.low) == (2.5, 7, 0.5)
+    again = cache_module.result_of("k" * 64, cache_module.dumps("k" * 64, _result(
+        one={"b": Score(0.0, 1, "percent"), "a": Score(-0.0, 1, "percent")})), shared)
+    assert again.windows["one"]["b"] is b
+    assert again.windows["one"]["a"] is not b and math.copysign(
+        1, again.windows["one"]["a"].value) == -1
 
 
 def test_the_key_covers_files_config_dates_and_code(fixture_copy, tmp_path, monkeypatch):
