@@ -694,11 +694,13 @@ def _score_all(
 def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> None:
     """The Candor score needs each industry's means, so it is made once every company is
     scored: for each window, and for each month among the companies that have that month."""
-    tables = [[(r.industry, r.windows[window]) for r in results] for window in WINDOWS]
+    industries = [result.industry for result in results]
+    tables = [list(zip(industries, (r.windows[window] for r in results), strict=True))
+              for window in WINDOWS]
     months: dict[str, list[tuple[str | None, dict[str, Score]]]] = {}
-    for result in results:
+    for industry, result in zip(industries, results, strict=True):
         for month, scores in result.monthly:
-            months.setdefault(month, []).append((result.industry, scores))
+            months.setdefault(month, []).append((industry, scores))
     for number, table in enumerate([*tables, *months.values()]):
         scored = candor_scores(table, config, parts=number == 0)
         for (_, scores), (score, _) in zip(table, scored, strict=True):
