@@ -935,9 +935,10 @@ def candor_scores(
     parts: bool = True,
 ) -> list[tuple[Score, list[CandorPart]]]:
     """The Candor score of each (industry, scores of one window) with its parts (without
-    `parts`, none: the monthly scores show no parts), in order. Made a component at a time for
-    every company at once (arrays over the companies), each sum added in the order the
-    methodology lists its terms: the bits of the same sums made a company at a time."""
+    `parts`, an empty tuple: the monthly scores show no parts), in order. Made a component at
+    a time for every company at once (arrays over the companies), each sum added in the order
+    the methodology lists its terms: the bits of the same sums made a company at a time. (A
+    table at a time: its Scores stay in the processor's cache from one field to the next.)"""
     count = len(companies)
     names = [name for name, _ in companies]
     codes = {name: code for code, name in enumerate(dict.fromkeys(names))}
@@ -1000,7 +1001,7 @@ def candor_scores(
                for ok, bits, weight, n, value, low, high
                in zip(good, gaps, weights, responses, *ends.tolist(), strict=True)]
     if not parts:
-        return [(score, []) for score in results]
+        return list(zip(results, itertools.repeat(()), strict=False))
     columns = [(metric_id, weight, k, _or_none(value, has), _or_none(target, ~np.isnan(target)),
                 n_of, *(_or_none(end, has) for end in shrunk),
                 _or_none(contribution, has & enough))
