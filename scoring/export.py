@@ -126,8 +126,9 @@ def company_dict(company: CompanyResult, rank: RankRange | None = None,
     }
 
 
-def _document(board: Scoreboard, companies: list[str]) -> str:
-    """scores.json's shape around companies already encoded (_company_texts)."""
+def _document(board: Scoreboard) -> Callable[[list[str]], str]:
+    """scores.json's shape around companies already encoded (_company_texts): the same head
+    for every document of the build, written once."""
     head = json.dumps({
         "schema": SCHEMA,
         "methodology_version": board.methodology_version,
@@ -139,10 +140,15 @@ def _document(board: Scoreboard, companies: list[str]) -> str:
         "data_commit": board.data_commit,
         "companies": [],
     }, indent=1, ensure_ascii=False, allow_nan=False)
-    if not companies:
-        return head + "\n"
     # what json.dumps(indent=1) writes for the list, its items two levels in
-    return head.removesuffix("[]\n}") + "[\n  " + ",\n  ".join(companies) + "\n ]\n}\n"
+    start = head.removesuffix("[]\n}") + "[\n  "
+
+    def document(companies: list[str]) -> str:
+        if not companies:
+            return head + "\n"
+        return "".join((start, ",\n  ".join(companies), "\n ]\n}\n"))
+
+    return document
 
 
 def company_text(company: CompanyResult, rank: RankRange | None) -> str:
@@ -214,15 +220,16 @@ def _company_texts(board: Scoreboard) -> list[str]:
 
 
 def scores_json(board: Scoreboard) -> str:
-    return _document(board, _company_texts(board))
+    return _document(board)(_company_texts(board))
 
 
 def json_files(board: Scoreboard, texts: list[str] | None = None) -> dict[str, str]:
     """scores.json, and companies/<slug>.json: scores.json's shape holding one company, for one
     download. Each company is encoded once (company_text), or given already in `texts`."""
     texts = _company_texts(board) if texts is None else texts
-    return {"scores.json": _document(board, texts),
-            **{f"companies/{company.slug}.json": _document(board, [text])
+    document = _document(board)
+    return {"scores.json": document(texts),
+            **{f"companies/{company.slug}.json": document([text])
                for company, text in zip(board.companies, texts, strict=True)}}
 
 

@@ -8,6 +8,7 @@ import functools
 import inspect
 import itertools
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -100,9 +101,11 @@ CHANGELOG: tuple[Change, ...] = (
 METHODOLOGY_VERSION = CHANGELOG[-1].version
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Score:
-    """A number with its reason: `value is None` means "not enough data", never zero."""
+    """A number with its reason: `value is None` means "not enough data", never zero. (Slots: a
+    large build holds a million, every metric of every window and month of every company;
+    without a __dict__ each is a third smaller and its fields are read twice as fast.)"""
 
     value: float | None
     n: int
@@ -834,12 +837,13 @@ def score_windows(windows: Windows) -> list[dict[str, Score]]:
 
 # --- the Candor score: a composite of the metrics above, made on the scoreboard -------------
 
-# Each component on a 0-100 scale where higher is better, and what that mapping is in words.
-CANDOR_COMPONENTS: dict[str, tuple[Callable[[float], float], str]] = {
+# Each component on a 0-100 scale where higher is better (applied to an array of every
+# company's values), and what that mapping is in words.
+CANDOR_COMPONENTS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], str]] = {
     "csat": (lambda v: v, "CSAT as is"),
     "nps": (lambda v: (v + 100) / 2, "NPS mapped from -100..100 to 0..100"),
     "first_contact_resolution": (lambda v: v, "as is"),
-    "contacts_per_case": (lambda v: min(100.0, max(0.0, 100 * (3 - v) / 2)),
+    "contacts_per_case": (lambda v: np.clip(100 * (3 - v) / 2, 0.0, 100.0),
                           "1 contact per case is 100, 3 or more is 0, linear between"),
     "share_waits_over_5min": (lambda v: 100 - v, "100 minus the share"),
     "resolution_rate": (lambda v: v, "as is"),
@@ -915,11 +919,15 @@ def candor_score(windows: Windows) -> list[Score]:
             ] * len(windows)
 
 
-_EVERY = object()  # the key of every company's values, whatever the industry
+def _in_order_sums(groups: np.ndarray, values: np.ndarray, count: int) -> np.ndarray:
+    """The sum of `values` in each of `count` groups, added one by one in the order given: the
+    same bits as Python's sum() over each group's values (np.sum adds pairwise)."""
+    return np.bincount(groups, weights=values, minlength=count)
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+def _or_none(values: np.ndarray, keep: np.ndarray) -> list[float | None]:
+    """Python floats where `keep`, None elsewhere."""
+    return np.where(keep, values, None).tolist()
 
 
 def candor_scores(
@@ -927,62 +935,81 @@ def candor_scores(
     parts: bool = True,
 ) -> list[tuple[Score, list[CandorPart]]]:
     """The Candor score of each (industry, scores of one window) with its parts (without
-    `parts`, none: the monthly scores show no parts), in order."""
-    scaled = [{metric_id: (scale(scores[metric_id].value)
-                           if scores[metric_id].value is not None else None)
-               for metric_id, (scale, _) in CANDOR_COMPONENTS.items()}
-              for _, scores in companies]
-    # Each industry's mean per component, from its companies' values in their order (the
-    # same sums whoever asks), or every company's when the industry has too few: made once.
-    peers: dict[tuple[object, str], list[float]] = {}
-    for (industry, _), values in zip(companies, scaled, strict=True):
-        for metric_id, value in values.items():
-            if value is not None:
-                peers.setdefault((industry, metric_id), []).append(value)
-                peers.setdefault((_EVERY, metric_id), []).append(value)
-    means: dict[tuple[object, str], float | None] = {}
-    for industry in {industry for industry, _ in companies}:
-        for metric_id in config.weights:
-            mine = peers.get((industry, metric_id), [])
-            means[industry, metric_id] = _mean(mine if len(mine) >= MIN_INDUSTRY_PEERS
-                                               else peers.get((_EVERY, metric_id), []))
-    # per metric: its weight, k and scale, looked up once
-    settings = [(metric_id, weight, config.prior_strength * METRICS[metric_id].min_n,
-                 CANDOR_COMPONENTS[metric_id][0]) for metric_id, weight in config.weights.items()]
-    total = sum(weight for _, weight, _, _ in settings)
-    results = []
-    for (industry, scores), values in zip(companies, scaled, strict=True):
-        made, missing = [], []  # (part's fields but the contribution) per metric, in order
-        for metric_id, weight, k, scale in settings:
-            target, value, n = means[industry, metric_id], values[metric_id], scores[metric_id].n
-            if value is None:
-                missing += [metric_id] if weight > 0 else []
-                made.append((metric_id, weight, None, target, k, n, None))
-                continue
-            # contacts per case scales downwards: its high end is the low end on 0-100
-            low, high = sorted((scale(scores[metric_id].low), scale(scores[metric_id].high)))
-            made.append((metric_id, weight, value, target, k, n,
-                         [(n * x + k * target) / (n + k) for x in (value, low, high)]))
-        available = sum(fields[1] for fields in made if fields[6] is not None)
-        responses = scores["csat"].n
-        if total == 0 or available / total < config.min_weight_share or available == 0:
-            results.append((Score(None, responses, "score", reason=(
-                f"not enough data: components holding {available / total if total else 0:.0%} "
-                f"of the weight have data, {config.min_weight_share:.0%} needed; missing: "
-                f"{', '.join(missing)}")), [
-                    CandorPart(*fields[:6], None, None) if fields[6] is None else
-                    CandorPart(*fields[:6], fields[6][0], None, *fields[6][1:])
-                    for fields in made] if parts else []))
-            continue
-        made_parts = [CandorPart(*fields[:6], None, None) if fields[6] is None else
-                      CandorPart(*fields[:6], fields[6][0], fields[1] / available * fields[6][0],
-                                 *fields[6][1:])
-                      for fields in made] if parts else []
-        counted = [(fields[1], fields[6]) for fields in made if fields[6] is not None]
-        value, low, high = (sum(weight / available * shrunk[end] for weight, shrunk in counted)
-                            for end in range(3))
-        reason = (f"partial: no data for {', '.join(missing)}; the other weights scaled up"
-                  if missing else "")
-        results.append((Score(value, responses, "score", low, high, reason), made_parts))
-    return results
+    `parts`, an empty tuple: the monthly scores show no parts), in order. Made a component at
+    a time for every company at once (arrays over the companies), each sum added in the order
+    the methodology lists its terms: the bits of the same sums made a company at a time. (A
+    table at a time: its Scores stay in the processor's cache from one field to the next.)"""
+    count = len(companies)
+    names = [name for name, _ in companies]
+    codes = {name: code for code, name in enumerate(dict.fromkeys(names))}
+    industry = np.fromiter(map(codes.__getitem__, names), np.intp, count)
+    total = sum(config.weights.values())
+    available = np.zeros(count)  # the weight of the components with data
+    missing = np.zeros(count, dtype=np.int64)  # a bit per weighted component without data
+    made = []  # per component: (metric_id, weight, k, has, value, target, n, shrunk)
+    # each component's Scores over the companies, and last CSAT's (its n is the score's n)
+    columns = list(zip(*map(operator.itemgetter(*config.weights, "csat"),
+                            (scores for _, scores in companies)), strict=True)
+                   ) or [()] * (len(config.weights) + 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for (metric_id, weight), column in zip(config.weights.items(), columns, strict=False):
+            scale = CANDOR_COMPONENTS[metric_id][0]
+            # on the 0-100 scale, NaN without data; contacts per case scales downwards: its
+            # high end is the low end on 0-100
+            value = scale(np.array([s.value for s in column], dtype=float))
+            low = scale(np.array([s.low for s in column], dtype=float))
+            high = scale(np.array([s.high for s in column], dtype=float))
+            low, high = np.minimum(low, high), np.maximum(low, high)
+            has = ~np.isnan(value)
+            if np.isnan(low[has]).any() or np.isnan(high[has]).any():
+                raise ValueError(f"{metric_id}: a value without its 95% interval")
+            # the mean over the industry's companies that have the component, or over every
+            # company's when the industry has too few (NaN: no company has it)
+            mine = value[has]
+            counts = np.bincount(industry[has], minlength=len(codes))
+            means = _in_order_sums(industry[has], mine, len(codes)) / counts
+            every = _in_order_sums(np.zeros(len(mine), dtype=np.intp), mine, 1)[0] / len(mine)
+            target = np.where(counts >= MIN_INDUSTRY_PEERS, means, every)[industry]
+            k = config.prior_strength * METRICS[metric_id].min_n
+            n_of = [s.n for s in column]
+            n = np.array(n_of, dtype=float)
+            shrunk = np.array([(n * x + k * target) / (n + k) for x in (value, low, high)])
+            available += np.where(has, weight, 0.0)
+            if weight > 0:
+                missing |= np.where(has, 0, 1 << len(made))
+            made.append((metric_id, weight, k, has, value, target, n_of, shrunk))
+        enough = ((available / total >= config.min_weight_share) & (available != 0) if total
+                  else np.zeros(count, dtype=bool))
+        ends = np.zeros((3, count))  # the score and its interval, a component at a time
+        for _, weight, _, has, *_, shrunk in made:
+            ends += np.where(has, weight / available * shrunk, 0.0)
+        contributions = [weight / available * shrunk[0] for _, weight, *_, shrunk in made]
+
+    def missed(gaps: int) -> str:
+        return ", ".join(fields[0] for bit, fields in enumerate(made) if gaps >> bit & 1)
+
+    good, gaps, weights = enough.tolist(), missing.tolist(), available.tolist()
+    partial = {bits: f"partial: no data for {missed(bits)}; the other weights scaled up"
+               if bits else "" for bits in set(itertools.compress(gaps, good))}
+    short = {(bits, weight): (
+        f"not enough data: components holding {weight / total if total else 0:.0%} of the "
+        f"weight have data, {config.min_weight_share:.0%} needed; missing: {missed(bits)}")
+        for bits, weight, ok in zip(gaps, weights, good, strict=True) if not ok}
+    responses = [s.n for s in columns[-1]]
+    results = [Score(value, n, "score", low, high, partial[bits]) if ok else
+               Score(None, n, "score", reason=short[bits, weight])
+               for ok, bits, weight, n, value, low, high
+               in zip(good, gaps, weights, responses, *ends.tolist(), strict=True)]
+    if not parts:
+        return list(zip(results, itertools.repeat(()), strict=False))
+    columns = [(metric_id, weight, k, _or_none(value, has), _or_none(target, ~np.isnan(target)),
+                n_of, *(_or_none(end, has) for end in shrunk),
+                _or_none(contribution, has & enough))
+               for (metric_id, weight, k, has, value, target, n_of, shrunk), contribution
+               in zip(made, contributions, strict=True)]
+    return [(score, [CandorPart(metric_id, weight, value[i], target[i], k, n[i], shrunk[i],
+                                contribution[i], low[i], high[i])
+                     for metric_id, weight, k, value, target, n, shrunk, low, high, contribution
+                     in columns])
+            for i, score in enumerate(results)]
 

@@ -43,7 +43,7 @@ from .ledger import (
     MAX_FEEDBACK_FILE_BYTES,
     MAX_YAML_FILE_BYTES,
 )
-from .metrics import CHANGELOG, METHODOLOGY_VERSION, Score, Thresholds
+from .metrics import CHANGELOG, METHODOLOGY_VERSION, METRICS, Score, Thresholds
 from .pages import (
     INDUSTRY_METRICS,
     action_log,
@@ -122,6 +122,110 @@ def month_rows(monthly: list[tuple[str, dict[str, Score]]], metric_ids: tuple[st
     return rows
 
 
+def _html(value) -> Markup:
+    """`value` as {{ value }} prints it in a template: finalized, then escaped."""
+    return escape(finalize(value))
+
+
+def _n(count: int) -> Markup:
+    return _html(f"{count:,}")
+
+
+def sort_key(value: Score, metric_id: str) -> Markup | str:
+    """A leaderboard cell's sort key: the value as published (scores.json), rounded as Jinja's
+    round filter does (a float prints as one), empty for "not enough data"."""
+    if value.value is None:
+        return ""
+    return _html(round(value.value, METRICS[metric_id].decimals))
+
+
+def leaderboard_rows(companies: list[CompanyResult], ranks: dict, sparks: dict, fresh: dict,
+                     site_url: str) -> list[Markup]:
+    """The leaderboard's rows, a company each, its cells in the order of the table's columns:
+    most of the page, written here rather than by the template (as month_rows)."""
+    site, width, height = _html(site_url), _html(SPARK_WIDTH), _html(SPARK_HEIGHT)
+    rows = []
+    for c in companies:
+        scores, rank, spark, days = (c.windows["all"], ranks.get(c.slug), sparks[c.slug],
+                                     fresh[c.slug])
+        name, industry, candor = _html(c.name), _html(c.industry or ""), scores["candor_score"]
+        if candor.value is None:
+            chip = score(candor, "candor_score")
+        else:
+            spread = interval(candor, "candor_score")
+            chip = (f'<span class="score-chip">{_html(shown(candor, "candor_score"))}</span>'
+                    + (f' <span class="ci">95%: {_html(spread)}</span>' if spread else "")
+                    + (f' <span class="n partial" title="{_html(candor.reason)}">partial</span>'
+                       if candor.reason else ""))
+        if spark.path:
+            trend = (f'<svg class="spark" width="{width}" height="{height}" viewBox="0 0 '
+                     f'{width} {height}" aria-hidden="true" focusable="false"><path d="'
+                     f'{_html(spark.path)}"/><circle cx="{_html(spark.last[0])}" cy="'
+                     f'{_html(spark.last[1])}" r="2.5"/></svg><span class="visually-hidden">'
+                     f"{_html(spark.summary)}</span>")
+        else:
+            trend = f'<span class="nodata" title="{_html(spark.summary)}">not enough data</span>'
+        if days.stale_since:
+            freshness_cell = (
+                '<span class="stale"><span aria-hidden="true">\N{WARNING SIGN} </span>stale'
+                f'</span> <span class="n">since {_html(days.stale_since)}</span> <span '
+                f'class="n">newest {_html(days.newest.isoformat())}</span>')
+        elif days.newest is None:
+            freshness_cell = '<span class="nodata">no data</span>'
+        else:
+            freshness_cell = '<span class="fresh">fresh</span>'
+        csat, nps, done = scores["csat"], scores["nps"], c.action_counts["done"]
+        ranked = (_html(rank) if rank else '<span class="nodata">unranked</span>')
+        # (f-strings throughout: str + Markup would escape the str)
+        cells = [
+            f'<td data-sort="{_html(rank.best + rank.worst / 1000) if rank else ""}">{ranked}</td>',
+            f'<th scope="row" data-sort="{name}"><a href="{site}/companies/{_html(c.slug)}/">'
+            f'{name}</a> <span class="n">'
+            + (f'<a href="{site}/industries/{industry}/">{industry}</a>' if c.industry else
+               "industry not given") + "</span></th>",
+            f'<td data-sort="{sort_key(candor, "candor_score")}">{chip}</td>',
+            f'<td class="trend">{trend}</td>',
+            f'<td data-sort="{sort_key(csat, "csat")}">{score_with_interval(csat, "csat")} '
+            f'<span class="n">n={_n(csat.n)}</span></td>',
+            f'<td data-sort="{sort_key(nps, "nps")}">{score(nps, "nps")} <span class="n">n='
+            f"{_n(nps.n)}</span></td>",
+            *(f'<td data-sort="{sort_key(scores[metric_id], metric_id)}">'
+              f"{score(scores[metric_id], metric_id)}</td>"
+              for metric_id in ("first_contact_resolution", "contacts_per_case",
+                                "wait_seconds_p50")),
+            f'<td class="num" data-sort="{_html(scores["contacts"].n)}">'
+            f'{_n(scores["contacts"].n)}</td>',
+            f'<td class="num" data-sort="{_html(done)}">{_html(done)} of {_html(len(c.actions))}'
+            "</td>",
+            f'<td data-sort="{sort_key(scores["freshness_days"], "freshness_days")}">'
+            f"{freshness_cell}</td>",
+        ]
+        rows.append(Markup(f'<tr data-industry="{industry}">\n      '
+                           + "\n      ".join(cells) + "\n    </tr>"))
+    return rows
+
+
+def industry_rows(companies: list[CompanyResult], metric_ids: tuple[str, ...],
+                  site_url: str) -> list[Markup]:
+    """An industry page's rows, a company each: its name, each of `metric_ids` with its
+    interval (and n, but for scores), its contacts."""
+    site, rows = _html(site_url), []
+    for c in companies:
+        scores = c.windows["all"]
+        cells = [
+            f'<th scope="row"><a href="{site}/companies/{_html(c.slug)}/">{_html(c.name)}</a>'
+            + (' <span class="stale">stale</span>' if c.stale else "") + "</th>",
+            *(f"<td>{score_with_interval(scores[metric_id], metric_id)}"
+              + (f' <span class="n">n={_n(scores[metric_id].n)}</span>'
+                 if scores[metric_id].value is not None and METRICS[metric_id].unit != "score"
+                 else "") + "</td>"
+              for metric_id in metric_ids),
+            f'<td class="num">{_n(scores["contacts"].n)}</td>',
+        ]
+        rows.append(Markup("<tr>\n      " + "\n      ".join(cells) + "\n    </tr>"))
+    return rows
+
+
 @dataclass(frozen=True)
 class Freshness:
     """The leaderboard's freshness marker: the newest contact, and the month the company went
@@ -150,7 +254,7 @@ class ScoreboardGenerator(Generator):
         metrics = board.metrics
         self.context.update(
             board=board, ranks=rank_ranges(board.companies),
-            sparklines=sparklines(board.companies), spark_size=(SPARK_WIDTH, SPARK_HEIGHT),
+            sparklines=sparklines(board.companies),
             freshness={c.slug: freshness(c, board.as_of, board.thresholds.stale_days)
                        for c in board.companies},
             rank_methodology=RANK_METHODOLOGY.format(title=metrics[RANKED_BY].title),
@@ -276,13 +380,14 @@ class ScoreboardGenerator(Generator):
         self.settings["CANDOR_PAGES"]["processes"] = processes
         seconds = self.settings["CANDOR_SECONDS"]
         _RENDERING = (self, board.companies, {id(board): board, id(marked): marked})
-        gc.freeze()  # a worker's collector leaves what it was forked with alone (no copying)
+        # a worker's collector leaves what it was forked with alone (no copying); build_site,
+        # which froze the scoreboard already, unfreezes it all when the site is written
+        gc.freeze()
         # fork: a worker starts with everything this process holds, so nothing but the
         # positions and the rendered text crosses between them
         pool = ProcessPoolExecutor(processes, multiprocessing.get_context("fork"))
         try:
             results = pool.map(_render_company, [(i, id(b)) for i, b in jobs[1:]], chunksize=4)
-            gc.unfreeze()
 
             def in_order() -> Iterator[dict[str, str]]:
                 yield first
@@ -294,7 +399,6 @@ class ScoreboardGenerator(Generator):
             yield in_order()
         finally:
             pool.shutdown(cancel_futures=True)  # on an error, render no more
-            gc.unfreeze()
             _RENDERING = None
 
     def _prune(self, folders: tuple[str, ...], suffix: str = "") -> None:
@@ -524,7 +628,8 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "JINJA_ENVIRONMENT": {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True,
                                "finalize": finalize},
         "JINJA_GLOBALS": {"score": score, "score_with_interval": score_with_interval,
-                          "month_rows": month_rows},
+                          "month_rows": month_rows, "leaderboard_rows": leaderboard_rows,
+                          "industry_rows": industry_rows},
         "JINJA_FILTERS": {"shown": shown, "interval": interval, "number": number,
                           "json_script": json_script, "effect_text": effect_text,
                           "status_date": status_date, "part_cells": part_cells},
@@ -557,12 +662,17 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
     search = SearchIndex(output)  # before Pelican deletes the pages outside KEPT
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
+    # What is alive now (the scoreboard: at L, millions of objects) lives to the end of the
+    # build: left out of the collector's full passes, each of which would scan it all for
+    # nothing (0.5 s at L; rendering's garbage triggers them)
+    gc.freeze()
     try:
         Pelican(pelican_settings(board, output, site_url, spent, cache, counts, processes,
                                  parallel_from, search)).run()
         rendered = time.perf_counter()
         search.finish()
     finally:
+        gc.unfreeze()
         search.stop()
     if seconds is not None:
         charts = spent.get("charts", 0.0)

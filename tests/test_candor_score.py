@@ -144,6 +144,81 @@ def test_the_industry_mean_is_used_when_the_industry_has_two_companies():
     assert sa.value == pytest.approx(85)
 
 
+def test_a_board_gets_the_bits_of_the_methodology_written_out_a_company_at_a_time():
+    # candor_scores works a component at a time over every company at once; every number must
+    # have the bits of the same sums made one by one in the methodology's order (pages and
+    # scores.json show them, and the same data must give the same bytes). Reference: the
+    # methodology in plain Python, each sum in company order, then in component order.
+    scale = {"csat": lambda v: v, "nps": lambda v: (v + 100) / 2,
+             "contacts_per_case": lambda v: min(100.0, max(0.0, 100 * (3 - v) / 2))}
+    weights = {"csat": 3, "nps": 1, "contacts_per_case": 1}
+    board = [  # banking and telecom interleaved; travel and no industry have one company each
+        ("banking", scores(csat=(83.7, 31, 71.3, 92.9), nps=(12.1, 57, -9.4, 33.3),
+                           contacts_per_case=(1.37, 45, 1.21, 1.58))),
+        ("telecom", scores(csat=(64.1, 97, 54.8, 72.6), nps=(-3.3, 88, -18.2, 11.6),
+                           contacts_per_case=(2.21, 120, 2.03, 2.44))),
+        ("banking", scores(csat=(91.2, 402, 88.3, 93.6), nps=(41.7, 350, 35.1, 48.0),
+                           contacts_per_case=(1.12, 610, 1.08, 1.17))),
+        ("travel", scores(csat=(77.7, 64, 66.0, 86.4), nps=(5.5, 64, -12.8, 23.1),
+                          contacts_per_case=(1.93, 70, 1.71, 2.2))),
+        ("banking", scores(csat=(70.3, 45, 56.1, 81.5), contacts_per_case=(2.9, 33, 2.5, 3.3))),
+        ("telecom", scores(csat=(58.9, 1203, 56.1, 61.6), nps=(-21.4, 990, -26.5, -16.2),
+                           contacts_per_case=(2.67, 800, 2.58, 2.77))),
+        (None, scores(csat=(88.8, 30, 76.4, 95.2), nps=(30.3, 30, 8.1, 52.5),
+                      contacts_per_case=(1.5, 30, 1.2, 1.9))),
+        ("banking", scores(nps=(60.6, 200, 52.2, 68.9))),  # 1/5 of the weight: not enough data
+        ("telecom", scores(csat=(66.6, 150, 58.2, 74.1), nps=(0.4, 140, -15.9, 16.3),
+                           contacts_per_case=(2.05, 150, 1.9, 2.21))),
+    ]
+    settings = config(1, 0.5, **weights)
+
+    def on_scale(metric_id, values, end):
+        return scale[metric_id](getattr(values[metric_id], end))
+
+    def added(numbers):  # one by one, in order (sum() compensates from Python 3.12)
+        total = 0.0
+        for number in numbers:
+            total += number
+        return total
+
+    means = {}
+    for metric_id in weights:
+        every = [on_scale(metric_id, values, "value") for _, values in board
+                 if values[metric_id].value is not None]
+        for industry in {industry for industry, _ in board}:
+            mine = [on_scale(metric_id, values, "value") for name, values in board
+                    if name == industry and values[metric_id].value is not None]
+            mine = mine if len(mine) >= 2 else every
+            means[industry, metric_id] = added(mine) / len(mine)
+    got = candor_scores(board, settings)
+    for (industry, values), (score, parts) in zip(board, got, strict=True):
+        have = [m for m in weights if values[m].value is not None]
+        available = sum(weights[m] for m in have)
+        shrunk = {}
+        for m in have:
+            k = METRICS[m].min_n
+            low, high = sorted((on_scale(m, values, "low"), on_scale(m, values, "high")))
+            shrunk[m] = [(values[m].n * x + k * means[industry, m]) / (values[m].n + k)
+                         for x in (on_scale(m, values, "value"), low, high)]
+        ends = tuple(added(weights[m] / available * shrunk[m][end] for m in have)
+                     for end in range(3))
+        if available / 5 < 0.5:
+            assert (score.value, score.low, score.high) == (None, None, None)
+        else:
+            assert (score.value, score.low, score.high) == ends
+        assert score.n == values["csat"].n
+        for part in parts:
+            if part.metric_id in weights:
+                assert part.target == means[industry, part.metric_id]
+            if part.metric_id in have:
+                assert (part.shrunk, part.low, part.high) == tuple(shrunk[part.metric_id])
+    # the not-enough-data company still shows its parts; the partial one names its gap
+    assert got[7][0].reason.startswith("not enough data: components holding 20% of the weight")
+    assert got[4][0].reason == "partial: no data for nps; the other weights scaled up"
+    assert [p.shrunk is not None for p in got[7][1] if p.metric_id in weights] == [
+        False, True, False]
+
+
 # --- candor.yaml ------------------------------------------------------------------------------
 
 

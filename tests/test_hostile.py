@@ -358,9 +358,11 @@ def test_every_payload_reaches_the_company_page(hostile):
     links = {a.get("href") for a in tree.iter("a")}
     assert WEBSITE in links and EVIDENCE in links  # kept whole, quoted as an attribute
     assert text_of(page(site, "index.html")).count(NAME) >= 1
+    assert text_of(page(site, "industries/e-commerce/index.html")).count(NAME) >= 1
 
 
-@pytest.mark.parametrize("name", ["index.html", "companies/evil/index.html"])
+@pytest.mark.parametrize("name", ["index.html", "companies/evil/index.html",
+                                  "industries/e-commerce/index.html"])
 def test_markup_in_data_is_text_not_elements(hostile, name):
     site, _, _ = hostile
     tree = page(site, name)

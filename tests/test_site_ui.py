@@ -104,6 +104,32 @@ def test_not_enough_data_is_a_tag_not_a_number(home_rows):
     assert score_cell.attrs["data-sort"] == ""  # sorts last, never as a zero
 
 
+def test_every_sort_key_is_the_value_scores_json_publishes(home_rows, companies):
+    # The leaderboard's rows are written in Python (site.leaderboard_rows); a column sorts by
+    # its cell's data-sort: the published (rounded) value, empty for "not enough data".
+    columns = {"Candor score": "candor_score", "CSAT": "csat", "NPS": "nps",
+               "Solved first time": "first_contact_resolution",
+               "Contacts per case": "contacts_per_case", "Median wait": "wait_seconds_p50",
+               "Freshness": "freshness_days"}
+    empty = 0
+    for company in companies:
+        row = home_rows[company["name"]]
+        for heading, metric_id in columns.items():
+            key, published = row[heading].attrs["data-sort"], value(company, metric_id)
+            if published is None:
+                assert key == "", (company["slug"], metric_id)
+                empty += 1
+            else:
+                assert float(key) == published, (company["slug"], metric_id)
+        contacts = company["windows"]["all"]["contacts"]["n"]
+        assert row["Contacts"].attrs["data-sort"] == str(contacts)
+        assert row["Contacts"].text == f"{contacts:,}"
+        done = sum(a["status"] == "done" for a in company["actions"])
+        assert row["Actions done"].attrs["data-sort"] == str(done)
+        assert row["Actions done"].text == f"{done} of {len(company['actions'])}"
+    assert empty > 0  # Teacup Mutual's Candor score, at least
+
+
 # --- sorting and filtering in the browser ---------------------------------------------------
 
 def metric(metric_id: str):
