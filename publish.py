@@ -222,7 +222,7 @@ def parser() -> argparse.ArgumentParser:
 
 def build(args, progress: Progress) -> int:
     from scoring.board import PARALLEL_FROM, build_scoreboard, process_runner
-    from scoring.cache import Cache
+    from scoring.cache import Cache, SlimEntryWithoutFull
     from scoring.config import ConfigError, read_config
     from scoring.site import build_site
 
@@ -248,17 +248,29 @@ def build(args, progress: Progress) -> int:
             except (DaskMissing, OSError) as error:
                 print(f"publish.py build: {error}", file=sys.stderr)
                 return 2
+        # from the cache, a company's result comes slim: the site asks for the whole of it
+        # only for the pages it makes again (Cache.fill)
         board = build_scoreboard(args.data, as_of=args.as_of, progress=progress, config=config,
-                                 cache=cache, run=run)
-    seconds = board.stats.seconds
-    progress("render", 0, 1)
-    if cache:
-        from scoring.charts import prepare
+                                 cache=cache, run=run, slim=cache is not None)
+        if cache:
+            from scoring.charts import prepare
 
-        prepare(cache.folder / "charts.templates")
-    built = build_site(board, args.output, site_url=args.site_url, seconds=seconds, cache=cache,
-                       processes=args.processes or os.cpu_count() or 1,
-                       parallel_from=2 if args.processes else PARALLEL_FROM)
+            prepare(cache.folder / "charts.templates")
+        progress("render", 0, 1)
+
+        def site(board):
+            return build_site(board, args.output, site_url=args.site_url,
+                              seconds=board.stats.seconds, cache=cache,
+                              processes=args.processes or os.cpu_count() or 1,
+                              parallel_from=2 if args.processes else PARALLEL_FROM)
+
+        try:
+            built = site(board)
+        except SlimEntryWithoutFull:  # a damaged entry: scored again, as any such entry is
+            board = build_scoreboard(args.data, as_of=args.as_of, progress=progress,
+                                     config=config, cache=cache, run=run)
+            built = site(board)
+    seconds = board.stats.seconds
     progress("render", 1, 1)
     if cache:
         cache.prune()

@@ -564,6 +564,7 @@ def build_scoreboard(
     config: CandorConfig | None = None,
     cache: Cache | None = None,
     run: Runner = run_here,
+    slim: bool = False,
 ) -> Scoreboard:
     """Score every company under data_dir, one company at a time on `run` (_score_all); then
     what needs them all: the Candor score (industry means), the audit and the ranks.
@@ -574,7 +575,8 @@ def build_scoreboard(
     problem. `config` defaults to the repository's candor.yaml (scoring.config.ConfigError
     when it is invalid). With a `cache` (scoring.cache.Cache), a company whose files are
     unchanged is not read again: its summary comes from the cache, and its scores too when the
-    as_of, config and code are unchanged as well."""
+    as_of, config and code are unchanged as well; with `slim`, those scores come slim
+    (Cache.get), and whoever shows all of a company's result asks the cache to fill it."""
     from .cache import Cache
 
     config = config or read_config()
@@ -584,7 +586,7 @@ def build_scoreboard(
     # without a cache, the summaries of this build are kept in a temporary folder
     with tempfile.TemporaryDirectory(prefix="candor-summaries-") as folder:
         as_of, results, keys = _score_all(jobs, cache or Cache(Path(folder)), cache, run,
-                                          progress, stats)
+                                          progress, stats, slim)
     if cache is not None:
         cache.save()
     started = time.perf_counter()
@@ -602,7 +604,7 @@ def build_scoreboard(
 
 def _score_all(
     jobs: list[Job], store: Cache, cache: Cache | None, run: Runner,
-    progress: Callable[[str, int, int], None] | None, stats: BuildStats,
+    progress: Callable[[str, int, int], None] | None, stats: BuildStats, slim: bool = False,
 ) -> tuple[dt.date, list[CompanyResult], dict[str, str]]:
     """The scoreboard's as_of, every company's result as of it, and slug -> the key its result
     was found or kept under (with a cache).
@@ -663,7 +665,7 @@ def _score_all(
             for index, job in enumerate(jobs):
                 if results[index] is None:
                     keys[index], results[index] = cache.get(job, job.config,
-                                                            summary_keys[index])
+                                                            summary_keys[index], slim)
                     stats.reused += results[index] is not None
     stats.add("cache", time.perf_counter() - started)
     todo = [index for index, result in enumerate(results) if result is None]

@@ -40,7 +40,7 @@ from .actions import Action, Effect, Update
 from .board import Comment, CompanyResult, FileReport, Group, Job
 from .gaming import Signal
 from .load import CompanyFiles, display_path
-from .metrics import CandorConfig, Score
+from .metrics import CANDOR_COMPONENTS, CandorConfig, Score
 from .problems import Problem
 
 FORMAT = "candor.cache/4"
@@ -576,10 +576,42 @@ def summary_of(entry_key: str, entry: bytes) -> tuple[CompanyResult, bytes] | No
     return result, entry[8 + size:]
 
 
+# What a build needs of a company whose page is not made again: its monthly Scores that the
+# Candor score is made from (its components, and CSAT, whose n is its n); every window's
+# Scores, its files, profile and actions are all kept
+SLIM_MONTHLY = frozenset((*CANDOR_COMPONENTS, "csat"))
+
+
+def slim(result: CompanyResult) -> CompanyResult:
+    """A result without what only its own page and JSON entry show: its other monthly Scores
+    (more than half of them), its breakdowns and its comments (Cache.get(slim=True))."""
+    return dataclasses.replace(
+        result, monthly=[(month, {k: v for k, v in scores.items() if k in SLIM_MONTHLY})
+                         for month, scores in result.monthly], breakdowns={}, comments=[])
+
+
+def filled(slim_result: CompanyResult, full: CompanyResult) -> CompanyResult | None:
+    """The slim result, with what the build made of it since (its Candor scores and parts, its
+    audit), and the rest of the company's result from `full`, its whole cached entry; None when
+    `full` is not the result the slim one was made from."""
+    if (full.slug != slim_result.slug
+            or [m for m, _ in full.monthly] != [m for m, _ in slim_result.monthly]):
+        return None
+    monthly = [(month, {**whole, **part}) for (month, part), (_, whole)
+               in zip(slim_result.monthly, full.monthly, strict=True)]
+    return dataclasses.replace(slim_result, monthly=monthly, breakdowns=full.breakdowns,
+                               comments=full.comments)
+
+
+class SlimEntryWithoutFull(Exception):
+    """A company's page must be made again, and its whole cached result cannot be read."""
+
+
 class Cache:
     """Entries in one folder; `used` is every key read or written by this build."""
 
     SUFFIX = ".result"  # a company's result (dumps)
+    SLIM = ".slim"  # the same, slim (dumps of slim(result))
     OLD = ".json"  # a result as candor.cache/3 and before kept it: pruned
     FILES = ".files"  # rendered files (scoring.site's page cache)
 
@@ -595,6 +627,7 @@ class Cache:
         self._digests_read = False
         self._digests_saved = -1  # how many digests save wrote last (only ever more are added)
         self._shared = Shared()  # what the entries read share (result_of)
+        self.slim: dict[str, str] = {}  # slug -> key, of the results `get` gave slim
 
     @classmethod
     def for_data(cls, folder: Path, data_dir: Path) -> Cache:
@@ -604,25 +637,49 @@ class Cache:
         return cls(folder / place)
 
     def get(self, job: Job, config: CandorConfig, summary: str | None = None,
-            ) -> tuple[str, CompanyResult | None]:
+            slim: bool = False) -> tuple[str, CompanyResult | None]:
         """(key, the cached result or None when there is none that can be trusted); `summary`
-        the company's summary key, when known."""
+        the company's summary key, when known. With `slim`, its slim entry when there is one
+        (fewer Scores to read; `fill` gives the whole result back), else the whole
+        result."""
         self._read_digests()
         entry_key = key(job, config, summary)
+        for suffix in (self.SLIM, self.SUFFIX) if slim else (self.SUFFIX,):
+            try:
+                result = result_of(entry_key, (self.folder / f"{entry_key}{suffix}"
+                                               ).read_bytes(), self._shared)
+            except (OSError, ValueError):
+                continue
+            if result.slug == job.company.slug:
+                self.used.add(entry_key)
+                if suffix == self.SLIM:
+                    self.slim[result.slug] = entry_key
+                else:
+                    self.slim.pop(result.slug, None)
+                return entry_key, result
+        return entry_key, None
+
+    def fill(self, result: CompanyResult) -> CompanyResult:
+        """The whole result of a company that `get` gave slim (see filled), or the result
+        itself when it is whole; SlimEntryWithoutFull when the whole entry cannot be read."""
+        entry_key = self.slim.get(result.slug)
+        if entry_key is None:
+            return result
         try:
-            result = result_of(entry_key, (self.folder / f"{entry_key}{self.SUFFIX}"
-                                           ).read_bytes(), self._shared)
-        except (OSError, ValueError):
-            return entry_key, None
-        if result.slug != job.company.slug:
-            return entry_key, None
-        self.used.add(entry_key)
-        return entry_key, result
+            whole = filled(result, result_of(entry_key, (
+                self.folder / f"{entry_key}{self.SUFFIX}").read_bytes(), self._shared))
+        except (OSError, ValueError) as error:
+            raise SlimEntryWithoutFull(f"{result.slug}: {error}") from None
+        if whole is None:
+            raise SlimEntryWithoutFull(f"{result.slug}: another company's result")
+        return whole
 
     def put(self, entry_key: str, result: CompanyResult) -> None:
-        """Write an entry atomically; a cache that cannot be written only costs speed."""
+        """Write an entry atomically, and its slim entry; a cache that cannot be written only
+        costs speed."""
         if self._write(f"{entry_key}{self.SUFFIX}", dumps(entry_key, result)):
             self.used.add(entry_key)
+            self._write(f"{entry_key}{self.SLIM}", dumps(entry_key, slim(result)))
 
     def summary_key(self, job: Job) -> str | None:
         """summary_key(job); or None when the cache holds no summary at all and a file of the
@@ -751,7 +808,8 @@ class Cache:
             return
         self.save(used_only=True)
         for path in self.folder.iterdir():
-            stale = (path.suffix in (self.SUFFIX, self.OLD, self.FILES, self.SUMMARY)
+            stale = (path.suffix in (self.SUFFIX, self.SLIM, self.OLD, self.FILES,
+                                     self.SUMMARY)
                      and path.stem not in self.used)
             if stale or path.suffix == ".tmp":
                 path.unlink(missing_ok=True)

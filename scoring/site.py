@@ -340,6 +340,9 @@ class ScoreboardGenerator(Generator):
                 for company in board.companies]
         cached = [cache.get_files(key) if key else None for key in keys]
         missing = [i for i, files in enumerate(cached) if files is None]
+        if cache is not None:  # a result the cache gave slim is made whole to be shown
+            for i in missing:
+                board.companies[i] = cache.fill(board.companies[i])
         with self._rendering(missing, keys) as rendered:
             meanwhile()
             for key, files in zip(keys, cached, strict=True):
