@@ -39,7 +39,7 @@ import pyarrow as pa
 from .actions import Action, Effect, Update
 from .board import Comment, CompanyResult, FileReport, Group, Job
 from .gaming import Signal
-from .load import CompanyFiles, display_path
+from .load import CompanyFiles, display_path, folder_prefix
 from .metrics import CANDOR_COMPONENTS, CandorConfig, Score
 from .problems import Problem
 
@@ -95,13 +95,25 @@ def summary_key(job: Job, digests: dict[Path, str] | None = None) -> str:
               "pinned": job.pinned.isoformat() if job.pinned else None, "slug": job.company.slug}
     digest = hashlib.sha256()
     digest.update(json.dumps(header, sort_keys=True).encode() + b"\0")
+    # display_path's names, each folder's part found once (a company's files share a few)
+    cwd, data_dir, prefixes = os.getcwd(), str(job.data_dir), {}
     for path in _files(job.company):
+        text = str(path)
         try:  # one look at the file, for its name and its digest, unless it is a link
-            facts = os.lstat(path)
+            facts = os.lstat(text)
             link = stat.S_ISLNK(facts.st_mode)
         except OSError:
             facts, link = None, False
-        digest.update(display_path(path, job.data_dir, link).encode() + b"\0")
+        if link:
+            shown = display_path(path, job.data_dir, link)
+        else:
+            cut = text.rfind(os.sep) + 1  # text[:cut] is the folder, with the / os.path.dirname
+            prefix = prefixes.get(text[:cut])  # drops, text[cut:] the name, as path.name
+            if prefix is None:
+                prefix = prefixes[text[:cut]] = folder_prefix(cwd, os.path.dirname(text),
+                                                              data_dir)
+            shown = prefix + text[cut:]
+        digest.update(shown.encode() + b"\0")
         digest.update(bytes.fromhex((digests and digests.get(path)) or file_digest(
             path, None if link else facts) or MISSING))
     return digest.hexdigest()

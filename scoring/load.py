@@ -69,10 +69,16 @@ def display_path(path: Path, data_dir: Path, link: bool | None = None) -> str:
         shown = _relative(cwd, os.path.realpath(path), str(data_dir))
         return path.name if shown is None else shown
     # folders are resolved and named once (a tree's files share a few), a file only if a link
-    folder = _relative(cwd, _resolved(cwd, os.path.dirname(path)), str(data_dir))
-    if folder is None:
-        return path.name
-    return f"{folder}/{path.name}" if folder else path.name
+    return folder_prefix(cwd, os.path.dirname(path), str(data_dir)) + path.name
+
+
+@functools.lru_cache(maxsize=256)
+def folder_prefix(cwd: str, folder: str, data_dir: str) -> str:
+    """What display_path puts before the name of a file (not a link) in `folder` (as
+    os.path.dirname gives it), from the working directory `cwd`: the folder's name and a /, or
+    "" when the file is named alone."""
+    shown = _relative(cwd, _resolved(cwd, folder), data_dir)
+    return f"{shown}/" if shown else ""
 
 
 @functools.lru_cache(maxsize=256)

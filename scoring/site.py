@@ -524,13 +524,21 @@ COMMIT = Markup("<!--candor-data-commit-->")
 
 def with_commit(text: str, commit: str | None) -> str:
     """A cached page with the data commit put back where base.html and company.html show it
-    (whole, and its first 12 characters); any other use of it is an error, not a guess."""
-    text = text.replace(COMMIT, commit or "not in git")
-    text = text.replace(COMMIT[:12], commit[:12] if commit else "not in git")
-    if COMMIT[:10] in text:
-        raise RuntimeError("a cached page shows the data commit in a way with_commit does not "
-                           "know")
-    return text
+    (whole, and its first 12 characters); any other use of it is an error, not a guess. One
+    pass over the text (a feed or a badge shows none: it comes back as it is)."""
+    parts = text.split(COMMIT[:10])
+    if len(parts) == 1:
+        return text
+    whole, short = commit or "not in git", commit[:12] if commit else "not in git"
+    for i in range(1, len(parts)):
+        if parts[i].startswith(COMMIT[10:]):
+            parts[i] = whole + parts[i][len(COMMIT) - 10:]
+        elif parts[i].startswith(COMMIT[10:12]):
+            parts[i] = short + parts[i][2:]
+        else:
+            raise RuntimeError("a cached page shows the data commit in a way with_commit does "
+                               "not know")
+    return "".join(parts)
 
 
 def company_files(company: CompanyResult) -> list[str]:
