@@ -637,7 +637,10 @@ class Cache:
         self.folder = folder
         self.used: set[str] = set()
         self._digests_read = False
-        self._digests_saved = -1  # how many digests save wrote last (only ever more are added)
+        # what the cache folder holds (read or last written there), None when not known:
+        # save writes only what differs from it
+        self._index_saved: dict[str, str | None] | None = None
+        self._digests_saved: dict[tuple, str] | None = None
         self._shared = Shared()  # what the entries read share (result_of)
         self.slim: dict[str, str] = {}  # slug -> key, of the results `get` gave slim
 
@@ -731,10 +734,13 @@ class Cache:
         those this build used, for prune), and the digests of the files this process hashed
         or recognised."""
         if used_only or "_index" in vars(self):
-            self._write(self.INDEX, {"format": self.INDEX_FORMAT, "newest": dict(sorted(
-                (k, day) for k, day in self._index.items() if k in self.used or not used_only))})
-        if len(_DIGESTS_USED) != self._digests_saved:  # prune saves again, mostly the same
-            self._digests_saved = len(_DIGESTS_USED)
+            newest = {k: day for k, day in self._index.items() if k in self.used or not used_only}
+            if newest != self._index_saved:  # each written only when it says something new
+                self._index_saved = newest
+                self._write(self.INDEX, {"format": self.INDEX_FORMAT,
+                                         "newest": dict(sorted(newest.items()))})
+        if self._digests_saved != _DIGESTS_USED:
+            self._digests_saved = dict(_DIGESTS_USED)
             self._write(self.DIGESTS, {"format": self.DIGESTS_FORMAT, "files": sorted(
                 [*seen, digest] for seen, digest in _DIGESTS_USED.items())})
 
@@ -745,8 +751,11 @@ class Cache:
             document = json.loads((self.folder / self.INDEX).read_bytes())
             if document.get("format") != self.INDEX_FORMAT:
                 return {}
-            return {k: day for k, day in document["newest"].items() if isinstance(k, str) and (
+            index = {k: day for k, day in document["newest"].items() if isinstance(k, str) and (
                 day is None or (isinstance(day, str) and dt.date.fromisoformat(day)))}
+            if len(index) == len(document["newest"]):  # the file says exactly this
+                self._index_saved = dict(index)
+            return index
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return {}
 
@@ -760,11 +769,16 @@ class Cache:
             document = json.loads((self.folder / self.DIGESTS).read_bytes())
             if document.get("format") != self.DIGESTS_FORMAT:
                 return
+            kept = {}
             for path, size, mtime, inode, device, digest in document["files"]:
                 if (type(path) is str and type(digest) is str and _HEX(digest) and type(size)
                         is int and type(mtime) is int and type(inode) is int
                         and type(device) is int):
-                    _DIGESTS.setdefault((path, size, mtime, inode, device), digest)
+                    kept[path, size, mtime, inode, device] = digest
+            for seen, digest in kept.items():
+                _DIGESTS.setdefault(seen, digest)
+            if len(kept) == len(document["files"]):  # the file says exactly this
+                self._digests_saved = kept
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return
 
