@@ -443,16 +443,12 @@ class ScoreboardGenerator(Generator):
     def _board_pages(self) -> None:
         """The pages that show no one company: the leaderboard, the industry pages, /actions/
         and its feed, the methodology, the downloads page and the publishing guide."""
-        board: Scoreboard = self.context["board"]
         self._page("index.html", "leaderboard", page_id="leaderboard")
         self._page("industries/index.html", "industries", page_id="industries")
         for industry in self.context["industry_pages"]:
             self._page(f"industries/{industry.id}/index.html", "industry",
                        page_id="industries", industry=industry)
-        self._page("actions/index.html", "actions", page_id="actions")
-        self._write("actions/feed.xml", self._xml("actions/feed.xml", "atom.xml", feed=feed(
-            "Candor: you said, we did", "actions/feed.xml", "actions/",
-            self.context["action_log"], board.as_of, self.settings["CANDOR_SITE_URL"])))
+        self._actions()
         self._page("methodology/index.html", "methodology", page_id="methodology")
         self._page("data/index.html", "data", page_id="data", csv_columns=export.csv_columns())
         self._page("publish/index.html", "publish", page_id="publish",
@@ -466,6 +462,41 @@ class ScoreboardGenerator(Generator):
                    .split("\n", 1)[1],
                    max_feedback_mib=MAX_FEEDBACK_FILE_BYTES // 2**20,
                    max_yaml_kib=MAX_YAML_FILE_BYTES // 2**10)
+
+    def _actions(self) -> None:
+        """/actions/ and its feed: every company's action log, taken from the page cache when
+        the log and everything else they show are unchanged (actions_key); else rendered, with
+        COMMIT for the data commit (with_commit) when they are kept there."""
+        board: Scoreboard = self.context["board"]
+        cache: Cache | None = self.settings["CANDOR_CACHE"]
+        entry_key = actions_key(self.context) if cache is not None else None
+        files = cache.get_files(entry_key) if entry_key else None
+        if files is None or list(files) != list(ACTIONS):
+            shown = dataclasses.replace(board, data_commit=COMMIT) if entry_key else board
+            page, atom = ACTIONS
+            files = {page: self._render(page, self.get_template("actions"), page_id="actions",
+                                        board=shown),
+                     atom: self._xml(atom, "atom.xml", feed=feed(
+                         "Candor: you said, we did", atom, "actions/",
+                         self.context["action_log"], board.as_of,
+                         self.settings["CANDOR_SITE_URL"]))}
+            if entry_key:
+                cache.put_files(entry_key, files)
+        for name, text in files.items():
+            self._write(name, with_commit(text, board.data_commit) if entry_key else text)
+
+
+ACTIONS = ("actions/index.html", "actions/feed.xml")  # the files of ScoreboardGenerator._actions
+
+
+def actions_key(context: dict) -> str:
+    """Everything /actions/ and its feed show: every entry of the action log (with its measured
+    effect) and its company's slug, name and industry, in the log's order; the industries
+    the filter lists; and site_key (the code, theme, settings, as_of and methodology)."""
+    facts = ("actions", site_key(context),
+             [(c.slug, c.name, c.industry, a) for c, a in context["action_log"]],
+             [industry.id for industry in context["industry_pages"]])
+    return hashlib.sha256(repr(facts).encode()).hexdigest()
 
 
 # In a worker process of ScoreboardGenerator._rendering: the generator, the companies and the

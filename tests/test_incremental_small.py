@@ -1,0 +1,137 @@
+"""Small costs of an incremental build: /actions/ and its feed kept in the page cache, the
+summary key's file names, and the cache's own files written only when they change.
+
+tests/fixtures/basic: acme has an action log (three entries), tiny has none; a row added to
+tiny changes tiny's files only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from test_cache import NEW_TINY_ROW, _same_tree
+
+from scoring.board import Job
+from scoring.cache import Cache, code_version, summary_key
+from scoring.config import read_config
+from scoring.load import discover
+
+
+def _actions_entries(cache: Path) -> dict[str, os.stat_result]:
+    """The page cache's entries holding /actions/ and its feed, by path, with their stat."""
+    (folder,) = cache.iterdir()
+    found = {}
+    for path in folder.glob(f"*{Cache.FILES}"):
+        files = Cache(folder).get_files(path.stem)
+        if files is not None and "actions/index.html" in files:
+            assert sorted(files) == ["actions/feed.xml", "actions/index.html"]
+            found[str(path)] = path.stat()
+    return found
+
+
+def test_an_unchanged_action_log_is_copied_from_the_page_cache(tmp_path, build_site):
+    """A commit that changes no action log leaves /actions/ and its feed as the cache kept
+    them (the entry is read, not written again), with the new data commit put back; a changed
+    entry of a log renders them again. Either way the site is the one a build without any
+    cache makes."""
+    from conftest import FIXTURE
+
+    repo = tmp_path / "repo"
+    data = Path(shutil.copytree(FIXTURE, repo / "data"))
+
+    def commit(message: str) -> str:
+        def git(*args: str) -> str:
+            return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                                  text=True).stdout.strip()
+        if not (repo / ".git").exists():
+            git("init", "-q", "-b", "main")
+            git("config", "user.email", "test@example.com")
+            git("config", "user.name", "Test")
+        git("add", "-A")
+        git("commit", "-q", "-m", message)
+        return git("rev-parse", "HEAD")
+
+    first = commit("first")
+    cache = tmp_path / "cache"
+    cold = build_site(data, tmp_path / "cold", "--cache", cache)
+    assert cold.result.returncode == 0, cold.result.stderr
+    (kept,) = _actions_entries(cache).items()
+    assert f"<code>{first[:12]}</code>" in (cold.output / "actions/index.html").read_text()
+
+    with (data / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
+        stream.write(NEW_TINY_ROW)
+    second = commit("tiny adds a row")
+    after = build_site(data, tmp_path / "after", "--cache", cache)
+    assert after.result.returncode == 0, after.result.stderr
+    (again,) = _actions_entries(cache).items()
+    assert again[0] == kept[0]  # the same key
+    assert (again[1].st_ino, again[1].st_mtime_ns) == (kept[1].st_ino, kept[1].st_mtime_ns)
+    page = (after.output / "actions/index.html").read_text()
+    assert f"<code>{second[:12]}</code>" in page
+    assert first[:12] not in page and "candor-data-commit" not in page
+    _same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
+
+    log = data / "acme" / "actions.yaml"
+    log.write_text(log.read_text().replace("A staffed chat is being planned.",
+                                           "A staffed chat opens in December."))
+    commit("acme's plan for chat")
+    changed = build_site(data, tmp_path / "changed", "--cache", tmp_path / "cache")
+    assert changed.result.returncode == 0, changed.result.stderr
+    (new,) = _actions_entries(cache)  # a new entry; the old one is pruned
+    assert new != kept[0]
+    assert "A staffed chat opens in December." in (changed.output / "actions/index.html"
+                                                   ).read_text()
+    assert "A staffed chat opens in December." in (changed.output / "actions/feed.xml"
+                                                   ).read_text()
+    _same_tree(build_site(data, tmp_path / "fresh2", "--no-cache").output, changed.output)
+
+
+def test_a_summary_key_is_the_hash_of_the_files_as_named_from_the_data_folder(fixture_copy):
+    """The summary key, worked out here from its definition: the header, then per file (the
+    profile, the action log, the feedback) its name from the data folder's parent (the copy is
+    outside the working directory) and the SHA-256 of its bytes."""
+    config = read_config()
+    companies, _ = discover(fixture_copy)
+    acme = next(c for c in companies if c.slug == "acme")
+    header = {"format": "candor.summary-entry/1", "code": code_version(),
+              "gaming": dataclasses.asdict(config.gaming), "pinned": None, "slug": "acme"}
+    digest = hashlib.sha256(json.dumps(header, sort_keys=True).encode() + b"\0")
+    files = ["company.yaml", "actions.yaml", *sorted(
+        f"feedback/{p.name}" for p in (fixture_copy / "acme" / "feedback").iterdir())]
+    for name in files:
+        digest.update(f"basic/acme/{name}".encode() + b"\0")
+        digest.update(hashlib.sha256((fixture_copy / "acme" / name).read_bytes()).digest())
+    assert summary_key(Job(acme, fixture_copy, None, None, config)) == digest.hexdigest()
+
+
+def test_the_cache_files_are_written_only_when_they_change(fixture_copy, tmp_path,
+                                                           build_site):
+    """A build of unchanged data leaves the summaries index and the digests file as they were
+    (not written again); a changed file writes both anew."""
+    cache = tmp_path / "cache"
+    assert build_site(fixture_copy, tmp_path / "one", "--cache", cache).result.returncode == 0
+    (folder,) = cache.iterdir()
+
+    def stats() -> list[tuple[int, int]]:
+        return [((folder / name).stat().st_ino, (folder / name).stat().st_mtime_ns)
+                for name in (Cache.INDEX, Cache.DIGESTS)]
+
+    before = stats()
+    assert build_site(fixture_copy, tmp_path / "two", "--cache", cache).result.returncode == 0
+    assert stats() == before
+    with (fixture_copy / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
+        stream.write(NEW_TINY_ROW)
+    assert build_site(fixture_copy, tmp_path / "three", "--cache", cache).result.returncode == 0
+    index, digests = stats()
+    assert index != before[0] and digests != before[1]
+    # what they say now: tiny's new file and its summary, acme's as before
+    document = json.loads((folder / Cache.DIGESTS).read_bytes())
+    named = {row[0] for row in document["files"]}
+    assert str(fixture_copy / "tiny" / "feedback" / "2026-10.jsonl") in named
+    assert len(json.loads((folder / Cache.INDEX).read_bytes())["newest"]) == 2
