@@ -255,7 +255,9 @@ def build(args, progress: Progress) -> int:
         if cache:
             from scoring.charts import prepare
 
-            prepare(cache.folder / "charts.templates")
+            templates = prepare(cache.read(cache.CHARTS))
+            if templates:
+                cache.write(cache.CHARTS, templates)
         progress("render", 0, 1)
 
         def site(board):

@@ -630,6 +630,7 @@ class Cache:
     SUMMARY = ".summary"  # a company's summary (scoring.summary_bytes) and phase-1 result
     INDEX = "summaries.index"  # summary key -> newest counted day; not SUFFIX: prune keeps it
     DIGESTS = "files.digests"  # file stat -> SHA-256 (file_digest)
+    CHARTS = "charts.templates"  # scoring.charts' templates (charts.prepare)
     INDEX_FORMAT = "candor.summaries/1"
     DIGESTS_FORMAT = "candor.digests/1"
 
@@ -692,9 +693,9 @@ class Cache:
     def put(self, entry_key: str, result: CompanyResult) -> None:
         """Write an entry atomically, and its slim entry; a cache that cannot be written only
         costs speed."""
-        if self._write(f"{entry_key}{self.SUFFIX}", dumps(entry_key, result)):
+        if self.write(f"{entry_key}{self.SUFFIX}", dumps(entry_key, result)):
             self.used.add(entry_key)
-            self._write(f"{entry_key}{self.SLIM}", dumps(entry_key, slim(result)))
+            self.write(f"{entry_key}{self.SLIM}", dumps(entry_key, slim(result)))
 
     def summary_key(self, job: Job) -> str | None:
         """summary_key(job); or None when the cache holds no summary at all and a file of the
@@ -717,7 +718,7 @@ class Cache:
 
     def put_summary(self, entry_key: str, entry: bytes, newest: dt.date | None) -> None:
         """Keep a company's summary entry (summary_entry) and its newest counted day."""
-        if self._write(f"{entry_key}{self.SUMMARY}", entry):
+        if self.write(f"{entry_key}{self.SUMMARY}", entry):
             self._index[entry_key] = newest.isoformat() if newest else None
             self.used.add(entry_key)
 
@@ -737,11 +738,11 @@ class Cache:
             newest = {k: day for k, day in self._index.items() if k in self.used or not used_only}
             if newest != self._index_saved:  # each written only when it says something new
                 self._index_saved = newest
-                self._write(self.INDEX, {"format": self.INDEX_FORMAT,
+                self.write(self.INDEX, {"format": self.INDEX_FORMAT,
                                          "newest": dict(sorted(newest.items()))})
         if self._digests_saved != _DIGESTS_USED:
             self._digests_saved = dict(_DIGESTS_USED)
-            self._write(self.DIGESTS, {"format": self.DIGESTS_FORMAT, "files": sorted(
+            self.write(self.DIGESTS, {"format": self.DIGESTS_FORMAT, "files": sorted(
                 [*seen, digest] for seen, digest in _DIGESTS_USED.items())})
 
     @functools.cached_property
@@ -782,7 +783,7 @@ class Cache:
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return
 
-    def _write(self, name: str, document: dict | list | bytes) -> bool:
+    def write(self, name: str, document: dict | list | bytes) -> bool:
         """Write a file of the cache atomically (a document as JSON, or bytes as they are); a
         cache that cannot be written only costs speed."""
         data = document if isinstance(document, bytes) else json.dumps(
@@ -796,6 +797,13 @@ class Cache:
         except OSError:
             return False
         return True
+
+    def read(self, name: str) -> bytes | None:
+        """A file of the cache (as `write` wrote it), or None when there is none to read."""
+        try:
+            return (self.folder / name).read_bytes()
+        except OSError:
+            return None
 
     def get_files(self, entry_key: str) -> dict[str, str] | None:
         """Rendered files (name -> text) kept under entry_key (put_files), or None."""
@@ -824,7 +832,7 @@ class Cache:
         texts = [text.encode("utf-8", "surrogatepass") for text in files.values()]
         header = json.dumps({"format": FILES_FORMAT, "key": entry_key, "files": [
             [name, len(text)] for name, text in zip(files, texts, strict=True)]}).encode()
-        if self._write(f"{entry_key}{self.FILES}", pack(b"".join(
+        if self.write(f"{entry_key}{self.FILES}", pack(b"".join(
                 [len(header).to_bytes(8, "little"), header, *texts]))):
             self.used.add(entry_key)
 

@@ -78,31 +78,26 @@ def _saved_key() -> str:
     return f"altair {importlib.metadata.version('altair')}; {source}"
 
 
-def prepare(saved: Path | None = None) -> None:
-    """Every chart template, before company pages are rendered (on forked workers too): read
-    from `saved` when a build with this Altair and this file wrote them there, else built
-    (and written there), so that a build with a cache never imports Altair (a quarter of a
-    second) nor builds a chart through its schema checks twice. What else is in the file is
-    ignored."""
+def prepare(saved: bytes | None) -> bytes | None:
+    """Every chart template, before company pages are rendered (on forked workers too): taken
+    from `saved` (what an earlier call returned, kept in the build cache) when this Altair and
+    this file made it, else built. Returns what to keep when it built any (None: nothing new),
+    so that a build with a cache never imports Altair (a quarter of a second) nor builds a
+    chart through its schema checks twice. Anything else in `saved` is ignored."""
     key = _saved_key()
-    if saved is not None:
-        try:
-            document = json.loads(saved.read_bytes())
-            if document["key"] == key and isinstance(document["templates"], dict):
-                _TEMPLATES.update({name: spec for name, spec in document["templates"].items()
-                                   if isinstance(spec, dict) and name not in _TEMPLATES})
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
+    try:
+        document = json.loads(saved or b"null")
+        if document["key"] == key and isinstance(document["templates"], dict):
+            _TEMPLATES.update({name: spec for name, spec in document["templates"].items()
+                               if isinstance(spec, dict) and name not in _TEMPLATES})
+    except (ValueError, KeyError, TypeError):
+        pass
     names = {f"{kind.id}:{int(marked)}": (kind, marked) for kind in CHARTS
              for marked in (False, True)}
     missing = [name for name in names if name not in _TEMPLATES]
     for name in missing:
         _template(*names[name])
-    if missing and saved is not None:
-        saved.parent.mkdir(parents=True, exist_ok=True)
-        temporary = saved.with_name(saved.name + ".part")
-        temporary.write_text(json.dumps({"key": key, "templates": _TEMPLATES}), encoding="utf-8")
-        temporary.replace(saved)
+    return json.dumps({"key": key, "templates": _TEMPLATES}).encode() if missing else None
 
 
 def _build(kind: ChartKind, marked: bool) -> dict:

@@ -3,9 +3,11 @@ headless Chromium (Debian's package, never Playwright's own download)."""
 
 from __future__ import annotations
 
+import filecmp
 import functools
 import http.server
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -85,6 +87,54 @@ def demo_site(tmp_path_factory) -> Path:
 def fixture_copy(tmp_path) -> Path:
     """A private copy of tests/fixtures/basic, outside any git checkout."""
     return Path(shutil.copytree(FIXTURE, tmp_path / "basic"))
+
+
+@pytest.fixture
+def fixture_in_git(tmp_path) -> tuple[Path, Callable[[str], str]]:
+    """A copy of tests/fixtures/basic as repo/data in a git repository of its own, and
+    commit(message), which commits everything and returns the commit's id."""
+    repo = tmp_path / "repo"
+    data = Path(shutil.copytree(FIXTURE, repo / "data"))
+
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    git("init", "-q", "-b", "main")
+    git("config", "user.email", "test@example.com")
+    git("config", "user.name", "Test")
+
+    def commit(message: str) -> str:
+        git("add", "-A")
+        git("commit", "-q", "-m", message)
+        return git("rev-parse", "HEAD")
+
+    return data, commit
+
+
+@pytest.fixture
+def two_demo_companies(tmp_path) -> Path:
+    """Two demo companies (fernhollow, parcelwick), each with every chart drawn, breakdowns and
+    comments, copied as a data folder of their own."""
+    data = tmp_path / "data"
+    for slug in ("fernhollow", "parcelwick"):
+        shutil.copytree(DEMO_DATA / slug, data / slug)
+    return data
+
+
+def same_tree(left: Path, right: Path) -> None:
+    """The two folders hold the same files, byte for byte."""
+    files = sorted(p.relative_to(left) for p in left.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(right) for p in right.rglob("*") if p.is_file())
+    for name in files:
+        assert filecmp.cmp(left / name, right / name, shallow=False), name
+
+
+def scored(stdout: str) -> tuple[int, int]:
+    """(scored, reused from cache), as a build's summary says them."""
+    match = re.search(r"^\s+scored\s+(\d+), reused (\d+) from cache$", stdout, re.MULTILINE)
+    assert match, stdout
+    return int(match[1]), int(match[2])
 
 
 @pytest.fixture

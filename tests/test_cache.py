@@ -9,13 +9,13 @@ only tiny's key changes: one company scored, one reused.
 from __future__ import annotations
 
 import datetime as dt
-import filecmp
 import json
 import re
 import shutil
 from pathlib import Path
 
 import pytest
+from conftest import same_tree, scored
 
 from scoring import cache as cache_module
 from scoring.board import CompanyResult, Job, build_scoreboard, run_here, score_company
@@ -29,19 +29,6 @@ NEW_TINY_ROW = '{"id": "t4", "submitted_at": "2026-10-05T08:00:00Z", "channel": 
                '"rating": 5}\n'
 
 
-def _same_tree(left: Path, right: Path) -> None:
-    files = sorted(p.relative_to(left) for p in left.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(right) for p in right.rglob("*") if p.is_file())
-    for name in files:
-        assert filecmp.cmp(left / name, right / name, shallow=False), name
-
-
-def _scored(stdout: str) -> tuple[int, int]:
-    match = re.search(r"^\s+scored\s+(\d+), reused (\d+) from cache$", stdout, re.MULTILINE)
-    assert match, stdout
-    return int(match[1]), int(match[2])
-
-
 def test_cached_and_uncached_builds_are_byte_identical(fixture_copy, tmp_path, build_site):
     cache = tmp_path / "cache"
     plain = build_site(fixture_copy, tmp_path / "plain", "--no-cache")
@@ -49,21 +36,21 @@ def test_cached_and_uncached_builds_are_byte_identical(fixture_copy, tmp_path, b
     assert re.search(r"^\s+scored\s+2 \(no cache\)$", plain.result.stdout, re.MULTILINE)
     cold = build_site(fixture_copy, tmp_path / "cold", "--cache", cache)
     warm = build_site(fixture_copy, tmp_path / "warm", "--cache", cache)
-    assert _scored(cold.result.stdout) == (2, 0)
-    assert _scored(warm.result.stdout) == (0, 2)
+    assert scored(cold.result.stdout) == (2, 0)
+    assert scored(warm.result.stdout) == (0, 2)
     assert _pages_reused(cold.result.stdout) == 0
     assert _pages_reused(warm.result.stdout) == 2  # copied from the page cache, not rendered
-    _same_tree(plain.output, cold.output)
-    _same_tree(plain.output, warm.output)
+    same_tree(plain.output, cold.output)
+    same_tree(plain.output, warm.output)
 
     # A commit touching one company re-scores that company only, and the site is the one a
     # build without any cache makes of the new data.
     with (fixture_copy / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
         stream.write(NEW_TINY_ROW)
     after = build_site(fixture_copy, tmp_path / "after", "--cache", cache)
-    assert _scored(after.result.stdout) == (1, 1)
+    assert scored(after.result.stdout) == (1, 1)
     fresh = build_site(fixture_copy, tmp_path / "fresh", "--no-cache")
-    _same_tree(fresh.output, after.output)
+    same_tree(fresh.output, after.output)
     tiny = next(c for c in json.loads((after.output / "data" / "scores.json").read_text())[
         "companies"] if c["slug"] == "tiny")
     assert tiny["windows"]["all"]["contacts"]["value"] == 4
@@ -90,16 +77,16 @@ def test_a_page_is_rendered_again_when_anything_it_shows_changes(fixture_copy, t
     (fixture_copy / "acme-two" / "company.yaml").write_text(
         "name: Acme Two\nindustry: e-commerce\n")
     before = build_site(fixture_copy, tmp_path / "before", "--cache", cache)
-    assert _scored(before.result.stdout) == (3, 0)
+    assert scored(before.result.stdout) == (3, 0)
     # acme-two's customers turn unhappy: every NPS answer of 9 in its newest file becomes a 2.
     newest = fixture_copy / "acme-two" / "feedback" / "2026-10.csv"
     newest.write_text(newest.read_text().replace(",9,", ",2,"))
     after = build_site(fixture_copy, tmp_path / "after", "--cache", cache)
-    assert _scored(after.result.stdout) == (1, 2)  # acme's scores came from the cache...
+    assert scored(after.result.stdout) == (1, 2)  # acme's scores came from the cache...
     acme = Path("companies/acme/index.html")
     # ...but its page changed, and was rendered again, as a fresh build renders it
     assert (before.output / acme).read_bytes() != (after.output / acme).read_bytes()
-    _same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, after.output)
+    same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, after.output)
 
     again = build_site(fixture_copy, tmp_path / "again", "--cache", cache)
     assert _pages_reused(again.result.stdout) == 3
@@ -107,7 +94,7 @@ def test_a_page_is_rendered_again_when_anything_it_shows_changes(fixture_copy, t
                        "--site-url", "https://example.org/scores")
     assert _pages_reused(moved.result.stdout) == 0
     assert "https://example.org/scores/badges/acme.svg" in (moved.output / acme).read_text()
-    _same_tree(build_site(fixture_copy, tmp_path / "moved-fresh", "--no-cache",
+    same_tree(build_site(fixture_copy, tmp_path / "moved-fresh", "--no-cache",
                           "--site-url", "https://example.org/scores").output, moved.output)
 
 
@@ -135,7 +122,7 @@ def test_a_peer_change_too_small_to_show_re_renders_no_other_page(tmp_path, buil
     lines[row] = ",".join(cells)
     newest.write_text("\n".join(lines))
     after = build_site(data, tmp_path / "after", "--cache", cache)
-    assert _scored(after.result.stdout) == (1, 9)
+    assert scored(after.result.stdout) == (1, 9)
     peer_after = build_scoreboard(data, cache=Cache.for_data(cache, data))
 
     def csat_part(board, slug):
@@ -148,7 +135,7 @@ def test_a_peer_change_too_small_to_show_re_renders_no_other_page(tmp_path, buil
     assert _pages_reused(after.result.stdout) == 9
     page = Path(f"companies/{banks[0]}/index.html")
     assert (before.output / page).read_bytes() != (after.output / page).read_bytes()
-    _same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
+    same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
 
 
 def test_a_build_into_the_last_builds_output_writes_only_what_changed(fixture_copy, tmp_path,
@@ -181,7 +168,7 @@ def test_a_build_into_the_last_builds_output_writes_only_what_changed(fixture_co
     assert page.stat().st_mtime_ns == stamp  # the same bytes: not written again
     assert not any(stray.exists() for stray in strays)
     assert outside.read_text() == "outside the site"
-    _same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, output)
+    same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, output)
 
     # A kept folder that is a link to another folder is not written through.
     elsewhere = Path(shutil.copytree(output / "badges", tmp_path / "elsewhere"))
@@ -191,13 +178,13 @@ def test_a_build_into_the_last_builds_output_writes_only_what_changed(fixture_co
     linked = build_site(fixture_copy, output, "--cache", cache)
     assert linked.result.returncode == 0, linked.result.stderr
     assert (elsewhere / "acme.svg").read_text() == "not a badge"
-    _same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, output)
+    same_tree(build_site(fixture_copy, tmp_path / "fresh", "--no-cache").output, output)
 
     shutil.rmtree(fixture_copy / "tiny")
     gone = build_site(fixture_copy, output, "--cache", cache)
     assert gone.result.returncode == 0, gone.result.stderr
     assert not (output / "companies" / "tiny").exists()
-    _same_tree(build_site(fixture_copy, tmp_path / "fresh-gone", "--no-cache").output, output)
+    same_tree(build_site(fixture_copy, tmp_path / "fresh-gone", "--no-cache").output, output)
 
 
 def _board_json(data: Path, cache: Cache | None = None) -> tuple[str, object]:
@@ -469,29 +456,12 @@ def test_the_build_holds_no_company_rows_between_companies(fixture_copy):
     assert alive == [0, 0]
 
 
-def test_in_git_a_new_commit_reuses_the_pages_it_did_not_change(tmp_path, build_site):
+def test_in_git_a_new_commit_reuses_the_pages_it_did_not_change(fixture_in_git, tmp_path,
+                                                                build_site):
     """Every page shows the data commit, which every commit changes; the page cache keeps it
     out of its pages and puts the new one back, so a commit touching one company still reuses
     the other's page, and the site is the one a build without any cache makes."""
-    import subprocess
-
-    from conftest import FIXTURE
-
-    repo = tmp_path / "repo"
-    data = Path(shutil.copytree(FIXTURE, repo / "data"))
-
-    def commit(message: str) -> str:
-        def git(*args: str) -> str:
-            return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                                  text=True).stdout.strip()
-        if not (repo / ".git").exists():
-            git("init", "-q", "-b", "main")
-            git("config", "user.email", "test@example.com")
-            git("config", "user.name", "Test")
-        git("add", "-A")
-        git("commit", "-q", "-m", message)
-        return git("rev-parse", "HEAD")
-
+    data, commit = fixture_in_git
     first = commit("first")
     cache = tmp_path / "cache"
     before = build_site(data, tmp_path / "before", "--cache", cache)
@@ -500,12 +470,12 @@ def test_in_git_a_new_commit_reuses_the_pages_it_did_not_change(tmp_path, build_
         stream.write(NEW_TINY_ROW)
     second = commit("tiny adds a row")
     after = build_site(data, tmp_path / "after", "--cache", cache)
-    assert _scored(after.result.stdout) == (1, 1)
+    assert scored(after.result.stdout) == (1, 1)
     assert _pages_reused(after.result.stdout) == 1  # acme's: tiny has too few ratings to move it
     page = (after.output / "companies/acme/index.html").read_text()
     assert f"<code>{second}</code>" in page and f"<code>{second[:12]}</code>" in page
     assert first not in page and "candor-data-commit" not in page
-    _same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
+    same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
 
 
 def test_a_company_named_like_the_commit_marker_keeps_its_name(fixture_copy, tmp_path,
@@ -519,4 +489,4 @@ def test_a_company_named_like_the_commit_marker_keeps_its_name(fixture_copy, tmp
     assert cached.result.returncode == 0, cached.result.stderr
     page = (cached.output / "companies/tiny/index.html").read_text()
     assert "<h1>&lt;!--candor-data-commit--&gt; Tiny</h1>" in page
-    _same_tree(build_site(fixture_copy, tmp_path / "plain", "--no-cache").output, cached.output)
+    same_tree(build_site(fixture_copy, tmp_path / "plain", "--no-cache").output, cached.output)

@@ -5,28 +5,16 @@ without any cache makes."""
 
 from __future__ import annotations
 
-import filecmp
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from conftest import DEMO_DATA, REPO
+from conftest import REPO, same_tree
 
 # publish.py's build in this process, then whether Altair was imported
 BUILD = ("import sys, publish; code = publish.main(sys.argv[1:]); "
          "print('altair imported:', 'altair' in sys.modules); sys.exit(code)")
-COMPANIES = ("fernhollow", "parcelwick")  # two demo companies, each with every chart drawn
-
-
-@pytest.fixture
-def two_companies(tmp_path) -> Path:
-    data = tmp_path / "data"
-    for slug in COMPANIES:
-        shutil.copytree(DEMO_DATA / slug, data / slug)
-    return data
 
 
 def _build(data: Path, output: Path, *extra: object) -> bool:
@@ -38,33 +26,26 @@ def _build(data: Path, output: Path, *extra: object) -> bool:
     return "altair imported: True" in done.stdout
 
 
-def _same_tree(left: Path, right: Path) -> None:
-    files = sorted(p.relative_to(left) for p in left.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(right) for p in right.rglob("*") if p.is_file())
-    for name in files:
-        assert filecmp.cmp(left / name, right / name, shallow=False), name
-
-
 def _saved(cache: Path) -> Path:
     (found,) = cache.glob("*/charts.templates")
     return found
 
 
-def test_a_build_with_a_cache_uses_the_saved_templates_without_altair(two_companies, tmp_path):
+def test_a_build_with_a_cache_uses_the_saved_templates_without_altair(two_demo_companies, tmp_path):
     cache = tmp_path / "cache"
-    assert _build(two_companies, tmp_path / "cold", "--cache", cache)
+    assert _build(two_demo_companies, tmp_path / "cold", "--cache", cache)
     saved = json.loads(_saved(cache).read_text("utf-8"))
     assert sorted(saved["templates"]) == [f"{kind}:{marked}" for kind in
                                           ("contacts_per_case", "csat", "nps", "waits")
                                           for marked in (0, 1)]
     assert saved["key"].startswith("altair ")
     # One rating changes: that company's page and charts are made again, from the templates.
-    newest = sorted((two_companies / "parcelwick" / "feedback").glob("*.csv"))[-1]
+    newest = sorted((two_demo_companies / "parcelwick" / "feedback").glob("*.csv"))[-1]
     text = newest.read_text("utf-8")
     newest.write_text(text.replace(",5,", ",1,", 1), encoding="utf-8")
-    assert not _build(two_companies, tmp_path / "warm", "--cache", cache)
-    assert _build(two_companies, tmp_path / "plain", "--no-cache")
-    _same_tree(tmp_path / "plain", tmp_path / "warm")
+    assert not _build(two_demo_companies, tmp_path / "warm", "--cache", cache)
+    assert _build(two_demo_companies, tmp_path / "plain", "--no-cache")
+    same_tree(tmp_path / "plain", tmp_path / "warm")
     page = (tmp_path / "warm" / "companies" / "parcelwick" / "index.html").read_text("utf-8")
     assert page != (tmp_path / "cold" / "companies" / "parcelwick" / "index.html").read_text(
         "utf-8")
@@ -72,15 +53,15 @@ def test_a_build_with_a_cache_uses_the_saved_templates_without_altair(two_compan
                                                          "contacts_per_case"))
 
 
-def test_saved_templates_of_another_altair_or_damaged_are_built_again(two_companies, tmp_path):
+def test_saved_templates_of_another_altair_or_damaged_are_built_again(two_demo_companies, tmp_path):
     cache = tmp_path / "cache"
-    _build(two_companies, tmp_path / "first", "--cache", cache)
+    _build(two_demo_companies, tmp_path / "first", "--cache", cache)
     saved = _saved(cache)
     good = json.loads(saved.read_text("utf-8"))
     stale = {"key": "altair 0.0; another charts.py",
              "templates": {name: {"mark": "point"} for name in good["templates"]}}
     for damage in (json.dumps(stale), "{not json", json.dumps({"key": good["key"]})):
         saved.write_text(damage, encoding="utf-8")
-        assert _build(two_companies, tmp_path / "again", "--cache", cache)  # built again
+        assert _build(two_demo_companies, tmp_path / "again", "--cache", cache)  # built again
         assert json.loads(saved.read_text("utf-8")) == good  # and written again, whole
-        _same_tree(tmp_path / "first", tmp_path / "again")
+        same_tree(tmp_path / "first", tmp_path / "again")

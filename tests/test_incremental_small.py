@@ -11,11 +11,10 @@ import dataclasses
 import hashlib
 import json
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
-from test_cache import NEW_TINY_ROW, _same_tree
+from conftest import same_tree
+from test_cache import NEW_TINY_ROW
 
 from scoring.board import Job
 from scoring.cache import Cache, code_version, summary_key
@@ -35,28 +34,13 @@ def _actions_entries(cache: Path) -> dict[str, os.stat_result]:
     return found
 
 
-def test_an_unchanged_action_log_is_copied_from_the_page_cache(tmp_path, build_site):
+def test_an_unchanged_action_log_is_copied_from_the_page_cache(fixture_in_git, tmp_path,
+                                                                build_site):
     """A commit that changes no action log leaves /actions/ and its feed as the cache kept
     them (the entry is read, not written again), with the new data commit put back; a changed
     entry of a log renders them again. Either way the site is the one a build without any
     cache makes."""
-    from conftest import FIXTURE
-
-    repo = tmp_path / "repo"
-    data = Path(shutil.copytree(FIXTURE, repo / "data"))
-
-    def commit(message: str) -> str:
-        def git(*args: str) -> str:
-            return subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True,
-                                  text=True).stdout.strip()
-        if not (repo / ".git").exists():
-            git("init", "-q", "-b", "main")
-            git("config", "user.email", "test@example.com")
-            git("config", "user.name", "Test")
-        git("add", "-A")
-        git("commit", "-q", "-m", message)
-        return git("rev-parse", "HEAD")
-
+    data, commit = fixture_in_git
     first = commit("first")
     cache = tmp_path / "cache"
     cold = build_site(data, tmp_path / "cold", "--cache", cache)
@@ -75,7 +59,7 @@ def test_an_unchanged_action_log_is_copied_from_the_page_cache(tmp_path, build_s
     page = (after.output / "actions/index.html").read_text()
     assert f"<code>{second[:12]}</code>" in page
     assert first[:12] not in page and "candor-data-commit" not in page
-    _same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
+    same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, after.output)
 
     log = data / "acme" / "actions.yaml"
     log.write_text(log.read_text().replace("A staffed chat is being planned.",
@@ -89,7 +73,7 @@ def test_an_unchanged_action_log_is_copied_from_the_page_cache(tmp_path, build_s
                                                    ).read_text()
     assert "A staffed chat opens in December." in (changed.output / "actions/feed.xml"
                                                    ).read_text()
-    _same_tree(build_site(data, tmp_path / "fresh2", "--no-cache").output, changed.output)
+    same_tree(build_site(data, tmp_path / "fresh2", "--no-cache").output, changed.output)
 
 
 def test_a_summary_key_is_the_hash_of_the_files_as_named_from_the_data_folder(fixture_copy):

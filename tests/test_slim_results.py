@@ -5,42 +5,18 @@ the whole entry (Cache.fill). Every build equals a build without any cache."""
 
 from __future__ import annotations
 
-import filecmp
-import re
-import shutil
 from pathlib import Path
 
 import pytest
-from conftest import DEMO_DATA
+from conftest import same_tree, scored
 
 from scoring.cache import Cache, SlimEntryWithoutFull, filled, result_of
 
-COMPANIES = ("fernhollow", "parcelwick")  # two demo companies with breakdowns and comments
+COMPANIES = ("fernhollow", "parcelwick")  # what two_demo_companies holds
 # The Candor score's components (methodology: CSAT, NPS, solved at first contact, contacts
 # per case, waits over 5 minutes, cases resolved, follow-through, complaints answered)
 COMPONENTS = {"csat", "nps", "first_contact_resolution", "contacts_per_case",
               "share_waits_over_5min", "resolution_rate", "follow_through", "action_coverage"}
-
-
-@pytest.fixture
-def two_companies(tmp_path) -> Path:
-    data = tmp_path / "data"
-    for slug in COMPANIES:
-        shutil.copytree(DEMO_DATA / slug, data / slug)
-    return data
-
-
-def _same_tree(left: Path, right: Path) -> None:
-    files = sorted(p.relative_to(left) for p in left.rglob("*") if p.is_file())
-    assert files == sorted(p.relative_to(right) for p in right.rglob("*") if p.is_file())
-    for name in files:
-        assert filecmp.cmp(left / name, right / name, shallow=False), name
-
-
-def _scored(stdout: str) -> tuple[int, int]:
-    match = re.search(r"^\s+scored\s+(\d+), reused (\d+) from cache$", stdout, re.MULTILINE)
-    assert match, stdout
-    return int(match[1]), int(match[2])
 
 
 def _entries(cache: Path) -> list[tuple[str, Path]]:
@@ -49,9 +25,10 @@ def _entries(cache: Path) -> list[tuple[str, Path]]:
 
 
 def test_a_slim_entry_holds_the_components_months_and_everything_else_but_breakdowns(
-        two_companies, tmp_path, build_site):
+        two_demo_companies, tmp_path, build_site):
     cache = tmp_path / "cache"
-    assert build_site(two_companies, tmp_path / "site", "--cache", cache).result.returncode == 0
+    built = build_site(two_demo_companies, tmp_path / "site", "--cache", cache)
+    assert built.result.returncode == 0
     entries = _entries(cache)
     assert len(entries) == len(COMPANIES)
     for entry_key, path in entries:
@@ -73,47 +50,47 @@ def test_a_slim_entry_holds_the_components_months_and_everything_else_but_breakd
 
 
 def test_pages_made_again_from_slim_entries_equal_a_build_without_cache(
-        two_companies, tmp_path, build_site):
+        two_demo_companies, tmp_path, build_site):
     """With the page cache gone, every company's page is made again: from its slim entry made
     whole by the whole one."""
     cache = tmp_path / "cache"
-    build_site(two_companies, tmp_path / "first", "--cache", cache)
+    build_site(two_demo_companies, tmp_path / "first", "--cache", cache)
     (folder,) = cache.iterdir()
     for path in folder.glob(f"*{Cache.FILES}"):
         path.unlink()
-    again = build_site(two_companies, tmp_path / "again", "--cache", cache)
-    assert _scored(again.result.stdout) == (0, 2)
-    plain = build_site(two_companies, tmp_path / "plain", "--no-cache")
-    _same_tree(plain.output, again.output)
+    again = build_site(two_demo_companies, tmp_path / "again", "--cache", cache)
+    assert scored(again.result.stdout) == (0, 2)
+    plain = build_site(two_demo_companies, tmp_path / "plain", "--no-cache")
+    same_tree(plain.output, again.output)
 
 
-def test_a_damaged_whole_entry_behind_a_slim_one_is_scored_again(two_companies, tmp_path,
+def test_a_damaged_whole_entry_behind_a_slim_one_is_scored_again(two_demo_companies, tmp_path,
                                                                  build_site):
     cache = tmp_path / "cache"
-    build_site(two_companies, tmp_path / "first", "--cache", cache)
+    build_site(two_demo_companies, tmp_path / "first", "--cache", cache)
     (folder,) = cache.iterdir()
     for path in folder.glob(f"*{Cache.FILES}"):  # the pages must be made again...
         path.unlink()
     for _, path in _entries(cache):  # ...and the whole entries cannot be read
         path.write_bytes(path.read_bytes()[:40])
-    again = build_site(two_companies, tmp_path / "again", "--cache", cache)
+    again = build_site(two_demo_companies, tmp_path / "again", "--cache", cache)
     assert again.result.returncode == 0, again.result.stderr
     assert "Traceback" not in again.result.stderr
-    assert _scored(again.result.stdout) == (2, 0)  # scored again, not trusted
-    plain = build_site(two_companies, tmp_path / "plain", "--no-cache")
-    _same_tree(plain.output, again.output)
+    assert scored(again.result.stdout) == (2, 0)  # scored again, not trusted
+    plain = build_site(two_demo_companies, tmp_path / "plain", "--no-cache")
+    same_tree(plain.output, again.output)
     # and the entries are whole again: the next build reuses both
-    assert _scored(build_site(two_companies, tmp_path / "next", "--cache", cache
+    assert scored(build_site(two_demo_companies, tmp_path / "next", "--cache", cache
                               ).result.stdout) == (0, 2)
 
 
-def test_fill_refuses_a_whole_entry_it_cannot_read(two_companies, tmp_path, build_site):
+def test_fill_refuses_a_whole_entry_it_cannot_read(two_demo_companies, tmp_path, build_site):
     from scoring.board import build_scoreboard
 
     cache_dir = tmp_path / "cache"
-    build_site(two_companies, tmp_path / "first", "--cache", cache_dir)
-    cache = Cache.for_data(cache_dir, two_companies)
-    board = build_scoreboard(two_companies, cache=cache, slim=True)
+    build_site(two_demo_companies, tmp_path / "first", "--cache", cache_dir)
+    cache = Cache.for_data(cache_dir, two_demo_companies)
+    board = build_scoreboard(two_demo_companies, cache=cache, slim=True)
     assert set(cache.slim) == set(COMPANIES)
     company = board.companies[0]
     assert not company.breakdowns
@@ -123,5 +100,5 @@ def test_fill_refuses_a_whole_entry_it_cannot_read(two_companies, tmp_path, buil
         cache.fill(company)
     # a result scored by this build (a cold cache) is whole, and fill gives it back as it is
     other = Cache(tmp_path / "other")
-    scored = build_scoreboard(two_companies, cache=other, slim=True).companies[0]
+    scored = build_scoreboard(two_demo_companies, cache=other, slim=True).companies[0]
     assert scored.breakdowns and other.fill(scored) is scored
