@@ -221,17 +221,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def build(args, progress: Progress) -> int:
-    from scoring.board import PARALLEL_FROM, build_scoreboard, process_runner
+    from scoring.board import PARALLEL_FROM, build_scoreboard, collect_less_often, process_runner
     from scoring.cache import Cache, SlimEntryWithoutFull
     from scoring.config import ConfigError, read_config
     from scoring.site import build_site
 
     started = time.perf_counter()
-    # A build makes hundreds of thousands of objects that live to its end (results, Scores)
-    # and few cycles: at the default thresholds (a pass every 700 new objects) the collector
-    # scans the young ones again and again as they pile up (0.15 s of an L incremental
-    # build). It passes seventy times less often here.
-    gc.set_threshold(50_000, 20, 10)
+    collect_less_often()
     try:
         config = read_config(args.config)
     except ConfigError as error:

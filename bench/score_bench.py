@@ -290,9 +290,10 @@ def definitions() -> dict:
 
 
 def run_candor(data: Path, _: dict) -> dict:
-    from scoring.board import PARALLEL_FROM, build_scoreboard, process_runner
+    from scoring.board import PARALLEL_FROM, build_scoreboard, collect_less_often, process_runner
     from scoring.config import read_config
 
+    collect_less_often()  # as publish.py build does
     config = read_config()
     started = _clock()
     board = build_scoreboard(data, config=config,

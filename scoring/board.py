@@ -557,6 +557,16 @@ class Lazy(Sequence):
         return self.make(index)
 
 
+def collect_less_often() -> None:
+    """The cycle collector's thresholds for a process that builds a scoreboard: a build makes
+    hundreds of thousands of objects that live to its end (results, Scores) and few cycles,
+    and at the default thresholds (a pass every 700 new objects) the collector scans them
+    again and again as they pile up (0.2-0.3 s of an incremental build at L, and a full pass
+    over them all in the Candor stage or while the site is written). It passes seventy times
+    less often."""
+    gc.set_threshold(50_000, 20, 10)
+
+
 def build_scoreboard(
     data_dir: Path,
     as_of: dt.date | None = None,
@@ -614,7 +624,7 @@ def _score_all(
     counted day of the companies read or known so far. Once every company's newest day is
     known, so is the as_of; phase 2 (score_summary) scores from its kept summary each company
     that was not scored as of that day, unless the cache holds its result."""
-    from .cache import collector_paused, key, remember
+    from .cache import key, remember
 
     pinned = jobs[0].pinned if jobs else None
     started = time.perf_counter()
@@ -661,12 +671,11 @@ def _score_all(
     keys: list[str | None] = [key if day == as_of else None for _, day, key in right]
     started = time.perf_counter()
     if cache is not None:
-        with collector_paused():
-            for index, job in enumerate(jobs):
-                if results[index] is None:
-                    keys[index], results[index] = cache.get(job, job.config,
-                                                            summary_keys[index], slim)
-                    stats.reused += results[index] is not None
+        for index, job in enumerate(jobs):
+            if results[index] is None:
+                keys[index], results[index] = cache.get(job, job.config,
+                                                        summary_keys[index], slim)
+                stats.reused += results[index] is not None
     stats.add("cache", time.perf_counter() - started)
     todo = [index for index, result in enumerate(results) if result is None]
     stats.scored, stats.rescored = len(jobs) - stats.reused, len(todo)
@@ -698,28 +707,21 @@ def _score_all(
 
 def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> None:
     """The Candor score needs each industry's means, so it is made once every company is
-    scored: for each window, and for each month among the companies that have that month.
-    The results are left out of the collector's passes meanwhile (as in site.build_site):
-    none is garbage, and the scores' allocations would set off a pass over them all (0.4 s
-    at L)."""
-    gc.freeze()
-    try:
-        industries = [result.industry for result in results]
-        tables = [list(zip(industries, (r.windows[window] for r in results), strict=True))
-                  for window in WINDOWS]
-        months: dict[str, list[tuple[str | None, dict[str, Score]]]] = {}
-        for industry, result in zip(industries, results, strict=True):
-            for month, scores in result.monthly:
-                months.setdefault(month, []).append((industry, scores))
-        for number, table in enumerate([*tables, *months.values()]):
-            scored = candor_scores(table, config, parts=number == 0)
-            for (_, scores), (score, _) in zip(table, scored, strict=True):
-                scores["candor_score"] = score
-            if number == 0:  # the all-time window
-                for result, (_, parts) in zip(results, scored, strict=True):
-                    result.candor_parts = parts
-    finally:
-        gc.unfreeze()
+    scored: for each window, and for each month among the companies that have that month."""
+    industries = [result.industry for result in results]
+    tables = [list(zip(industries, (r.windows[window] for r in results), strict=True))
+              for window in WINDOWS]
+    months: dict[str, list[tuple[str | None, dict[str, Score]]]] = {}
+    for industry, result in zip(industries, results, strict=True):
+        for month, scores in result.monthly:
+            months.setdefault(month, []).append((industry, scores))
+    for number, table in enumerate([*tables, *months.values()]):
+        scored = candor_scores(table, config, parts=number == 0)
+        for (_, scores), (score, _) in zip(table, scored, strict=True):
+            scores["candor_score"] = score
+        if number == 0:  # the all-time window
+            for result, (_, parts) in zip(results, scored, strict=True):
+                result.candor_parts = parts
 
 
 def _history_events(data_dir: Path) -> list[Event] | None:

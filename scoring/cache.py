@@ -15,11 +15,9 @@ listed in TYPES, from plain values.
 from __future__ import annotations
 
 import collections
-import contextlib
 import dataclasses
 import datetime as dt
 import functools
-import gc
 import hashlib
 import importlib.metadata
 import itertools
@@ -30,7 +28,7 @@ import stat
 import sys
 import tempfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -547,20 +545,6 @@ def _columns(body: bytes, offset: int, rows: int, texts: list[str], shared: Shar
         for row, score in zip(new, built, strict=True):
             scores[row] = score
     return offset, every[arrays[0]].tolist(), scores
-
-
-@contextlib.contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector paused (if it runs) while a build reads its cached results:
-    hundreds of thousands of new objects, none in a cycle, each of which it would otherwise
-    traverse again at every full collection as they pile up (half the time of reading them)."""
-    running = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if running:
-            gc.enable()
 
 
 def summary_entry(entry_key: str, result: CompanyResult, summary: bytes) -> bytes:

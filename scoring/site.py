@@ -383,14 +383,13 @@ class ScoreboardGenerator(Generator):
         self.settings["CANDOR_PAGES"]["processes"] = processes
         seconds = self.settings["CANDOR_SECONDS"]
         _RENDERING = (self, board.companies, {id(board): board, id(marked): marked})
-        # a worker's collector leaves what it was forked with alone (no copying); build_site,
-        # which froze the scoreboard already, unfreezes it all when the site is written
-        gc.freeze()
+        gc.freeze()  # a worker's collector leaves what it was forked with alone (no copying)
         # fork: a worker starts with everything this process holds, so nothing but the
         # positions and the rendered text crosses between them
         pool = ProcessPoolExecutor(processes, multiprocessing.get_context("fork"))
         try:
             results = pool.map(_render_company, [(i, id(b)) for i, b in jobs[1:]], chunksize=4)
+            gc.unfreeze()
 
             def in_order() -> Iterator[dict[str, str]]:
                 yield first
@@ -402,6 +401,7 @@ class ScoreboardGenerator(Generator):
             yield in_order()
         finally:
             pool.shutdown(cancel_futures=True)  # on an error, render no more
+            gc.unfreeze()
             _RENDERING = None
 
     def _prune(self, folders: tuple[str, ...], suffix: str = "") -> None:
@@ -704,17 +704,12 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
     search = SearchIndex(output)  # before Pelican deletes the pages outside KEPT
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
-    # What is alive now (the scoreboard: at L, millions of objects) lives to the end of the
-    # build: left out of the collector's full passes, each of which would scan it all for
-    # nothing (0.5 s at L; rendering's garbage triggers them)
-    gc.freeze()
     try:
         Pelican(pelican_settings(board, output, site_url, spent, cache, counts, processes,
                                  parallel_from, search)).run()
         rendered = time.perf_counter()
         search.finish()
     finally:
-        gc.unfreeze()
         search.stop()
     if seconds is not None:
         charts = spent.get("charts", 0.0)
