@@ -130,6 +130,12 @@ def same_tree(left: Path, right: Path) -> None:
         assert filecmp.cmp(left / name, right / name, shallow=False), name
 
 
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    """Every file under root, by its path there, with its bytes."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
 def scored(stdout: str) -> tuple[int, int]:
     """(scored, reused from cache), as a build's summary says them."""
     match = re.search(r"^\s+scored\s+(\d+), reused (\d+) from cache$", stdout, re.MULTILINE)

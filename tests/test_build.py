@@ -32,6 +32,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from conftest import tree_bytes
 
 from scoring.ledger import INDUSTRIES
 from scoring.metrics import METHODOLOGY_VERSION, METRICS, Thresholds
@@ -131,11 +132,6 @@ def parse(path: Path) -> Node:
 
 def words(text: str) -> str:
     return " ".join(text.split())
-
-
-def tree_bytes(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def tree_digest(root: Path) -> dict[str, tuple[str, int]]:

@@ -8,17 +8,13 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import tree_bytes
 
 from scoring.board import build_scoreboard
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
 MONTH_FILE = re.compile(r"\d{4}-(0[1-9]|1[0-2])\.csv")
-
-
-def tree_bytes(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def companies() -> list[Path]:

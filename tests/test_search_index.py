@@ -13,13 +13,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import tree_bytes
 
 from scoring.site import STAMP, SearchInput
-
-
-def tree_bytes(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def build(build_site, data: Path, output: Path, *options: object) -> dict:
