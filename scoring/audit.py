@@ -17,8 +17,11 @@ How a row is followed:
 
 - History is the first-parent chain of commits that touch the data folder, oldest first. At each
   one the whole tree under the data folder is listed, so renames, merges and rows moved between
-  files of one company need no special case. Each file version (blob) is read once, through
-  `scoring.load.read_feedback`, so parsing is exactly the loader's.
+  files of one company need no special case. A file version (blob) is read through
+  `scoring.load.read_feedback`, so parsing is exactly the loader's, and only when a company's
+  files change after it first appears (_Walk): a history of one commit reads nothing.
+- A build keeps the walk's state at the newest commit in its cache (`audit(data_dir, cache)`),
+  so the next build walks only the commits that came since.
 - A row is known by its company and its `id`. Its fingerprint hashes its non-empty cells by
   column name in sorted order, values as text (strings as written; numbers and booleans from
   JSONL or Parquet in their JSON spelling, a whole number without ".0"), so moving a row to
@@ -46,14 +49,12 @@ How a row is followed:
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import math
 import os
 import re
-import tarfile
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -66,7 +67,6 @@ from .summary_file import KEYS
 __all__ = ["MAX_IDS", "Event", "GitError", "audit", "is_shallow", "report_json", "report_text"]
 
 MAX_IDS = 20  # ids listed per event; `count` has them all
-ARCHIVE_BATCH = 500  # paths per `git archive` call, well below any command-line limit
 
 # A file version with any of these problems was not read whole: its rows are not trusted.
 UNREADABLE = frozenset({
@@ -168,24 +168,34 @@ def _fingerprints(path: Path, kind: str = "feedback") -> Rows | None:
     return rows
 
 
-def _read(top: Path, commit: str, blobs: dict[str, str]) -> dict[str, Rows | None]:
-    """path -> rows for the given files (path -> blob) at `commit`, fetched in one
-    `git archive` per batch rather than one git process per file."""
-    paths = list(blobs)
-    found: dict[str, Rows | None] = {}
+Version = tuple[str, str, str]  # a file version: (blob sha, kind, suffix): how it is read
+
+
+def _version(blob: str, path: str) -> Version:
+    return blob, _kind(path), PurePosixPath(path).suffix
+
+
+def _read(top: Path, versions: list[Version]) -> dict[Version, Rows | None]:
+    """Each file version's rows (None: it cannot be read whole), from one `git cat-file
+    --batch`, which reads a blob by its sha: no checkout, no export-ignore attribute in the
+    way."""
+    output = _git(["cat-file", "--batch"], top,
+                  stdin="".join(f"{blob}\n" for blob, _, _ in versions).encode())
+    found: dict[Version, Rows | None] = {}
+    offset = 0
     with tempfile.TemporaryDirectory(prefix="candor-audit-") as folder:
-        for start in range(0, len(paths), ARCHIVE_BATCH):
-            batch = paths[start:start + ARCHIVE_BATCH]
-            archive = _git(["--literal-pathspecs", "archive", "--format=tar", commit, "--",
-                            *batch], top)
-            with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
-                tar.extractall(folder, filter="data")
-        for path in paths:
-            copy = Path(folder, path)
-            if not copy.is_file():  # left out of the archive by an export-ignore attribute
-                copy.parent.mkdir(parents=True, exist_ok=True)
-                copy.write_bytes(_git(["cat-file", "blob", blobs[path]], top))
-            found[path] = _fingerprints(copy, _kind(path))
+        for number, version in enumerate(versions):
+            blob, kind, suffix = version
+            end = output.index(b"\n", offset)
+            header = output[offset:end].split()
+            if header[1:2] != [b"blob"]:
+                raise GitError(f"git cannot read blob {blob}")
+            size = int(header[2])
+            copy = Path(folder, f"{number}{suffix}")
+            copy.write_bytes(output[end + 1:end + 1 + size])
+            offset = end + 1 + size + 1  # the content, then a newline
+            found[version] = _fingerprints(copy, kind)
+            copy.unlink()
     return found
 
 
@@ -271,38 +281,127 @@ def _history(top: Path, inside: str) -> list[tuple[str, str]]:
     return [tuple(line.split(" ", 1)) for line in log.decode().splitlines() if line]
 
 
-def audit(data_dir: Path) -> list[Event]:
+STATE = "audit.state"  # the walk's state at the newest commit it walked, in a build's cache
+STATE_FORMAT = "candor.audit/1"
+
+
+def audit(data_dir: Path, cache=None) -> list[Event]:
     """Every deletion and alteration of committed feedback rows and summary records under
-    data_dir, oldest first."""
+    data_dir, oldest first. With a `cache` (scoring.cache.Cache), the walk starts from the
+    state it kept there (STATE) at the newest commit of the last walk, if that commit is still
+    in the history and the code is the same, and keeps its state at the newest commit again:
+    a build after one more commit walks that commit only."""
+    from .cache import code_version
+
     top, inside = _repository(data_dir)
-    read: dict[str, Rows | None] = {}  # blob sha -> its rows (None: unreadable), read once
-    readable: dict[str, str] = {}  # path -> blob of its last readable version
-    state: dict[str, tuple[tuple, Rows]] = {}  # company -> (its files' versions, its rows)
-    events: list[Event] = []
-    for commit, date in _history(top, inside):
-        tree = _tree(top, commit, inside)
+    history = _history(top, inside)
+    walk = _Walk(top, inside)
+    done = walk.resume(cache.read(STATE) if cache else None, code_version(), history)
+    for commit, date in history[done:]:
+        walk.step(commit, date)
+    if cache is not None and history and done < len(history):
+        cache.write(STATE, walk.state(code_version(), history[-1][0]))
+    return walk.events
+
+
+class _Walk:
+    """The first-parent history of the data folder, one commit at a time. A company's rows are
+    compared only when its files change after it first appears (with nothing before, there is
+    nothing to delete or alter), and a file version is read only when they are (then once,
+    while its company still has it): a company whose files never changed costs no reading.
+
+    A file's version at a commit, as far as rows go, is its newest readable blob since the
+    path appeared (an unreadable version is skipped: its rows are taken to be the last
+    readable's). So a path is followed as the blobs it had since then (`blobs`), and a
+    company's files as (path, those blobs) pairs; which of them is readable is found out when
+    its rows are needed, and the blobs older than a readable one are then forgotten."""
+
+    def __init__(self, top: Path, inside: str):
+        self.top, self.inside = top, inside
+        self.events: list[Event] = []
+        self.blobs: dict[str, tuple[str, ...]] = {}  # path -> its blobs, oldest first
+        self.files: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}  # company -> files
+        self.rows: dict[Version, Rows | None] = {}  # versions read, kept while a company has one
+
+    def resume(self, saved: bytes | None, code: str, history: list[tuple[str, str]]) -> int:
+        """Take the state kept at a commit of `history` by the same code; returns how many of
+        its commits it covers (0: walk from the start)."""
+        try:
+            state = json.loads(saved)
+            if (state["format"] != STATE_FORMAT or state["code"] != code
+                    or state["inside"] != self.inside):
+                return 0
+            done = [sha for sha, _ in history].index(state["commit"]) + 1
+            events = [Event(e["company"], e["kind"], e["commit"], e["date"], e["count"],
+                            tuple(e["ids"]), e["unit"]) for e in state["events"]]
+            blobs = {path: tuple(chain) for path, chain in state["blobs"].items()}
+            files = {company: tuple((path, tuple(chain)) for path, chain in pairs)
+                     for company, pairs in state["files"].items()}
+        except (TypeError, ValueError, KeyError, AttributeError):
+            return 0
+        self.events, self.blobs, self.files = events, blobs, files
+        return done
+
+    def state(self, code: str, commit: str) -> dict:
+        return {"format": STATE_FORMAT, "code": code, "inside": self.inside, "commit": commit,
+                "events": [e.as_dict() for e in self.events], "blobs": self.blobs,
+                "files": self.files}
+
+    def step(self, commit: str, date: str) -> None:
+        tree = _tree(self.top, commit, self.inside)
         paths: dict[str, list[str]] = {}  # company -> its feedback and summary files
         for path in sorted(tree):
-            if (company := _company(path, inside)) is not None:
+            if (company := _company(path, self.inside)) is not None:
                 paths.setdefault(company, []).append(path)
-        new = {tree[path]: path for group in paths.values() for path in group
-               if tree[path] not in read}
-        fetched = _read(top, commit, {path: blob for blob, path in new.items()})
-        read.update((blob, fetched[path]) for blob, path in new.items())
-        readable = {path: tree[path] if read[tree[path]] is not None else readable.get(path)
-                    for group in paths.values() for path in group}
-        following: dict[str, tuple[tuple, Rows]] = {}
-        for company in sorted(state.keys() | paths.keys()):
-            versions = tuple((path, readable[path]) for path in paths.get(company, []))
-            before = state.get(company, ((), {}))
-            if versions == before[0]:  # no file of this company changed: nothing to compare
-                following[company] = before
+        blobs = {}
+        for group in paths.values():
+            for path in group:
+                chain = self.blobs.get(path, ())
+                blobs[path] = chain if chain and chain[-1] == tree[path] else (*chain, tree[path])
+        self.blobs = blobs
+        for company in sorted(self.files.keys() | paths.keys()):
+            files = tuple((path, blobs[path]) for path in paths.get(company, []))
+            before = self.files.get(company, ())
+            if files == before:
                 continue
-            after = _merge(read[blob] for _, blob in versions if blob is not None)
-            events += _compare(company, commit, date, before[1], after)
-            following[company] = (versions, after)
-        state = following
-    return events
+            if before:  # else it appears: nothing to compare with
+                old, _ = self._readable(before)
+                new, files = self._readable(files)
+                self.blobs.update(files)
+                if old != new:  # else only unreadable versions came: the same rows
+                    self.events += _compare(company, commit, date, self._merged(old),
+                                            self._merged(new))
+                    for version in {v for _, v in old} - {v for _, v in new}:
+                        self.rows.pop(version, None)  # no longer its company's
+            self.files[company] = files
+
+    def _readable(self, files):
+        """(path, its newest readable version, or None) of each of a company's files, and the
+        files with the blobs older than that forgotten; reads the versions it must, newest
+        first."""
+        while wanted := {version: None for version in self._unknown(files)}:
+            self.rows.update(_read(self.top, list(wanted)))
+        found, kept = [], []
+        for path, chain in files:
+            readable = [i for i, blob in enumerate(chain)
+                        if self.rows.get(_version(blob, path)) is not None]
+            found.append((path, _version(chain[readable[-1]], path) if readable else None))
+            kept.append((path, chain[readable[-1]:] if readable else chain[-1:]))
+        return tuple(found), tuple(kept)
+
+    def _unknown(self, files) -> Iterator[Version]:
+        """Of each file, the newest version not read yet unless a newer one is readable."""
+        for path, chain in files:
+            for blob in reversed(chain):
+                version = _version(blob, path)
+                if version not in self.rows:
+                    yield version
+                    break
+                if self.rows[version] is not None:
+                    break
+
+    def _merged(self, files) -> Rows:
+        return _merge(self.rows[version] for _, version in files if version is not None)
 
 
 def _merge(tables: Iterable[Rows]) -> Rows:

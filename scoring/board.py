@@ -603,7 +603,7 @@ def build_scoreboard(
     _add_candor_scores(results, config)
     stats.add("candor", time.perf_counter() - started)
     started = time.perf_counter()
-    history = _history_events(data_dir)
+    history = _history_events(data_dir, cache)
     for result in results:
         result.integrity = None if history is None else [
             event for event in history if event.company == result.slug]
@@ -724,10 +724,11 @@ def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> No
                 result.candor_parts = parts
 
 
-def _history_events(data_dir: Path) -> list[Event] | None:
-    """The audit of the data folder's git history, or None outside a git repository."""
+def _history_events(data_dir: Path, cache: Cache | None) -> list[Event] | None:
+    """The audit of the data folder's git history (resumed from where the cache's last walk
+    stopped), or None outside a git repository."""
     try:
-        return audit(data_dir)
+        return audit(data_dir, cache)
     except GitError:
         return None
 

@@ -10,11 +10,11 @@ class GitError(ValueError):
     """git is missing, the folder is not in a repository, or a revision does not exist."""
 
 
-def git(args: list[str], cwd: Path) -> bytes:
-    """git's standard output; its error message, cleaned, as a GitError."""
+def git(args: list[str], cwd: Path, stdin: bytes | None = None) -> bytes:
+    """git's standard output (given `stdin`); its error message, cleaned, as a GitError."""
     try:
-        return subprocess.run(["git", *args], cwd=cwd, capture_output=True, check=True,
-                              timeout=300).stdout
+        return subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True,
+                              check=True, timeout=300).stdout
     except FileNotFoundError as error:
         raise GitError("git is not installed") from error
     except subprocess.CalledProcessError as error:

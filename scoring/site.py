@@ -701,7 +701,8 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
     started = time.perf_counter()
     spent: dict[str, float] = {}
     counts: dict[str, int] = {}
-    search = SearchIndex(output)  # before Pelican deletes the pages outside KEPT
+    search = SearchIndex(output, board.data_commit)  # before Pelican deletes the pages
+    # outside KEPT
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
     try:
@@ -818,14 +819,19 @@ class SearchIndex:
     not rewritten. The stamp in the index's folder says the index was made, by this Pagefind,
     from the pages as they are, and the folder's files (a digest): it is removed before any
     page changes and written once the index matches them again, so a build that fails in
-    between, a lost or altered file or another Pagefind version makes it again."""
+    between, a lost or altered file or another Pagefind version makes it again. The stamp
+    also names the data commit the pages showed: a page that differs from the last build's
+    only where it shows the data commit (outside what Pagefind reads: base.html's footer,
+    company.html's provenance) is not compared, so a new commit alone keeps the index."""
 
-    def __init__(self, output: Path):
+    def __init__(self, output: Path, commit: str | None = None):
         started = time.perf_counter()
         self.output, self.folder = output, output / PAGEFIND
         self.process: subprocess.Popen | None = None
         self.compared = 0
-        self.stamp = None
+        self.commit = commit  # the data commit the pages show
+        self.shown: str | None = None  # the one the last build's pages showed
+        self.stamp: dict | None = None
         self.pages = self._take()  # the pages outside KEPT by name, or None: index them
         self.seconds = time.perf_counter() - started  # spent here, but waiting for Pagefind
 
@@ -838,30 +844,37 @@ class SearchIndex:
             return None
         stamp = self.folder / STAMP
         try:
-            self.stamp = stamp.read_bytes()
+            saved = stamp.read_bytes()
             stamp.unlink()
-        except OSError:
+            self.shown = json.loads(saved)["commit"]
+        except (OSError, ValueError, TypeError, KeyError):
             return None
-        if self.stamp != self._stamp():
+        if not isinstance(self.shown, str | None):
+            return None
+        self.stamp = self._stamp(self.shown)
+        if saved != _stamp_text(self.stamp):
             return None
         return {name: (self.output / name).read_bytes() for name in _loose_pages(self.output)}
 
-    def _stamp(self) -> bytes:
-        """The stamp of the index's folder as it is."""
+    def _stamp(self, commit: str | None) -> dict:
+        """The stamp of the index's folder as it is, made from pages that show `commit`."""
         digest = hashlib.sha256()
         for path in sorted(self.folder.rglob("*")):
             if path.is_file() and path.name != STAMP:
                 digest.update(path.relative_to(self.folder).as_posix().encode() + b"\0"
                               + hashlib.sha256(path.read_bytes()).digest())
-        return json.dumps({"pagefind": importlib.metadata.version("pagefind_bin"),
-                           "command": PAGEFIND_ARGUMENTS, "files": digest.hexdigest()},
-                          indent=1).encode() + b"\n"
+        return {"pagefind": importlib.metadata.version("pagefind_bin"),
+                "command": PAGEFIND_ARGUMENTS, "files": digest.hexdigest(), "commit": commit}
 
     def rewritten(self, name: str, old: bytes | None, new: bytes) -> None:
         """A page written over `old` (None: a new page)."""
         if self.pages is None:
             return
         started = time.perf_counter()
+        if (old is not None and self.shown != self.commit
+                and _unshown(old, self.shown) == _unshown(new, self.commit)):
+            self.seconds += time.perf_counter() - started
+            return
         self.compared += 1
         if (old is None or self.compared > COMPARED_PAGES
                 or SearchInput(old).parts != SearchInput(new).parts):
@@ -894,8 +907,8 @@ class SearchIndex:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "pagefind_bin", "--site", str(self.output),
                  *PAGEFIND_ARGUMENTS], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        else:
-            self.pages = {}  # the stamp of the folder as it is: the one taken (_take)
+        else:  # the stamp of the folder as it is: the one taken (_take), for these pages
+            self.pages, self.stamp["commit"] = {}, self.commit
         self.seconds += time.perf_counter() - started
         return len(loose)
 
@@ -905,8 +918,8 @@ class SearchIndex:
             stdout, stderr = self.process.communicate()
             if self.process.returncode != 0:
                 raise RuntimeError(f"pagefind could not index {self.output}: {stderr or stdout}")
-            self.stamp = self._stamp()
-        (self.folder / STAMP).write_bytes(self.stamp)
+            self.stamp = self._stamp(self.commit)
+        (self.folder / STAMP).write_bytes(_stamp_text(self.stamp))
 
     def stop(self) -> None:
         """The build failed: end Pagefind, if it runs."""
@@ -916,6 +929,17 @@ class SearchIndex:
 
 
 PAGEFIND_ARGUMENTS = ["--silent"]
+
+
+def _stamp_text(stamp: dict) -> bytes:
+    return json.dumps(stamp, indent=1).encode() + b"\n"
+
+
+def _unshown(page: bytes, commit: str | None) -> bytes:
+    """A page with the data commit, as with_commit shows it (whole, and its first 12
+    characters), taken out."""
+    whole, short = commit or "not in git", commit[:12] if commit else "not in git"
+    return page.replace(whole.encode(), b"").replace(short.encode(), b"")
 
 
 def _loose_pages(output: Path) -> list[str]:

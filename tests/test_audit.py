@@ -6,11 +6,15 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from scoring.audit import Event, audit, report_text
+from scoring.audit import STATE, Event, audit, report_text
+from scoring.cache import Cache
 from scoring.git import GitError
 
 HEADER = "id,submitted_at,channel,rating\n"
@@ -219,7 +223,7 @@ def test_only_feedback_files_count(repo):
 
 
 def test_files_left_out_of_git_archive_are_still_read(repo):
-    # export-ignore keeps a file out of `git archive`; the audit reads its blob instead
+    # export-ignore keeps a file out of `git archive`; the audit reads blobs by their sha
     (repo.root / ".gitattributes").write_text("*.csv export-ignore\n")
     repo.commit("2026-03-01")
     repo.write("acme", "2026-01.csv", csv_rows(*FIVE[:4]))
@@ -243,6 +247,111 @@ def test_not_a_git_repository_raises(tmp_path):
     (tmp_path / "data").mkdir()
     with pytest.raises(GitError, match="is not inside a git repository"):
         audit(tmp_path / "data")
+
+
+# --- the walk kept in a build's cache ---------------------------------------------------------
+
+def test_a_kept_walk_goes_on_from_its_commit(repo, tmp_path):
+    cache = Cache(tmp_path / "cache")
+    assert audit(repo.data, cache) == []
+    state = json.loads(cache.read(STATE))
+    assert state["commit"] == repo.git("rev-parse", "HEAD")
+    # what the kept state says is taken as it is: an event it holds is reported again
+    kept = Event("acme", "deleted", state["commit"], "2026-02-01T12:00:00+00:00", 1, ("zz",))
+    state["events"] = [kept.as_dict()]
+    cache.write(STATE, state)
+    repo.write("acme", "2026-01.csv", csv_rows(FIVE[0], FIVE[2], FIVE[4]))  # a2, a4 gone
+    sha = repo.commit("2026-05-02")
+    deleted = Event("acme", "deleted", sha, "2026-05-02T12:00:00+00:00", 2, ("a2", "a4"))
+    assert audit(repo.data, cache) == [kept, deleted]
+    assert json.loads(cache.read(STATE))["commit"] == sha
+    assert audit(repo.data) == [deleted]  # without a cache: from the first commit
+
+
+@pytest.mark.parametrize("how", ["history rewritten", "other code", "damaged"])
+def test_a_kept_walk_that_does_not_fit_is_not_used(repo, tmp_path, how):
+    cache = Cache(tmp_path / "cache")
+    repo.write("acme", "2026-01.csv", csv_rows(*FIVE[:4]))  # a5 gone
+    repo.commit("2026-05-02")
+    state = json.loads(cache.read(STATE)) if audit(repo.data, cache) else None
+    state["events"] = [{**state["events"][0], "ids": ["zz"]}]  # not what the history says
+    cache.write(STATE, state)
+    if how == "history rewritten":  # the kept commit is no longer in the history
+        repo.git("reset", "-q", "--hard", "HEAD~1")
+        repo.write("acme", "2026-01.csv", csv_rows(*FIVE[1:]))  # a1 gone instead
+        sha = repo.commit("2026-05-03")
+        expected = [Event("acme", "deleted", sha, "2026-05-03T12:00:00+00:00", 1, ("a1",))]
+    else:
+        if how == "other code":
+            cache.write(STATE, {**state, "code": "another version"})
+        else:
+            cache.write(STATE, cache.read(STATE)[:-9])
+        expected = [Event("acme", "deleted", repo.git("rev-parse", "HEAD"),
+                          "2026-05-02T12:00:00+00:00", 1, ("a5",))]
+    assert audit(repo.data, cache) == expected
+
+
+# Each commit of a random history writes, empties, breaks or removes one of three files of two
+# companies, their rows drawn from one pool of ids (so rows move between files and companies
+# and ids repeat). The model follows the documented rules with the rows as written: a file
+# that cannot be read keeps its last readable rows, a company's rows are its files' in path
+# order with the first of a repeated id kept, and each commit is compared with the one before.
+FILES = ("acme/feedback/2026-01.csv", "acme/feedback/2026-02.csv", "bolt/feedback/2026-01.csv")
+IDS = ("a", "b", "c", "d", "e")
+change = st.tuples(
+    st.sampled_from(FILES),
+    st.one_of(st.lists(st.tuples(st.sampled_from(IDS), st.integers(1, 2)), max_size=4),
+              st.sampled_from(["unreadable", "removed"])))
+
+
+def model(history: list[tuple[str, str, dict[str, list | str]]]) -> list[Event]:
+    events, rows_before, readable = [], {}, {}
+    for sha, date, files in history:
+        readable = {path: (readable.get(path) if rows == "unreadable" else rows)
+                    for path, rows in files.items()}
+        rows_now: dict[str, dict[str, int]] = {}
+        for path in sorted(readable):
+            company = rows_now.setdefault(path.split("/")[0], {})
+            for row_id, rating in readable[path] or []:
+                company.setdefault(row_id, rating)
+        for company in sorted(rows_before.keys() | rows_now.keys()):
+            before, after = rows_before.get(company, {}), rows_now.get(company, {})
+            for kind, ids in (("deleted", sorted(before.keys() - after.keys())),
+                              ("altered", sorted(i for i in before.keys() & after.keys()
+                                                 if before[i] != after[i]))):
+                if ids:
+                    events.append(Event(company, kind, sha, date, len(ids), tuple(ids)))
+        rows_before = rows_now
+    return events
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, print_blob=True)
+@given(st.lists(change, min_size=1, max_size=7))
+def test_the_walk_follows_the_rules_whether_kept_or_not(changes):
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "repo").mkdir()
+        repo, cache = Repo(Path(folder) / "repo"), Cache(Path(folder) / "cache")
+        files: dict[str, list | str] = {}
+        history, kept = [], []
+        for number, (path, rows) in enumerate(changes):
+            target = repo.data / path
+            if rows == "removed":
+                files.pop(path, None)
+                target.unlink(missing_ok=True)
+            else:
+                files[path] = rows
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(csv_rows(*rows) if rows != "unreadable" else
+                                  HEADER + 'x,2026-01-05,"phone,1\n')
+            day = f"2026-03-{number + 1:02d}"
+            repo.git("add", "-A")
+            repo.git("commit", "-q", "--allow-empty", "-m", day, date=f"{day}T12:00:00+00:00")
+            history.append((repo.git("rev-parse", "HEAD"), f"{day}T12:00:00+00:00",
+                            dict(files)))
+            if repo.data.is_dir():
+                kept = audit(repo.data, cache)  # after every commit, going on from the last
+        if repo.data.is_dir():
+            assert kept == audit(repo.data) == model(history)
 
 
 # --- the command line -------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import tree_bytes
 
-from scoring.site import STAMP, SearchInput
+from scoring.site import COMPARED_PAGES, STAMP, SearchIndex, SearchInput
 
 
 def build(build_site, data: Path, output: Path, *options: object) -> dict:
@@ -111,6 +111,61 @@ def test_a_removed_company_indexes_again(build_site, fixture_copy, first, tmp_pa
         "search_reused"] is False
     assert not (first / "companies" / "tiny").exists()
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
+def test_a_new_data_commit_alone_keeps_the_index(build_site, fixture_in_git, tmp_path):
+    """Every page shows the data commit, which every commit changes, in its footer and a
+    company's provenance: places Pagefind does not read. A commit that adds a row without a
+    comment writes every page again and keeps the index, stamped with the new commit; the
+    site is what a cold build of that commit writes. A commit that adds a comment does not."""
+    data, commit = fixture_in_git
+    first = commit("first")
+    output, cache = tmp_path / "site", tmp_path / "cache"
+    assert build(build_site, data, output, "--cache", cache)["search_reused"] is False
+    before = tree_bytes(output)
+    with (data / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
+        stream.write('{"id": "t4", "submitted_at": "2026-10-05T08:00:00Z", "channel": "app", '
+                     '"rating": 5}\n')
+    second = commit("tiny adds a row")
+    assert build(build_site, data, output, "--cache", cache)["search_reused"] is True
+    after = tree_bytes(output)
+    pages = [name for name in after if name.endswith(".html")
+             and not name.startswith("pagefind/")]
+    assert len(pages) > 10 and [n for n in pages if after[n] == before[n]] == []
+    for name in pages:
+        assert first[:12].encode() in before[name] and second[:12].encode() in after[name]
+        read = repr(SearchInput(after[name]).parts)
+        assert second[:12] not in read and "not in git" not in read, name
+    stamp = "pagefind/" + STAMP
+    assert {n: b for n, b in after.items() if n.startswith("pagefind/") and n != stamp} == {
+        n: b for n, b in before.items() if n.startswith("pagefind/") and n != stamp}
+    assert (json.loads(before[stamp])["commit"], json.loads(after[stamp])["commit"]) == (
+        first, second)
+    assert_cold_build_equal(build_site, data, output, tmp_path)
+
+    with (data / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
+        stream.write(COMMENT)
+    commit("acme adds a comment")
+    assert build(build_site, data, output, "--cache", cache)["search_reused"] is False
+    assert "opera" in indexed_text(output)
+
+
+def test_a_page_that_differs_only_where_it_shows_the_data_commit_is_not_compared(first):
+    """However many pages a new commit rewrites, none is parsed to be compared (past
+    COMPARED_PAGES the index would be made again); any other difference still is."""
+    name = "companies/acme/index.html"
+    page = (first / name).read_bytes()
+    assert page.count(b"<code>not in git</code>") == 2  # the provenance, then the footer
+    commit = "0123456789abcdef" * 2 + "01234567"
+    moved = page.replace(b"not in git", commit.encode(), 1).replace(b"not in git",
+                                                                    commit[:12].encode(), 1)
+    search = SearchIndex(first, commit)
+    assert search.reused
+    for _ in range(COMPARED_PAGES + 1):
+        search.rewritten(name, page, moved)
+    assert search.reused and search.compared == 0
+    search.rewritten(name, page, moved.replace(b"<h1>Acme", b"<h1>Acne"))
+    assert (search.reused, search.compared) == (False, 1)
 
 
 def test_an_unchanged_build_says_so_on_the_terminal(build_site, fixture_copy, first, tmp_path):
