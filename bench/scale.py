@@ -3,14 +3,16 @@
 
 For each size, the demo generator (scoring/demo.py) writes a scoreboard of `companies`
 companies holding about `contacts` contacts in all (the ten demo companies, each copied under
-new slugs with its volume scaled). Then, each in its own child process so that its peak memory
-is its own (os.wait4's maxrss):
+new slugs with its volume scaled), committed to a git repository of its own as a scoreboard's
+data is. Then, each in its own child process so that its peak memory is its own (os.wait4's
+maxrss):
 
 - the full build (`publish.py build --timings`, cold cache): wall time, peak memory and the
-  seconds of each stage (load, validate, score, charts, render, and any other the build reports);
-- an incremental build after one rating in one company's newest file changed (warm cache),
-  and another after the text of that company's newest published comment changed (words that
-  the search index holds, so that it must be made again);
+  seconds of each stage (load, validate, score, charts, render, the audit of the git history,
+  and any other the build reports);
+- an incremental build (warm cache) after a data commit that adds one contact to one company's
+  newest file, and another after one that adds a contact with a published comment (words that
+  the search index holds, so that it must be made again); each new commit shows on every page;
 - the read floor: pyarrow reading the same feedback files, all columns;
 - the render floor: Pelican rendering the same number of bare Markdown pages.
 
@@ -18,7 +20,7 @@ It prints the ratios (full build / (read floor + render floor), incremental / fu
 every figure to a JSON file (--json).
 
     .venv/bin/python bench/scale.py --sizes S,M
-    .venv/bin/python bench/scale.py --sizes L --dir /tmp/candor-L --keep   # about 1.2 GB
+    .venv/bin/python bench/scale.py --sizes L --dir /tmp/candor-L   # about 1.2 GB, kept
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ import os
 import platform
 import random
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -105,34 +108,51 @@ def generate(folder: Path, companies: int, contacts: int, seed: int, workers: in
             "files": sum(1 for _ in folder.glob("*/feedback/*.csv")), "mib": size / 2**20}
 
 
-def touch_one_company(data: Path, what: str = "rating") -> tuple[Path, bytes]:
-    """Change one company's newest file (the first company's: the bytes of one company only);
-    returns the file and its bytes before.
+GIT = ["git", "-c", "user.name=bench", "-c", "user.email=bench@example.com"]
+DATES = {"GIT_AUTHOR_DATE": "2026-11-01T00:00:00Z", "GIT_COMMITTER_DATE": "2026-11-01T00:00:00Z"}
 
-    - "rating": one rating from satisfied to not or back, so that its CSAT moves, and with it
-      its industry's mean and every peer's Candor score;
-    - "comment": the words of its newest published comment (shown on its page, so in the
-      search index), its numbers unchanged."""
-    path = sorted(sorted(data.iterdir())[0].glob("feedback/*.csv"))[-1]
-    original = path.read_bytes()
+
+def git(data: Path, *args: str) -> str:
+    return subprocess.run([*GIT, *args], cwd=data, check=True, capture_output=True, text=True,
+                          env={**os.environ, **DATES}).stdout.strip()
+
+
+def in_git(data: Path) -> str:
+    """The data folder as a git repository of its own, as a scoreboard's is (every page shows
+    its data commit, and the audit walks its history); its first commit, made here when it is
+    not one yet (with fixed dates: the same data, the same commit)."""
+    if not (data / ".git").is_dir():
+        git(data, "init", "-q")
+        git(data, "add", "-A")
+        git(data, "commit", "-q", "-m", "the generated data")
+    return git(data, "rev-list", "--max-parents=0", "HEAD")
+
+
+def add_to_one_company(data: Path, what: str = "row") -> Path:
+    """Commit one new contact to one company's newest file (the first company's), as a data
+    commit does; returns the file. It copies the file's newest row under a new id and case,
+    rated 5, at the same time (the scoreboard's date stays):
+
+    - "row": without a comment: the company's numbers move, and with them its industry's means
+      and every peer's Candor score; no page's searchable words change;
+    - "comment": with a published comment, shown on the company's page and so in the search
+      index, which must be made again."""
+    path = sorted(sorted(p for p in data.iterdir() if p.name != ".git")[0].glob(
+        "feedback/*.csv"))[-1]
     with path.open(newline="", encoding="utf-8") as stream:
         rows = list(csv.reader(stream))
-    header = rows[0]
-    if what == "rating":
-        rating = header.index("rating")
-        row = next(r for r in rows[1:] if r[rating])
-        row[rating] = "1" if row[rating] in ("4", "5") else "5"
-    elif what == "comment":
-        comment, public, when = (header.index(c) for c in ("comment", "comment_public",
-                                                            "submitted_at"))
-        row = max((r for r in rows[1:] if r[comment] and r[public] == "true"),
-                  key=lambda r: r[when])
-        row[comment] = "Changed for the benchmark: " + row[comment]
-    else:
+    header, row = rows[0], dict(zip(rows[0], rows[-1], strict=True))
+    row.update(id=row["id"] + "-bench", case_id=row["id"] + "-bench", rating="5", comment="",
+               comment_public="false")
+    if what == "comment":
+        row.update(comment="Added for the benchmark: the parcel came on the day promised",
+                   comment_public="true")
+    elif what != "row":
         raise ValueError(f"unknown change {what!r}")
-    with path.open("w", newline="", encoding="utf-8") as stream:
-        csv.writer(stream, lineterminator="\n").writerows(rows)
-    return path, original
+    with path.open("a", newline="", encoding="utf-8") as stream:
+        csv.writer(stream, lineterminator="\n").writerow([row[name] for name in header])
+    git(data, "commit", "-q", "-a", "-m", f"one company adds a contact ({what})")
+    return path
 
 
 def bare_pages(folder: Path, count: int) -> None:
@@ -153,6 +173,7 @@ def measure(name: str, work: Path, seed: int, workers: int, volumes: list[int],
         figures["generate"] = generate(data, companies, contacts, seed, workers, volumes)
         print(f"{name}: generated {figures['generate']['contacts']:,} contacts in "
               f"{figures['generate']['seconds']:.0f} s", flush=True)
+    first = in_git(data)
     cache, timings = work / "cache", work / "timings.json"
     shutil.rmtree(cache, ignore_errors=True)
     build = [python, "publish.py", "build", "--data", str(data), "--output", str(work / "site"),
@@ -160,15 +181,15 @@ def measure(name: str, work: Path, seed: int, workers: int, volumes: list[int],
     figures["full"] = child(build, work / "full.log")
     figures["full"]["stages"] = json.loads(timings.read_text())
     print(f"{name}: full build {figures['full']['seconds']:.1f} s", flush=True)
-    for index, (key, what) in enumerate((("incremental", "rating"),
-                                         ("incremental_text", "comment"))):
-        if index:  # back to the files as generated, and the cache and site with them
+    for index, (key, what) in enumerate((("incremental", "row"), ("incremental_text",
+                                                                  "comment"))):
+        if index:  # back to the data as generated, and the cache and site with them
             child(build, work / f"{key}-before.log")
-        touched, original = touch_one_company(data, what)
+        touched = add_to_one_company(data, what)
         try:
             figures[key] = child(build, work / f"{key}.log")
         finally:
-            touched.write_bytes(original)  # kept data (--dir) stays as generated
+            git(data, "reset", "-q", "--hard", first)  # kept data (--dir) stays as generated
         figures[key]["stages"] = json.loads(timings.read_text())
         figures[key]["changed"] = f"{touched.relative_to(data).as_posix()}: {what}"
     figures["read_floor"] = child([python, "-c", READ_FLOOR, str(data)], work / "read.log")
@@ -202,7 +223,8 @@ def report(results: dict) -> str:
             f"{f['render_floor']['seconds']:>10.1f}{f['ratios']['full_over_floor']:>11.1f}"
             f"{f['ratios']['incremental_over_full']:>10.2f}"
             f"{f['ratios']['incremental_text_over_full']:>10.2f}")
-    lines.append("(incr: one rating changed in one company; text: one comment's words changed)")
+    lines.append("(incr: a data commit adds a contact to one company; text: one with a published "
+                 "comment)")
     lines.append("")
     for name, f in results.items():
         stages = f["full"]["stages"]["seconds"]

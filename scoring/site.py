@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -745,6 +746,7 @@ STAMP = "candor-index.json"  # in it: written once the index matches the pages, 
 COMPARED_PAGES = 100
 VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                   "param", "source", "track", "wbr"))
+VOID_BYTES = frozenset(tag.encode() for tag in VOID)
 
 
 class SearchInput(HTMLParser):
@@ -828,6 +830,7 @@ class SearchIndex:
         started = time.perf_counter()
         self.output, self.folder = output, output / PAGEFIND
         self.process: subprocess.Popen | None = None
+        self.copies: Path | None = None  # the folder of the pages' copies Pagefind reads
         self.compared = 0
         self.commit = commit  # the data commit the pages show
         self.shown: str | None = None  # the one the last build's pages showed
@@ -903,10 +906,17 @@ class SearchIndex:
                 self.folder.unlink()
             else:
                 shutil.rmtree(self.folder, ignore_errors=True)
-            # Pagefind reads the pages (*.html) alone: the build may write other files meanwhile
+            # Pagefind reads copies of the pages less what it ignores (search_copy): the same
+            # index from a fifth of the bytes; the build writes other files meanwhile
+            self.copies = Path(tempfile.mkdtemp(prefix="candor-search-"))
+            for name in _pages(self.output):
+                copy = self.copies / name
+                copy.parent.mkdir(parents=True, exist_ok=True)
+                copy.write_bytes(search_copy((self.output / name).read_bytes()))
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "pagefind_bin", "--site", str(self.output),
-                 *PAGEFIND_ARGUMENTS], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                [sys.executable, "-m", "pagefind_bin", "--site", str(self.copies),
+                 "--output-path", str(self.folder), *PAGEFIND_ARGUMENTS],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         else:  # the stamp of the folder as it is: the one taken (_take), for these pages
             self.pages, self.stamp["commit"] = {}, self.commit
         self.seconds += time.perf_counter() - started
@@ -916,6 +926,7 @@ class SearchIndex:
         """Wait for the index, then stamp it."""
         if self.process is not None:
             stdout, stderr = self.process.communicate()
+            shutil.rmtree(self.copies, ignore_errors=True)
             if self.process.returncode != 0:
                 raise RuntimeError(f"pagefind could not index {self.output}: {stderr or stdout}")
             self.stamp = self._stamp(self.commit)
@@ -926,6 +937,8 @@ class SearchIndex:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
             self.process.wait()
+        if self.copies is not None:
+            shutil.rmtree(self.copies, ignore_errors=True)
 
 
 PAGEFIND_ARGUMENTS = ["--silent"]
@@ -940,6 +953,76 @@ def _unshown(page: bytes, commit: str | None) -> bytes:
     characters), taken out."""
     whole, short = commit or "not in git", commit[:12] if commit else "not in git"
     return page.replace(whole.encode(), b"").replace(short.encode(), b"")
+
+
+IGNORED = b"data-pagefind-ignore"
+ENDS = frozenset(b" \t\n\r\f/>")  # what may follow a tag's name
+
+
+def search_copy(page: bytes) -> bytes:
+    """A page less the content of the elements marked data-pagefind-ignore, which Pagefind
+    reads nothing of (SearchInput): each is kept, empty, up to its own end tag (counting the
+    elements of its name nested in it). Pagefind makes the same index of it, from a fifth of
+    the bytes at L. The mark counts only as an attribute's name in a start tag: every < and "
+    in a page's text and attribute values is escaped, so the last < before it opens the tag it
+    is in (no > between), and the " before it in that tag are even. Where that does not hold,
+    or an end tag is missing, the page is copied as it is from there."""
+    parts, done, at = [], 0, 0
+    while (at := page.find(IGNORED, at)) >= 0:
+        start = page.rfind(b"<", done, at)
+        opened = page.find(b">", at)
+        name = (page[start + 1:at].split(None, 1) or [b""])[0] if start >= 0 else b""
+        at += len(IGNORED)
+        if (start < 0 or opened < 0 or page.find(b">", start, at) >= 0
+                or page.count(b'"', start, at) % 2 or page[at - len(IGNORED) - 1] not in ENDS
+                or page[at] not in ENDS | {ord("=")} or not name.isalnum()
+                or name.lower() in VOID_BYTES or page[opened - 1] == ord("/")):
+            continue
+        end = _end_tag(page, name, opened + 1)
+        if end < 0:
+            break
+        parts.append(page[done:opened + 1])
+        done = at = end
+    parts.append(page[done:])
+    return b"".join(parts)
+
+
+def _end_tag(page: bytes, name: bytes, at: int) -> int:
+    """Where the end tag of the element named `name` whose content starts at `at` starts, or
+    -1."""
+    depth, opening, closing = 1, b"<" + name, b"</" + name
+    while True:
+        close = _tag(page, closing, at)
+        if close < 0:
+            return -1
+        while (open_ := _tag(page, opening, at, close)) >= 0:
+            depth += 1
+            at = open_ + len(opening)
+        depth -= 1
+        if not depth:
+            return close
+        at = close + len(closing)
+
+
+def _tag(page: bytes, prefix: bytes, at: int, end: int | None = None) -> int:
+    """The first `prefix` (<name or </name) from `at` (to `end`) followed by what ends a name."""
+    while (found := page.find(prefix, at, end)) >= 0:
+        after = found + len(prefix)
+        if after < len(page) and page[after] in ENDS:
+            return found
+        at = after
+    return -1
+
+
+def _pages(output: Path) -> list[str]:
+    """Every page (*.html) of the output, the index's folder aside, by name."""
+    pages = []
+    for folder, folders, files in os.walk(output):
+        if folder == str(output):
+            folders[:] = [f for f in folders if f != PAGEFIND]
+        pages += [os.path.relpath(os.path.join(folder, f), output) for f in files
+                  if f.endswith(".html")]
+    return pages
 
 
 def _loose_pages(output: Path) -> list[str]:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 from conftest import tree_bytes
 
-from scoring.site import COMPARED_PAGES, STAMP, SearchIndex, SearchInput
+from scoring.site import COMPARED_PAGES, STAMP, SearchIndex, SearchInput, search_copy
 
 
 def build(build_site, data: Path, output: Path, *options: object) -> dict:
@@ -284,3 +285,56 @@ def test_search_input_changes_whenever_what_pagefind_reads_does(tmp_path):
         page = PAGE.replace(old, new)
         assert (_pagefind(site(f"v{number}", page)) != base) is reads, old
         assert (SearchInput(page.encode()).parts != parts) is differs, old
+
+
+# search_copy: (page, its copy, None: the page as it is), worked out by hand
+COPIES = [
+    ('<main><p data-pagefind-ignore="all">rank 2</p><p>kept</p></main>',
+     '<main><p data-pagefind-ignore="all"></p><p>kept</p></main>'),
+    # elements of the same name nested in it are counted to its own end tag
+    ('<ol data-pagefind-ignore="all"><li><ol><li>a</li></ol></li><li>b</li></ol><p>kept</p>',
+     '<ol data-pagefind-ignore="all"></ol><p>kept</p>'),
+    ("<section data-pagefind-ignore><section>x</section>y</section>z",
+     "<section data-pagefind-ignore></section>z"),
+    # the mark as text, in an attribute's value or in another attribute's name: no element
+    ("<p>data-pagefind-ignore</p>", None),
+    ('<p title="x data-pagefind-ignore y">kept</p>', None),
+    ('<p data-pagefind-ignored="1">kept</p>', None),
+    # a void or self-closed element has no content; one never closed is copied as it is
+    ('<img data-pagefind-ignore="all" alt="a"><p>kept</p>', None),
+    ('<div data-pagefind-ignore="all"/><p>kept</p>', None),
+    ('<div data-pagefind-ignore="all"><p>kept</p>', None),
+    # names that begin like the element's are not it
+    ('<b data-pagefind-ignore="all"><br><bdi>x</bdi></b>kept',
+     '<b data-pagefind-ignore="all"></b>kept'),
+]
+
+
+@pytest.mark.parametrize("page, copy", COPIES)
+def test_a_search_copy_leaves_out_the_content_of_ignored_elements(page, copy):
+    assert search_copy(page.encode()) == (page if copy is None else copy).encode()
+
+
+def test_pagefind_indexes_the_search_copies_as_it_does_the_pages(tmp_path):
+    """PAGE and its variants, hostile text included: Pagefind run on the pages themselves makes
+    the index it makes of their search copies."""
+    hostile = ('<p>data-pagefind-ignore="all" &lt;section data-pagefind-ignore&gt; '
+               '<a title="&#34; data-pagefind-ignore=&#34;all">Leeds</a></p>')
+    pages = [PAGE, PAGE.replace("<p>Chat", hostile + "<p>Chat"),
+             *(PAGE.replace(old, new) for (old, new), _, _ in VARIANTS)]
+    for number, page in enumerate(pages):
+        for kind, text in (("page", page), ("copy", search_copy(page.encode()).decode())):
+            (tmp_path / kind / str(number)).mkdir(parents=True)
+            (tmp_path / kind / str(number) / "index.html").write_text(text, "utf-8")
+    assert _pagefind(tmp_path / "page") == _pagefind(tmp_path / "copy")
+
+
+def test_the_demo_sites_index_is_pagefinds_of_its_pages(demo_site, tmp_path):
+    """The index a build makes (of the pages' search copies) is what Pagefind makes of the
+    pages themselves, byte for byte; the copies hold under a third of the bytes."""
+    shutil.copytree(demo_site, tmp_path / "site", ignore=shutil.ignore_patterns("pagefind"))
+    built = {name: data for name, data in tree_bytes(demo_site / "pagefind").items()
+             if name != STAMP}
+    assert built == _pagefind(tmp_path / "site")
+    pages = [path.read_bytes() for path in (tmp_path / "site").rglob("*.html")]
+    assert sum(len(search_copy(page)) for page in pages) < sum(map(len, pages)) / 3
