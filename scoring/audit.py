@@ -228,19 +228,22 @@ def _company(path: str, inside: str) -> str | None:
 _SLUG = re.compile(SLUG_PATTERN)
 
 
-def _tree(top: Path, commit: str, inside: str) -> dict[str, str]:
+def _tree(top: Path, commit: str, inside: str, since: str | None = None) -> dict[str, str | None]:
     """path -> blob sha of every file under the data folder at `commit` (symbolic links and
-    submodules are not files with rows)."""
-    listing = _git(["ls-tree", "-r", "-z", commit, "--", inside or "."], top)
-    blobs = {}
-    for entry in listing.split(b"\0"):
-        if not entry:
-            continue
-        meta, path = entry.split(b"\t", 1)
-        mode, kind, sha = meta.split()
-        if kind == b"blob" and mode != b"120000":
-            blobs[os.fsdecode(path)] = sha.decode()
-    return blobs
+    submodules are not files with rows); with `since`, of the files that differ from that
+    commit's, None for one that is gone."""
+    pathspec = ["--", inside or "."]
+    if since is None:
+        listing = _git(["ls-tree", "-r", "-z", commit, *pathspec], top).split(b"\0")
+        entries = [(meta.split()[0], meta.split()[2], path) for meta, path in
+                   (entry.split(b"\t", 1) for entry in listing if entry)]
+    else:
+        listing = _git(["diff-tree", "-r", "-z", "--no-renames", since, commit, *pathspec],
+                       top).split(b"\0")
+        entries = [(meta.split()[1], meta.split()[3], path)  # :old new old-sha new-sha status
+                   for meta, path in zip(listing[0::2], listing[1::2], strict=False) if path]
+    return {os.fsdecode(path): None if mode in (b"000000", b"120000", b"160000")
+            else sha.decode() for mode, sha, path in entries}
 
 
 def _altered(before: str | tuple, after: str | tuple) -> bool:
@@ -308,8 +311,8 @@ def audit(data_dir: Path, cache=None) -> list[Event]:
     history = _history(top, inside)
     walk = _Walk(top, inside)
     done = walk.resume(cache.read(STATE) if cache else None, code_version(), history)
-    for commit, date in history[done:]:
-        walk.step(commit, date)
+    for number in range(done, len(history)):
+        walk.step(*history[number], history[number - 1][0] if number else None)
     if cache is not None and history and done < len(history):
         cache.write(STATE, walk.state(code_version(), history[-1][0]))
     return walk.events
@@ -320,18 +323,20 @@ class _Walk:
     compared only when its files change after it first appears (with nothing before, there is
     nothing to delete or alter), and a file version is read only when they are (then once,
     while its company still has it): a company whose files never changed costs no reading.
+    After the first commit, a commit's files are taken as the last one's with the changes
+    between them (git diff-tree), so a commit costs what it changed.
 
     A file's version at a commit, as far as rows go, is its newest readable blob since the
     path appeared (an unreadable version is skipped: its rows are taken to be the last
-    readable's). So a path is followed as the blobs it had since then (`blobs`), and a
-    company's files as (path, those blobs) pairs; which of them is readable is found out when
-    its rows are needed, and the blobs older than a readable one are then forgotten."""
+    readable's). So a company's files are followed as (path, the blobs it had since then)
+    pairs; which of them is readable is found out when its rows are needed, and the blobs
+    older than a readable one are then forgotten."""
 
     def __init__(self, top: Path, inside: str):
         self.top, self.inside = top, inside
         self.events: list[Event] = []
-        self.blobs: dict[str, tuple[str, ...]] = {}  # path -> its blobs, oldest first
-        self.files: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}  # company -> files
+        # company -> its files at the last commit walked, in path order: (path, its blobs)
+        self.files: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {}
         self.rows: dict[Version, Rows | None] = {}  # versions read, kept while a company has one
 
     def resume(self, saved: bytes | None, code: str, history: list[tuple[str, str]]) -> int:
@@ -345,46 +350,54 @@ class _Walk:
             done = [sha for sha, _ in history].index(state["commit"]) + 1
             events = [Event(e["company"], e["kind"], e["commit"], e["date"], e["count"],
                             tuple(e["ids"]), e["unit"]) for e in state["events"]]
-            blobs = {path: tuple(chain) for path, chain in state["blobs"].items()}
             files = {company: tuple((path, tuple(chain)) for path, chain in pairs)
                      for company, pairs in state["files"].items()}
         except (TypeError, ValueError, KeyError, AttributeError):
             return 0
-        self.events, self.blobs, self.files = events, blobs, files
+        self.events, self.files = events, files
         return done
 
     def state(self, code: str, commit: str) -> dict:
         return {"format": STATE_FORMAT, "code": code, "inside": self.inside, "commit": commit,
-                "events": [e.as_dict() for e in self.events], "blobs": self.blobs,
-                "files": self.files}
+                "events": [e.as_dict() for e in self.events], "files": self.files}
 
-    def step(self, commit: str, date: str) -> None:
-        tree = _tree(self.top, commit, self.inside)
-        paths: dict[str, list[str]] = {}  # company -> its feedback and summary files
-        for path in sorted(tree):
+    def step(self, commit: str, date: str, previous: str | None) -> None:
+        """Walk `commit`, which follows `previous` (None: the first)."""
+        now: dict[str, dict[str, str | None]] = {}  # company -> path -> blob (None: gone)
+        if previous is None:
+            tree = _tree(self.top, commit, self.inside)
+            for company in self.files:
+                now[company] = {}
+        else:
+            tree = _tree(self.top, commit, self.inside, previous)
+        for path, blob in tree.items():
             if (company := _company(path, self.inside)) is not None:
-                paths.setdefault(company, []).append(path)
-        blobs = {}
-        for group in paths.values():
-            for path in group:
-                chain = self.blobs.get(path, ())
-                blobs[path] = chain if chain and chain[-1] == tree[path] else (*chain, tree[path])
-        self.blobs = blobs
-        for company in sorted(self.files.keys() | paths.keys()):
-            files = tuple((path, blobs[path]) for path in paths.get(company, []))
-            before = self.files.get(company, ())
-            if files == before:
-                continue
-            if before:  # else it appears: nothing to compare with
-                old, _ = self._readable(before)
-                new, files = self._readable(files)
-                self.blobs.update(files)
-                if old != new:  # else only unreadable versions came: the same rows
-                    self.events += _compare(company, commit, date, self._merged(old),
-                                            self._merged(new))
-                    for version in {v for _, v in old} - {v for _, v in new}:
-                        self.rows.pop(version, None)  # no longer its company's
-            self.files[company] = files
+                if company not in now:
+                    now[company] = {path: chain[-1] for path, chain in self.files.get(company, ())}
+                now[company][path] = blob
+        for company in sorted(now):
+            chains = dict(self.files.get(company, ()))
+            files = []
+            for path, blob in sorted(now[company].items()):
+                if blob is not None:
+                    chain = chains.get(path, ())
+                    files.append((path, chain if chain[-1:] == (blob,) else (*chain, blob)))
+            self._company(company, commit, date, tuple(files))
+
+    def _company(self, company: str, commit: str, date: str, files) -> None:
+        """A company's files at `commit`."""
+        before = self.files.get(company, ())
+        if files == before:
+            return
+        if before:  # else it appears: nothing to compare with
+            old, _ = self._readable(before)
+            new, files = self._readable(files)
+            if old != new:  # else only unreadable versions came: the same rows
+                self.events += _compare(company, commit, date, self._merged(old),
+                                        self._merged(new))
+                for version in {v for _, v in old} - {v for _, v in new}:
+                    self.rows.pop(version, None)  # no longer its company's
+        self.files[company] = files
 
     def _readable(self, files):
         """(path, its newest readable version, or None) of each of a company's files, and the
