@@ -1,0 +1,339 @@
+"""What Pagefind reads of a page, and Pagefind's index of a site made again only when that
+changed. Standard library only: `python -m scoring.search SITE COPIES INDEX` (main) is the
+process a build indexes its pages in, while it writes its other files."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.metadata
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Pagefind indexes each page's <main> (data-pagefind-body), less the elements the templates mark
+# data-pagefind-ignore="all": every number that moves when any company's data does (scores,
+# intervals, ranks, sample sizes, the scoreboard's date), the breadcrumb trail, a company's
+# input files with their SHA-256, its downloads and badge, and /actions/'s entries (each is on
+# its company's page). What is left is what visitors search: names, industries, countries,
+# websites, descriptions, notices, the labels of the breakdown tables, customers' comments,
+# the action logs, the methodology, the about page and the publishing guide. At L this is a
+# quarter of the words the whole <main> held (289,395 of 1,204,692), and Pagefind takes half
+# the CPU time: most of what is left is reading the pages' HTML.
+
+PAGEFIND = "pagefind"  # the index's folder in the output, kept from the last build
+STAMP = "candor-index.json"  # in it: written once the index matches the pages, removed before
+# anything changes them (SearchIndex)
+# Comparing a rewritten page with the last (3 ms for a company's at L) costs about what Pagefind
+# takes to index a page: past this many, the index is made again without comparing the rest.
+COMPARED_PAGES = 100
+VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+                  "param", "source", "track", "wbr"))
+VOID_BYTES = frozenset(tag.encode() for tag in VOID)
+
+
+class SearchInput(HTMLParser):
+    """What Pagefind reads of a page, as the parts of it in document order: the <html> tag
+    (its lang picks the index), the <title> (the result's title when the body has no <h1>),
+    any tag with a data-pagefind-* attribute, and every tag (with its attributes) and text in
+    the data-pagefind-body element, less the elements marked data-pagefind-ignore, which
+    Pagefind reads nothing of (no text, heading anchor or image: checked with Pagefind 1.5).
+    Two pages with the same parts give the same index. An ignored element's content is skipped
+    up to its end tag (the parser's raw-text mode, as for <script>) rather than taken apart,
+    which makes a leaderboard's thousand-row table cheap: it must be closed by its own end
+    tag, as the templates write every element they mark (one that was not would be read to
+    the end of the page, never less than Pagefind reads)."""
+
+    def __init__(self, page: bytes):
+        super().__init__()
+        self.parts: list[tuple] = []
+        self.body: str | None = None  # the data-pagefind-body element's tag, while inside it
+        self.depth = 0  # how many elements of that tag are open in it
+        self.skipping = False  # inside an ignored element
+        self.title = False
+        self.feed(page.decode("utf-8", "replace"))
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list) -> None:
+        self._start(tag, attrs, tag in VOID)
+
+    def handle_startendtag(self, tag: str, attrs: list) -> None:
+        self._start(tag, attrs, True)
+
+    def _start(self, tag: str, attrs: list, void: bool) -> None:
+        names = {name for name, _ in attrs}
+        if self.body is None:
+            if tag == "html" or any(name.startswith("data-pagefind") for name in names):
+                self.parts.append((tag, attrs))
+            self.title = tag == "title"
+            if "data-pagefind-body" in names and not void:
+                self.body, self.depth = tag, 1
+        elif "data-pagefind-ignore" in names:
+            if not void:
+                self.skipping = True
+                self.set_cdata_mode(tag)
+        else:
+            self.parts.append((tag, attrs))
+            self.depth += tag == self.body
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.skipping:  # in raw-text mode, only the ignored element's end tag comes here
+            self.skipping = False
+        elif self.body is not None:
+            self.parts.append(("/" + tag,))
+            self.depth -= tag == self.body
+            if not self.depth:
+                self.body = None
+        self.title = False
+
+    def handle_data(self, data: str) -> None:
+        if self.skipping or not (self.body or self.title):
+            return
+        if self.parts and self.parts[-1][0] == "":
+            data = self.parts.pop()[1] + data
+        self.parts.append(("", data))
+
+
+class SearchIndex:
+    """Pagefind's index of the site in output/pagefind/, made again only when what Pagefind
+    reads of the pages (SearchInput) changed since the index the last build made or kept: a
+    page added, removed, or rewritten with other parts. Otherwise it is kept as it is, which
+    gives the same bytes as indexing these pages. Pelican deletes the pages outside the KEPT
+    folders: they are read before it does (and compared once written again); a page in a KEPT
+    folder is compared as it is rewritten (`rewritten`), one written with the same bytes is
+    not rewritten. The stamp in the index's folder says the index was made, by this Pagefind,
+    from the pages as they are, and the folder's files (a digest): it is removed before any
+    page changes and written once the index matches them again, so a build that fails in
+    between, a lost or altered file or another Pagefind version makes it again. The stamp
+    also names the data commit the pages showed: a page that differs from the last build's
+    only where it shows the data commit (outside what Pagefind reads: base.html's footer,
+    company.html's provenance) is not compared, so a new commit alone keeps the index."""
+
+    def __init__(self, output: Path, kept: tuple[str, ...], commit: str | None = None):
+        started = time.perf_counter()
+        self.output, self.folder, self.kept = output, output / PAGEFIND, kept
+        self.process: subprocess.Popen | None = None
+        self.copies: Path | None = None  # the folder of the pages' copies Pagefind reads
+        self.compared = 0
+        self.commit = commit  # the data commit the pages show
+        self.shown: str | None = None  # the one the last build's pages showed
+        self.stamp: dict | None = None
+        self.pages = self._take()  # the pages outside KEPT by name, or None: index them
+        self.seconds = time.perf_counter() - started  # spent here, but waiting for Pagefind
+
+    @property
+    def reused(self) -> bool:
+        return self.pages is not None
+
+    def _take(self) -> dict[str, bytes] | None:
+        if self.folder.is_symlink() or not self.folder.is_dir():
+            return None
+        stamp = self.folder / STAMP
+        try:
+            saved = stamp.read_bytes()
+            stamp.unlink()
+            self.shown = json.loads(saved)["commit"]
+        except (OSError, ValueError, TypeError, KeyError):
+            return None
+        if not isinstance(self.shown, str | None):
+            return None
+        self.stamp = self._stamp(self.shown)
+        if saved != _stamp_text(self.stamp):
+            return None
+        return {name: (self.output / name).read_bytes()
+                for name in _loose_pages(self.output, self.kept)}
+
+    def _stamp(self, commit: str | None) -> dict:
+        """The stamp of the index's folder as it is, made from pages that show `commit`."""
+        digest = hashlib.sha256()
+        for path in sorted(self.folder.rglob("*")):
+            if path.is_file() and path.name != STAMP:
+                digest.update(path.relative_to(self.folder).as_posix().encode() + b"\0"
+                              + hashlib.sha256(path.read_bytes()).digest())
+        return {"pagefind": importlib.metadata.version("pagefind_bin"),
+                "command": PAGEFIND_ARGUMENTS, "files": digest.hexdigest(), "commit": commit}
+
+    def rewritten(self, name: str, old: bytes | None, new: bytes) -> None:
+        """A page written over `old` (None: a new page)."""
+        if self.pages is None:
+            return
+        started = time.perf_counter()
+        if (old is not None and self.shown != self.commit
+                and _unshown(old, self.shown) == _unshown(new, self.commit)):
+            self.seconds += time.perf_counter() - started
+            return
+        self.compared += 1
+        if (old is None or self.compared > COMPARED_PAGES
+                or SearchInput(old).parts != SearchInput(new).parts):
+            self.pages = None
+        self.seconds += time.perf_counter() - started
+
+    def removed(self) -> None:
+        """A page of the last build is not one of this build's."""
+        self.pages = None
+
+    def start(self) -> int:
+        """Every page is written: index them (in the background) unless the index matches
+        them; returns how many there are."""
+        started = time.perf_counter()
+        loose = _loose_pages(self.output, self.kept)
+        if self.pages is not None and sorted(self.pages) != loose:
+            self.pages = None
+        for name in loose:
+            if self.pages is None:
+                break
+            page = (self.output / name).read_bytes()
+            if page != self.pages[name]:
+                self.rewritten(name, self.pages[name], page)
+        if self.pages is None:
+            if self.folder.is_symlink() or self.folder.is_file():
+                self.folder.unlink()
+            else:
+                shutil.rmtree(self.folder, ignore_errors=True)
+            # a process of its own (main) copies the pages for Pagefind and runs it, while the
+            # build writes other files
+            self.copies = Path(tempfile.mkdtemp(prefix="candor-search-"))
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "scoring.search", str(self.output.resolve()),
+                 str(self.copies), str(self.folder.resolve())], cwd=ROOT,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        else:  # the stamp of the folder as it is: the one taken (_take), for these pages
+            self.pages, self.stamp["commit"] = {}, self.commit
+        self.seconds += time.perf_counter() - started
+        return len(loose)
+
+    def finish(self) -> None:
+        """Wait for the index, then stamp it."""
+        if self.process is not None:
+            stdout, stderr = self.process.communicate()
+            shutil.rmtree(self.copies, ignore_errors=True)
+            if self.process.returncode != 0:
+                raise RuntimeError(f"pagefind could not index {self.output}: {stderr or stdout}")
+            self.stamp = self._stamp(self.commit)
+        (self.folder / STAMP).write_bytes(_stamp_text(self.stamp))
+
+    def stop(self) -> None:
+        """The build failed: end Pagefind, if it runs."""
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+            self.process.wait()
+        if self.copies is not None:
+            shutil.rmtree(self.copies, ignore_errors=True)
+
+
+PAGEFIND_ARGUMENTS = ["--silent"]
+
+
+def _stamp_text(stamp: dict) -> bytes:
+    return json.dumps(stamp, indent=1).encode() + b"\n"
+
+
+def _unshown(page: bytes, commit: str | None) -> bytes:
+    """A page with the data commit, as with_commit shows it (whole, and its first 12
+    characters), taken out."""
+    whole, short = commit or "not in git", commit[:12] if commit else "not in git"
+    return page.replace(whole.encode(), b"").replace(short.encode(), b"")
+
+
+IGNORED = b"data-pagefind-ignore"
+ENDS = frozenset(b" \t\n\r\f/>")  # what may follow a tag's name
+
+
+def search_copy(page: bytes) -> bytes:
+    """A page less the content of the elements marked data-pagefind-ignore, which Pagefind
+    reads nothing of (SearchInput): each is kept, empty, up to its own end tag (counting the
+    elements of its name nested in it). Pagefind makes the same index of it, from a fifth of
+    the bytes at L. The mark counts only as an attribute's name in a start tag: every < and "
+    in a page's text and attribute values is escaped, so the last < before it opens the tag it
+    is in (no > between), and the " before it in that tag are even. Where that does not hold,
+    or an end tag is missing, the page is copied as it is from there."""
+    parts, done, at = [], 0, 0
+    while (at := page.find(IGNORED, at)) >= 0:
+        start = page.rfind(b"<", done, at)
+        opened = page.find(b">", at)
+        name = (page[start + 1:at].split(None, 1) or [b""])[0] if start >= 0 else b""
+        at += len(IGNORED)
+        if (start < 0 or opened < 0 or page.find(b">", start, at) >= 0
+                or page.count(b'"', start, at) % 2 or page[at - len(IGNORED) - 1] not in ENDS
+                or page[at] not in ENDS | {ord("=")} or not name.isalnum()
+                or name.lower() in VOID_BYTES or page[opened - 1] == ord("/")):
+            continue
+        end = _end_tag(page, name, opened + 1)
+        if end < 0:
+            break
+        parts.append(page[done:opened + 1])
+        done = at = end
+    parts.append(page[done:])
+    return b"".join(parts)
+
+
+def _end_tag(page: bytes, name: bytes, at: int) -> int:
+    """Where the end tag of the element named `name` whose content starts at `at` starts, or
+    -1."""
+    depth, opening, closing = 1, b"<" + name, b"</" + name
+    while True:
+        close = _tag(page, closing, at)
+        if close < 0:
+            return -1
+        while (open_ := _tag(page, opening, at, close)) >= 0:
+            depth += 1
+            at = open_ + len(opening)
+        depth -= 1
+        if not depth:
+            return close
+        at = close + len(closing)
+
+
+def _tag(page: bytes, prefix: bytes, at: int, end: int | None = None) -> int:
+    """The first `prefix` (<name or </name) from `at` (to `end`) followed by what ends a name."""
+    while (found := page.find(prefix, at, end)) >= 0:
+        after = found + len(prefix)
+        if after < len(page) and page[after] in ENDS:
+            return found
+        at = after
+    return -1
+
+
+def _pages(output: Path) -> list[str]:
+    """Every page (*.html) of the output, the index's folder aside, by name."""
+    pages = []
+    for folder, folders, files in os.walk(output):
+        if folder == str(output):
+            folders[:] = [f for f in folders if f != PAGEFIND]
+        pages += [os.path.relpath(os.path.join(folder, f), output) for f in files
+                  if f.endswith(".html")]
+    return pages
+
+
+def _loose_pages(output: Path, kept: tuple[str, ...]) -> list[str]:
+    """The pages (*.html) outside the `kept` folders and the index's, by name, sorted."""
+    pages = []
+    for folder, folders, files in os.walk(output):
+        if folder == str(output):
+            folders[:] = [f for f in folders if f not in (*kept, PAGEFIND)]
+        pages += [os.path.relpath(os.path.join(folder, f), output) for f in files
+                  if f.endswith(".html")]
+    return sorted(Path(name).as_posix() for name in pages)
+
+
+def main(site: str, copies: str, index: str) -> int:
+    """Index the pages of `site` into `index`: Pagefind reads their search copies, written to
+    `copies` (an empty folder), the same index from a fifth of the bytes."""
+    for name in _pages(Path(site)):
+        copy = Path(copies, name)
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        copy.write_bytes(search_copy(Path(site, name).read_bytes()))
+    done = subprocess.run([sys.executable, "-m", "pagefind_bin", "--site", copies,
+                           "--output-path", index, *PAGEFIND_ARGUMENTS], check=False)
+    return done.returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main(*sys.argv[1:]))
