@@ -615,6 +615,7 @@ class Cache:
     INDEX = "summaries.index"  # summary key -> newest counted day; not SUFFIX: prune keeps it
     DIGESTS = "files.digests"  # file stat -> SHA-256 (file_digest)
     CHARTS = "charts.templates"  # scoring.charts' templates (charts.prepare)
+    OUTPUT = "output.record"  # the page cache's files the last build wrote (site.OutputRecord)
     INDEX_FORMAT = "candor.summaries/1"
     DIGESTS_FORMAT = "candor.digests/1"
 

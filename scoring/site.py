@@ -271,24 +271,52 @@ class ScoreboardGenerator(Generator):
                                 "localsiteurl": path_to_url(get_relative_path(name)),
                                 "output_file": name, **extra})
 
-    def _write(self, name: str, text: str) -> None:
+    def _write(self, name: str, text: str) -> os.stat_result | None:
         """Write a file of the site, unless a file of these bytes is there from the last build
         (in a KEPT folder): it is left as it is. Either way the file is one of this build's.
-        A page written over another (or none) there is told to the search index."""
+        A page written over another (or none) there is told to the search index. Returns the
+        file's status when it is in a KEPT folder."""
         path, data = Path(self.output_path) / name, text.encode("utf-8")
         self._written.add(name)
         kept, old = name.split("/", 1)[0] in KEPT, None
         if kept:
-            with contextlib.suppress(OSError):
-                old = path.read_bytes()
-            if old == data:
-                return
+            with contextlib.suppress(OSError), path.open("rb") as stream:
+                old = stream.read()
+                if old == data:
+                    return os.fstat(stream.fileno())
+        status = self._write_bytes(path, data)
+        if kept and name.endswith(".html"):
+            self.settings["CANDOR_SEARCH"].rewritten(name, old, data)
+        return status
+
+    def _write_bytes(self, path: Path, data: bytes) -> os.stat_result:
         if path.parent not in self._folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(path.parent)
-        path.write_bytes(data)
-        if kept and name.endswith(".html"):
-            self.settings["CANDOR_SEARCH"].rewritten(name, old, data)
+        with path.open("wb") as stream:
+            stream.write(data)
+            stream.flush()
+            return os.fstat(stream.fileno())
+
+    def _write_cached(self, name: str, text: str, key: str) -> None:
+        """Write a file kept in the page cache under `key` (its text with COMMIT for the data
+        commit, with_commit). The output record (OutputRecord) says whether the last build
+        wrote it from the same key and it is still as that build left it: then it is neither
+        read nor written, unless the data commit moved and it shows it: then it is written,
+        and the search index is told nothing (the commit is outside what Pagefind reads)."""
+        board: Scoreboard = self.context["board"]
+        record: OutputRecord = self.settings["CANDOR_RECORD"]
+        if record.kept(name, key):
+            self._written.add(name)
+            shown = text if record.commit == board.data_commit else with_commit(
+                text, board.data_commit)
+            if shown is text:  # the same commit, or none shown
+                record.keep(name)
+            else:
+                record.wrote(name, key, self._write_bytes(Path(self.output_path) / name,
+                                                          shown.encode("utf-8")))
+            return
+        record.wrote(name, key, self._write(name, with_commit(text, board.data_commit)))
 
     def _page(self, name: str, template: str, **extra) -> None:
         self._write(name, self._render(name, self.get_template(template), **extra))
@@ -352,7 +380,10 @@ class ScoreboardGenerator(Generator):
                 files = dict(files)
                 texts.append(files.pop(JSON))
                 for name, content in files.items():
-                    self._write(name, with_commit(content, board.data_commit) if key else content)
+                    if key:
+                        self._write_cached(name, content, key)
+                    else:
+                        self._write(name, content)
         return texts
 
     @contextlib.contextmanager
@@ -436,6 +467,7 @@ class ScoreboardGenerator(Generator):
         for name, text in files.items():
             self._write(f"data/{name}", text)
         self._prune(KEPT)
+        self.settings["CANDOR_RECORD"].save(board.data_commit)
 
     def _board_pages(self) -> None:
         """The pages that show no one company: the leaderboard, the industry pages, /actions/
@@ -480,7 +512,10 @@ class ScoreboardGenerator(Generator):
             if entry_key:
                 cache.put_files(entry_key, files)
         for name, text in files.items():
-            self._write(name, with_commit(text, board.data_commit) if entry_key else text)
+            if entry_key:
+                self._write_cached(name, text, entry_key)
+            else:
+                self._write(name, text)
 
 
 ACTIONS = ("actions/index.html", "actions/feed.xml")  # the files of ScoreboardGenerator._actions
@@ -548,6 +583,52 @@ JSON = ""  # a cached company's entry of scores.json, beside its files by name
 # The data commit as a cached page shows it: markup, so neither escaped nor changed by
 # finalize; company text cannot hold it, since every < it brings is escaped.
 COMMIT = Markup("<!--candor-data-commit-->")
+
+
+class OutputRecord:
+    """What the last build wrote of the page cache's files in the output folder: each file's
+    key and the size, modification time and inode it left it with, and the data commit it
+    showed; kept in the cache (Cache.OUTPUT) for the folder it was written to. A file still
+    there as recorded (os.stat) holds what that key and commit give: like git's index, it is
+    known without being read."""
+
+    FORMAT = "candor.output/1"
+
+    def __init__(self, cache: Cache | None, output: Path):
+        self.cache, self.output = cache, str(output.resolve())
+        self.commit: str | None = None
+        self.before: dict[str, list] = {}
+        self.now: dict[str, list] = {}
+        saved = cache.read(Cache.OUTPUT) if cache is not None else None
+        try:
+            record = json.loads(saved)
+            if record["format"] == self.FORMAT and record["output"] == self.output:
+                self.commit, self.before = record["commit"], record["files"]
+        except (TypeError, ValueError, KeyError):
+            pass
+
+    def kept(self, name: str, key: str) -> bool:
+        """The file was written from `key` by the last build, and is still as it left it."""
+        seen = self.before.get(name)
+        if not isinstance(seen, list) or len(seen) != 4 or seen[0] != key:
+            return False
+        try:
+            status = os.stat(os.path.join(self.output, name))
+        except OSError:
+            return False
+        return [status.st_size, status.st_mtime_ns, status.st_ino] == seen[1:]
+
+    def keep(self, name: str) -> None:
+        self.now[name] = self.before[name]
+
+    def wrote(self, name: str, key: str, status: os.stat_result | None) -> None:
+        if status is not None:
+            self.now[name] = [key, status.st_size, status.st_mtime_ns, status.st_ino]
+
+    def save(self, commit: str | None) -> None:
+        if self.cache is not None and (self.now != self.before or commit != self.commit):
+            self.cache.write(Cache.OUTPUT, {"format": self.FORMAT, "output": self.output,
+                                            "commit": commit, "files": self.now})
 
 
 def with_commit(text: str, commit: str | None) -> str:
@@ -643,6 +724,7 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "CANDOR_PROCESSES": processes,
         "CANDOR_PARALLEL_FROM": parallel_from,
         "CANDOR_SEARCH": search,
+        "CANDOR_RECORD": OutputRecord(cache, output),
         "RELATIVE_URLS": True,
         "TIMEZONE": "UTC",
         "DEFAULT_LANG": "en",

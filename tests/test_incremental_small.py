@@ -20,6 +20,7 @@ from scoring.board import Job
 from scoring.cache import Cache, code_version, summary_key
 from scoring.config import read_config
 from scoring.load import discover
+from scoring.site import OutputRecord
 
 
 def _actions_entries(cache: Path) -> dict[str, os.stat_result]:
@@ -119,3 +120,36 @@ def test_the_cache_files_are_written_only_when_they_change(fixture_copy, tmp_pat
     named = {row[0] for row in document["files"]}
     assert str(fixture_copy / "tiny" / "feedback" / "2026-10.jsonl") in named
     assert len(json.loads((folder / Cache.INDEX).read_bytes())["newest"]) == 2
+
+
+def test_the_output_record_knows_a_file_as_the_last_build_left_it(fixture_in_git, tmp_path,
+                                                                   build_site):
+    """The record says which page-cache files of the output folder are as the last build
+    wrote them (key, size, modification time, inode), so that they need not be read. Any file
+    changed behind the build's back is not one of them, and is put right by the next build."""
+    data, commit = fixture_in_git
+    first = commit("first")
+    cache, output = tmp_path / "cache", tmp_path / "site"
+    assert build_site(data, output, "--cache", cache).result.returncode == 0
+    (folder,) = cache.iterdir()
+    record = OutputRecord(Cache(folder), output)
+    assert record.commit == first
+    key = record.before["badges/acme.svg"][0]
+    assert record.kept("badges/acme.svg", key)
+    assert not record.kept("badges/acme.svg", "another key")
+    assert not OutputRecord(Cache(folder), tmp_path / "elsewhere").before
+    badge, feed, page = (output / name for name in (
+        "badges/acme.svg", "companies/acme/actions.xml", "companies/tiny/index.html"))
+    badge.write_bytes(badge.read_bytes() + b" ")  # another size
+    os.utime(feed, ns=(feed.stat().st_atime_ns, feed.stat().st_mtime_ns + 1))  # another time
+    page.write_bytes(b"")
+    again = OutputRecord(Cache(folder), output)
+    assert [again.kept(name, again.before[name][0]) for name in (
+        "badges/acme.svg", "companies/acme/actions.xml", "companies/tiny/index.html",
+        "companies/acme/index.html")] == [False, False, False, True]
+
+    with (data / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
+        stream.write(NEW_TINY_ROW)
+    commit("tiny adds a row")
+    assert build_site(data, output, "--cache", cache).result.returncode == 0
+    same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, output)
