@@ -298,6 +298,30 @@ class ScoreboardGenerator(Generator):
             stream.flush()
             return os.fstat(stream.fileno())
 
+    def _download_keys(self, scores: str) -> dict[str, str]:
+        """scores.json's and each companies/<slug>.json's key: its head (every document's,
+        with the scoreboard's date, data commit and methodology) and the page keys of the
+        companies it holds, which stand for their entries; none without the page cache."""
+        if None in self._keys:
+            return {}
+        board: Scoreboard = self.context["board"]
+        head = hashlib.sha256(scores[:scores.find('\n "companies": [')].encode()).hexdigest()
+        keys = {f"companies/{c.slug}.json": hashlib.sha256(f"{head} {key}".encode()).hexdigest()
+                for c, key in zip(board.companies, self._keys, strict=True)}
+        everyone = hashlib.sha256(" ".join([head, *self._keys]).encode()).hexdigest()
+        return {"scores.json": everyone, **keys}
+
+    def _write_keyed(self, name: str, key: str, text: str) -> None:
+        """Write a file `key` stands for, unless the output record says the last build wrote
+        it from the same key and it is as that build left it; not read either way."""
+        record: OutputRecord = self.settings["CANDOR_RECORD"]
+        self._written.add(name)
+        if record.kept(name, key):
+            record.keep(name)
+        else:
+            record.wrote(name, key, self._write_bytes(Path(self.output_path) / name,
+                                                      text.encode("utf-8")))
+
     def _write_cached(self, name: str, text: str, key: str) -> None:
         """Write a file kept in the page cache under `key` (its text with COMMIT for the data
         commit, with_commit). The output record (OutputRecord) says whether the last build
@@ -384,6 +408,7 @@ class ScoreboardGenerator(Generator):
                         self._write_cached(name, content, key)
                     else:
                         self._write(name, content)
+        self._keys = keys
         return texts
 
     @contextlib.contextmanager
@@ -464,6 +489,8 @@ class ScoreboardGenerator(Generator):
         schemas.write(output / "schemas")
         files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
                  "datapackage.json": export.datapackage_json(board)}
+        for name, key in self._download_keys(files["scores.json"]).items():
+            self._write_keyed(f"data/{name}", key, files.pop(name))
         for name, text in files.items():
             self._write(f"data/{name}", text)
         self._prune(KEPT)

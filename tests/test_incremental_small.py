@@ -143,6 +143,10 @@ def test_the_output_record_knows_a_file_as_the_last_build_left_it(fixture_in_git
     badge.write_bytes(badge.read_bytes() + b" ")  # another size
     os.utime(feed, ns=(feed.stat().st_atime_ns, feed.stat().st_mtime_ns + 1))  # another time
     page.write_bytes(b"")
+    download = output / "data/companies/acme.json"  # a download the record knows too
+    assert OutputRecord(Cache(folder), output).kept(
+        "data/companies/acme.json", record.before["data/companies/acme.json"][0])
+    download.write_bytes(download.read_bytes()[:-2])
     again = OutputRecord(Cache(folder), output)
     assert [again.kept(name, again.before[name][0]) for name in (
         "badges/acme.svg", "companies/acme/actions.xml", "companies/tiny/index.html",
