@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import dataclasses
 import datetime as dt
@@ -458,26 +459,38 @@ class ScoreboardGenerator(Generator):
             _RENDERING = None
 
     def _prune(self, folders: tuple[str, ...], suffix: str = "") -> None:
-        """Remove what the last build left in these KEPT folders and this one did not write
-        (of the files named ...`suffix`)."""
-        for folder in folders:
-            for name, entry in _entries(Path(self.output_path), folder):
-                if not entry.is_dir(follow_symlinks=False):
-                    if name not in self._written and name.endswith(suffix):
-                        os.unlink(entry.path)
-                        if name.endswith(".html"):
-                            self.settings["CANDOR_SEARCH"].removed()
+        """Remove what the last build left in these KEPT folders (self._listed, as the build
+        started) and this one did not write (of the files named ...`suffix`), and the folders
+        that leaves empty."""
+        output = Path(self.output_path)
+        remaining = collections.Counter(name.rsplit("/", 1)[0] for name, _ in self._listed
+                                        if name not in self._pruned)
+        for name, folder in self._listed:
+            if name.split("/", 1)[0] not in folders or name in self._pruned:
+                continue
+            if folder:
+                if remaining[name]:
                     continue
-                with os.scandir(entry.path) as inside:
-                    if next(inside, None) is None:
-                        os.rmdir(entry.path)
+                try:
+                    os.rmdir(output / name)
+                except OSError:  # not empty: something was written there
+                    continue
+            elif name in self._written or not name.endswith(suffix):
+                continue
+            else:
+                os.unlink(output / name)
+                if name.endswith(".html"):
+                    self.settings["CANDOR_SEARCH"].removed()
+            self._pruned.add(name)
+            remaining[name.rsplit("/", 1)[0]] -= 1
 
     def generate_output(self, writer):
         board: Scoreboard = self.context["board"]
         output = Path(self.output_path)
         self._written: set[str] = set()
         self._folders: set[Path] = set()
-        _unlink_links(output)
+        self._listed = _list_kept(output)
+        self._pruned: set[str] = set()
         texts = self._companies(meanwhile=self._board_pages)
         # Every page is written (Pelican's own, the about page, came before): the search
         # index is made from them (if they changed) while the downloads are written
@@ -579,15 +592,21 @@ def _render_company(job: tuple[int, int]) -> tuple[dict[str, str], float]:
 KEPT = ("companies", "badges", "data")
 
 
-def _unlink_links(output: Path) -> None:
-    """Symbolic links in the KEPT folders (or as one, or a file in the place of one): removed
-    before anything is written there, so that a write never lands outside the output folder."""
+def _list_kept(output: Path) -> list[tuple[str, bool]]:
+    """Everything in the KEPT folders, by name from the output folder, and whether it is a
+    folder (one after what it holds). Symbolic links there (or as one, or a file in the place
+    of one) are removed, not listed, before anything is written, so that a write never lands
+    outside the output folder."""
+    listed = []
     for folder in KEPT:
         if (output / folder).is_symlink() or (output / folder).is_file():
             (output / folder).unlink()
-        for _, entry in _entries(output, folder):
+        for name, entry in _entries(output, folder):
             if entry.is_symlink():
                 os.unlink(entry.path)
+            else:
+                listed.append((name, entry.is_dir(follow_symlinks=False)))
+    return listed
 
 
 def _entries(output: Path, folder: str) -> Iterator[tuple[str, os.DirEntry]]:
