@@ -3,7 +3,7 @@ first committed.
 
 Public API::
 
-    audit(data_dir: Path) -> list[Event]
+    audit(data_dir: Path, cache: Cache | None = None) -> list[Event]
 
 walks the committed history of `data_dir` (the working tree is not looked at) and returns one
 `Event(company, kind, commit, date, count, ids)` per company, per commit and per kind, oldest

@@ -330,8 +330,10 @@ def main(site: str, copies: str, index: str) -> int:
         copy = Path(copies, name)
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_bytes(search_copy(Path(site, name).read_bytes()))
-    done = subprocess.run([sys.executable, "-m", "pagefind_bin", "--site", copies,
-                           "--output-path", index, *PAGEFIND_ARGUMENTS], check=False)
+    from pagefind_bin import get_executable  # the binary python -m pagefind_bin runs
+
+    done = subprocess.run([str(get_executable()), "--site", copies, "--output-path", index,
+                           *PAGEFIND_ARGUMENTS], check=False)
     return done.returncode
 
 
