@@ -633,10 +633,11 @@ COMMIT = Markup("<!--candor-data-commit-->")
 
 class OutputRecord:
     """What the last build wrote of the page cache's files in the output folder: each file's
-    key and the size, modification time and inode it left it with, and the data commit it
-    showed; kept in the cache (Cache.OUTPUT) for the folder it was written to. A file still
-    there as recorded (os.stat) holds what that key and commit give: like git's index, it is
-    known without being read."""
+    key and the size and modification time (to the nanosecond) it left it with, and the data
+    commit it showed; kept in the cache (Cache.OUTPUT) for the folder it was written to. A file
+    still there as recorded (os.stat) holds what that key and commit give: like git's index
+    (with core.checkStat=minimal), it is known without being read. Not the inode: a folder
+    restored from the workflows' cache (a tar archive) keeps sizes and times, not inodes."""
 
     FORMAT = "candor.output/1"
 
@@ -656,20 +657,20 @@ class OutputRecord:
     def kept(self, name: str, key: str) -> bool:
         """The file was written from `key` by the last build, and is still as it left it."""
         seen = self.before.get(name)
-        if not isinstance(seen, list) or len(seen) != 4 or seen[0] != key:
+        if not isinstance(seen, list) or len(seen) != 3 or seen[0] != key:
             return False
         try:
             status = os.stat(os.path.join(self.output, name))
         except OSError:
             return False
-        return [status.st_size, status.st_mtime_ns, status.st_ino] == seen[1:]
+        return [status.st_size, status.st_mtime_ns] == seen[1:]
 
     def keep(self, name: str) -> None:
         self.now[name] = self.before[name]
 
     def wrote(self, name: str, key: str, status: os.stat_result | None) -> None:
         if status is not None:
-            self.now[name] = [key, status.st_size, status.st_mtime_ns, status.st_ino]
+            self.now[name] = [key, status.st_size, status.st_mtime_ns]
 
     def save(self, commit: str | None) -> None:
         if self.cache is not None and (self.now != self.before or commit != self.commit):

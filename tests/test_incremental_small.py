@@ -125,7 +125,7 @@ def test_the_cache_files_are_written_only_when_they_change(fixture_copy, tmp_pat
 def test_the_output_record_knows_a_file_as_the_last_build_left_it(fixture_in_git, tmp_path,
                                                                    build_site):
     """The record says which page-cache files of the output folder are as the last build
-    wrote them (key, size, modification time, inode), so that they need not be read. Any file
+    wrote them (key, size, modification time), so that they need not be read. Any file
     changed behind the build's back is not one of them, and is put right by the next build."""
     data, commit = fixture_in_git
     first = commit("first")
