@@ -392,10 +392,14 @@ def _score_company(
     tables = Tables.of(summary)
     known = known_actions(result.actions, tables.contacts, as_of, thresholds)
     recent_start = (as_of_ts + pd.Timedelta(days=1 - RECENT_DAYS)).to_datetime64()
-    result.windows = dict(zip(WINDOWS, score_windows(Windows(
-        tables, [Window(None, None, as_of_ts, known), Window(recent_start, None, as_of_ts, known)],
-        tables.contacts, thresholds)), strict=True))
-    result.monthly = _monthly(tables, result.actions, thresholds)
+    months, month_windows = _month_windows(tables, result.actions, thresholds)
+    # every window at once (each month looks back from its own end: the whole cube is every
+    # window's history), the metrics' cost per call paid once
+    scores = score_windows(Windows(tables, [
+        Window(None, None, as_of_ts, known), Window(recent_start, None, as_of_ts, known),
+        *month_windows], tables.contacts, thresholds))
+    result.windows = dict(zip(WINDOWS, scores[:len(WINDOWS)], strict=True))
+    result.monthly = list(zip(months, scores[len(WINDOWS):], strict=True))
     result.breakdowns = {
         dimension: _breakdown(tables.contacts, dimension) for dimension in BREAKDOWNS
     }
@@ -432,28 +436,36 @@ def known_actions(
                  for action in known if action is not None)
 
 
-def _monthly(
+def _month_windows(
     tables: Tables, actions: list[Action], thresholds: Thresholds,
-) -> list[tuple[str, dict[str, Score]]]:
-    """Every calendar month from the first contact to the last, gaps included. A month's action
-    metrics use the log and the contacts as they stood at the month's end."""
-    months = tables.contacts["day"].astype("datetime64[M]")
-    if not len(months):
-        return []
+) -> tuple[list[str], list[Window]]:
+    """Every calendar month from the first contact to the last, gaps included ("2026-03",
+    ...), and its window. A month's action metrics use the log and the contacts as they stood
+    at the month's end."""
+    day = tables.contacts["day"]
+    if not len(day):
+        return [], []
     # The tables are in order of day: a month's rows are one run and its history a prefix.
-    series = np.arange(months[0], months[-1] + 1)  # "2026-03", ...
+    first, last = day[[0, -1]].astype("datetime64[M]")
+    series = np.arange(first, last + 2)  # every month, then the one after the last
+    bounds = series.astype("datetime64[D]").astype("datetime64[ns]")
+    ends = pd.DatetimeIndex(bounds[1:] - np.timedelta64(1, "D")).tz_localize("UTC")
     windows = []
-    for month in series:
-        start, stop = (m.astype("datetime64[D]").astype("datetime64[ns]")
-                       for m in (month, month + 1))
-        month_end = pd.Timestamp(stop - np.timedelta64(1, "D"), tz="UTC")
+    for start, stop, month_end in zip(bounds[:-1], bounds[1:], ends, strict=True):
         known = known_actions(actions, tables.contacts, month_end.date(), thresholds,
                               pd.Timestamp(stop, tz="UTC")) if actions else ()
         windows.append(Window(start, stop, month_end, known))
-    # each month looks back from its own end: the whole cube is every month's history
-    scores = score_windows(Windows(tables, windows, tables.contacts, thresholds))
-    return [(str(month), month_scores) for month, month_scores in zip(series, scores,
-                                                                      strict=True)]
+    return [str(month) for month in series[:-1]], windows
+
+
+def _monthly(
+    tables: Tables, actions: list[Action], thresholds: Thresholds,
+) -> list[tuple[str, dict[str, Score]]]:
+    """Every month's scores (_month_windows) on their own; _score_company scores them with its
+    other windows."""
+    series, windows = _month_windows(tables, actions, thresholds)
+    return list(zip(series, score_windows(Windows(tables, windows, tables.contacts,
+                                                  thresholds)), strict=True))
 
 
 def _breakdown(contacts: Table, dimension: str) -> list[Group]:
