@@ -130,7 +130,7 @@ class Table:
         self._columns, self._names = columns, names
         self._orders: dict[str, np.ndarray] = {}
         self._cumulative: dict[tuple[str, str | None], np.ndarray] = {}
-        self._groups: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._groups: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self._columns["day"])
@@ -146,12 +146,20 @@ class Table:
     def grouped(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows in order of a text dimension's value (missing first; rows of one value in
         their order), and where the rows of each value start (then where the last ends)."""
+        return self._grouped(name)[:2]
+
+    def _grouped(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """grouped(name), and the rows in that order as value * (len(self) + 1) + row
+        (ascending; missing: below zero), so that one binary search finds where the rows of a
+        value before a row start, for every value and row at once."""
         if name not in self._groups:
             names, codes = self.codes(name)
             # small whole numbers: numpy's stable sort is then a radix sort
             order = np.argsort(codes.astype(np.int16) if len(names) < 2**15 else codes,
                                kind="stable")
-            self._groups[name] = order, codes[order].searchsorted(np.arange(len(names) + 1))
+            ordered = codes[order].astype(np.int64)
+            self._groups[name] = (order, ordered.searchsorted(np.arange(len(names) + 1)),
+                                  ordered * (len(self) + 1) + order)
         return self._groups[name]
 
     def order(self, name: str) -> np.ndarray:
@@ -311,16 +319,13 @@ class Windows:
         """Each window's sums of a column of `table` by the values of a text dimension
         (windows by values, in the order of its names) over `rows` of `table`; a row without a
         value is in none. Each value's rows are one block of Table.grouped's order, in the
-        order of day, so a window's rows in it are a run too."""
-        order, starts = table.grouped(dimension)
+        order of day, so a window's rows in it are a run too: found for every window and value
+        by one binary search (Table._grouped)."""
+        _, starts, keys = table._grouped(dimension)
         total = table.cumulative(name, by=dimension)
-        first, last = rows
-        sums = np.empty((len(first), len(starts) - 1), dtype=np.int64)
-        for value, (start, stop) in enumerate(itertools.pairwise(starts)):
-            block = order[start:stop]
-            sums[:, value] = (total[start + block.searchsorted(last)]
-                              - total[start + block.searchsorted(first)])
-        return sums
+        values = np.arange(len(starts) - 1, dtype=np.int64) * (len(table) + 1)
+        first, last = (np.asarray(bound, dtype=np.int64)[:, None] + values for bound in rows)
+        return total[keys.searchsorted(last)] - total[keys.searchsorted(first)]
 
     def quantiles(self, table: str, name: str, q: float, minimum: int, unit: str,
                   ) -> list[Score]:
@@ -721,15 +726,17 @@ def _lottery(spreads: dict[str, tuple[list, int]]) -> Score:
 
 
 def _complaint_topics(windows: Windows) -> list[list[str]]:
-    """For each window, topics by complaints in the look-back before the window's end, most
-    first; ties by name."""
+    """For each window, its top complaint topics by complaints in the look-back before the
+    window's end, most first; ties by name."""
     history, ends = windows.history, windows.ends
     lookback = np.timedelta64(windows.thresholds.complaint_lookback_days, "D")
     rows = (history["day"].searchsorted(ends - lookback), history["day"].searchsorted(ends))
     topics = history.codes("topic")[0]  # one without a topic is not counted
     counts = windows.by_group(history, "topic", "complaints", rows)
-    return [[topic for _, topic in sorted((-c, topic) for topic, c in zip(
-        topics.tolist(), window, strict=True) if c > 0)] for window in counts.tolist()]
+    # the names are sorted: a stable sort on complaints, most first, breaks ties by name
+    order = np.argsort(-counts, axis=1, kind="stable")[:, :windows.thresholds.top_complaint_topics]
+    complained = np.take_along_axis(counts, order, axis=1) > 0  # those first, in each row
+    return [topics[top[kept]].tolist() for top, kept in zip(order, complained, strict=True)]
 
 
 @metric("action_coverage", "Complaints answered", "percent", min_n=MIN_COMPLAINT_TOPICS,
@@ -742,9 +749,13 @@ def action_coverage(windows: Windows) -> list[Score]:
     window, and fewer than {t.top_complaint_topics} are considered when fewer topics drew a
     complaint. Wilson 95% interval; n is the number of topics considered. Needs at least
     {min_n} complaint topic."""
-    top = windows.thresholds.top_complaint_topics
-    return [_coverage(topics[:top], actions)
-            for topics, actions in zip(_complaint_topics(windows), windows.actions, strict=True)]
+    made: dict[tuple, Score] = {}  # windows with the same top topics and actions score alike
+    scores = []
+    for top, actions in zip(_complaint_topics(windows), windows.actions, strict=True):
+        if (key := (tuple(top), id(actions))) not in made:
+            made[key] = _coverage(top, actions)
+        scores.append(made[key])
+    return scores
 
 
 def _coverage(top: list[str], actions: tuple) -> Score:
@@ -768,9 +779,11 @@ def follow_through(windows: Windows) -> list[Score]:
     {min_n} entries that old: fewer is too few to call a habit. Like every action metric this
     is about the company, not the window: the same for all time and the recent window; a month
     uses the log as it stood at the month's end."""
-    days = pd.Timedelta(days=windows.thresholds.follow_through_days)
-    return [_follow_through((as_of - days).date(), actions)
-            for as_of, actions in zip(windows.as_of, windows.actions, strict=True)]
+    # each window's as_of, less follow_through_days, as a date
+    cutoffs = (windows.ends - np.timedelta64(windows.thresholds.follow_through_days + 1, "D")
+               ).astype("datetime64[D]").tolist()
+    return [_follow_through(cutoff, actions)
+            for cutoff, actions in zip(cutoffs, windows.actions, strict=True)]
 
 
 def _follow_through(cutoff: dt.date, actions: tuple) -> Score:
@@ -817,15 +830,11 @@ def freshness_days(windows: Windows) -> list[Score]:
     `as_of` date for the all-time and 90-day windows). Over {t.stale_days} days marks the
     company as stale: it has stopped publishing."""
     day, (_, last) = windows.tables.contacts["day"], windows.rows("contacts")
-    scores = []
-    for n, as_of, stop in zip(windows.sums("contacts", "contacts").tolist(), windows.as_of,
-                              last.tolist(), strict=True):
-        if n == 0:
-            scores.append(Score(None, 0, "days", reason="no contacts"))
-            continue
-        newest = pd.Timestamp(day[stop - 1], tz="UTC")  # rows in order of day
-        scores.append(Score(float((as_of - newest).days), n, "days"))
-    return scores
+    # whole days from each window's newest contact (rows in order of day) to its as_of
+    days = ((windows.ends - np.timedelta64(1, "D") - day[np.maximum(last - 1, 0)])
+            // np.timedelta64(1, "D")).tolist() if len(day) else [0] * len(windows)
+    return [Score(float(since), n, "days") if n else Score(None, 0, "days", reason="no contacts")
+            for n, since in zip(windows.sums("contacts", "contacts").tolist(), days, strict=True)]
 
 
 def score_windows(windows: Windows) -> list[dict[str, Score]]:
