@@ -166,14 +166,8 @@ def _grouped(columns: dict[str, np.ndarray], keys: Sequence[str],
             combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
             size = int(combined.max()) + 1
         combined, size = combined * width + codes[name] + 1, size * width
-    # groups in order of appearance (a hash table), then in order of their keys
-    appearance, keys_seen = pd.factorize(combined)
-    order = np.argsort(keys_seen)
-    group_of = np.empty(len(order), dtype=np.int64)
-    group_of[order] = np.arange(len(order))
-    group_of = group_of[appearance]
-    # a group's first row is where the highest group so far goes up
-    first = np.flatnonzero(np.diff(np.maximum.accumulate(appearance), prepend=-1) > 0)[order]
+    # groups in order of their keys, each with its first row
+    _, first, group_of = np.unique(combined, return_index=True, return_inverse=True)
     grouped, text = {}, {}
     for name in keys:
         values = columns[name][first]
