@@ -437,41 +437,29 @@ def csat_gap(first: tuple[int, int], second: tuple[int, int], reason: str = "") 
 class Ranked:
     """Values each taken `counts` times (NaN: left out), in order within each run of rows
     first[i]:last[i], for the quantiles of each run. The rows are sorted by value once
-    (`order`, as Table.order gives it); the runs are then dealt into layers of runs that do not
-    overlap (the months are one layer; all time and the recent days one each), and each layer
-    is put apart by run in one stable pass, which keeps each run in order of value."""
+    (`order`, as Table.order gives it); each run's rows are then put in that order by one sort
+    of every (run, row) pair on (run, the row's place in value order)."""
 
     def __init__(self, values: np.ndarray, counts: np.ndarray, first: np.ndarray,
                  last: np.ndarray, order: np.ndarray | None = None):
         order = np.argsort(values) if order is None else order
         order = order[~np.isnan(values[order])]
-        layers: list[tuple[int, list[int]]] = []  # runs that do not overlap: (end, runs)
-        for run in sorted(range(len(first)), key=lambda i: (first[i], last[i])):
-            free = next((i for i, (end, _) in enumerate(layers) if end <= first[run]), None)
-            if free is None:
-                layers.append((0, []))
-                free = len(layers) - 1
-            layers[free] = (max(layers[free][0], last[run]), [*layers[free][1], run])
-        rows, runs = [], []
-        for _, layer in layers:
-            run_of = np.full(len(values), -1, dtype=np.int16 if len(first) < 2**15 else np.int64)
-            for run in layer:
-                run_of[first[run]:last[run]] = run
-            mine = order[run_of[order] >= 0]
-            by_run = np.argsort(run_of[mine], kind="stable")  # each run still in value order
-            rows.append(mine[by_run])
-            runs.append(run_of[mine][by_run])
-        rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-        runs = np.concatenate(runs) if runs else np.zeros(0, dtype=np.int64)
+        place = np.full(len(values), -1, dtype=np.int64)  # in value order; -1: NaN
+        place[order] = np.arange(len(order))
+        # every (run, row) pair: each run's rows first[i], first[i] + 1, ... last[i] - 1
+        lengths = np.asarray(last, dtype=np.int64) - first
+        runs = np.repeat(np.arange(len(lengths)), lengths)
+        places = place[np.arange(len(runs)) - np.repeat(np.cumsum(lengths) - lengths - first,
+                                                        lengths)]
+        kept, width = places >= 0, max(len(order), 1)
+        runs, places = np.divmod(np.sort(runs[kept] * width + places[kept]), width)
+        rows = order[places]
         self.values, self.ends = values[rows], np.cumsum(counts[rows])
         # the written-out values of run i are ranks before[i] + 1 .. before[i] + n[i] of all
-        starts = np.zeros(len(first), dtype=np.int64)
-        changes = np.flatnonzero(np.diff(runs, prepend=-1) != 0)
-        starts[runs[changes]] = changes
         total = np.concatenate([[0], self.ends])
-        before = total[starts]
-        self.n = (total[starts + np.bincount(runs, minlength=len(first))] - before).tolist()
-        self.before = before.tolist()
+        bounds = total[runs.searchsorted(np.arange(len(lengths) + 1))]
+        self.n = (bounds[1:] - bounds[:-1]).tolist()
+        self.before = bounds[:-1].tolist()
 
     def quantile(self, q: float, minimum: int, unit: str) -> list[Score]:
         """Each run's q-quantile with a distribution-free order-statistic 95% interval. The
