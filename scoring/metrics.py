@@ -163,9 +163,14 @@ class Table:
         return self._groups[name]
 
     def order(self, name: str) -> np.ndarray:
-        """The rows in order of a column's values (NaN last), sorted once."""
+        """The rows in order of a column's values (NaN last), sorted once. Only the values are
+        sorted: numpy's argsort is several times slower on an array with NaN in it."""
         if name not in self._orders:
-            self._orders[name] = np.argsort(self._columns[name])
+            values = self._columns[name]
+            missing = np.isnan(values)
+            given = np.flatnonzero(~missing)
+            self._orders[name] = np.concatenate([given[np.argsort(values[given])],
+                                                 np.flatnonzero(missing)])
         return self._orders[name]
 
     def cumulative(self, name: str, by: str | None = None) -> np.ndarray:

@@ -183,9 +183,10 @@ def _histogram(group_of: np.ndarray, groups: int, values: np.ndarray, low: int,
     """How many rows of each group have each whole value low, low + 1, ... (NaN: none)."""
     given = ~np.isnan(values)
     width = len(names)
-    cells = group_of[given] * width + (values[given].astype(np.int64) - low)
-    counts = np.bincount(cells, minlength=groups * width).reshape(groups, width)
-    return {name: counts[:, i] for i, name in enumerate(names)}
+    # a value's counts are one run of cells: each column contiguous
+    cells = (values[given].astype(np.int64) - low) * groups + group_of[given]
+    counts = np.bincount(cells, minlength=groups * width).reshape(width, groups)
+    return dict(zip(names, counts, strict=True))
 
 
 def _cases(contacts: pd.DataFrame, stamps: np.ndarray) -> dict[str, np.ndarray]:
