@@ -671,13 +671,13 @@ def _spread(windows: Windows, dimension: str) -> list[tuple[list, int]]:
     """For each window, the groups of one dimension with enough ratings as (csat, name, good,
     ratings), best first, and how many groups were left out for too few ratings."""
     contacts = windows.tables.contacts
-    names = contacts.codes(dimension)[0]  # a contact naming no group is in none
+    names = contacts.codes(dimension)[0].tolist()  # a contact naming no group is in none
     sizes, goods = (windows.by_group(contacts, dimension, name, windows.rows("contacts")).tolist()
                     for name in ("rated", "good"))
     spreads = []
     for window_sizes, window_goods in zip(sizes, goods, strict=True):
         present = [(name, k, n) for name, k, n in zip(
-            names.tolist(), window_goods, window_sizes, strict=True) if n > 0]
+            names, window_goods, window_sizes, strict=True) if n > 0]
         groups = [(k / n, name, k, n) for name, k, n in present if n >= MIN_GROUP_RESPONSES]
         spreads.append((sorted(groups, key=lambda g: (-g[0], g[1])), len(present) - len(groups)))
     return spreads
