@@ -426,14 +426,29 @@ def public_comments(summary: Summary) -> tuple[list[Comment], int]:
 
 def known_actions(
     actions: list[Action], contacts: Table, as_of: dt.date, thresholds: Thresholds,
-    until: pd.Timestamp | None = None,
+    until: pd.Timestamp | None = None, measured: dict | None = None,
 ) -> tuple[Action, ...]:
     """The action log as it stood on as_of, each done entry measured on the contacts cube,
     which must end with as_of, or on its days before midnight `until` (the day after as_of): a
-    window's action metrics see nothing from after its end."""
-    known = (as_known_on(action, as_of) for action in actions)
-    return tuple(with_effect(action, contacts, thresholds.effect_window_days, until)
-                 for action in known if action is not None)
+    window's action metrics see nothing from after its end.
+
+    `measured`, kept across calls on the same cube (every month of a company), holds the
+    entries measured so far: an entry known alike whose measured days end alike (at the end of
+    its effect window, or `until` if that is first) is measured once."""
+    days, known = thresholds.effect_window_days, []
+    for action in actions:
+        action = as_known_on(action, as_of)
+        if action is None:
+            continue
+        if measured is None or action.status != "done" or action.done_on is None:
+            known.append(with_effect(action, contacts, days, until))
+            continue
+        end = action.done_on + dt.timedelta(days=days)
+        key = (action, end if until is None else min(end, until.date()))
+        if key not in measured:
+            measured[key] = with_effect(action, contacts, days, until)
+        known.append(measured[key])
+    return tuple(known)
 
 
 def _month_windows(
@@ -450,10 +465,10 @@ def _month_windows(
     series = np.arange(first, last + 2)  # every month, then the one after the last
     bounds = series.astype("datetime64[D]").astype("datetime64[ns]")
     ends = pd.DatetimeIndex(bounds[1:] - np.timedelta64(1, "D")).tz_localize("UTC")
-    windows = []
+    windows, measured = [], {}
     for start, stop, month_end in zip(bounds[:-1], bounds[1:], ends, strict=True):
         known = known_actions(actions, tables.contacts, month_end.date(), thresholds,
-                              pd.Timestamp(stop, tz="UTC")) if actions else ()
+                              pd.Timestamp(stop, tz="UTC"), measured) if actions else ()
         windows.append(Window(start, stop, month_end, known))
     return [str(month) for month in series[:-1]], windows
 
