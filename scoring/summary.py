@@ -245,24 +245,24 @@ def summarize(contacts: pd.DataFrame, gaming: GamingConfig,
     cube, group_of, dimensions = _grouped(rows, CONTACT_KEYS)
     groups = len(cube["day"])
     cube["contacts"] = np.bincount(group_of, minlength=groups)
-    for name, low, names in (("rating", 1, RATINGS), ("nps", 0, ANSWERS)):
-        values = contacts[name].to_numpy(dtype=float, na_value=np.nan)
-        cube.update(_histogram(group_of, groups, values, low, names))
+    ratings, answers = (contacts[name].to_numpy(dtype=float, na_value=np.nan)
+                        for name in ("rating", "nps"))
+    cube.update(_histogram(group_of, groups, ratings, 1, RATINGS))
+    cube.update(_histogram(group_of, groups, answers, 0, ANSWERS))
 
     waits = contacts["wait_seconds"].to_numpy(dtype=float, na_value=np.nan)
     given = ~np.isnan(waits)
     waits = _counted({"day": rows["day"][given], "wait_seconds": waits[given]}, WAIT_KEYS)
 
     text, ids = contacts["comment"].to_numpy(dtype=object), contacts["id"].to_numpy(dtype=object)
-    public = [i for i in np.flatnonzero(contacts["comment_public"].to_numpy(dtype=bool)
-                                        & pd.notna(text)) if text[i].strip()]
+    consented = np.flatnonzero(contacts["comment_public"].to_numpy(dtype=bool) & pd.notna(text))
+    public = consented[np.array([bool(t.strip()) for t in text[consented].tolist()], dtype=bool)]
     if len(public) > PUBLISHED_COMMENTS:  # those as new as the newest few, ties included
         ticks = stamps[public].view(np.int64)
-        public_newest = np.array(public)[ticks >= -np.partition(-ticks, PUBLISHED_COMMENTS)[
+        public_newest = public[ticks >= -np.partition(-ticks, PUBLISHED_COMMENTS)[
             PUBLISHED_COMMENTS - 1]]
     else:
         public_newest = public
-    ratings = contacts["rating"].to_numpy(dtype=float, na_value=np.nan)
     comments = _newest({"id": ids[i], "submitted_at": stamps[i], "channel": rows["channel"][i],
                         "topic": rows["topic"][i], "rating": ratings[i],
                         "comment": text[i].strip()} for i in public_newest)
