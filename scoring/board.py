@@ -392,10 +392,14 @@ def _score_company(
     tables = Tables.of(summary)
     known = known_actions(result.actions, tables.contacts, as_of, thresholds)
     recent_start = (as_of_ts + pd.Timedelta(days=1 - RECENT_DAYS)).to_datetime64()
-    result.windows = dict(zip(WINDOWS, score_windows(Windows(
-        tables, [Window(None, None, as_of_ts, known), Window(recent_start, None, as_of_ts, known)],
-        tables.contacts, thresholds)), strict=True))
-    result.monthly = _monthly(tables, result.actions, thresholds)
+    months, month_windows = _month_windows(tables, result.actions, thresholds)
+    # every window at once (each month looks back from its own end: the whole cube is every
+    # window's history), the metrics' cost per call paid once
+    scores = score_windows(Windows(tables, [
+        Window(None, None, as_of_ts, known), Window(recent_start, None, as_of_ts, known),
+        *month_windows], tables.contacts, thresholds))
+    result.windows = dict(zip(WINDOWS, scores[:len(WINDOWS)], strict=True))
+    result.monthly = list(zip(months, scores[len(WINDOWS):], strict=True))
     result.breakdowns = {
         dimension: _breakdown(tables.contacts, dimension) for dimension in BREAKDOWNS
     }
@@ -422,38 +426,61 @@ def public_comments(summary: Summary) -> tuple[list[Comment], int]:
 
 def known_actions(
     actions: list[Action], contacts: Table, as_of: dt.date, thresholds: Thresholds,
-    until: pd.Timestamp | None = None,
+    until: pd.Timestamp | None = None, measured: dict | None = None,
 ) -> tuple[Action, ...]:
     """The action log as it stood on as_of, each done entry measured on the contacts cube,
     which must end with as_of, or on its days before midnight `until` (the day after as_of): a
-    window's action metrics see nothing from after its end."""
-    known = (as_known_on(action, as_of) for action in actions)
-    return tuple(with_effect(action, contacts, thresholds.effect_window_days, until)
-                 for action in known if action is not None)
+    window's action metrics see nothing from after its end.
+
+    `measured`, kept across calls on the same cube (every month of a company), holds the
+    entries measured so far: an entry known alike whose measured days end alike (at the end of
+    its effect window, or `until` if that is first) is measured once."""
+    days, known = thresholds.effect_window_days, []
+    for action in actions:
+        action = as_known_on(action, as_of)
+        if action is None:
+            continue
+        if measured is None or action.status != "done" or action.done_on is None:
+            known.append(with_effect(action, contacts, days, until))
+            continue
+        end = action.done_on + dt.timedelta(days=days)
+        key = (action, end if until is None else min(end, until.date()))
+        if key not in measured:
+            measured[key] = with_effect(action, contacts, days, until)
+        known.append(measured[key])
+    return tuple(known)
+
+
+def _month_windows(
+    tables: Tables, actions: list[Action], thresholds: Thresholds,
+) -> tuple[list[str], list[Window]]:
+    """Every calendar month from the first contact to the last, gaps included ("2026-03",
+    ...), and its window. A month's action metrics use the log and the contacts as they stood
+    at the month's end."""
+    day = tables.contacts["day"]
+    if not len(day):
+        return [], []
+    # The tables are in order of day: a month's rows are one run and its history a prefix.
+    first, last = day[[0, -1]].astype("datetime64[M]")
+    series = np.arange(first, last + 2)  # every month, then the one after the last
+    bounds = series.astype("datetime64[D]").astype("datetime64[ns]")
+    ends = pd.DatetimeIndex(bounds[1:] - np.timedelta64(1, "D")).tz_localize("UTC")
+    windows, measured = [], {}
+    for start, stop, month_end in zip(bounds[:-1], bounds[1:], ends, strict=True):
+        known = known_actions(actions, tables.contacts, month_end.date(), thresholds,
+                              pd.Timestamp(stop, tz="UTC"), measured) if actions else ()
+        windows.append(Window(start, stop, month_end, known))
+    return [str(month) for month in series[:-1]], windows
 
 
 def _monthly(
     tables: Tables, actions: list[Action], thresholds: Thresholds,
 ) -> list[tuple[str, dict[str, Score]]]:
-    """Every calendar month from the first contact to the last, gaps included. A month's action
-    metrics use the log and the contacts as they stood at the month's end."""
-    months = tables.contacts["day"].astype("datetime64[M]")
-    if not len(months):
-        return []
-    # The tables are in order of day: a month's rows are one run and its history a prefix.
-    series = np.arange(months[0], months[-1] + 1)  # "2026-03", ...
-    windows = []
-    for month in series:
-        start, stop = (m.astype("datetime64[D]").astype("datetime64[ns]")
-                       for m in (month, month + 1))
-        month_end = pd.Timestamp(stop - np.timedelta64(1, "D"), tz="UTC")
-        known = known_actions(actions, tables.contacts, month_end.date(), thresholds,
-                              pd.Timestamp(stop, tz="UTC")) if actions else ()
-        windows.append(Window(start, stop, month_end, known))
-    # each month looks back from its own end: the whole cube is every month's history
-    scores = score_windows(Windows(tables, windows, tables.contacts, thresholds))
-    return [(str(month), month_scores) for month, month_scores in zip(series, scores,
-                                                                      strict=True)]
+    """Every month's scores (_month_windows) on their own; _score_company scores them with its
+    other windows."""
+    series, windows = _month_windows(tables, actions, thresholds)
+    return list(zip(series, score_windows(Windows(tables, windows, tables.contacts,
+                                                  thresholds)), strict=True))
 
 
 def _breakdown(contacts: Table, dimension: str) -> list[Group]:

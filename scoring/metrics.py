@@ -130,7 +130,7 @@ class Table:
         self._columns, self._names = columns, names
         self._orders: dict[str, np.ndarray] = {}
         self._cumulative: dict[tuple[str, str | None], np.ndarray] = {}
-        self._groups: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._groups: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def __len__(self) -> int:
         return len(self._columns["day"])
@@ -146,18 +146,31 @@ class Table:
     def grouped(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         """The rows in order of a text dimension's value (missing first; rows of one value in
         their order), and where the rows of each value start (then where the last ends)."""
+        return self._grouped(name)[:2]
+
+    def _grouped(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """grouped(name), and the rows in that order as value * (len(self) + 1) + row
+        (ascending; missing: below zero), so that one binary search finds where the rows of a
+        value before a row start, for every value and row at once."""
         if name not in self._groups:
             names, codes = self.codes(name)
             # small whole numbers: numpy's stable sort is then a radix sort
             order = np.argsort(codes.astype(np.int16) if len(names) < 2**15 else codes,
                                kind="stable")
-            self._groups[name] = order, codes[order].searchsorted(np.arange(len(names) + 1))
+            ordered = codes[order].astype(np.int64)
+            self._groups[name] = (order, ordered.searchsorted(np.arange(len(names) + 1)),
+                                  ordered * (len(self) + 1) + order)
         return self._groups[name]
 
     def order(self, name: str) -> np.ndarray:
-        """The rows in order of a column's values (NaN last), sorted once."""
+        """The rows in order of a column's values (NaN last), sorted once. Only the values are
+        sorted: numpy's argsort is several times slower on an array with NaN in it."""
         if name not in self._orders:
-            self._orders[name] = np.argsort(self._columns[name])
+            values = self._columns[name]
+            missing = np.isnan(values)
+            given = np.flatnonzero(~missing)
+            self._orders[name] = np.concatenate([given[np.argsort(values[given])],
+                                                 np.flatnonzero(missing)])
         return self._orders[name]
 
     def cumulative(self, name: str, by: str | None = None) -> np.ndarray:
@@ -311,16 +324,13 @@ class Windows:
         """Each window's sums of a column of `table` by the values of a text dimension
         (windows by values, in the order of its names) over `rows` of `table`; a row without a
         value is in none. Each value's rows are one block of Table.grouped's order, in the
-        order of day, so a window's rows in it are a run too."""
-        order, starts = table.grouped(dimension)
+        order of day, so a window's rows in it are a run too: found for every window and value
+        by one binary search (Table._grouped)."""
+        _, starts, keys = table._grouped(dimension)
         total = table.cumulative(name, by=dimension)
-        first, last = rows
-        sums = np.empty((len(first), len(starts) - 1), dtype=np.int64)
-        for value, (start, stop) in enumerate(itertools.pairwise(starts)):
-            block = order[start:stop]
-            sums[:, value] = (total[start + block.searchsorted(last)]
-                              - total[start + block.searchsorted(first)])
-        return sums
+        values = np.arange(len(starts) - 1, dtype=np.int64) * (len(table) + 1)
+        first, last = (np.asarray(bound, dtype=np.int64)[:, None] + values for bound in rows)
+        return total[keys.searchsorted(last)] - total[keys.searchsorted(first)]
 
     def quantiles(self, table: str, name: str, q: float, minimum: int, unit: str,
                   ) -> list[Score]:
@@ -432,41 +442,29 @@ def csat_gap(first: tuple[int, int], second: tuple[int, int], reason: str = "") 
 class Ranked:
     """Values each taken `counts` times (NaN: left out), in order within each run of rows
     first[i]:last[i], for the quantiles of each run. The rows are sorted by value once
-    (`order`, as Table.order gives it); the runs are then dealt into layers of runs that do not
-    overlap (the months are one layer; all time and the recent days one each), and each layer
-    is put apart by run in one stable pass, which keeps each run in order of value."""
+    (`order`, as Table.order gives it); each run's rows are then put in that order by one sort
+    of every (run, row) pair on (run, the row's place in value order)."""
 
     def __init__(self, values: np.ndarray, counts: np.ndarray, first: np.ndarray,
                  last: np.ndarray, order: np.ndarray | None = None):
         order = np.argsort(values) if order is None else order
         order = order[~np.isnan(values[order])]
-        layers: list[tuple[int, list[int]]] = []  # runs that do not overlap: (end, runs)
-        for run in sorted(range(len(first)), key=lambda i: (first[i], last[i])):
-            free = next((i for i, (end, _) in enumerate(layers) if end <= first[run]), None)
-            if free is None:
-                layers.append((0, []))
-                free = len(layers) - 1
-            layers[free] = (max(layers[free][0], last[run]), [*layers[free][1], run])
-        rows, runs = [], []
-        for _, layer in layers:
-            run_of = np.full(len(values), -1, dtype=np.int16 if len(first) < 2**15 else np.int64)
-            for run in layer:
-                run_of[first[run]:last[run]] = run
-            mine = order[run_of[order] >= 0]
-            by_run = np.argsort(run_of[mine], kind="stable")  # each run still in value order
-            rows.append(mine[by_run])
-            runs.append(run_of[mine][by_run])
-        rows = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
-        runs = np.concatenate(runs) if runs else np.zeros(0, dtype=np.int64)
+        place = np.full(len(values), -1, dtype=np.int64)  # in value order; -1: NaN
+        place[order] = np.arange(len(order))
+        # every (run, row) pair: each run's rows first[i], first[i] + 1, ... last[i] - 1
+        lengths = np.asarray(last, dtype=np.int64) - first
+        runs = np.repeat(np.arange(len(lengths)), lengths)
+        places = place[np.arange(len(runs)) - np.repeat(np.cumsum(lengths) - lengths - first,
+                                                        lengths)]
+        kept, width = places >= 0, max(len(order), 1)
+        runs, places = np.divmod(np.sort(runs[kept] * width + places[kept]), width)
+        rows = order[places]
         self.values, self.ends = values[rows], np.cumsum(counts[rows])
         # the written-out values of run i are ranks before[i] + 1 .. before[i] + n[i] of all
-        starts = np.zeros(len(first), dtype=np.int64)
-        changes = np.flatnonzero(np.diff(runs, prepend=-1) != 0)
-        starts[runs[changes]] = changes
         total = np.concatenate([[0], self.ends])
-        before = total[starts]
-        self.n = (total[starts + np.bincount(runs, minlength=len(first))] - before).tolist()
-        self.before = before.tolist()
+        bounds = total[runs.searchsorted(np.arange(len(lengths) + 1))]
+        self.n = (bounds[1:] - bounds[:-1]).tolist()
+        self.before = bounds[:-1].tolist()
 
     def quantile(self, q: float, minimum: int, unit: str) -> list[Score]:
         """Each run's q-quantile with a distribution-free order-statistic 95% interval. The
@@ -673,13 +671,13 @@ def _spread(windows: Windows, dimension: str) -> list[tuple[list, int]]:
     """For each window, the groups of one dimension with enough ratings as (csat, name, good,
     ratings), best first, and how many groups were left out for too few ratings."""
     contacts = windows.tables.contacts
-    names = contacts.codes(dimension)[0]  # a contact naming no group is in none
+    names = contacts.codes(dimension)[0].tolist()  # a contact naming no group is in none
     sizes, goods = (windows.by_group(contacts, dimension, name, windows.rows("contacts")).tolist()
                     for name in ("rated", "good"))
     spreads = []
     for window_sizes, window_goods in zip(sizes, goods, strict=True):
         present = [(name, k, n) for name, k, n in zip(
-            names.tolist(), window_goods, window_sizes, strict=True) if n > 0]
+            names, window_goods, window_sizes, strict=True) if n > 0]
         groups = [(k / n, name, k, n) for name, k, n in present if n >= MIN_GROUP_RESPONSES]
         spreads.append((sorted(groups, key=lambda g: (-g[0], g[1])), len(present) - len(groups)))
     return spreads
@@ -721,15 +719,17 @@ def _lottery(spreads: dict[str, tuple[list, int]]) -> Score:
 
 
 def _complaint_topics(windows: Windows) -> list[list[str]]:
-    """For each window, topics by complaints in the look-back before the window's end, most
-    first; ties by name."""
+    """For each window, its top complaint topics by complaints in the look-back before the
+    window's end, most first; ties by name."""
     history, ends = windows.history, windows.ends
     lookback = np.timedelta64(windows.thresholds.complaint_lookback_days, "D")
     rows = (history["day"].searchsorted(ends - lookback), history["day"].searchsorted(ends))
     topics = history.codes("topic")[0]  # one without a topic is not counted
     counts = windows.by_group(history, "topic", "complaints", rows)
-    return [[topic for _, topic in sorted((-c, topic) for topic, c in zip(
-        topics.tolist(), window, strict=True) if c > 0)] for window in counts.tolist()]
+    # the names are sorted: a stable sort on complaints, most first, breaks ties by name
+    order = np.argsort(-counts, axis=1, kind="stable")[:, :windows.thresholds.top_complaint_topics]
+    complained = np.take_along_axis(counts, order, axis=1) > 0  # those first, in each row
+    return [topics[top[kept]].tolist() for top, kept in zip(order, complained, strict=True)]
 
 
 @metric("action_coverage", "Complaints answered", "percent", min_n=MIN_COMPLAINT_TOPICS,
@@ -742,9 +742,13 @@ def action_coverage(windows: Windows) -> list[Score]:
     window, and fewer than {t.top_complaint_topics} are considered when fewer topics drew a
     complaint. Wilson 95% interval; n is the number of topics considered. Needs at least
     {min_n} complaint topic."""
-    top = windows.thresholds.top_complaint_topics
-    return [_coverage(topics[:top], actions)
-            for topics, actions in zip(_complaint_topics(windows), windows.actions, strict=True)]
+    made: dict[tuple, Score] = {}  # windows with the same top topics and actions score alike
+    scores = []
+    for top, actions in zip(_complaint_topics(windows), windows.actions, strict=True):
+        if (key := (tuple(top), id(actions))) not in made:
+            made[key] = _coverage(top, actions)
+        scores.append(made[key])
+    return scores
 
 
 def _coverage(top: list[str], actions: tuple) -> Score:
@@ -768,9 +772,11 @@ def follow_through(windows: Windows) -> list[Score]:
     {min_n} entries that old: fewer is too few to call a habit. Like every action metric this
     is about the company, not the window: the same for all time and the recent window; a month
     uses the log as it stood at the month's end."""
-    days = pd.Timedelta(days=windows.thresholds.follow_through_days)
-    return [_follow_through((as_of - days).date(), actions)
-            for as_of, actions in zip(windows.as_of, windows.actions, strict=True)]
+    # each window's as_of, less follow_through_days, as a date
+    cutoffs = (windows.ends - np.timedelta64(windows.thresholds.follow_through_days + 1, "D")
+               ).astype("datetime64[D]").tolist()
+    return [_follow_through(cutoff, actions)
+            for cutoff, actions in zip(cutoffs, windows.actions, strict=True)]
 
 
 def _follow_through(cutoff: dt.date, actions: tuple) -> Score:
@@ -817,15 +823,11 @@ def freshness_days(windows: Windows) -> list[Score]:
     `as_of` date for the all-time and 90-day windows). Over {t.stale_days} days marks the
     company as stale: it has stopped publishing."""
     day, (_, last) = windows.tables.contacts["day"], windows.rows("contacts")
-    scores = []
-    for n, as_of, stop in zip(windows.sums("contacts", "contacts").tolist(), windows.as_of,
-                              last.tolist(), strict=True):
-        if n == 0:
-            scores.append(Score(None, 0, "days", reason="no contacts"))
-            continue
-        newest = pd.Timestamp(day[stop - 1], tz="UTC")  # rows in order of day
-        scores.append(Score(float((as_of - newest).days), n, "days"))
-    return scores
+    # whole days from each window's newest contact (rows in order of day) to its as_of
+    days = ((windows.ends - np.timedelta64(1, "D") - day[np.maximum(last - 1, 0)])
+            // np.timedelta64(1, "D")).tolist() if len(day) else [0] * len(windows)
+    return [Score(float(since), n, "days") if n else Score(None, 0, "days", reason="no contacts")
+            for n, since in zip(windows.sums("contacts", "contacts").tolist(), days, strict=True)]
 
 
 def score_windows(windows: Windows) -> list[dict[str, Score]]:

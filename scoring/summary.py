@@ -166,14 +166,8 @@ def _grouped(columns: dict[str, np.ndarray], keys: Sequence[str],
             combined = np.unique(combined, return_inverse=True)[1].astype(np.int64)
             size = int(combined.max()) + 1
         combined, size = combined * width + codes[name] + 1, size * width
-    # groups in order of appearance (a hash table), then in order of their keys
-    appearance, keys_seen = pd.factorize(combined)
-    order = np.argsort(keys_seen)
-    group_of = np.empty(len(order), dtype=np.int64)
-    group_of[order] = np.arange(len(order))
-    group_of = group_of[appearance]
-    # a group's first row is where the highest group so far goes up
-    first = np.flatnonzero(np.diff(np.maximum.accumulate(appearance), prepend=-1) > 0)[order]
+    # groups in order of their keys, each with its first row
+    _, first, group_of = np.unique(combined, return_index=True, return_inverse=True)
     grouped, text = {}, {}
     for name in keys:
         values = columns[name][first]
@@ -189,9 +183,10 @@ def _histogram(group_of: np.ndarray, groups: int, values: np.ndarray, low: int,
     """How many rows of each group have each whole value low, low + 1, ... (NaN: none)."""
     given = ~np.isnan(values)
     width = len(names)
-    cells = group_of[given] * width + (values[given].astype(np.int64) - low)
-    counts = np.bincount(cells, minlength=groups * width).reshape(groups, width)
-    return {name: counts[:, i] for i, name in enumerate(names)}
+    # a value's counts are one run of cells: each column contiguous
+    cells = (values[given].astype(np.int64) - low) * groups + group_of[given]
+    counts = np.bincount(cells, minlength=groups * width).reshape(width, groups)
+    return dict(zip(names, counts, strict=True))
 
 
 def _cases(contacts: pd.DataFrame, stamps: np.ndarray) -> dict[str, np.ndarray]:
@@ -250,24 +245,24 @@ def summarize(contacts: pd.DataFrame, gaming: GamingConfig,
     cube, group_of, dimensions = _grouped(rows, CONTACT_KEYS)
     groups = len(cube["day"])
     cube["contacts"] = np.bincount(group_of, minlength=groups)
-    for name, low, names in (("rating", 1, RATINGS), ("nps", 0, ANSWERS)):
-        values = contacts[name].to_numpy(dtype=float, na_value=np.nan)
-        cube.update(_histogram(group_of, groups, values, low, names))
+    ratings, answers = (contacts[name].to_numpy(dtype=float, na_value=np.nan)
+                        for name in ("rating", "nps"))
+    cube.update(_histogram(group_of, groups, ratings, 1, RATINGS))
+    cube.update(_histogram(group_of, groups, answers, 0, ANSWERS))
 
     waits = contacts["wait_seconds"].to_numpy(dtype=float, na_value=np.nan)
     given = ~np.isnan(waits)
     waits = _counted({"day": rows["day"][given], "wait_seconds": waits[given]}, WAIT_KEYS)
 
     text, ids = contacts["comment"].to_numpy(dtype=object), contacts["id"].to_numpy(dtype=object)
-    public = [i for i in np.flatnonzero(contacts["comment_public"].to_numpy(dtype=bool)
-                                        & pd.notna(text)) if text[i].strip()]
+    consented = np.flatnonzero(contacts["comment_public"].to_numpy(dtype=bool) & pd.notna(text))
+    public = consented[np.array([bool(t.strip()) for t in text[consented].tolist()], dtype=bool)]
     if len(public) > PUBLISHED_COMMENTS:  # those as new as the newest few, ties included
         ticks = stamps[public].view(np.int64)
-        public_newest = np.array(public)[ticks >= -np.partition(-ticks, PUBLISHED_COMMENTS)[
+        public_newest = public[ticks >= -np.partition(-ticks, PUBLISHED_COMMENTS)[
             PUBLISHED_COMMENTS - 1]]
     else:
         public_newest = public
-    ratings = contacts["rating"].to_numpy(dtype=float, na_value=np.nan)
     comments = _newest({"id": ids[i], "submitted_at": stamps[i], "channel": rows["channel"][i],
                         "topic": rows["topic"][i], "rating": ratings[i],
                         "comment": text[i].strip()} for i in public_newest)

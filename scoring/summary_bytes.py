@@ -4,10 +4,12 @@ what the cache keeps (scoring.cache), so that a new as_of re-scores a company wi
 its files again.
 
 No pickle: a cache restored in CI must not be able to run code when read. The bytes are a
-zstd frame of a JSON header followed by each column's raw values: numbers and stamps as
-little-endian int64/float64 (NaN and NaT kept bit for bit), text as int32 codes into the
-header's list of distinct values (-1: None, -2: a float NaN). Anything that does not decode to
-what the header says is refused with ValueError, never guessed at.
+zstd frame of a JSON header followed by each column's raw values: stamps as little-endian
+int64 and other numbers as float64 (NaN and NaT kept bit for bit), whole numbers (counts) and
+text as codes into the header's list of distinct values (-1: None, -2: a float NaN), each
+table's as the narrowest little-endian integers that hold them all (the table's width in the
+header: most counts are 0 or 1, and int64 zeros are eight times the bytes to pack). Anything
+that does not decode to what the header says is refused with ValueError, never guessed at.
 """
 
 from __future__ import annotations
@@ -38,22 +40,28 @@ def dumps(summary: Summary) -> bytes:
     merge already found (Summary.dimensions), not factorized again."""
     tables, buffers = {}, []
     for name, columns in TABLES.items():
-        table, texts, rows = summary.columns(name), {}, 0
+        table, texts, raws, rows = summary.columns(name), {}, [], 0
         for column in columns:
             values = table[column]
             rows = len(values)
-            if DTYPES.get(column) == DAY:
+            kind = DTYPES.get(column, object)
+            if kind == DAY:
                 raw = values.view(np.int64)
-            elif DTYPES.get(column, object) is object:
+            elif kind is object:
                 known = summary.dimensions.get(column) if name == "contacts" else None
                 if known is not None and len(known[1]) == rows:
-                    raw, texts[column] = known[1].astype("<i4"), _texts_of(known[0])
+                    raw, texts[column] = known[1], _texts_of(known[0])
                 else:
                     raw, texts[column] = _codes(values)
             else:
                 raw = values
-            buffers.append(np.ascontiguousarray(raw, dtype=raw.dtype.newbyteorder("<")))
-        tables[name] = {"rows": rows, "texts": texts}
+            raws.append(raw)
+        whole = [raw for raw, column in zip(raws, columns, strict=True) if _narrowed(column)]
+        dtype = _narrowest(np.concatenate(whole)) if rows else np.dtype("<i1")
+        buffers += [np.ascontiguousarray(raw, dtype=dtype if _narrowed(column) else
+                                         raw.dtype.newbyteorder("<"))
+                    for raw, column in zip(raws, columns, strict=True)]
+        tables[name] = {"rows": rows, "texts": texts, "width": dtype.itemsize}
     header = json.dumps({"format": FORMAT, "tables": tables,
                          "public_comments": int(summary.public_comments),
                          "bursts": [[b.kind, b.start, b.end, int(b.count), b.message]
@@ -61,6 +69,22 @@ def dumps(summary: Summary) -> bytes:
     body = b"".join([len(header).to_bytes(8, "little"), header,
                      *(buffer.tobytes() for buffer in buffers)])
     return len(body).to_bytes(8, "little") + pa.compress(body, codec=CODEC, asbytes=True)
+
+
+WIDTHS = (1, 2, 4, 8)  # bytes of a table's whole numbers (little-endian, signed)
+
+
+def _narrowed(column: str) -> bool:
+    """Whether a column is written as whole numbers of its table's width: counts and codes."""
+    kind = DTYPES.get(column, object)
+    return kind is object or kind == "int64"
+
+
+def _narrowest(values: np.ndarray) -> np.dtype:
+    """The narrowest signed little-endian integers that hold every one of `values`."""
+    low, high = int(values.min()), int(values.max())
+    return next(dtype for dtype in (np.dtype(f"<i{width}") for width in WIDTHS)
+                if np.iinfo(dtype).min <= low and high <= np.iinfo(dtype).max)
 
 
 def _texts_of(uniques) -> list[str]:
@@ -72,7 +96,6 @@ def _texts_of(uniques) -> list[str]:
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
     codes, uniques = pd.factorize(values)
-    codes = codes.astype("<i4")
     missing = np.flatnonzero(codes < 0)
     nan = missing[~np.equal(values[missing], None)]
     if not all(isinstance(value, float) and np.isnan(value) for value in values[nan]):
@@ -95,11 +118,14 @@ def loads(data: bytes) -> Summary:
         offset, tables, dimensions = 8 + length, {}, {}
         for name, columns in TABLES.items():
             table = header["tables"][name]
-            rows, texts, values = int(table["rows"]), table["texts"], {}
+            rows, texts, width, values = (int(table["rows"]), table["texts"], table["width"],
+                                          {})
+            if type(width) is not int or width not in WIDTHS:
+                raise ValueError("a summary table of an unknown width")
             for column in columns:
                 kind = DTYPES.get(column, object)
-                dtype = np.dtype("<i4" if kind is object else "<f8" if kind == "float64"
-                                 else "<i8")
+                dtype = np.dtype(f"<i{width}" if _narrowed(column) else
+                                 "<f8" if kind == "float64" else "<i8")
                 end = offset + rows * dtype.itemsize
                 if end > len(body):
                     raise ValueError("a summary cut short")

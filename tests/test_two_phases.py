@@ -204,6 +204,48 @@ def test_a_summary_comes_back_from_its_bytes_exactly():
     assert pd.isna(summary_bytes.loads(summary_bytes.dumps(summary)).comments["topic"][0])
 
 
+def _widths(data: bytes) -> dict[str, int]:
+    """Each table's width of whole numbers, from the bytes' header."""
+    body = pa.decompress(data[8:], int.from_bytes(data[:8], "little"), codec="zstd",
+                         asbytes=True)
+    header = json.loads(body[8:8 + int.from_bytes(body[:8], "little")])
+    return {name: table["width"] for name, table in header["tables"].items()}
+
+
+@pytest.mark.parametrize(("largest", "width"), [
+    (127, 1), (128, 2), (32_767, 2), (32_768, 4), (2**31 - 1, 4), (2**31, 8), (2**63 - 1, 8)])
+def test_counts_are_kept_as_the_narrowest_whole_numbers_that_hold_them(largest, width):
+    # int8 holds -128..127, int16 up to 32,767, int32 up to 2,147,483,647
+    day = np.datetime64("2026-10-04", "ns")
+    summary = Summary(
+        _frame({"day": [day], "channel": np.array(["chat"], object),
+                "stage": np.array([None], object), "site": np.array([None], object),
+                "topic": np.array([None], object), **{count: [0] for count in CONTACT_COUNTS},
+                "contacts": [largest], "rating_5": [1]}, Summary().contacts.columns),
+        _frame({"day": [day, day], "wait_seconds": [1.0, 2.0], "count": [largest, 1]},
+               Summary().waits.columns))
+    data = summary_bytes.dumps(summary)
+    assert _widths(data) == {"contacts": width, "waits": width, "cases": 1, "comments": 1}
+    again = summary_bytes.loads(data)
+    _same(again, summary)
+    assert again.contacts["contacts"].tolist() == [largest]
+
+
+@pytest.mark.parametrize("width", [3, 16, "1", 1.0, True, None])
+def test_a_summary_of_another_width_is_refused(width):
+    data = summary_bytes.dumps(Summary(public_comments=1))
+    body = pa.decompress(data[8:], int.from_bytes(data[:8], "little"), codec="zstd",
+                         asbytes=True)
+    size = int.from_bytes(body[:8], "little")
+    header = json.loads(body[8:8 + size])
+    header["tables"]["waits"]["width"] = width
+    forged = json.dumps(header).encode()
+    body = len(forged).to_bytes(8, "little") + forged + body[8 + size:]
+    with pytest.raises(ValueError):
+        summary_bytes.loads(len(body).to_bytes(8, "little")
+                            + pa.compress(body, codec="zstd", asbytes=True))
+
+
 def test_the_fixtures_summaries_come_back_exactly(fixture_copy):
     for company in discover(fixture_copy)[0]:
         job = Job(company, fixture_copy, None, None, read_config(), keep=True)

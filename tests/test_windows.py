@@ -11,7 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scoring.board import _read_company, _validate_company, discover, known_actions
+from scoring.board import (
+    _month_windows,
+    _read_company,
+    _validate_company,
+    discover,
+    known_actions,
+)
 from scoring.gaming import GamingConfig
 from scoring.metrics import (
     METRICS,
@@ -77,6 +83,23 @@ def test_windows_scored_together_equal_each_scored_alone(index):
         assert scores == alone(tables, each)
     # and the windows hold data: most metrics have a value somewhere
     assert sum(s.value is not None for scores in together for s in scores.values()) > 300
+
+
+@pytest.mark.parametrize("index", range(10))
+def test_months_measure_each_action_as_a_month_alone_would(index):
+    # _month_windows measures an entry known alike and measured to the same end once: each
+    # month's log, effects included (Action equality leaves the effect out), is what
+    # known_actions gives for that month alone
+    summary, actions = demo_company(index)
+    tables = Tables.of(summary)
+    _, months = _month_windows(tables, actions, THRESHOLDS)
+    effects = 0
+    for month in months:
+        alone = known_actions(actions, tables.contacts, month.as_of.date(), THRESHOLDS,
+                              pd.Timestamp(month.stop, tz="UTC"))
+        assert [(a, a.effect) for a in month.actions] == [(a, a.effect) for a in alone]
+        effects += sum(a.effect is not None for a in alone)
+    assert effects > 0 or not any(a.status == "done" for a in actions)
 
 
 def test_a_summary_scores_the_same_from_its_frames():
