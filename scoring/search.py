@@ -116,9 +116,13 @@ class SearchIndex:
     only where it shows the data commit (outside what Pagefind reads: base.html's footer,
     company.html's provenance) is not compared, so a new commit alone keeps the index."""
 
-    def __init__(self, output: Path, kept: tuple[str, ...], commit: str | None = None):
+    def __init__(self, output: Path, kept: tuple[str, ...], commit: str | None = None,
+                 seen: dict | None = None):
         started = time.perf_counter()
         self.output, self.folder, self.kept = output, output / PAGEFIND, kept
+        # the index's files (name -> size and modification time) as the last build left them,
+        # and as this one does
+        self.seen, self.listing = seen, {}
         self.process: subprocess.Popen | None = None
         self.copies: Path | None = None  # the folder of the pages' copies Pagefind reads
         self.compared = 0
@@ -144,21 +148,33 @@ class SearchIndex:
             return None
         if not isinstance(self.shown, str | None):
             return None
-        self.stamp = self._stamp(self.shown)
+        self.stamp = self._stamp(self.shown, json.loads(saved).get("files"))
         if saved != _stamp_text(self.stamp):
             return None
         return {name: (self.output / name).read_bytes()
                 for name in _loose_pages(self.output, self.kept)}
 
-    def _stamp(self, commit: str | None) -> dict:
-        """The stamp of the index's folder as it is, made from pages that show `commit`."""
-        digest = hashlib.sha256()
-        for path in sorted(self.folder.rglob("*")):
-            if path.is_file() and path.name != STAMP:
+    def _stamp(self, commit: str | None, known: str | None = None) -> dict:
+        """The stamp of the index's folder as it is, made from pages that show `commit`. The
+        digest of its files is `known` (the last stamp's) when they are as the last build left
+        them (the same names, sizes and modification times: self.seen), else made."""
+        paths = sorted(path for path in self.folder.rglob("*")
+                       if path.is_file() and path.name != STAMP)
+        self.listing = {}
+        for path in paths:
+            status = path.stat()
+            self.listing[path.relative_to(self.folder).as_posix()] = [status.st_size,
+                                                                      status.st_mtime_ns]
+        if known is not None and self.listing == self.seen:
+            files = known
+        else:
+            digest = hashlib.sha256()
+            for path in paths:
                 digest.update(path.relative_to(self.folder).as_posix().encode() + b"\0"
                               + hashlib.sha256(path.read_bytes()).digest())
+            files = digest.hexdigest()
         return {"pagefind": importlib.metadata.version("pagefind_bin"),
-                "command": PAGEFIND_ARGUMENTS, "files": digest.hexdigest(), "commit": commit}
+                "command": PAGEFIND_ARGUMENTS, "files": files, "commit": commit}
 
     def rewritten(self, name: str, old: bytes | None, new: bytes) -> None:
         """A page written over `old` (None: a new page)."""

@@ -507,7 +507,6 @@ class ScoreboardGenerator(Generator):
         for name, text in files.items():
             self._write(f"data/{name}", text)
         self._prune(KEPT)
-        self.settings["CANDOR_RECORD"].save(board.data_commit)
 
     def _board_pages(self) -> None:
         """The pages that show no one company: the leaderboard, the industry pages, /actions/
@@ -637,7 +636,9 @@ class OutputRecord:
     commit it showed; kept in the cache (Cache.OUTPUT) for the folder it was written to. A file
     still there as recorded (os.stat) holds what that key and commit give: like git's index
     (with core.checkStat=minimal), it is known without being read. Not the inode: a folder
-    restored from the workflows' cache (a tar archive) keeps sizes and times, not inodes."""
+    restored from the workflows' cache (a tar archive) keeps sizes and times, not inodes. The
+    same for the search index's files (`index`), whose digest its stamp then need not make
+    again (SearchIndex.seen)."""
 
     FORMAT = "candor.output/1"
 
@@ -646,11 +647,15 @@ class OutputRecord:
         self.commit: str | None = None
         self.before: dict[str, list] = {}
         self.now: dict[str, list] = {}
+        self.index: dict | None = None  # the search index's files: SearchIndex.seen, .listing
+        self._saved: dict | None = None
         saved = cache.read(Cache.OUTPUT) if cache is not None else None
         try:
             record = json.loads(saved)
             if record["format"] == self.FORMAT and record["output"] == self.output:
-                self.commit, self.before = record["commit"], record["files"]
+                self.commit, self.before, self.index = (record["commit"], record["files"],
+                                                        record["index"])
+                self._saved = record
         except (TypeError, ValueError, KeyError):
             pass
 
@@ -673,9 +678,10 @@ class OutputRecord:
             self.now[name] = [key, status.st_size, status.st_mtime_ns]
 
     def save(self, commit: str | None) -> None:
-        if self.cache is not None and (self.now != self.before or commit != self.commit):
-            self.cache.write(Cache.OUTPUT, {"format": self.FORMAT, "output": self.output,
-                                            "commit": commit, "files": self.now})
+        record = {"format": self.FORMAT, "output": self.output, "commit": commit,
+                  "files": self.now, "index": self.index}
+        if self.cache is not None and record != self._saved:
+            self.cache.write(Cache.OUTPUT, record)
 
 
 def with_commit(text: str, commit: str | None) -> str:
@@ -756,7 +762,8 @@ def _generators(pelican):
 def pelican_settings(board: Scoreboard, output: Path, site_url: str,
                      seconds: dict[str, float] | None = None, cache: Cache | None = None,
                      pages: dict[str, int] | None = None, processes: int = 1,
-                     parallel_from: int = 2, search: SearchIndex | None = None) -> dict:
+                     parallel_from: int = 2, search: SearchIndex | None = None,
+                     record: OutputRecord | None = None) -> dict:
     return read_settings(override={
         "PATH": str(ROOT / "content"),
         "THEME": str(ROOT / "theme"),
@@ -771,7 +778,7 @@ def pelican_settings(board: Scoreboard, output: Path, site_url: str,
         "CANDOR_PROCESSES": processes,
         "CANDOR_PARALLEL_FROM": parallel_from,
         "CANDOR_SEARCH": search,
-        "CANDOR_RECORD": OutputRecord(cache, output),
+        "CANDOR_RECORD": record or OutputRecord(None, output),
         "RELATIVE_URLS": True,
         "TIMEZONE": "UTC",
         "DEFAULT_LANG": "en",
@@ -827,15 +834,18 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
     started = time.perf_counter()
     spent: dict[str, float] = {}
     counts: dict[str, int] = {}
-    search = SearchIndex(output, KEPT, board.data_commit)  # before Pelican deletes the pages
-    # outside KEPT
+    record = OutputRecord(cache, output)
+    # before Pelican deletes the pages outside KEPT
+    search = SearchIndex(output, KEPT, board.data_commit, record.index)
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
     try:
         Pelican(pelican_settings(board, output, site_url, spent, cache, counts, processes,
-                                 parallel_from, search)).run()
+                                 parallel_from, search, record)).run()
         rendered = time.perf_counter()
         search.finish()
+        record.index = search.listing
+        record.save(board.data_commit)
     finally:
         search.stop()
     if seconds is not None:
