@@ -254,8 +254,7 @@ def _fast_path(
         return [[] for _ in tables], None
     if any(t.lines is None for t in typed):
         return None  # cannot happen once the checks pass (see TypedTable.lines); be sure
-    contacts = _fast_frame(values, sum(t.records for t in typed))
-    contacts["line"] = np.concatenate([t.lines for t in typed])
+    contacts = _fast_frame(values, np.concatenate([t.lines for t in typed]))
     return [[] for _ in tables], contacts  # the RawTables hold no data
 
 
@@ -456,49 +455,63 @@ def _nulls_where(cells: pa.Array, null: np.ndarray) -> pa.Array:
                                  null_count=int(null.sum()), offset=cells.offset)
 
 
-def _fast_frame(values: dict[str, object], length: int) -> pd.DataFrame:
-    """The contacts frame the exact path builds (_typed_frame), from _fast_values' columns."""
-    values = dict(values)
-    if values["case_id"] is None:
-        values["case_id"] = values["id"]
-    else:
-        values["case_id"] = pc.if_else(pc.equal(pc.binary_length(values["case_id"]), 0),
-                                       values["id"], values["case_id"])
-    absent = [name for name, cells in values.items() if cells is None]
+def _fast_frame(values: dict[str, object], lines: np.ndarray) -> pd.DataFrame:
+    """The contacts frame the exact path builds (_typed_frame, then each record's line), from
+    _fast_values' columns. Each column is made as the array the frame keeps, and the frame is
+    put together from them as they are (DataFrame._from_arrays without its checks): the
+    constructor would look at every column again (inferring a type for text, aligning
+    indexes), which costs more than making them on a month of rows."""
+    length = len(lines)
+    absent = [name for name, cells in values.items() if cells is None and name != "case_id"]
     empty = _typed_frame({}, length) if absent else None
-    columns: dict[str, object] = {}  # built whole: one DataFrame, not a column at a time
-    for name, cells in values.items():
-        column = COLUMNS_BY_NAME[name]
-        if cells is None:
-            columns[name] = empty[name]
-        elif column.kind in ("text", "enum"):
-            columns[name] = pd.Series(
-                _objects(cells, (column.max_chars or 0) <= LABEL_MAX_CHARS), dtype=object)
+    arrays: dict[str, object] = {}
+    for column in FEEDBACK_COLUMNS:
+        name, cells = column.name, values[column.name]
+        if cells is None:  # no case_id: each contact is its own case
+            arrays[name] = arrays["id"] if name == "case_id" else empty[name].array
+        elif column.kind in ("text", "enum"):  # an empty case_id is the contact's id
+            arrays[name] = _objects(cells, (column.max_chars or 0) <= LABEL_MAX_CHARS,
+                                    arrays["id"] if name == "case_id" else None)
         elif column.kind == "int":
             table = np.array([np.nan, *map(float, _INT_VALUES[name][1:])])
-            columns[name] = table[_int_index(cells, column)]
+            arrays[name] = table[_int_index(cells, column)]
         elif name == "comment_public":  # not given: not consented
-            columns[name] = cells.fill_null(False).to_numpy(zero_copy_only=False)
+            arrays[name] = cells.fill_null(False).to_numpy(zero_copy_only=False)
         elif column.kind == "bool":
-            columns[name] = pd.BooleanDtype().__from_arrow__(cells)
+            arrays[name] = pd.BooleanDtype().__from_arrow__(cells)
         elif column.kind == "number":  # -0 is 0, as pandas reads it
-            columns[name] = pc.add(cells, 0.0).to_numpy(zero_copy_only=False)
+            arrays[name] = pc.add(cells, 0.0).to_numpy(zero_copy_only=False)
         else:
-            columns[name] = pc.cast(cells, pa.timestamp("ns", "UTC")).to_pandas()
-    return pd.DataFrame({column.name: columns[column.name] for column in FEEDBACK_COLUMNS},
-                        index=range(length), copy=False)
+            arrays[name] = _UTC_NS.__from_arrow__(cells)
+    arrays["line"] = lines
+    return pd.DataFrame._from_arrays(list(arrays.values()), _frame_columns(),
+                                     pd.RangeIndex(length), verify_integrity=False)
 
 
-def _objects(cells: pa.ChunkedArray, labels: bool) -> np.ndarray:
-    """Text as Python strings, None where empty. Labels (few distinct values: channels,
-    topics) are decoded once per distinct value."""
+_UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
+
+
+@functools.cache
+def _frame_columns() -> pd.Index:
+    """The contacts frame's column names, made once (pandas infers their type), when the first
+    frame is: pandas keeps text in Arrow memory, whose pool reserves about 1 GiB of address
+    space when first used, which `publish.py validate` may not need (tests/test_limits.py)."""
+    return pd.Index([*COLUMNS_BY_NAME, "line"])
+
+
+def _objects(cells: pa.ChunkedArray, labels: bool, instead: np.ndarray | None = None,
+             ) -> np.ndarray:
+    """Text as Python strings; where empty, None, or `instead`'s item if given. Labels (few
+    distinct values: channels, topics) are decoded once per distinct value."""
     if labels:
         encoded = pc.dictionary_encode(cells.combine_chunks())
         names = encoded.dictionary.to_numpy(zero_copy_only=False)
         names[names == ""] = None
         return names[encoded.indices.to_numpy()]
-    return pc.if_else(pc.equal(pc.binary_length(cells), 0), None, cells).to_numpy(
-        zero_copy_only=False)
+    text = cells.to_numpy(zero_copy_only=False)
+    empty = pc.binary_length(cells).to_numpy() == 0
+    text[empty] = None if instead is None else instead[empty]
+    return text
 
 
 def _column_number(table: RawTable, name: str, row: int | None = None) -> int | None:
