@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from jsonschema import Draft202012Validator
 
-from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, LABEL_MAX_CHARS, Column
-from .load import RawTable, TypedTable, key_column
+from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, Column
+from .load import DICTIONARY, LABELS, RawTable, TypedTable, key_column
 from .problems import Problem
 from .schemas import SCHEMAS
 
@@ -263,16 +263,21 @@ def _gathered(
 ) -> pa.ChunkedArray | None:
     """One column over the company's files (`files`: each one's columns by name), in order; a
     file without it gives empty cells (text "", other types null); None when no file has it.
+    A label column is a dictionary if every file that has it holds one (Parquet), else text.
     Raises ArrowTypeError when files hold it in different types (a Parquet file's typed
     date-times beside a CSV file's text): the exact path then checks the company."""
-    present = [columns[column.name] for columns in files if column.name in columns]
+    given = [columns.get(column.name) for columns in files]
+    present = [cells for cells in given if cells is not None]
     if not present:
         return None
-    kind = present[0].type
+    if len({cells.type for cells in present}) > 1:  # e.g. Parquet's labels beside CSV's
+        given = [cells.cast(_TEXT).fill_null("") if cells is not None and cells.type == DICTIONARY
+                 else cells for cells in given]
+    kind = next(cells for cells in given if cells is not None).type
     chunks = []
-    for columns, table in zip(files, typed, strict=True):
-        if column.name in columns:
-            chunks += columns[column.name].chunks
+    for cells, table in zip(given, typed, strict=True):
+        if cells is not None:
+            chunks += cells.chunks
         elif kind == _TEXT:
             chunks.append(pa.array([""] * table.records, kind))
         else:
@@ -282,9 +287,9 @@ def _gathered(
 
 def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, object] | None:
     """Each contract column over the company's files: booleans and text as read (text "" for
-    empty), whole numbers as their text in one array (_int_index reads them), numbers as
-    float64, date-times as timestamp[us, UTC]; None as soon as any rule fails (pyarrow errors
-    propagate)."""
+    empty; labels may be dictionaries, see _gathered), whole numbers as their text in one array
+    (_int_index reads them), numbers as float64, date-times as timestamp[us, UTC]; None as soon
+    as any rule fails (pyarrow errors propagate)."""
     values: dict[str, object] = {}
     files = [dict(zip(t.arrow.column_names, t.arrow.columns, strict=True)) for t in typed]
     for column in FEEDBACK_COLUMNS:
@@ -293,15 +298,16 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
             values[column.name] = cells
             continue
         if column.kind == "text":
-            if column.required and _any(pc.equal(pc.binary_length(cells), 0)):
+            texts = _texts(cells)
+            if column.required and _any(pc.equal(pc.binary_length(texts), 0)):
                 return None
-            if column.max_chars and pc.max(pc.binary_length(cells)).as_py() > column.max_chars \
-                    and pc.max(pc.utf8_length(cells)).as_py() > column.max_chars:
+            if column.max_chars and pc.max(pc.binary_length(texts)).as_py() > column.max_chars \
+                    and pc.max(pc.utf8_length(texts)).as_py() > column.max_chars:
                 return None
             values[column.name] = cells
         elif column.kind == "enum":  # an empty cell is a choice only where it may be missing
             choices = column.choices if column.required else (*column.choices, "")
-            if _any(pc.invert(pc.is_in(cells, pa.array(choices)))):
+            if _any(pc.invert(pc.is_in(_texts(cells), pa.array(choices)))):
                 return None
             values[column.name] = cells
         elif column.kind == "int":
@@ -339,6 +345,19 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
         if _any(pc.greater_equal(when, pa.scalar(end, pa.timestamp("us", "UTC")))):
             return None
     return values
+
+
+def _texts(cells: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text cells, or a dictionary's texts ("" for a null), each once: the checks of a text
+    column look at these. A dictionary may hold a text no cell uses: the fast path then
+    checks more than it must, which can only send the company to the exact path."""
+    if cells.type != DICTIONARY:
+        return cells
+    texts = [chunk.dictionary for chunk in cells.chunks]
+    if cells.null_count:
+        texts.append(pa.array([""]))
+    texts = pa.chunked_array(texts, _TEXT)
+    return texts.fill_null("") if texts.null_count else texts
 
 
 def _any(mask: pa.ChunkedArray) -> bool:
@@ -470,7 +489,7 @@ def _fast_frame(values: dict[str, object], lines: np.ndarray) -> pd.DataFrame:
         if cells is None:  # no case_id: each contact is its own case
             arrays[name] = arrays["id"] if name == "case_id" else empty[name].array
         elif column.kind in ("text", "enum"):  # an empty case_id is the contact's id
-            arrays[name] = _objects(cells, (column.max_chars or 0) <= LABEL_MAX_CHARS,
+            arrays[name] = _objects(cells, name in LABELS,
                                     arrays["id"] if name == "case_id" else None)
         elif column.kind == "int":
             table = np.array([np.nan, *map(float, _INT_VALUES[name][1:])])
@@ -502,12 +521,19 @@ def _frame_columns() -> pd.Index:
 def _objects(cells: pa.ChunkedArray, labels: bool, instead: np.ndarray | None = None,
              ) -> np.ndarray:
     """Text as Python strings; where empty, None, or `instead`'s item if given. Labels (few
-    distinct values: channels, topics) are decoded once per distinct value."""
+    distinct values: channels, topics) are decoded once per distinct value: a dictionary's
+    (null where empty) as they are, text's once encoded as one."""
     if labels:
-        encoded = pc.dictionary_encode(cells.combine_chunks())
-        names = encoded.dictionary.to_numpy(zero_copy_only=False)
-        names[names == ""] = None
-        return names[encoded.indices.to_numpy()]
+        parts = []
+        for encoded in cells.chunks if cells.type == DICTIONARY else [
+                pc.dictionary_encode(cells.combine_chunks())]:
+            names = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), None)
+            names[names == ""] = None
+            indices = encoded.indices  # a null cell's index: the None after the names
+            if indices.null_count:
+                indices = indices.fill_null(len(names) - 1)
+            parts.append(names[indices.to_numpy()])
+        return np.concatenate(parts)
     text = cells.to_numpy(zero_copy_only=False)
     empty = pc.binary_length(cells).to_numpy() == 0
     text[empty] = None if instead is None else instead[empty]

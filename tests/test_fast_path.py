@@ -501,6 +501,17 @@ PARQUET_ODD = [
     (False, {"comment": pa.array([b"\xc3\xa9", None, b"x"])}),
     (False, {"comment": unchecked_text(b"ok", b"caf\xe9", b"")}),
     (False, {"topic": unchecked_text(b"a", b"\xff", b"a").dictionary_encode()}),
+    # a dictionary's text that no cell uses: pandas cannot read it either
+    (False, {"topic": pa.DictionaryArray.from_arrays(pa.array([0, 2, 0], pa.int32()),
+                                                     unchecked_text(b"a", b"\xff", b"b"))}),
+    # a choice no cell uses that is not one: each of a label's texts is checked, used or not
+    (False, {"channel": pa.DictionaryArray.from_arrays(pa.array([0, 2, 0], pa.int8()),
+                                                       pa.array(["phone", "fax", "app"]))}),
+    (True, {"channel": pa.DictionaryArray.from_arrays(pa.array([0, 2, 1], pa.int8()),
+                                                      pa.array(["phone", "app", "chat"])),
+            "site": pa.DictionaryArray.from_arrays(pa.array([None, 1, 0], pa.int32()),
+                                                   pa.array(["", "in-house"])),
+            "topic": pa.array(["", "refund", None]).dictionary_encode()}),
     (True, {"comment": unchecked_text(b"ok", "café".encode(), b"")}),
     (False, {"comment": pa.array([[1], None, []])}),
     (False, {"comment": pa.array([{"a": 1}, None, None])}),
