@@ -540,14 +540,18 @@ def _parquet_table(data: bytes, labels: bool = False) -> pa.Table:
     usually stores them: not decoded into a text per row). ParquetFile reads a small file
     several times as fast as read_table's dataset machinery, and on the calling thread for
     less CPU time than on pyarrow's pool: a company's file of a month or a year is too small
-    for threads to pay, and companies are read in parallel."""
+    for threads to pay, and companies are read in parallel. The bytes are in memory already:
+    pre-buffering them would only copy them."""
     import pyarrow.parquet as pq
 
+    def opened(**options) -> pq.ParquetFile:
+        return pq.ParquetFile(pa.BufferReader(data), pre_buffer=False, **options)
+
     try:
-        file = pq.ParquetFile(pa.BufferReader(data), read_dictionary=LABELS if labels else None)
+        file = opened(read_dictionary=LABELS if labels else None)
     except KeyError:  # pyarrow refuses to read a column the file lacks: name those it has
-        metadata = pq.ParquetFile(pa.BufferReader(data)).metadata
-        file = pq.ParquetFile(pa.BufferReader(data), metadata=metadata, read_dictionary=[
+        metadata = opened().metadata
+        file = opened(metadata=metadata, read_dictionary=[
             name for name in LABELS if name in metadata.schema.names])
     return file.read(use_threads=False)
 
