@@ -630,12 +630,12 @@ def _frame_rows(frame: pd.DataFrame, table: RawTable) -> None:
 def _parse_parquet(data: bytes) -> pa.Table | None:
     """The fast path for a well-formed Parquet file with the contract's columns: each column in
     the form `_parse_arrow` gives a CSV file's (text, whole numbers and anything written as text
-    as strings, "" where empty; booleans typed), except numbers (float64) and date-times
-    (timestamp[us, UTC]) that the file holds typed, null where empty, and the LABELS columns
-    as dictionaries (DICTIONARY, null where empty: see `_parquet_table`). None whenever that cannot
-    be sure to read as `_read_parquet` and the exact checks do: a damaged file, no rows, other
-    columns (as pandas names them), or a column of a type the exact path refuses or reads
-    otherwise (see `_typed_column`); the exact path then reads the file."""
+    as strings, "" where empty; booleans typed), except numbers, whole or not, (float64) and
+    date-times (timestamp[us, UTC]) that the file holds typed, null where empty, and the LABELS
+    columns as dictionaries (DICTIONARY, null where empty: see `_parquet_table`). None whenever
+    that cannot be sure to read as `_read_parquet` and the exact checks do: a damaged file, no
+    rows, other columns (as pandas names them), or a column of a type the exact path refuses
+    or reads otherwise (see `_typed_column`); the exact path then reads the file."""
     try:
         table = _parquet_table(data, labels=True)
         header = table.column_names
@@ -690,16 +690,12 @@ def _typed_column(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray | N
         return cells if kind == "bool" else None
     if types.is_floating(cells.type) and kind in ("int", "number"):
         cells = pc.if_else(pc.is_nan(cells), pa.scalar(None, cells.type), cells)
-        if kind == "number":
-            return cells.cast(pa.float64())
-        whole = pc.and_(pc.is_finite(cells), pc.equal(pc.floor(cells), cells))
-        if not pc.all(whole, min_count=0).as_py():
+        if kind == "int" and not pc.all(pc.and_(pc.is_finite(cells), pc.equal(
+                pc.floor(cells), cells)), min_count=0).as_py():
             return None  # fractional or infinite: a bad rating, which the exact path reports
-        return cells.cast(pa.int64()).cast(pa.string()).fill_null("")
+        return cells if cells.type == pa.float64() else cells.cast(pa.float64())
     if types.is_integer(cells.type) and kind in ("int", "number"):
-        if kind == "number":
-            return cells.cast(pa.float64())
-        return cells.cast(pa.string()).fill_null("")
+        return cells.cast(pa.float64())
     if kind not in ("datetime", "date_or_datetime"):
         return None
     if (types.is_timestamp(cells.type) and cells.type.tz is not None) \

@@ -263,16 +263,17 @@ def _gathered(
 ) -> pa.ChunkedArray | None:
     """One column over the company's files (`files`: each one's columns by name), in order; a
     file without it gives empty cells (text "", other types null); None when no file has it.
-    A label column is a dictionary if every file that has it holds one (Parquet), else text.
-    Raises ArrowTypeError when files hold it in different types (a Parquet file's typed
-    date-times beside a CSV file's text): the exact path then checks the company."""
+    Labels (dictionaries) and whole numbers (float64) that a Parquet file holds so are text
+    beside a file that holds them as text (CSV). Raises ArrowTypeError when files hold it in
+    other different types (a Parquet file's typed date-times beside a CSV file's text): the
+    exact path then checks the company."""
     given = [columns.get(column.name) for columns in files]
     present = [cells for cells in given if cells is not None]
     if not present:
         return None
-    if len({cells.type for cells in present}) > 1:  # e.g. Parquet's labels beside CSV's
-        given = [cells.cast(_TEXT).fill_null("") if cells is not None and cells.type == DICTIONARY
-                 else cells for cells in given]
+    if len({cells.type for cells in present}) > 1:
+        given = [cells if cells is None or cells.type == _TEXT else _as_text(cells, column)
+                 for cells in given]
     kind = next(cells for cells in given if cells is not None).type
     chunks = []
     for cells, table in zip(given, typed, strict=True):
@@ -285,11 +286,21 @@ def _gathered(
     return pa.chunked_array(chunks, kind)
 
 
+def _as_text(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray:
+    """A label's dictionary or a whole number's float64 as a CSV file's text, "" where empty;
+    other cells as they are."""
+    if cells.type == DICTIONARY:
+        return cells.cast(_TEXT).fill_null("")
+    if column.kind == "int":
+        return cells.cast(pa.int64()).cast(_TEXT).fill_null("")
+    return cells
+
+
 def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, object] | None:
     """Each contract column over the company's files: booleans and text as read (text "" for
     empty; labels may be dictionaries, see _gathered), whole numbers as their text in one array
-    (_int_index reads them), numbers as float64, date-times as timestamp[us, UTC]; None as soon
-    as any rule fails (pyarrow errors propagate)."""
+    (_int_index reads them) or as float64, numbers as float64, date-times as timestamp[us, UTC];
+    None as soon as any rule fails (pyarrow errors propagate)."""
     values: dict[str, object] = {}
     files = [dict(zip(t.arrow.column_names, t.arrow.columns, strict=True)) for t in typed]
     for column in FEEDBACK_COLUMNS:
@@ -308,6 +319,12 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
         elif column.kind == "enum":  # an empty cell is a choice only where it may be missing
             choices = column.choices if column.required else (*column.choices, "")
             if _any(pc.invert(pc.is_in(_texts(cells), pa.array(choices)))):
+                return None
+            values[column.name] = cells
+        elif column.kind == "int" and cells.type != _TEXT:  # whole, as _typed_column checked
+            bounds = pc.min_max(cells).as_py()
+            if bounds["min"] is not None and (bounds["min"] < column.low
+                                              or bounds["max"] > column.high):
                 return None
             values[column.name] = cells
         elif column.kind == "int":
@@ -491,14 +508,14 @@ def _fast_frame(values: dict[str, object], lines: np.ndarray) -> pd.DataFrame:
         elif column.kind in ("text", "enum"):  # an empty case_id is the contact's id
             arrays[name] = _objects(cells, name in LABELS,
                                     arrays["id"] if name == "case_id" else None)
-        elif column.kind == "int":
+        elif column.kind == "int" and cells.type == _TEXT:
             table = np.array([np.nan, *map(float, _INT_VALUES[name][1:])])
             arrays[name] = table[_int_index(cells, column)]
         elif name == "comment_public":  # not given: not consented
             arrays[name] = cells.fill_null(False).to_numpy(zero_copy_only=False)
         elif column.kind == "bool":
             arrays[name] = pd.BooleanDtype().__from_arrow__(cells)
-        elif column.kind == "number":  # -0 is 0, as pandas reads it
+        elif column.kind in ("int", "number"):  # -0 is 0, as pandas reads it
             arrays[name] = pc.add(cells, 0.0).to_numpy(zero_copy_only=False)
         else:
             arrays[name] = _UTC_NS.__from_arrow__(cells)
