@@ -23,6 +23,7 @@ import yaml
 from .ledger import (
     COLUMNS_BY_NAME,
     FEEDBACK_SUFFIXES,
+    LABEL_MAX_CHARS,
     MAX_FEEDBACK_FILE_BYTES,
     MAX_NESTING,
     MAX_RECORD_CHARS,
@@ -527,12 +528,32 @@ def _read_jsonl(text: str, table: RawTable) -> None:
     table.rows = pd.DataFrame.from_records(records, columns=table.columns).astype(object)
 
 
-def _parquet_table(data: bytes) -> pa.Table:
-    """A Parquet file's Arrow table (pyarrow raises several unrelated types for a damaged file).
-    ParquetFile reads a small file several times as fast as read_table's dataset machinery."""
+# The text columns of few distinct values (channels, stages, topics, sites): the fast path
+# reads them from Parquet as dictionaries, each distinct text decoded and checked once.
+LABELS = tuple(column.name for column in COLUMNS_BY_NAME.values()
+               if column.kind in ("text", "enum") and (column.max_chars or 0) <= LABEL_MAX_CHARS)
+
+
+def _parquet_table(data: bytes, labels: bool = False) -> pa.Table:
+    """A Parquet file's Arrow table (pyarrow raises several unrelated types for a damaged file);
+    with `labels`, the LABELS columns the file has as dictionaries (as a Parquet writer
+    usually stores them: not decoded into a text per row). ParquetFile reads a small file
+    several times as fast as read_table's dataset machinery, and on the calling thread for
+    less CPU time than on pyarrow's pool: a company's file of a month or a year is too small
+    for threads to pay, and companies are read in parallel. The bytes are in memory already:
+    pre-buffering them would only copy them."""
     import pyarrow.parquet as pq
 
-    return pq.ParquetFile(pa.BufferReader(data)).read()
+    def opened(**options) -> pq.ParquetFile:
+        return pq.ParquetFile(pa.BufferReader(data), pre_buffer=False, **options)
+
+    try:
+        file = opened(read_dictionary=LABELS if labels else None)
+    except KeyError:  # pyarrow refuses to read a column the file lacks: name those it has
+        metadata = opened().metadata
+        file = opened(metadata=metadata, read_dictionary=[
+            name for name in LABELS if name in metadata.schema.names])
+    return file.read(use_threads=False)
 
 
 def _not_utf8(arrow: pa.Table, where: str) -> list[Problem]:
@@ -541,12 +562,12 @@ def _not_utf8(arrow: pa.Table, where: str) -> list[Problem]:
     problems = []
     for name, cells in zip(arrow.column_names, arrow.columns, strict=True):
         if pa.types.is_dictionary(cells.type):
+            if _valid(cells):  # each distinct value checked once, whether used or not
+                continue
             cells = cells.cast(cells.type.value_type)
         if not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)):
             continue
-        try:
-            cells.validate(full=True)
-        except pa.ArrowInvalid:
+        if not _valid(cells):
             values = cells.cast(pa.large_binary()).to_pylist()
             row = next(row for row, value in enumerate(values)
                        if value is not None and not _is_utf8(value))
@@ -555,6 +576,15 @@ def _not_utf8(arrow: pa.Table, where: str) -> list[Problem]:
                 "write the file's text as UTF-8",
             ))
     return problems
+
+
+def _valid(cells: pa.ChunkedArray) -> bool:
+    """Whether Arrow's full validation passes: text is UTF-8, a dictionary's values too."""
+    try:
+        cells.validate(full=True)
+    except pa.ArrowInvalid:
+        return False
+    return True
 
 
 def _read_parquet(data: bytes, table: RawTable) -> None:
@@ -600,13 +630,14 @@ def _frame_rows(frame: pd.DataFrame, table: RawTable) -> None:
 def _parse_parquet(data: bytes) -> pa.Table | None:
     """The fast path for a well-formed Parquet file with the contract's columns: each column in
     the form `_parse_arrow` gives a CSV file's (text, whole numbers and anything written as text
-    as strings, "" where empty; booleans typed), except numbers (float64) and date-times
-    (timestamp[us, UTC]) that the file holds typed; null where empty. None whenever that cannot
-    be sure to read as `_read_parquet` and the exact checks do: a damaged file, no rows, other
-    columns (as pandas names them), or a column of a type the exact path refuses or reads
-    otherwise (see `_typed_column`); the exact path then reads the file."""
+    as strings, "" where empty; booleans typed), except numbers, whole or not, (float64) and
+    date-times (timestamp[us, UTC]) that the file holds typed, null where empty, and the LABELS
+    columns as dictionaries (DICTIONARY, null where empty: see `_parquet_table`). None whenever
+    that cannot be sure to read as `_read_parquet` and the exact checks do: a damaged file, no
+    rows, other columns (as pandas names them), or a column of a type the exact path refuses
+    or reads otherwise (see `_typed_column`); the exact path then reads the file."""
     try:
-        table = _parquet_table(data)
+        table = _parquet_table(data, labels=True)
         header = table.column_names
         metadata = table.schema.pandas_metadata
         if metadata is not None:  # pandas may restore an index or rename: name as it does
@@ -635,15 +666,20 @@ def _typed_column(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray | N
     path refuses for the column (a naive timestamp, a boolean rating, a date resolved_at ...)
     or turns into other text (a number in a text column: 5 or 5.0 as pandas reads it). A NaN
     is empty, as pandas reads it; a date is midnight UTC; raises when a cast would lose
-    anything (a timestamp in nanoseconds)."""
+    anything (a timestamp in nanoseconds). Text in a dictionary stays one in LABELS columns
+    (DICTIONARY, null where empty)."""
     kind, types = column.kind, pa.types
     if types.is_null(cells.type):
         cells = cells.cast(pa.string())
     if types.is_dictionary(cells.type):
+        if not _valid(cells):  # e.g. a text no cell uses that is not UTF-8: pandas, so the
+            return None        # exact path, cannot read the file
+        if column.name in LABELS and _is_text(cells.type.value_type):
+            return cells if cells.type == DICTIONARY else cells.cast(DICTIONARY)
         cells = cells.cast(cells.type.value_type)
-    if types.is_string(cells.type) or types.is_large_string(cells.type) \
-            or types.is_string_view(cells.type):
-        cells = cells.cast(pa.string()).fill_null("")
+    if _is_text(cells.type):
+        cells = cells if cells.type == pa.string() else cells.cast(pa.string())
+        cells = cells.fill_null("") if cells.null_count else cells
         if kind != "bool":
             return cells
         if not pc.all(pc.is_in(cells, pa.array(["true", "false", ""]))).as_py():
@@ -654,22 +690,26 @@ def _typed_column(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray | N
         return cells if kind == "bool" else None
     if types.is_floating(cells.type) and kind in ("int", "number"):
         cells = pc.if_else(pc.is_nan(cells), pa.scalar(None, cells.type), cells)
-        if kind == "number":
-            return cells.cast(pa.float64())
-        whole = pc.and_(pc.is_finite(cells), pc.equal(pc.floor(cells), cells))
-        if not pc.all(whole, min_count=0).as_py():
+        if kind == "int" and not pc.all(pc.and_(pc.is_finite(cells), pc.equal(
+                pc.floor(cells), cells)), min_count=0).as_py():
             return None  # fractional or infinite: a bad rating, which the exact path reports
-        return cells.cast(pa.int64()).cast(pa.string()).fill_null("")
+        return cells if cells.type == pa.float64() else cells.cast(pa.float64())
     if types.is_integer(cells.type) and kind in ("int", "number"):
-        if kind == "number":
-            return cells.cast(pa.float64())
-        return cells.cast(pa.string()).fill_null("")
+        return cells.cast(pa.float64())
     if kind not in ("datetime", "date_or_datetime"):
         return None
     if (types.is_timestamp(cells.type) and cells.type.tz is not None) \
             or (types.is_date32(cells.type) and kind == "date_or_datetime"):
         return cells.cast(pa.timestamp("us", "UTC"))
     return None  # a naive timestamp: as ambiguous as a date-time without an offset
+
+
+DICTIONARY = pa.dictionary(pa.int32(), pa.string())  # a label column's type, as pyarrow reads
+
+
+def _is_text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind) \
+        or pa.types.is_string_view(kind)
 
 
 # pyarrow's JSON reader reads each contract column as one type: a value of another is an error

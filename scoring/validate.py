@@ -14,8 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from jsonschema import Draft202012Validator
 
-from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, LABEL_MAX_CHARS, Column
-from .load import RawTable, TypedTable, key_column
+from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, Column
+from .load import DICTIONARY, LABELS, RawTable, TypedTable, key_column
 from .problems import Problem
 from .schemas import SCHEMAS
 
@@ -254,8 +254,7 @@ def _fast_path(
         return [[] for _ in tables], None
     if any(t.lines is None for t in typed):
         return None  # cannot happen once the checks pass (see TypedTable.lines); be sure
-    contacts = _fast_frame(values, sum(t.records for t in typed))
-    contacts["line"] = np.concatenate([t.lines for t in typed])
+    contacts = _fast_frame(values, np.concatenate([t.lines for t in typed]))
     return [[] for _ in tables], contacts  # the RawTables hold no data
 
 
@@ -264,16 +263,22 @@ def _gathered(
 ) -> pa.ChunkedArray | None:
     """One column over the company's files (`files`: each one's columns by name), in order; a
     file without it gives empty cells (text "", other types null); None when no file has it.
-    Raises ArrowTypeError when files hold it in different types (a Parquet file's typed
-    date-times beside a CSV file's text): the exact path then checks the company."""
-    present = [columns[column.name] for columns in files if column.name in columns]
+    Labels (dictionaries) and whole numbers (float64) that a Parquet file holds so are text
+    beside a file that holds them as text (CSV). Raises ArrowTypeError when files hold it in
+    other different types (a Parquet file's typed date-times beside a CSV file's text): the
+    exact path then checks the company."""
+    given = [columns.get(column.name) for columns in files]
+    present = [cells for cells in given if cells is not None]
     if not present:
         return None
-    kind = present[0].type
+    if len({cells.type for cells in present}) > 1:
+        given = [cells if cells is None or cells.type == _TEXT else _as_text(cells, column)
+                 for cells in given]
+    kind = next(cells for cells in given if cells is not None).type
     chunks = []
-    for columns, table in zip(files, typed, strict=True):
-        if column.name in columns:
-            chunks += columns[column.name].chunks
+    for cells, table in zip(given, typed, strict=True):
+        if cells is not None:
+            chunks += cells.chunks
         elif kind == _TEXT:
             chunks.append(pa.array([""] * table.records, kind))
         else:
@@ -281,11 +286,21 @@ def _gathered(
     return pa.chunked_array(chunks, kind)
 
 
+def _as_text(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray:
+    """A label's dictionary or a whole number's float64 as a CSV file's text, "" where empty;
+    other cells as they are."""
+    if cells.type == DICTIONARY:
+        return cells.cast(_TEXT).fill_null("")
+    if column.kind == "int":
+        return cells.cast(pa.int64()).cast(_TEXT).fill_null("")
+    return cells
+
+
 def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, object] | None:
     """Each contract column over the company's files: booleans and text as read (text "" for
-    empty), whole numbers as their text in one array (_int_index reads them), numbers as
-    float64, date-times as timestamp[us, UTC]; None as soon as any rule fails (pyarrow errors
-    propagate)."""
+    empty; labels may be dictionaries, see _gathered), whole numbers as their text in one array
+    (_int_index reads them) or as float64, numbers as float64, date-times as timestamp[us, UTC];
+    None as soon as any rule fails (pyarrow errors propagate)."""
     values: dict[str, object] = {}
     files = [dict(zip(t.arrow.column_names, t.arrow.columns, strict=True)) for t in typed]
     for column in FEEDBACK_COLUMNS:
@@ -294,15 +309,22 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
             values[column.name] = cells
             continue
         if column.kind == "text":
-            if column.required and _any(pc.equal(pc.binary_length(cells), 0)):
+            texts = _texts(cells)
+            if column.required and _any(pc.equal(pc.binary_length(texts), 0)):
                 return None
-            if column.max_chars and pc.max(pc.binary_length(cells)).as_py() > column.max_chars \
-                    and pc.max(pc.utf8_length(cells)).as_py() > column.max_chars:
+            if column.max_chars and pc.max(pc.binary_length(texts)).as_py() > column.max_chars \
+                    and pc.max(pc.utf8_length(texts)).as_py() > column.max_chars:
                 return None
             values[column.name] = cells
         elif column.kind == "enum":  # an empty cell is a choice only where it may be missing
             choices = column.choices if column.required else (*column.choices, "")
-            if _any(pc.invert(pc.is_in(cells, pa.array(choices)))):
+            if _any(pc.invert(pc.is_in(_texts(cells), pa.array(choices)))):
+                return None
+            values[column.name] = cells
+        elif column.kind == "int" and cells.type != _TEXT:  # whole, as _typed_column checked
+            bounds = pc.min_max(cells).as_py()
+            if bounds["min"] is not None and (bounds["min"] < column.low
+                                              or bounds["max"] > column.high):
                 return None
             values[column.name] = cells
         elif column.kind == "int":
@@ -340,6 +362,19 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
         if _any(pc.greater_equal(when, pa.scalar(end, pa.timestamp("us", "UTC")))):
             return None
     return values
+
+
+def _texts(cells: pa.ChunkedArray) -> pa.ChunkedArray:
+    """Text cells, or a dictionary's texts ("" for a null), each once: the checks of a text
+    column look at these. A dictionary may hold a text no cell uses: the fast path then
+    checks more than it must, which can only send the company to the exact path."""
+    if cells.type != DICTIONARY:
+        return cells
+    texts = [chunk.dictionary for chunk in cells.chunks]
+    if cells.null_count:
+        texts.append(pa.array([""]))
+    texts = pa.chunked_array(texts, _TEXT)
+    return texts.fill_null("") if texts.null_count else texts
 
 
 def _any(mask: pa.ChunkedArray) -> bool:
@@ -456,49 +491,70 @@ def _nulls_where(cells: pa.Array, null: np.ndarray) -> pa.Array:
                                  null_count=int(null.sum()), offset=cells.offset)
 
 
-def _fast_frame(values: dict[str, object], length: int) -> pd.DataFrame:
-    """The contacts frame the exact path builds (_typed_frame), from _fast_values' columns."""
-    values = dict(values)
-    if values["case_id"] is None:
-        values["case_id"] = values["id"]
-    else:
-        values["case_id"] = pc.if_else(pc.equal(pc.binary_length(values["case_id"]), 0),
-                                       values["id"], values["case_id"])
-    absent = [name for name, cells in values.items() if cells is None]
+def _fast_frame(values: dict[str, object], lines: np.ndarray) -> pd.DataFrame:
+    """The contacts frame the exact path builds (_typed_frame, then each record's line), from
+    _fast_values' columns. Each column is made as the array the frame keeps, and the frame is
+    put together from them as they are (DataFrame._from_arrays without its checks): the
+    constructor would look at every column again (inferring a type for text, aligning
+    indexes), which costs more than making them on a month of rows."""
+    length = len(lines)
+    absent = [name for name, cells in values.items() if cells is None and name != "case_id"]
     empty = _typed_frame({}, length) if absent else None
-    columns: dict[str, object] = {}  # built whole: one DataFrame, not a column at a time
-    for name, cells in values.items():
-        column = COLUMNS_BY_NAME[name]
-        if cells is None:
-            columns[name] = empty[name]
-        elif column.kind in ("text", "enum"):
-            columns[name] = pd.Series(
-                _objects(cells, (column.max_chars or 0) <= LABEL_MAX_CHARS), dtype=object)
-        elif column.kind == "int":
+    arrays: dict[str, object] = {}
+    for column in FEEDBACK_COLUMNS:
+        name, cells = column.name, values[column.name]
+        if cells is None:  # no case_id: each contact is its own case
+            arrays[name] = arrays["id"] if name == "case_id" else empty[name].array
+        elif column.kind in ("text", "enum"):  # an empty case_id is the contact's id
+            arrays[name] = _objects(cells, name in LABELS,
+                                    arrays["id"] if name == "case_id" else None)
+        elif column.kind == "int" and cells.type == _TEXT:
             table = np.array([np.nan, *map(float, _INT_VALUES[name][1:])])
-            columns[name] = table[_int_index(cells, column)]
+            arrays[name] = table[_int_index(cells, column)]
         elif name == "comment_public":  # not given: not consented
-            columns[name] = cells.fill_null(False).to_numpy(zero_copy_only=False)
+            arrays[name] = cells.fill_null(False).to_numpy(zero_copy_only=False)
         elif column.kind == "bool":
-            columns[name] = pd.BooleanDtype().__from_arrow__(cells)
-        elif column.kind == "number":  # -0 is 0, as pandas reads it
-            columns[name] = pc.add(cells, 0.0).to_numpy(zero_copy_only=False)
+            arrays[name] = pd.BooleanDtype().__from_arrow__(cells)
+        elif column.kind in ("int", "number"):  # -0 is 0, as pandas reads it
+            arrays[name] = pc.add(cells, 0.0).to_numpy(zero_copy_only=False)
         else:
-            columns[name] = pc.cast(cells, pa.timestamp("ns", "UTC")).to_pandas()
-    return pd.DataFrame({column.name: columns[column.name] for column in FEEDBACK_COLUMNS},
-                        index=range(length), copy=False)
+            arrays[name] = _UTC_NS.__from_arrow__(cells)
+    arrays["line"] = lines
+    return pd.DataFrame._from_arrays(list(arrays.values()), _frame_columns(),
+                                     pd.RangeIndex(length), verify_integrity=False)
 
 
-def _objects(cells: pa.ChunkedArray, labels: bool) -> np.ndarray:
-    """Text as Python strings, None where empty. Labels (few distinct values: channels,
-    topics) are decoded once per distinct value."""
+_UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
+
+
+@functools.cache
+def _frame_columns() -> pd.Index:
+    """The contacts frame's column names, made once (pandas infers their type), when the first
+    frame is: pandas keeps text in Arrow memory, whose pool reserves about 1 GiB of address
+    space when first used, which `publish.py validate` may not need (tests/test_limits.py)."""
+    return pd.Index([*COLUMNS_BY_NAME, "line"])
+
+
+def _objects(cells: pa.ChunkedArray, labels: bool, instead: np.ndarray | None = None,
+             ) -> np.ndarray:
+    """Text as Python strings; where empty, None, or `instead`'s item if given. Labels (few
+    distinct values: channels, topics) are decoded once per distinct value: a dictionary's
+    (null where empty) as they are, text's once encoded as one."""
     if labels:
-        encoded = pc.dictionary_encode(cells.combine_chunks())
-        names = encoded.dictionary.to_numpy(zero_copy_only=False)
-        names[names == ""] = None
-        return names[encoded.indices.to_numpy()]
-    return pc.if_else(pc.equal(pc.binary_length(cells), 0), None, cells).to_numpy(
-        zero_copy_only=False)
+        parts = []
+        for encoded in cells.chunks if cells.type == DICTIONARY else [
+                pc.dictionary_encode(cells.combine_chunks())]:
+            names = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), None)
+            names[names == ""] = None
+            indices = encoded.indices  # a null cell's index: the None after the names
+            if indices.null_count:
+                indices = indices.fill_null(len(names) - 1)
+            parts.append(names[indices.to_numpy()])
+        return np.concatenate(parts)
+    text = cells.to_numpy(zero_copy_only=False)
+    empty = pc.binary_length(cells).to_numpy() == 0
+    text[empty] = None if instead is None else instead[empty]
+    return text
 
 
 def _column_number(table: RawTable, name: str, row: int | None = None) -> int | None:

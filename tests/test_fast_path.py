@@ -501,6 +501,17 @@ PARQUET_ODD = [
     (False, {"comment": pa.array([b"\xc3\xa9", None, b"x"])}),
     (False, {"comment": unchecked_text(b"ok", b"caf\xe9", b"")}),
     (False, {"topic": unchecked_text(b"a", b"\xff", b"a").dictionary_encode()}),
+    # a dictionary's text that no cell uses: pandas cannot read it either
+    (False, {"topic": pa.DictionaryArray.from_arrays(pa.array([0, 2, 0], pa.int32()),
+                                                     unchecked_text(b"a", b"\xff", b"b"))}),
+    # a choice no cell uses that is not one: each of a label's texts is checked, used or not
+    (False, {"channel": pa.DictionaryArray.from_arrays(pa.array([0, 2, 0], pa.int8()),
+                                                       pa.array(["phone", "fax", "app"]))}),
+    (True, {"channel": pa.DictionaryArray.from_arrays(pa.array([0, 2, 1], pa.int8()),
+                                                      pa.array(["phone", "app", "chat"])),
+            "site": pa.DictionaryArray.from_arrays(pa.array([None, 1, 0], pa.int32()),
+                                                   pa.array(["", "in-house"])),
+            "topic": pa.array(["", "refund", None]).dictionary_encode()}),
     (True, {"comment": unchecked_text(b"ok", "café".encode(), b"")}),
     (False, {"comment": pa.array([[1], None, []])}),
     (False, {"comment": pa.array([{"a": 1}, None, None])}),
@@ -582,6 +593,30 @@ def test_a_company_with_csv_and_parquet_files_gives_the_same_results_both_ways(t
         tables = [read_feedback_fast(path, tmp_path / "data", frames=checked) for path in paths]
         assert [found for _, found in parse_feedback_files(tables, frames=checked)] == \
             [found for _, found in parse_feedback_files(exact)]
+
+
+def test_good_csv_and_parquet_files_of_one_company_take_the_fast_path_together(tmp_path):
+    # Parquet's labels (read as dictionaries) and whole numbers (typed) beside CSV's text; its
+    # date-times as text too (typed ones beside text send the company to the exact path)
+    folder = tmp_path / "data" / "acme" / "feedback"
+    folder.mkdir(parents=True)
+    (folder / "a.csv").write_text(
+        "id,submitted_at,channel,topic,rating,nps\n"
+        "c8,2026-03-04T10:00:00Z,email,billing,4,\n"
+        "c9,2026-03-05T10:00:00Z,phone,,,7\n", encoding="utf-8")
+    (folder / "b.parquet").write_bytes(parquet_bytes(parquet_with(
+        submitted_at=pa.array(["2026-03-01T10:00:00Z"] * 3), resolved_at=None)))
+    paths = sorted(folder.iterdir())
+    tables = [read_feedback_fast(path, tmp_path / "data") for path in paths]
+    assert _fast_path(tables, None, True) is not None
+    exact = [read_feedback(path, tmp_path / "data") for path in paths]
+    assert_same(parse_feedback_files(tables), parse_feedback_files(exact))
+    csv_rows, parquet_rows = (frame for frame, _ in parse_feedback_files(tables))
+    assert csv_rows["topic"].tolist() == ["billing", None]
+    assert csv_rows["rating"].tolist()[0] == 4.0 and np.isnan(csv_rows["rating"].tolist()[1])
+    assert parquet_rows["channel"].tolist() == ["phone", "chat", "app"]
+    assert parquet_rows["topic"].tolist() == ["refund", "refund", None]
+    assert parquet_rows["nps"].tolist()[:2] == [10.0, 0.0]
 
 
 # --- JSONL: pyarrow's JSON reader, the same typed columns -------------------------------------
