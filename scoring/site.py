@@ -15,7 +15,7 @@ import multiprocessing
 import os
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -272,11 +272,11 @@ class ScoreboardGenerator(Generator):
                                 "localsiteurl": path_to_url(get_relative_path(name)),
                                 "output_file": name, **extra})
 
-    def _write(self, name: str, text: str) -> os.stat_result | None:
+    def _write(self, name: str, text: str, key: str | None = None) -> None:
         """Write a file of the site, unless a file of these bytes is there from the last build
         (in a KEPT folder): it is left as it is. Either way the file is one of this build's.
-        A page written over another (or none) there is told to the search index. Returns the
-        file's status when it is in a KEPT folder."""
+        A page written over another (or none) there is told to the search index. With `key`,
+        the output record is told the file's status."""
         path, data = Path(self.output_path) / name, text.encode("utf-8")
         self._written.add(name)
         kept, old = name.split("/", 1)[0] in KEPT, None
@@ -284,20 +284,34 @@ class ScoreboardGenerator(Generator):
             with contextlib.suppress(OSError), path.open("rb") as stream:
                 old = stream.read()
                 if old == data:
-                    return os.fstat(stream.fileno())
-        status = self._write_bytes(path, data)
+                    if key:
+                        self.settings["CANDOR_RECORD"].wrote(name, key,
+                                                             os.fstat(stream.fileno()))
+                    return
+        self._write_bytes(name, data, key)
         if kept and name.endswith(".html"):
             self.settings["CANDOR_SEARCH"].rewritten(name, old, data)
-        return status
 
-    def _write_bytes(self, path: Path, data: bytes) -> os.stat_result:
+    def _write_bytes(self, name: str, data: bytes, key: str | None = None) -> None:
+        """Write a file on the writer thread, while the build goes on (writing lets go of the
+        interpreter's lock); with `key`, the output record is told its status once written
+        (_written_all)."""
+        path = Path(self.output_path) / name
         if path.parent not in self._folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(path.parent)
-        with path.open("wb") as stream:
-            stream.write(data)
-            stream.flush()
-            return os.fstat(stream.fileno())
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="candor-writer")
+        self._pending.append((name, key, self._writer.submit(_write_file, path, data)))
+
+    def _written_all(self) -> None:
+        """Wait for the writer thread's files (its error, if one failed, is raised here)."""
+        record: OutputRecord = self.settings["CANDOR_RECORD"]
+        for name, key, written in self._pending:
+            status = written.result()
+            if key:
+                record.wrote(name, key, status)
+        self._pending.clear()
 
     def _download_keys(self, scores: str) -> dict[str, str]:
         """scores.json's and each companies/<slug>.json's key: its head (every document's,
@@ -320,8 +334,7 @@ class ScoreboardGenerator(Generator):
         if record.kept(name, key):
             record.keep(name)
         else:
-            record.wrote(name, key, self._write_bytes(Path(self.output_path) / name,
-                                                      text.encode("utf-8")))
+            self._write_bytes(name, text.encode("utf-8"), key)
 
     def _write_cached(self, name: str, text: str, key: str) -> None:
         """Write a file kept in the page cache under `key` (its text with COMMIT for the data
@@ -338,10 +351,9 @@ class ScoreboardGenerator(Generator):
             if shown is text:  # the same commit, or none shown
                 record.keep(name)
             else:
-                record.wrote(name, key, self._write_bytes(Path(self.output_path) / name,
-                                                          shown.encode("utf-8")))
+                self._write_bytes(name, shown.encode("utf-8"), key)
             return
-        record.wrote(name, key, self._write(name, with_commit(text, board.data_commit)))
+        self._write(name, with_commit(text, board.data_commit), key)
 
     def _page(self, name: str, template: str, **extra) -> None:
         self._write(name, self._render(name, self.get_template(template), **extra))
@@ -465,6 +477,7 @@ class ScoreboardGenerator(Generator):
         output = Path(self.output_path)
         remaining = collections.Counter(name.rsplit("/", 1)[0] for name, _ in self._listed
                                         if name not in self._pruned)
+        remaining.update(name.rsplit("/", 1)[0] for name in self._written)  # maybe not yet
         for name, folder in self._listed:
             if name.split("/", 1)[0] not in folders or name in self._pruned:
                 continue
@@ -485,17 +498,29 @@ class ScoreboardGenerator(Generator):
             remaining[name.rsplit("/", 1)[0]] -= 1
 
     def generate_output(self, writer):
-        board: Scoreboard = self.context["board"]
         output = Path(self.output_path)
         self._written: set[str] = set()
         self._folders: set[Path] = set()
         self._listed = _list_kept(output)
         self._pruned: set[str] = set()
+        # the writer thread (_write_bytes), started after _rendering forks its workers
+        self._writer: ThreadPoolExecutor | None = None
+        self._pending: list[tuple[str, str | None, Future]] = []
+        try:
+            self._generate(output)
+            self._written_all()
+        finally:
+            if self._writer is not None:
+                self._writer.shutdown(cancel_futures=True)
+
+    def _generate(self, output: Path) -> None:
+        board: Scoreboard = self.context["board"]
         texts = self._companies(meanwhile=self._board_pages)
         # Every page is written (Pelican's own, the about page, came before): the search
         # index is made from them (if they changed) while the downloads are written
         self._prune(("companies", "badges"))
         self._prune(("data",), ".html")
+        self._written_all()
         self.settings["CANDOR_PAGES"]["pages"] = self.settings["CANDOR_SEARCH"].start() + sum(
             1 for name in self._written
             if name.endswith(".html") and name.split("/", 1)[0] in KEPT)
@@ -582,6 +607,14 @@ def _render_company(job: tuple[int, int]) -> tuple[dict[str, str], float]:
     before = seconds.get("charts", 0.0)
     files = generator._company(companies[job[0]], boards[job[1]])
     return files, seconds.get("charts", 0.0) - before
+
+
+def _write_file(path: Path, data: bytes) -> os.stat_result:
+    """A file written whole, and its status (the writer thread's job: ScoreboardGenerator)."""
+    with path.open("wb") as stream:
+        stream.write(data)
+        stream.flush()
+        return os.fstat(stream.fileno())
 
 
 # The output's folders that only ScoreboardGenerator writes, kept from the last build (Pelican's
