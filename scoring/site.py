@@ -405,8 +405,10 @@ class ScoreboardGenerator(Generator):
         if cache is not None:  # a result the cache gave slim is made whole to be shown
             for i in missing:
                 board.companies[i] = cache.fill(board.companies[i])
+        elsewhere = self._board_elsewhere(len(missing), len(keys) - len(missing))
         with self._rendering(missing, keys) as rendered:
-            meanwhile()
+            if elsewhere is None:
+                meanwhile()
             for key, files in zip(keys, cached, strict=True):
                 if files is None:
                     files = next(rendered)
@@ -421,8 +423,38 @@ class ScoreboardGenerator(Generator):
                         self._write_cached(name, content, key)
                     else:
                         self._write(name, content)
+        if elsewhere is not None:
+            pool, job = elsewhere
+            try:
+                made = job.result()
+            finally:
+                pool.shutdown()
+            # the worker's reading or keeping a page cache entry is not seen here
+            cache.used.update(key for _, _, key in made if key)
+            self._write_board(made)
         self._keys = keys
         return texts
+
+    def _board_elsewhere(self, rendered: int, copied: int,
+                         ) -> tuple[ProcessPoolExecutor, Future] | None:
+        """The pages that show no one company (_board_files), rendered on a forked worker
+        process while this one copies the page cache's files: when few companies are rendered
+        (fewer than CANDOR_PARALLEL_FROM, so _rendering starts no workers) and at least as
+        many are copied, with CANDOR_PROCESSES of at least 2. None: render them here."""
+        global _BOARD
+        least = self.settings["CANDOR_PARALLEL_FROM"]
+        if (self.settings["CANDOR_PROCESSES"] < 2 or rendered >= least or copied < least
+                or "fork" not in multiprocessing.get_all_start_methods()):
+            return None
+        _BOARD = self
+        self.settings["CANDOR_PAGES"]["board_elsewhere"] = 1
+        gc.freeze()  # the worker's collector leaves what it was forked with alone
+        try:
+            pool = ProcessPoolExecutor(1, multiprocessing.get_context("fork"))
+            return pool, pool.submit(_board_job)
+        finally:
+            gc.unfreeze()
+            _BOARD = None
 
     @contextlib.contextmanager
     def _rendering(self, indices: list[int],
@@ -534,29 +566,46 @@ class ScoreboardGenerator(Generator):
         self._prune(KEPT)
 
     def _board_pages(self) -> None:
-        """The pages that show no one company: the leaderboard, the industry pages, /actions/
-        and its feed, the methodology, the downloads page and the publishing guide."""
-        self._page("index.html", "leaderboard", page_id="leaderboard")
-        self._page("industries/index.html", "industries", page_id="industries")
-        for industry in self.context["industry_pages"]:
-            self._page(f"industries/{industry.id}/index.html", "industry",
-                       page_id="industries", industry=industry)
-        self._actions()
-        self._page("methodology/index.html", "methodology", page_id="methodology")
-        self._page("data/index.html", "data", page_id="data", csv_columns=export.csv_columns())
-        self._page("publish/index.html", "publish", page_id="publish",
-                   # a company's YAML files and its summary files (a section of their own);
-                   # candor.yaml is the scoreboard's, on the methodology page
-                   schemas={name: make() for name, make in SCHEMAS.items()
-                            if name in ("company.schema.json", "actions.schema.json")},
-                   summary_schema=SCHEMAS["summary.schema.json"](), codes=CODES,
-                   example_csv=EXAMPLE_FEEDBACK_CSV, example_actions=EXAMPLE_ACTIONS_YAML,
-                   example_company=company_yaml(Path("data/acme"), "Acme", "e-commerce")
-                   .split("\n", 1)[1],
-                   max_feedback_mib=MAX_FEEDBACK_FILE_BYTES // 2**20,
-                   max_yaml_kib=MAX_YAML_FILE_BYTES // 2**10)
+        """The pages that show no one company, rendered and written here."""
+        self._write_board(self._board_files())
 
-    def _actions(self) -> None:
+    def _write_board(self, files: list[tuple[str, str, str | None]]) -> None:
+        for name, text, key in files:
+            if key:
+                self._write_cached(name, text, key)
+            else:
+                self._write(name, text)
+
+    def _board_files(self) -> list[tuple[str, str, str | None]]:
+        """The pages that show no one company: the leaderboard, the industry pages, /actions/
+        and its feed, the methodology, the downloads page and the publishing guide, as (name,
+        text, the page cache's key of a file kept there or None)."""
+        def page(name: str, template: str, **extra) -> tuple[str, str, None]:
+            return name, self._render(name, self.get_template(template), **extra), None
+
+        files = [page("index.html", "leaderboard", page_id="leaderboard"),
+                 page("industries/index.html", "industries", page_id="industries")]
+        files += [page(f"industries/{industry.id}/index.html", "industry",
+                       page_id="industries", industry=industry)
+                  for industry in self.context["industry_pages"]]
+        files += self._actions()
+        files += [
+            page("methodology/index.html", "methodology", page_id="methodology"),
+            page("data/index.html", "data", page_id="data", csv_columns=export.csv_columns()),
+            page("publish/index.html", "publish", page_id="publish",
+                 # a company's YAML files and its summary files (a section of their own);
+                 # candor.yaml is the scoreboard's, on the methodology page
+                 schemas={name: make() for name, make in SCHEMAS.items()
+                          if name in ("company.schema.json", "actions.schema.json")},
+                 summary_schema=SCHEMAS["summary.schema.json"](), codes=CODES,
+                 example_csv=EXAMPLE_FEEDBACK_CSV, example_actions=EXAMPLE_ACTIONS_YAML,
+                 example_company=company_yaml(Path("data/acme"), "Acme", "e-commerce")
+                 .split("\n", 1)[1],
+                 max_feedback_mib=MAX_FEEDBACK_FILE_BYTES // 2**20,
+                 max_yaml_kib=MAX_YAML_FILE_BYTES // 2**10)]
+        return files
+
+    def _actions(self) -> list[tuple[str, str, str | None]]:
         """/actions/ and its feed: every company's action log, taken from the page cache when
         the log and everything else they show are unchanged (actions_key); else rendered, with
         COMMIT for the data commit (with_commit) when they are kept there."""
@@ -575,11 +624,7 @@ class ScoreboardGenerator(Generator):
                          self.settings["CANDOR_SITE_URL"]))}
             if entry_key:
                 cache.put_files(entry_key, files)
-        for name, text in files.items():
-            if entry_key:
-                self._write_cached(name, text, entry_key)
-            else:
-                self._write(name, text)
+        return [(name, text, entry_key) for name, text in files.items()]
 
 
 ACTIONS = ("actions/index.html", "actions/feed.xml")  # the files of ScoreboardGenerator._actions
@@ -593,6 +638,14 @@ def actions_key(context: dict) -> str:
              [(c.slug, c.name, c.industry, a) for c, a in context["action_log"]],
              [industry.id for industry in context["industry_pages"]])
     return hashlib.sha256(repr(facts).encode()).hexdigest()
+
+
+# In the worker process of ScoreboardGenerator._board_elsewhere: the generator.
+_BOARD: ScoreboardGenerator | None = None
+
+
+def _board_job() -> list[tuple[str, str, str | None]]:
+    return _BOARD._board_files()
 
 
 # In a worker process of ScoreboardGenerator._rendering: the generator, the companies and the
@@ -852,6 +905,7 @@ class Built:
     reused: int  # companies whose files came from the page cache
     processes: int  # worker processes that rendered companies' files (0: this one did)
     search_reused: bool  # the search index was the last build's: no page changed what it reads
+    board_elsewhere: bool = False  # the pages that show no one company were rendered on a worker
 
 
 def build_site(board: Scoreboard, output: Path, site_url: str = "",
@@ -891,4 +945,4 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
         seconds["search"] = (seconds.get("search", 0.0) + search.seconds
                              + time.perf_counter() - rendered)
     return Built(counts["pages"], counts.get("reused", 0), counts.get("processes", 0),
-                 search.reused)
+                 search.reused, bool(counts.get("board_elsewhere")))

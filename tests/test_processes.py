@@ -87,8 +87,10 @@ def test_companies_rendered_on_worker_processes_give_the_files_of_one(fixture_co
     assert (cold.processes, cold.reused) == (2, 0)
     assert _files(tmp_path / "cold") == _files(tmp_path / "one")
     warm = build_site(cached, tmp_path / "cold", cache=cache, processes=2, parallel_from=2)
-    assert (warm.processes, warm.reused) == (0, 3)
+    # no company to render; the pages that list them are rendered on a worker meanwhile
+    assert (warm.processes, warm.reused, warm.board_elsewhere) == (0, 3, True)
     assert _files(tmp_path / "cold") == _files(tmp_path / "one")
+    assert not build_site(cached, tmp_path / "cold", cache=cache).board_elsewhere
 
 
 def test_rendering_stays_in_this_process_below_parallel_from(fixture_copy, tmp_path):
@@ -132,3 +134,38 @@ def test_a_render_worker_that_fails_fails_the_build(fixture_copy, tmp_path, monk
     monkeypatch.setattr(ScoreboardGenerator, "_company", dying)
     with pytest.raises(BrokenProcessPool):
         build_site(board, tmp_path / "died", processes=2, parallel_from=2)
+
+
+def test_a_board_worker_that_fails_fails_the_build(fixture_copy, tmp_path, monkeypatch):
+    """The worker that renders the pages listing every company (while the build copies the
+    cached companies' files) raises its error in the build, or fails it if it dies."""
+    import os
+    from concurrent.futures.process import BrokenProcessPool
+
+    import pytest
+
+    from scoring.cache import Cache
+    from scoring.site import ScoreboardGenerator, build_site
+
+    cache = Cache(tmp_path / "cache")
+    board = build_scoreboard(fixture_copy, run=run_here, cache=cache)
+    build_site(board, tmp_path / "site", cache=cache)  # every company's files in the cache
+    here, files = os.getpid(), ScoreboardGenerator._board_files
+
+    def failing(self):
+        if os.getpid() != here:
+            raise ValueError("no leaderboard")
+        return files(self)
+
+    monkeypatch.setattr(ScoreboardGenerator, "_board_files", failing)
+    with pytest.raises(ValueError, match="no leaderboard"):
+        build_site(board, tmp_path / "site", cache=cache, processes=2, parallel_from=2)
+
+    def dying(self):
+        if os.getpid() != here:
+            os._exit(1)
+        return files(self)
+
+    monkeypatch.setattr(ScoreboardGenerator, "_board_files", dying)
+    with pytest.raises(BrokenProcessPool):
+        build_site(board, tmp_path / "site", cache=cache, processes=2, parallel_from=2)
