@@ -626,20 +626,16 @@ def build_scoreboard(
                                           progress, stats, slim)
     if cache is not None:
         cache.save()
-    # the audit and the data commit (git's work, mostly) on a thread while the Candor score is
-    # made; the "audit" stage is the wait for them after it
-    with ThreadPoolExecutor(1) as pool:
-        audited = pool.submit(lambda: (_history_events(data_dir, cache), data_commit(data_dir)))
-        started = time.perf_counter()
-        _add_candor_scores(results, config)
-        stats.add("candor", time.perf_counter() - started)
-        started = time.perf_counter()
-        history, commit = audited.result()
+    started = time.perf_counter()
+    _add_candor_scores(results, config)
+    stats.add("candor", time.perf_counter() - started)
+    started = time.perf_counter()
+    history = _history_events(data_dir, cache)
     for result in results:
         result.integrity = None if history is None else [
             event for event in history if event.company == result.slug]
     stats.add("audit", time.perf_counter() - started)
-    return Scoreboard(as_of, commit, ranked(results), problems,
+    return Scoreboard(as_of, data_commit(data_dir), ranked(results), problems,
                       candor_config=config, stats=stats, keys=keys)
 
 
