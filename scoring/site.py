@@ -406,32 +406,32 @@ class ScoreboardGenerator(Generator):
             for i in missing:
                 board.companies[i] = cache.fill(board.companies[i])
         elsewhere = self._board_elsewhere(len(missing), len(keys) - len(missing))
-        with self._rendering(missing, keys) as rendered:
-            if elsewhere is None:
-                meanwhile()
-            for key, files in zip(keys, cached, strict=True):
-                if files is None:
-                    files = next(rendered)
-                    if key:
-                        cache.put_files(key, files)
-                else:
-                    counts["reused"] = counts.get("reused", 0) + 1
-                files = dict(files)
-                texts.append(files.pop(JSON))
-                for name, content in files.items():
-                    if key:
-                        self._write_cached(name, content, key)
+        try:
+            with self._rendering(missing, keys) as rendered:
+                if elsewhere is None:
+                    meanwhile()
+                for key, files in zip(keys, cached, strict=True):
+                    if files is None:
+                        files = next(rendered)
+                        if key:
+                            cache.put_files(key, files)
                     else:
-                        self._write(name, content)
-        if elsewhere is not None:
-            pool, job = elsewhere
-            try:
-                made = job.result()
-            finally:
-                pool.shutdown()
-            # the worker's reading or keeping a page cache entry is not seen here
-            cache.used.update(key for _, _, key in made if key)
-            self._write_board(made)
+                        counts["reused"] = counts.get("reused", 0) + 1
+                    files = dict(files)
+                    texts.append(files.pop(JSON))
+                    for name, content in files.items():
+                        if key:
+                            self._write_cached(name, content, key)
+                        else:
+                            self._write(name, content)
+            if elsewhere is not None:
+                made = elsewhere[1].result()
+                # the worker's reading or keeping a page cache entry is not seen here
+                cache.used.update(key for _, _, key in made if key)
+                self._write_board(made)
+        finally:
+            if elsewhere is not None:
+                elsewhere[0].shutdown(cancel_futures=True)  # on an error, render no more
         self._keys = keys
         return texts
 
