@@ -362,15 +362,9 @@ class _Walk:
                 "events": [e.as_dict() for e in self.events], "files": self.files}
 
     def step(self, commit: str, date: str, previous: str | None) -> None:
-        """Walk `commit`, which follows `previous` (None: the first)."""
+        """Walk `commit`, which follows `previous` (None: the first; nothing is walked yet)."""
         now: dict[str, dict[str, str | None]] = {}  # company -> path -> blob (None: gone)
-        if previous is None:
-            tree = _tree(self.top, commit, self.inside)
-            for company in self.files:
-                now[company] = {}
-        else:
-            tree = _tree(self.top, commit, self.inside, previous)
-        for path, blob in tree.items():
+        for path, blob in _tree(self.top, commit, self.inside, previous).items():
             if (company := _company(path, self.inside)) is not None:
                 if company not in now:
                     now[company] = {path: chain[-1] for path, chain in self.files.get(company, ())}

@@ -129,7 +129,22 @@ def company_dict(company: CompanyResult, rank: RankRange | None = None,
 def _document(board: Scoreboard) -> Callable[[list[str]], str]:
     """scores.json's shape around companies already encoded (_company_texts): the same head
     for every document of the build, written once."""
-    head = json.dumps({
+    head = document_head(board)
+    # what json.dumps(indent=1) writes for the list, its items two levels in
+    start = head.removesuffix("[]\n}") + "[\n  "
+
+    def document(companies: list[str]) -> str:
+        if not companies:
+            return head + "\n"
+        return "".join((start, ",\n  ".join(companies), "\n ]\n}\n"))
+
+    return document
+
+
+def document_head(board: Scoreboard) -> str:
+    """What every document of scores.json's shape holds besides its companies (an empty list):
+    the schema, methodology, thresholds, the scoreboard's date and its data commit."""
+    return json.dumps({
         "schema": SCHEMA,
         "methodology_version": board.methodology_version,
         "methodology_changelog": [
@@ -140,15 +155,6 @@ def _document(board: Scoreboard) -> Callable[[list[str]], str]:
         "data_commit": board.data_commit,
         "companies": [],
     }, indent=1, ensure_ascii=False, allow_nan=False)
-    # what json.dumps(indent=1) writes for the list, its items two levels in
-    start = head.removesuffix("[]\n}") + "[\n  "
-
-    def document(companies: list[str]) -> str:
-        if not companies:
-            return head + "\n"
-        return "".join((start, ",\n  ".join(companies), "\n ]\n}\n"))
-
-    return document
 
 
 def company_text(company: CompanyResult, rank: RankRange | None) -> str:

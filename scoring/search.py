@@ -152,7 +152,7 @@ class SearchIndex:
         if saved != _stamp_text(self.stamp):
             return None
         return {name: (self.output / name).read_bytes()
-                for name in _loose_pages(self.output, self.kept)}
+                for name in _pages(self.output, self.kept)}
 
     def _stamp(self, commit: str | None, known: str | None = None) -> dict:
         """The stamp of the index's folder as it is, made from pages that show `commit`. The
@@ -199,7 +199,7 @@ class SearchIndex:
         """Every page is written: index them (in the background) unless the index matches
         them; returns how many there are."""
         started = time.perf_counter()
-        loose = _loose_pages(self.output, self.kept)
+        loose = _pages(self.output, self.kept)
         if self.pages is not None and sorted(self.pages) != loose:
             self.pages = None
         for name in loose:
@@ -251,10 +251,16 @@ def _stamp_text(stamp: dict) -> bytes:
     return json.dumps(stamp, indent=1).encode() + b"\n"
 
 
+def shown_commit(commit: str | None) -> tuple[str, str]:
+    """The data commit as the pages show it: whole (a company's provenance), and its first 12
+    characters (every page's footer)."""
+    return (commit, commit[:12]) if commit else ("not in git", "not in git")
+
+
 def _unshown(page: bytes, commit: str | None) -> bytes:
     """A page with the data commit, as with_commit shows it (whole, and its first 12
     characters), taken out."""
-    whole, short = commit or "not in git", commit[:12] if commit else "not in git"
+    whole, short = shown_commit(commit)
     return page.replace(whole.encode(), b"").replace(short.encode(), b"")
 
 
@@ -317,23 +323,13 @@ def _tag(page: bytes, prefix: bytes, at: int, end: int | None = None) -> int:
     return -1
 
 
-def _pages(output: Path) -> list[str]:
-    """Every page (*.html) of the output, the index's folder aside, by name."""
+def _pages(output: Path, leave_out: tuple[str, ...] = ()) -> list[str]:
+    """The pages (*.html) of the output outside the index's folder and the `leave_out` ones,
+    by name, sorted."""
     pages = []
     for folder, folders, files in os.walk(output):
         if folder == str(output):
-            folders[:] = [f for f in folders if f != PAGEFIND]
-        pages += [os.path.relpath(os.path.join(folder, f), output) for f in files
-                  if f.endswith(".html")]
-    return pages
-
-
-def _loose_pages(output: Path, kept: tuple[str, ...]) -> list[str]:
-    """The pages (*.html) outside the `kept` folders and the index's, by name, sorted."""
-    pages = []
-    for folder, folders, files in os.walk(output):
-        if folder == str(output):
-            folders[:] = [f for f in folders if f not in (*kept, PAGEFIND)]
+            folders[:] = [f for f in folders if f not in (*leave_out, PAGEFIND)]
         pages += [os.path.relpath(os.path.join(folder, f), output) for f in files
                   if f.endswith(".html")]
     return sorted(Path(name).as_posix() for name in pages)

@@ -57,7 +57,7 @@ from .ranks import METHODOLOGY as RANK_METHODOLOGY
 from .ranks import RANKED_BY, rank_ranges
 from .scaffold import company_yaml
 from .schemas import SCHEMAS
-from .search import PAGEFIND, SearchIndex
+from .search import PAGEFIND, SearchIndex, shown_commit
 
 ROOT = Path(__file__).resolve().parent.parent
 # The first element of <head>: nothing but the site's own files may load or run.
@@ -313,14 +313,14 @@ class ScoreboardGenerator(Generator):
                 record.wrote(name, key, status)
         self._pending.clear()
 
-    def _download_keys(self, scores: str) -> dict[str, str]:
+    def _download_keys(self) -> dict[str, str]:
         """scores.json's and each companies/<slug>.json's key: its head (every document's,
         with the scoreboard's date, data commit and methodology) and the page keys of the
         companies it holds, which stand for their entries; none without the page cache."""
         if None in self._keys:
             return {}
         board: Scoreboard = self.context["board"]
-        head = hashlib.sha256(scores[:scores.find('\n "companies": [')].encode()).hexdigest()
+        head = hashlib.sha256(export.document_head(board).encode()).hexdigest()
         keys = {f"companies/{c.slug}.json": hashlib.sha256(f"{head} {key}".encode()).hexdigest()
                 for c, key in zip(board.companies, self._keys, strict=True)}
         everyone = hashlib.sha256(" ".join([head, *self._keys]).encode()).hexdigest()
@@ -559,7 +559,7 @@ class ScoreboardGenerator(Generator):
         schemas.write(output / "schemas")
         files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
                  "datapackage.json": export.datapackage_json(board)}
-        for name, key in self._download_keys(files["scores.json"]).items():
+        for name, key in self._download_keys().items():
             self._write_keyed(f"data/{name}", key, files.pop(name))
         for name, text in files.items():
             self._write(f"data/{name}", text)
@@ -759,9 +759,8 @@ class OutputRecord:
     def keep(self, name: str) -> None:
         self.now[name] = self.before[name]
 
-    def wrote(self, name: str, key: str, status: os.stat_result | None) -> None:
-        if status is not None:
-            self.now[name] = [key, status.st_size, status.st_mtime_ns]
+    def wrote(self, name: str, key: str, status: os.stat_result) -> None:
+        self.now[name] = [key, status.st_size, status.st_mtime_ns]
 
     def save(self, commit: str | None) -> None:
         record = {"format": self.FORMAT, "output": self.output, "commit": commit,
@@ -777,7 +776,7 @@ def with_commit(text: str, commit: str | None) -> str:
     parts = text.split(COMMIT[:10])
     if len(parts) == 1:
         return text
-    whole, short = commit or "not in git", commit[:12] if commit else "not in git"
+    whole, short = shown_commit(commit)
     for i in range(1, len(parts)):
         if parts[i].startswith(COMMIT[10:]):
             parts[i] = whole + parts[i][len(COMMIT) - 10:]

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from conftest import tree_bytes
+from test_cache import NEW_TINY_ROW
 
 from scoring.search import COMPARED_PAGES, STAMP, SearchIndex, SearchInput, search_copy
 from scoring.site import KEPT
@@ -126,8 +127,7 @@ def test_a_new_data_commit_alone_keeps_the_index(build_site, fixture_in_git, tmp
     assert build(build_site, data, output, "--cache", cache)["search_reused"] is False
     before = tree_bytes(output)
     with (data / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
-        stream.write('{"id": "t4", "submitted_at": "2026-10-05T08:00:00Z", "channel": "app", '
-                     '"rating": 5}\n')
+        stream.write(NEW_TINY_ROW)
     second = commit("tiny adds a row")
     assert build(build_site, data, output, "--cache", cache)["search_reused"] is True
     after = tree_bytes(output)
