@@ -520,6 +520,7 @@ class ScoreboardGenerator(Generator):
                     os.rmdir(output / name)
                 except OSError:  # not empty: something was written there
                     continue
+                self._folders.discard(output / name)
             elif name in self._written or not name.endswith(suffix):
                 continue
             else:
@@ -532,8 +533,9 @@ class ScoreboardGenerator(Generator):
     def generate_output(self, writer):
         output = Path(self.output_path)
         self._written: set[str] = set()
-        self._folders: set[Path] = set()
         self._listed = _list_kept(output)
+        # the folders there are (_write_bytes makes the others): a thousand fewer mkdir calls
+        self._folders: set[Path] = {output / name for name, folder in self._listed if folder}
         self._pruned: set[str] = set()
         # the writer thread (_write_bytes), started after _rendering forks its workers
         self._writer: ThreadPoolExecutor | None = None
@@ -663,9 +665,14 @@ def _render_company(job: tuple[int, int]) -> tuple[dict[str, str], float]:
 
 
 def _write_file(path: Path, data: bytes) -> os.stat_result:
-    """A file written whole, and its status (the writer thread's job: ScoreboardGenerator)."""
-    with path.open("wb") as stream:
+    """A file written whole, and its status (the writer thread's job: ScoreboardGenerator).
+    Written over in place, then cut to its length: most files a build writes again differ
+    only in the data commit they show, the same length, and truncating first would have the
+    file system free the file's blocks and find it new ones (a data commit at L rewrites
+    210 MB: 0.33-0.42 s that way, 0.04-0.07 s in place, on this ext4)."""
+    with open(os.open(path, os.O_WRONLY | os.O_CREAT, 0o666), "wb") as stream:
         stream.write(data)
+        stream.truncate()
         stream.flush()
         return os.fstat(stream.fileno())
 

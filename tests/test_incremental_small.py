@@ -157,3 +157,20 @@ def test_the_output_record_knows_a_file_as_the_last_build_left_it(fixture_in_git
     commit("tiny adds a row")
     assert build_site(data, output, "--cache", cache).result.returncode == 0
     same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, output)
+
+
+def test_a_file_is_written_over_in_place_and_cut_to_its_length(tmp_path):
+    from scoring.site import _write_file
+
+    path = tmp_path / "page.html"
+    status = _write_file(path, b"a page of some length")
+    assert path.read_bytes() == b"a page of some length"
+    assert (status.st_size, status.st_mtime_ns) == (21, path.stat().st_mtime_ns)
+    inode = path.stat().st_ino
+    _write_file(path, b"shorter")  # in place: the same file, nothing left of the longer text
+    assert (path.read_bytes(), path.stat().st_ino) == (b"shorter", inode)
+    _write_file(path, b"longer than it was before")
+    assert (path.read_bytes(), path.stat().st_ino) == (b"longer than it was before", inode)
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o666 & ~umask
