@@ -8,6 +8,7 @@ import gc
 import itertools
 import multiprocessing
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
@@ -602,6 +603,7 @@ def build_scoreboard(
     cache: Cache | None = None,
     run: Runner = run_here,
     slim: bool = False,
+    audit_apart: bool = False,
 ) -> Scoreboard:
     """Score every company under data_dir, one company at a time on `run` (_score_all); then
     what needs them all: the Candor score (industry means), the audit and the ranks.
@@ -613,11 +615,14 @@ def build_scoreboard(
     when it is invalid). With a `cache` (scoring.cache.Cache), a company whose files are
     unchanged is not read again: its summary comes from the cache, and its scores too when the
     as_of, config and code are unchanged as well; with `slim`, those scores come slim
-    (Cache.get), and whoever shows all of a company's result asks the cache to fill it."""
+    (Cache.get), and whoever shows all of a company's result asks the cache to fill it.
+    With `audit_apart`, the audit runs on a process of its own while the companies are
+    scored (_audit_apart)."""
     from .cache import Cache
 
     config = config or read_config()
     stats = BuildStats()
+    history_apart = _audit_apart(data_dir, cache) if audit_apart else None
     companies, problems = discover(data_dir)
     jobs = [Job(company, data_dir, as_of, as_of, config) for company in companies]
     # without a cache, the summaries of this build are kept in a temporary folder
@@ -630,7 +635,8 @@ def build_scoreboard(
     _add_candor_scores(results, config)
     stats.add("candor", time.perf_counter() - started)
     started = time.perf_counter()
-    history = _history_events(data_dir, cache)
+    history = (_history_events(data_dir, cache.folder if cache else None)
+               if history_apart is None else history_apart())
     for result in results:
         result.integrity = None if history is None else [
             event for event in history if event.company == result.slug]
@@ -751,14 +757,38 @@ def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> No
                 result.candor_parts = parts
 
 
-def _history_events(data_dir: Path, cache: Cache | None) -> list[Event] | None:
-    """The audit of the data folder's git history (resumed from where the cache's last walk
-    stopped), or None outside a git repository."""
+def _history_events(data_dir: Path, cache: Path | None) -> list[Event] | None:
+    """The audit of the data folder's git history (resumed from where the walk kept in the
+    `cache` folder stopped), or None outside a git repository."""
+    from .cache import Cache
+
     try:
-        return audit(data_dir, cache)
+        return audit(data_dir, Cache(cache) if cache else None)
     except GitError:
         return None
 
+
+def _audit_apart(data_dir: Path, cache: Cache | None,
+                 ) -> Callable[[], list[Event] | None] | None:
+    """_history_events, started now on a forked process of its own, as a function that waits
+    for it (None where there is no fork): it walks the git history while this process scores,
+    which would otherwise wait for it after them (0.26 s of a build after one data commit at
+    L). Forked at the start of a build, before any thread starts; the audit writes nothing
+    the build reads, only its state file in the cache folder. None too when this process
+    runs a thread (publish.py serve's server): a fork takes none of them along, and a lock
+    one of them held would stay held."""
+    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+        return None
+    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+    future = pool.submit(_history_events, data_dir, cache.folder if cache else None)
+
+    def events() -> list[Event] | None:
+        try:
+            return future.result()
+        finally:  # its process, and the thread here that waits on it, have ended after this
+            pool.shutdown()
+
+    return events
 
 
 def check(data_dir: Path, as_of: dt.date | None = None) -> list[Problem]:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import sys
 from pathlib import Path
+
+import pytest
+from conftest import REPO
 
 HEADER = "id,submitted_at,channel,rating\n"
 
@@ -18,7 +22,9 @@ def _git(repo: Path, *args: str, date: str | None = None) -> str:
                           text=True, env=env).stdout.strip()
 
 
-def test_a_rewritten_past_is_shown_on_the_page_and_counted(tmp_path, build_site):
+# one process, or two: then the audit runs on a process of its own (board._audit_apart)
+@pytest.mark.parametrize("processes", ["1", "2"])
+def test_a_rewritten_past_is_shown_on_the_page_and_counted(tmp_path, build_site, processes):
     repo = tmp_path / "repo"
     feedback = repo / "data" / "acme" / "feedback"
     feedback.mkdir(parents=True)
@@ -37,7 +43,7 @@ def test_a_rewritten_past_is_shown_on_the_page_and_counted(tmp_path, build_site)
     _git(repo, "commit", "-q", "-am", "tidy", date="2026-05-02T09:00:00+00:00")
     commit = _git(repo, "rev-parse", "HEAD")
 
-    done = build_site(repo / "data", tmp_path / "out")
+    done = build_site(repo / "data", tmp_path / "out", "--processes", processes)
     assert done.result.returncode == 0, done.result.stderr
     page = (done.output / "companies" / "acme" / "index.html").read_text(encoding="utf-8")
     assert f"3 earlier contacts were removed on <time datetime=\"2026-05-02T09:00:00+00:00\">" \
@@ -59,3 +65,31 @@ def test_outside_git_the_history_is_unknown_not_clean(tmp_path, build_site):
     assert company["integrity"] is None
     page = (done.output / "companies" / "acme" / "index.html").read_text(encoding="utf-8")
     assert "history not available" in page
+
+
+AUDIT_APART = """
+import os, sys, threading
+from pathlib import Path
+from scoring import board
+
+def pid(data_dir, cache):
+    return os.getpid()
+
+# the forked process runs what board._history_events is when it is forked
+board._history_events = pid
+events = board._audit_apart(Path(sys.argv[1]), None)
+print(events is not None and events() != os.getpid())
+stop = threading.Event()
+waiting = threading.Thread(target=stop.wait)
+waiting.start()
+print(board._audit_apart(Path(sys.argv[1]), None) is None)
+stop.set()
+waiting.join()
+"""
+
+
+def test_the_audit_runs_on_a_process_of_its_own_unless_a_thread_runs(tmp_path):
+    # in a process of its own: this one may run threads other tests started
+    done = subprocess.run([sys.executable, "-c", AUDIT_APART, str(tmp_path)], cwd=REPO,
+                          capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["True", "True"]
