@@ -8,7 +8,6 @@ import contextlib
 import datetime as dt
 import functools
 import gc
-import http.server
 import json
 import os
 import re
@@ -362,6 +361,8 @@ def _snapshot(paths: list[Path]) -> dict[Path, float]:
 
 
 def serve(args, progress: Progress) -> int:
+    import http.server  # here: a build need not import it
+
     if build(args, progress) not in (0, 1):
         return 1
     watched = [args.data, *(ROOT / name for name in WATCHED)]
