@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -34,6 +35,7 @@ STAMP = "candor-index.json"  # in it: written once the index matches the pages, 
 # Comparing a rewritten page with the last (3 ms for a company's at L) costs about what Pagefind
 # takes to index a page: past this many, the index is made again without comparing the rest.
 COMPARED_PAGES = 100
+HELD_PAGES = 64  # changed pages whose bytes SearchIndex holds for their search copies
 VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                   "param", "source", "track", "wbr"))
 VOID_BYTES = frozenset(tag.encode() for tag in VOID)
@@ -114,22 +116,42 @@ class SearchIndex:
     between, a lost or altered file or another Pagefind version makes it again. The stamp
     also names the data commit the pages showed: a page that differs from the last build's
     only where it shows the data commit (outside what Pagefind reads: base.html's footer,
-    company.html's provenance) is not compared, so a new commit alone keeps the index."""
+    company.html's provenance) is not compared, so a new commit alone keeps the index.
+
+    Pagefind reads search copies of the pages (search_copy), made in `copies` (a folder of
+    the build's cache; a temporary one without). They are kept there for the next index: one
+    is made again only when its page changed other than where it shows the data commit
+    (`changed`), as long as the folder is as the last build left it (`copies_seen`, by the
+    size and modification time of each copy) and the index it made can be trusted; else every
+    copy is made again. A kept copy may show an older data commit than its page, outside
+    what Pagefind reads. The changed pages' bytes are held as they are written (up to
+    HELD_PAGES of them), so that Pagefind can start on the copies before the writer thread
+    has written the pages (`start`)."""
 
     def __init__(self, output: Path, kept: tuple[str, ...], commit: str | None = None,
-                 seen: dict | None = None):
+                 seen: dict | None = None, copies: Path | None = None,
+                 copies_seen: dict | None = None):
         started = time.perf_counter()
         self.output, self.folder, self.kept = output, output / PAGEFIND, kept
         # the index's files (name -> size and modification time) as the last build left them,
         # and as this one does
         self.seen, self.listing = seen, {}
         self.process: subprocess.Popen | None = None
-        self.copies: Path | None = None  # the folder of the pages' copies Pagefind reads
+        # the folder of the pages' copies Pagefind reads: kept (the cache's), or temporary
+        self.copies, self.temporary = copies, copies is None
+        # its copies (name -> size and modification time) as the last build left them, and as
+        # this one does; the pages whose copies are made again if the index is
+        self.copies_seen = self.copies_listing = copies_seen
+        self.changed: dict[str, bytes | None] = {}  # name -> the page, if held
+        self.loose: dict[str, bytes] = {}  # the pages outside KEPT this build wrote (`written`)
+        self.copied: int | None = None  # how many copies were made (None: no index was)
         self.compared = 0
         self.commit = commit  # the data commit the pages show
         self.shown: str | None = None  # the one the last build's pages showed
         self.stamp: dict | None = None
         self.pages = self._take()  # the pages outside KEPT by name, or None: index them
+        self.before = self.pages or {}  # the same, as the build started
+        self.trusted = self.pages is not None  # the last index, and the copies it was made from
         self.seconds = time.perf_counter() - started  # spent here, but waiting for Pagefind
 
     @property
@@ -178,60 +200,103 @@ class SearchIndex:
 
     def rewritten(self, name: str, old: bytes | None, new: bytes) -> None:
         """A page written over `old` (None: a new page)."""
-        if self.pages is None:
-            return
         started = time.perf_counter()
         if (old is not None and self.shown != self.commit
                 and _unshown(old, self.shown) == _unshown(new, self.commit)):
             self.seconds += time.perf_counter() - started
             return
-        self.compared += 1
-        if (old is None or self.compared > COMPARED_PAGES
-                or SearchInput(old).parts != SearchInput(new).parts):
-            self.pages = None
+        self.changed[name] = new if len(self.changed) < HELD_PAGES else None
+        if self.pages is not None:
+            self.compared += 1
+            if (old is None or self.compared > COMPARED_PAGES
+                    or SearchInput(old).parts != SearchInput(new).parts):
+                self.pages = None
         self.seconds += time.perf_counter() - started
+
+    def written(self, name: str, page: bytes) -> None:
+        """A page outside KEPT, as this build writes it (compared in `start`)."""
+        self.loose[name] = page
 
     def removed(self) -> None:
         """A page of the last build is not one of this build's."""
         self.pages = None
 
-    def start(self) -> int:
-        """Every page is written: index them (in the background) unless the index matches
-        them; returns how many there are."""
+    def start(self, kept_pages: set[str], flush: Callable[[], None]) -> int:
+        """Every page is written, or handed to the writer thread (`flush` waits for it): these
+        in the KEPT folders, and the others, which Pelican wrote or `written` was told of.
+        Index them (in the background) unless the index matches them; returns how many pages
+        there are outside the KEPT folders. With the copies kept, only the changed pages'
+        are made, here, and Pagefind starts on them at once, while the writer thread still
+        writes; else a process of its own (main) makes every copy, once the pages are all
+        written, and runs Pagefind."""
         started = time.perf_counter()
-        loose = _pages(self.output, self.kept)
+        loose = sorted(set(_pages(self.output, self.kept)).union(self.loose))
         if self.pages is not None and sorted(self.pages) != loose:
             self.pages = None
-        for name in loose:
-            if self.pages is None:
-                break
-            page = (self.output / name).read_bytes()
-            if page != self.pages[name]:
-                self.rewritten(name, self.pages[name], page)
+        for name in loose:  # a page outside KEPT: its old bytes were read before Pelican ran
+            old = self.before.get(name)
+            page = self.loose.get(name) or (self.output / name).read_bytes()
+            if page != old:
+                self.rewritten(name, old, page)
+        self.loose = {}
         if self.pages is None:
             if self.folder.is_symlink() or self.folder.is_file():
                 self.folder.unlink()
             else:
                 shutil.rmtree(self.folder, ignore_errors=True)
-            # a process of its own (main) copies the pages for Pagefind and runs it, while the
-            # build writes other files
-            self.copies = Path(tempfile.mkdtemp(prefix="candor-search-"))
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "scoring.search", str(self.output.resolve()),
-                 str(self.copies), str(self.folder.resolve())], cwd=ROOT,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            self.copies_listing = None  # until the copies are made
+            pages = kept_pages.union(loose)
+            if not self.temporary and self.trusted and self.copies.is_dir() and (
+                    had := _listing(self.copies)) == self.copies_seen and pages.difference(
+                    had).issubset(self.changed):
+                self._copy_changed(pages, had, flush)
+                self.process = subprocess.Popen(
+                    [str(_pagefind()), "--site", str(self.copies), "--output-path",
+                     str(self.folder.resolve()), *PAGEFIND_ARGUMENTS],
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            else:
+                flush()
+                if self.temporary:
+                    self.copies = Path(tempfile.mkdtemp(prefix="candor-search-"))
+                else:
+                    shutil.rmtree(self.copies, ignore_errors=True)
+                    self.copies.mkdir(parents=True)
+                self.process = subprocess.Popen(
+                    [sys.executable, "-m", "scoring.search", str(self.output.resolve()),
+                     str(self.copies), str(self.folder.resolve())], cwd=ROOT,
+                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         else:  # the stamp of the folder as it is: the one taken (_take), for these pages
             self.pages, self.stamp["commit"] = {}, self.commit
+        self.changed = {}
         self.seconds += time.perf_counter() - started
         return len(loose)
+
+    def _copy_changed(self, pages: set[str], had: dict, flush: Callable[[], None]) -> None:
+        """Bring the kept copies up to these pages: remove those of pages gone, make those of
+        the changed pages (from their bytes, or once written when they were not held)."""
+        for name in set(had).difference(pages):
+            (self.copies / name).unlink()
+        made = sorted(pages.intersection(self.changed))
+        if any(self.changed[name] is None for name in made):
+            flush()
+        for name in made:
+            copy = self.copies / name
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            copy.write_bytes(search_copy(self.changed[name] or (self.output / name).read_bytes()))
+        self.copied = len(made)
 
     def finish(self) -> None:
         """Wait for the index, then stamp it."""
         if self.process is not None:
             stdout, stderr = self.process.communicate()
-            shutil.rmtree(self.copies, ignore_errors=True)
             if self.process.returncode != 0:
                 raise RuntimeError(f"pagefind could not index {self.output}: {stderr or stdout}")
+            if self.copied is None:  # main made every copy, and says how many
+                self.copied = int(stdout.split()[0])
+            if self.temporary:
+                shutil.rmtree(self.copies, ignore_errors=True)
+            else:
+                self.copies_listing = _listing(self.copies)
             self.stamp = self._stamp(self.commit)
         (self.folder / STAMP).write_bytes(_stamp_text(self.stamp))
 
@@ -240,7 +305,7 @@ class SearchIndex:
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
             self.process.wait()
-        if self.copies is not None:
+        if self.temporary and self.copies is not None:
             shutil.rmtree(self.copies, ignore_errors=True)
 
 
@@ -335,16 +400,32 @@ def _pages(output: Path, leave_out: tuple[str, ...] = ()) -> list[str]:
     return sorted(Path(name).as_posix() for name in pages)
 
 
+def _listing(folder: Path) -> dict[str, list[int]]:
+    """The pages under `folder` (_pages), each with its size and modification time."""
+    listing = {}
+    for name in _pages(folder):
+        status = os.stat(folder / name)
+        listing[name] = [status.st_size, status.st_mtime_ns]
+    return listing
+
+
+def _pagefind() -> Path:
+    from pagefind_bin import get_executable  # the binary python -m pagefind_bin runs
+
+    return get_executable()
+
+
 def main(site: str, copies: str, index: str) -> int:
     """Index the pages of `site` into `index`: Pagefind reads their search copies, written to
-    `copies` (an empty folder), the same index from a fifth of the bytes."""
-    for name in _pages(Path(site)):
+    `copies` (an empty folder), the same index from a fifth of the bytes. Prints how many
+    copies were made."""
+    pages = _pages(Path(site))
+    for name in pages:
         copy = Path(copies, name)
         copy.parent.mkdir(parents=True, exist_ok=True)
         copy.write_bytes(search_copy(Path(site, name).read_bytes()))
-    from pagefind_bin import get_executable  # the binary python -m pagefind_bin runs
-
-    done = subprocess.run([str(get_executable()), "--site", copies, "--output-path", index,
+    print(len(pages), flush=True)
+    done = subprocess.run([str(_pagefind()), "--site", copies, "--output-path", index,
                            *PAGEFIND_ARGUMENTS], check=False)
     return done.returncode
 

@@ -289,8 +289,11 @@ class ScoreboardGenerator(Generator):
                                                              os.fstat(stream.fileno()))
                     return
         self._write_bytes(name, data, key)
-        if kept and name.endswith(".html"):
-            self.settings["CANDOR_SEARCH"].rewritten(name, old, data)
+        if name.endswith(".html"):
+            if kept:
+                self.settings["CANDOR_SEARCH"].rewritten(name, old, data)
+            else:
+                self.settings["CANDOR_SEARCH"].written(name, data)
 
     def _write_bytes(self, name: str, data: bytes, key: str | None = None) -> None:
         """Write a file on the writer thread, while the build goes on (writing lets go of the
@@ -550,14 +553,16 @@ class ScoreboardGenerator(Generator):
     def _generate(self, output: Path) -> None:
         board: Scoreboard = self.context["board"]
         texts = self._companies(meanwhile=self._board_pages)
-        # Every page is written (Pelican's own, the about page, came before): the search
-        # index is made from them (if they changed) while the downloads are written
+        # Every page is written or handed to the writer thread (Pelican's own, the about
+        # page, came before): the search index is made from them (if they changed) while the
+        # downloads are written
         self._prune(("companies", "badges"))
         self._prune(("data",), ".html")
+        kept_pages = {name for name in self._written
+                      if name.endswith(".html") and name.split("/", 1)[0] in KEPT}
+        self.settings["CANDOR_PAGES"]["pages"] = len(kept_pages) + self.settings[
+            "CANDOR_SEARCH"].start(kept_pages, self._written_all)
         self._written_all()
-        self.settings["CANDOR_PAGES"]["pages"] = self.settings["CANDOR_SEARCH"].start() + sum(
-            1 for name in self._written
-            if name.endswith(".html") and name.split("/", 1)[0] in KEPT)
         schemas.write(output / "schemas")
         files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
                  "datapackage.json": export.datapackage_json(board)}
@@ -682,6 +687,7 @@ def _write_file(path: Path, data: bytes) -> os.stat_result:
 # what the build did not write there is removed (_prune). The same site, byte for byte, with a
 # fraction of the writes when one company changed.
 KEPT = ("companies", "badges", "data")
+SEARCH_COPIES = "search-copies"  # the cache's folder of the pages' search copies (SearchIndex)
 
 
 def _list_kept(output: Path) -> list[tuple[str, bool]]:
@@ -731,9 +737,10 @@ class OutputRecord:
     (with core.checkStat=minimal), it is known without being read. Not the inode: a folder
     restored from the workflows' cache (a tar archive) keeps sizes and times, not inodes. The
     same for the search index's files (`index`), whose digest its stamp then need not make
-    again (SearchIndex.seen)."""
+    again (SearchIndex.seen), and for the search copies kept in the cache (`copies`), which
+    are then trusted (SearchIndex.copies_seen)."""
 
-    FORMAT = "candor.output/1"
+    FORMAT = "candor.output/2"
 
     def __init__(self, cache: Cache | None, output: Path):
         self.cache, self.output = cache, str(output.resolve())
@@ -741,13 +748,14 @@ class OutputRecord:
         self.before: dict[str, list] = {}
         self.now: dict[str, list] = {}
         self.index: dict | None = None  # the search index's files: SearchIndex.seen, .listing
+        self.copies: dict | None = None  # its copies: SearchIndex.copies_seen, .copies_listing
         self._saved: dict | None = None
         saved = cache.read(Cache.OUTPUT) if cache is not None else None
         try:
             record = json.loads(saved)
             if record["format"] == self.FORMAT and record["output"] == self.output:
-                self.commit, self.before, self.index = (record["commit"], record["files"],
-                                                        record["index"])
+                self.commit, self.before, self.index, self.copies = (
+                    record["commit"], record["files"], record["index"], record["copies"])
                 self._saved = record
         except (TypeError, ValueError, KeyError):
             pass
@@ -771,7 +779,7 @@ class OutputRecord:
 
     def save(self, commit: str | None) -> None:
         record = {"format": self.FORMAT, "output": self.output, "commit": commit,
-                  "files": self.now, "index": self.index}
+                  "files": self.now, "index": self.index, "copies": self.copies}
         if self.cache is not None and record != self._saved:
             self.cache.write(Cache.OUTPUT, record)
 
@@ -912,6 +920,7 @@ class Built:
     processes: int  # worker processes that rendered companies' files (0: this one did)
     search_reused: bool  # the search index was the last build's: no page changed what it reads
     board_elsewhere: bool = False  # the pages that show no one company were rendered on a worker
+    search_copied: int | None = None  # the search copies made for the index (None: none was)
 
 
 def build_site(board: Scoreboard, output: Path, site_url: str = "",
@@ -929,7 +938,9 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
     counts: dict[str, int] = {}
     record = OutputRecord(cache, output)
     # before Pelican deletes the pages outside KEPT
-    search = SearchIndex(output, KEPT, board.data_commit, record.index)
+    search = SearchIndex(output, KEPT, board.data_commit, record.index,
+                         cache.folder / SEARCH_COPIES if cache is not None else None,
+                         record.copies)
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
     try:
@@ -937,7 +948,7 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
                                  parallel_from, search, record)).run()
         rendered = time.perf_counter()
         search.finish()
-        record.index = search.listing
+        record.index, record.copies = search.listing, search.copies_listing
         record.save(board.data_commit)
     finally:
         search.stop()
@@ -951,4 +962,4 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
         seconds["search"] = (seconds.get("search", 0.0) + search.seconds
                              + time.perf_counter() - rendered)
     return Built(counts["pages"], counts.get("reused", 0), counts.get("processes", 0),
-                 search.reused, bool(counts.get("board_elsewhere")))
+                 search.reused, bool(counts.get("board_elsewhere")), search.copied)

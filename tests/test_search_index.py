@@ -18,7 +18,7 @@ from conftest import tree_bytes
 from test_cache import NEW_TINY_ROW
 
 from scoring.search import COMPARED_PAGES, STAMP, SearchIndex, SearchInput, search_copy
-from scoring.site import KEPT
+from scoring.site import KEPT, SEARCH_COPIES
 
 
 def build(build_site, data: Path, output: Path, *options: object) -> dict:
@@ -106,6 +106,77 @@ def test_a_change_to_searchable_text_indexes_again(build_site, fixture_copy, fir
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
 
 
+def _copies(cache: Path) -> dict[str, tuple[int, bytes]]:
+    """The search copies kept in the build's cache: name -> (modification time, bytes)."""
+    (folder,) = cache.glob(f"*/{SEARCH_COPIES}")
+    return {path.relative_to(folder).as_posix(): (path.stat().st_mtime_ns, path.read_bytes())
+            for path in folder.rglob("*.html")}
+
+
+def test_only_the_pages_that_changed_are_copied_again_for_the_index(
+        build_site, fixture_copy, first, tmp_path):
+    site = tree_bytes(first)
+    pages = sorted(name for name in site
+                   if name.endswith(".html") and not name.startswith("pagefind/"))
+    before = _copies(tmp_path / "cache")
+    assert sorted(before) == pages
+    assert b"opera" not in before["companies/acme/index.html"][1]
+    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
+        stream.write(COMMENT)
+    timings = build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")
+    assert timings["search_reused"] is False
+    after, now = _copies(tmp_path / "cache"), tree_bytes(first)
+    assert sorted(after) == pages
+    made = sorted(name for name in pages if after[name][0] != before[name][0])
+    # the copies made again are those of the pages that changed (acme's shows the comment,
+    # the pages that list every company its scores): the others are kept
+    assert made == sorted(name for name in pages if now[name] != site[name])
+    assert "companies/acme/index.html" in made and len(made) < len(pages)
+    assert timings["search_copied"] == len(made)
+    assert b"opera" in after["companies/acme/index.html"][1]
+    assert all(after[name] == before[name] for name in pages if name not in made)
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
+def test_copies_of_changed_pages_not_held_are_made_once_they_are_written(
+        fixture_copy, tmp_path, monkeypatch):
+    """Past HELD_PAGES changed pages, the index waits for the writer thread and copies the
+    others from the written pages: the same index."""
+    from scoring import search
+    from scoring.board import build_scoreboard
+    from scoring.cache import Cache
+    from scoring.site import build_site
+
+    def built(output: Path, cache: Cache | None):
+        return build_site(build_scoreboard(fixture_copy, cache=cache), output, cache=cache)
+
+    cache = Cache(tmp_path / "cache")
+    built(tmp_path / "site", cache)
+    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
+        stream.write(COMMENT)
+    monkeypatch.setattr(search, "HELD_PAGES", 1)
+    done = built(tmp_path / "site", cache)
+    assert not done.search_reused and 1 < done.search_copied < done.pages
+    assert "opera" in indexed_text(tmp_path / "site")
+    built(tmp_path / "cold", None)
+    assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "cold")
+
+
+def test_copies_changed_behind_the_builds_back_are_all_made_again(
+        build_site, fixture_copy, first, tmp_path):
+    (folder,) = (tmp_path / "cache").glob(f"*/{SEARCH_COPIES}")
+    # tiny's copy now says something its page does not: were it read, the index would too
+    tiny = folder / "companies" / "tiny" / "index.html"
+    tiny.write_bytes(tiny.read_bytes().replace(b"<h1>", b"<h1>Zeppelin "))
+    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
+        stream.write(COMMENT)
+    timings = build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")
+    assert timings["search_reused"] is False
+    assert timings["search_copied"] == len(_copies(tmp_path / "cache"))
+    assert "Zeppelin" not in indexed_text(first) and "opera" in indexed_text(first)
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
 def test_a_removed_company_indexes_again(build_site, fixture_copy, first, tmp_path):
     for path in sorted((fixture_copy / "tiny").rglob("*"), reverse=True):
         path.rmdir() if path.is_dir() else path.unlink()
@@ -113,6 +184,7 @@ def test_a_removed_company_indexes_again(build_site, fixture_copy, first, tmp_pa
     assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
         "search_reused"] is False
     assert not (first / "companies" / "tiny").exists()
+    assert "companies/tiny/index.html" not in _copies(tmp_path / "cache")
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
 
 
@@ -147,9 +219,22 @@ def test_a_new_data_commit_alone_keeps_the_index(build_site, fixture_in_git, tmp
 
     with (data / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
         stream.write(COMMENT)
-    commit("acme adds a comment")
-    assert build(build_site, data, output, "--cache", cache)["search_reused"] is False
+    third = commit("acme adds a comment")
+    copies = _copies(cache)
+    timings = build(build_site, data, output, "--cache", cache)
+    assert timings["search_reused"] is False
     assert "opera" in indexed_text(output)
+    # every page shows the new commit: a copy is made again only for a page that changed
+    # besides (as the methodology page did not), and kept for the others
+    last = tree_bytes(output)
+    unshown = [name for name in pages
+               if after[name].replace(second.encode(), b"").replace(second[:12].encode(), b"")
+               == last[name].replace(third.encode(), b"").replace(third[:12].encode(), b"")]
+    assert "methodology/index.html" in unshown
+    made = [name for name in pages if _copies(cache)[name] != copies[name]]
+    assert sorted(made) == sorted(set(pages) - set(unshown))
+    assert timings["search_copied"] == len(made)
+    assert_cold_build_equal(build_site, data, output, tmp_path)
 
 
 def test_a_page_that_differs_only_where_it_shows_the_data_commit_is_not_compared(first):
