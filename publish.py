@@ -307,7 +307,7 @@ def build(args, progress: Progress) -> int:
             "reused": board.stats.reused, "read": board.stats.summarized,
             "rescored": board.stats.rescored, "contacts": board.contacts, "pages": built.pages,
             "pages_reused": built.reused, "search_reused": built.search_reused,
-            "search_copied": built.search_copied,
+            "search_copied": built.search_copied, "search_started": built.search_started,
         }, indent=1) + "\n", encoding="utf-8")
     if args.strict and (quarantined or board.problems):
         print("strict: data errors above; exiting 1", file=sys.stderr)

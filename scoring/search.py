@@ -126,7 +126,10 @@ class SearchIndex:
     copy is made again. A kept copy may show an older data commit than its page, outside
     what Pagefind reads. The changed pages' bytes are held as they are written (up to
     HELD_PAGES of them), so that Pagefind can start on the copies before the writer thread
-    has written the pages (`start`)."""
+    has written the pages (`start`). Earlier still (`early`), once the companies rendered
+    again are, when every other company's page can only show a new commit: if what Pagefind
+    reads of one changed, Pagefind starts then, and is started again (`start`) only if a page
+    written after changed what it reads too."""
 
     def __init__(self, output: Path, kept: tuple[str, ...], commit: str | None = None,
                  seen: dict | None = None, copies: Path | None = None,
@@ -145,6 +148,11 @@ class SearchIndex:
         self.changed: dict[str, bytes | None] = {}  # name -> the page, if held
         self.loose: dict[str, bytes] = {}  # the pages outside KEPT this build wrote (`written`)
         self.copied: int | None = None  # how many copies were made (None: no index was)
+        self.early_pages: set[str] = set()  # the pages it started early on (`early`)
+        self.restart = False  # a page written since changed what it reads: start it again
+        # when Pagefind started: "early", "again" (early, then again), "written" (once every
+        # page was written or handed to the writer thread), or None (the index was kept)
+        self.started: str | None = None
         self.compared = 0
         self.commit = commit  # the data commit the pages show
         self.shown: str | None = None  # the one the last build's pages showed
@@ -198,15 +206,22 @@ class SearchIndex:
         return {"pagefind": importlib.metadata.version("pagefind_bin"),
                 "command": PAGEFIND_ARGUMENTS, "files": files, "commit": commit}
 
+    def _commit_only(self, old: bytes | None, new: bytes) -> bool:
+        """The page differs from `old` only where it shows the data commit."""
+        return (old is not None and self.shown != self.commit
+                and _unshown(old, self.shown) == _unshown(new, self.commit))
+
     def rewritten(self, name: str, old: bytes | None, new: bytes) -> None:
         """A page written over `old` (None: a new page)."""
         started = time.perf_counter()
-        if (old is not None and self.shown != self.commit
-                and _unshown(old, self.shown) == _unshown(new, self.commit)):
+        if name in self.early_pages or self._commit_only(old, new):
             self.seconds += time.perf_counter() - started
             return
         self.changed[name] = new if len(self.changed) < HELD_PAGES else None
-        if self.pages is not None:
+        if self.early_pages:
+            self.restart = self.restart or old is None or (
+                SearchInput(old).parts != SearchInput(new).parts)
+        elif self.pages is not None:
             self.compared += 1
             if (old is None or self.compared > COMPARED_PAGES
                     or SearchInput(old).parts != SearchInput(new).parts):
@@ -219,7 +234,46 @@ class SearchIndex:
 
     def removed(self) -> None:
         """A page of the last build is not one of this build's."""
-        self.pages = None
+        self.pages, self.restart = None, True
+
+    def early(self, pages: dict[str, bytes], others_kept: bool) -> None:
+        """The pages of the companies rendered again, before they are written (in a KEPT
+        folder); `others_kept`: every other company's page is as the last build wrote it, and
+        will at most show a new data commit. If what Pagefind reads of one of them changed,
+        make their copies and start Pagefind now, while the build writes the rest."""
+        if self.temporary or self.pages is None or not others_kept or len(
+                pages) > HELD_PAGES:
+            return
+        started = time.perf_counter()
+        changed = {}
+        for name, page in pages.items():
+            try:
+                old = (self.output / name).read_bytes()
+            except OSError:
+                old = None
+            if old is None or (old != page and not self._commit_only(old, page)
+                               and SearchInput(old).parts != SearchInput(page).parts):
+                changed[name] = page
+        if changed and self.copies.is_dir() and _listing(self.copies) == self.copies_seen:
+            self.pages, self.early_pages = None, set(pages)
+            for name, page in changed.items():
+                _copy(self.copies / name, page)
+            self.copies_seen = _listing(self.copies)  # as it is now, to start again from
+            self.copied = len(changed)
+            self._pagefind()
+            self.started = "early"
+        self.seconds += time.perf_counter() - started
+
+    def _pagefind(self) -> None:
+        """Run Pagefind on the copies (in the background)."""
+        if self.folder.is_symlink() or self.folder.is_file():
+            self.folder.unlink()
+        else:
+            shutil.rmtree(self.folder, ignore_errors=True)
+        self.process = subprocess.Popen(
+            [str(_pagefind()), "--site", str(self.copies), "--output-path",
+             str(self.folder.resolve()), *PAGEFIND_ARGUMENTS],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def start(self, kept_pages: set[str], flush: Callable[[], None]) -> int:
         """Every page is written, or handed to the writer thread (`flush` waits for it): these
@@ -231,31 +285,36 @@ class SearchIndex:
         written, and runs Pagefind."""
         started = time.perf_counter()
         loose = sorted(set(_pages(self.output, self.kept)).union(self.loose))
-        if self.pages is not None and sorted(self.pages) != loose:
-            self.pages = None
+        if sorted(self.before) != loose:
+            self.pages, self.restart = None, True
         for name in loose:  # a page outside KEPT: its old bytes were read before Pelican ran
             old = self.before.get(name)
             page = self.loose.get(name) or (self.output / name).read_bytes()
             if page != old:
                 self.rewritten(name, old, page)
         self.loose = {}
-        if self.pages is None:
-            if self.folder.is_symlink() or self.folder.is_file():
-                self.folder.unlink()
-            else:
-                shutil.rmtree(self.folder, ignore_errors=True)
+        if self.early_pages and self.restart:  # Pagefind started early, on what is not all
+            self.process.kill()
+            self.process.wait()
+            self.process, self.started = None, "again"
+        if self.pages is not None:  # the stamp of the folder as it is: the one taken (_take)
+            self.pages, self.stamp["commit"] = {}, self.commit
+        elif self.process is None:  # not started early, or to start again
             self.copies_listing = None  # until the copies are made
+            self.started = self.started or "written"
             pages = kept_pages.union(loose)
             if not self.temporary and self.trusted and self.copies.is_dir() and (
                     had := _listing(self.copies)) == self.copies_seen and pages.difference(
                     had).issubset(self.changed):
                 self._copy_changed(pages, had, flush)
-                self.process = subprocess.Popen(
-                    [str(_pagefind()), "--site", str(self.copies), "--output-path",
-                     str(self.folder.resolve()), *PAGEFIND_ARGUMENTS],
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                self._pagefind()
             else:
                 flush()
+                self.copied = None  # main says how many
+                if self.folder.is_symlink() or self.folder.is_file():
+                    self.folder.unlink()
+                else:
+                    shutil.rmtree(self.folder, ignore_errors=True)
                 if self.temporary:
                     self.copies = Path(tempfile.mkdtemp(prefix="candor-search-"))
                 else:
@@ -265,8 +324,6 @@ class SearchIndex:
                     [sys.executable, "-m", "scoring.search", str(self.output.resolve()),
                      str(self.copies), str(self.folder.resolve())], cwd=ROOT,
                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        else:  # the stamp of the folder as it is: the one taken (_take), for these pages
-            self.pages, self.stamp["commit"] = {}, self.commit
         self.changed = {}
         self.seconds += time.perf_counter() - started
         return len(loose)
@@ -280,10 +337,8 @@ class SearchIndex:
         if any(self.changed[name] is None for name in made):
             flush()
         for name in made:
-            copy = self.copies / name
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            copy.write_bytes(search_copy(self.changed[name] or (self.output / name).read_bytes()))
-        self.copied = len(made)
+            _copy(self.copies / name, self.changed[name] or (self.output / name).read_bytes())
+        self.copied = (self.copied or 0) + len(made)
 
     def finish(self) -> None:
         """Wait for the index, then stamp it."""
@@ -409,6 +464,11 @@ def _listing(folder: Path) -> dict[str, list[int]]:
     return listing
 
 
+def _copy(copy: Path, page: bytes) -> None:
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    copy.write_bytes(search_copy(page))
+
+
 def _pagefind() -> Path:
     from pagefind_bin import get_executable  # the binary python -m pagefind_bin runs
 
@@ -421,9 +481,7 @@ def main(site: str, copies: str, index: str) -> int:
     copies were made."""
     pages = _pages(Path(site))
     for name in pages:
-        copy = Path(copies, name)
-        copy.parent.mkdir(parents=True, exist_ok=True)
-        copy.write_bytes(search_copy(Path(site, name).read_bytes()))
+        _copy(Path(copies, name), Path(site, name).read_bytes())
     print(len(pages), flush=True)
     done = subprocess.run([str(_pagefind()), "--site", copies, "--output-path", index,
                            *PAGEFIND_ARGUMENTS], check=False)

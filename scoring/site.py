@@ -57,7 +57,7 @@ from .ranks import METHODOLOGY as RANK_METHODOLOGY
 from .ranks import RANKED_BY, rank_ranges
 from .scaffold import company_yaml
 from .schemas import SCHEMAS
-from .search import PAGEFIND, SearchIndex, shown_commit
+from .search import HELD_PAGES, PAGEFIND, SearchIndex, shown_commit
 
 ROOT = Path(__file__).resolve().parent.parent
 # The first element of <head>: nothing but the site's own files may load or run.
@@ -411,11 +411,12 @@ class ScoreboardGenerator(Generator):
         elsewhere = self._board_elsewhere(len(missing), len(keys) - len(missing))
         try:
             with self._rendering(missing, keys) as rendered:
+                made = self._search_early(missing, keys, cached, rendered)
                 if elsewhere is None:
                     meanwhile()
-                for key, files in zip(keys, cached, strict=True):
+                for index, (key, files) in enumerate(zip(keys, cached, strict=True)):
                     if files is None:
-                        files = next(rendered)
+                        files = made.pop(index) if made else next(rendered)
                         if key:
                             cache.put_files(key, files)
                     else:
@@ -437,6 +438,24 @@ class ScoreboardGenerator(Generator):
                 elsewhere[0].shutdown(cancel_futures=True)  # on an error, render no more
         self._keys = keys
         return texts
+
+    def _search_early(self, missing: list[int], keys: list[str | None],
+                      cached: list[dict[str, str] | None],
+                      rendered: Iterator[dict[str, str]]) -> dict[int, dict[str, str]]:
+        """The files of the companies rendered again (at these positions), taken now when
+        they are few and the rest come from the page cache, to show their pages to the search
+        index before they are written (SearchIndex.early: Pagefind may start now)."""
+        record: OutputRecord = self.settings["CANDOR_RECORD"]
+        if not missing or len(missing) > HELD_PAGES or None in keys:
+            return {}
+        made = {index: next(rendered) for index in missing}
+        commit = self.context["board"].data_commit
+        others_kept = all(record.kept(name, key) for key, files in zip(keys, cached, strict=True)
+                          if files is not None for name in files if name.endswith(".html"))
+        self.settings["CANDOR_SEARCH"].early(
+            {name: with_commit(text, commit).encode() for files in made.values()
+             for name, text in files.items() if name.endswith(".html")}, others_kept)
+        return made
 
     def _board_elsewhere(self, rendered: int, copied: int,
                          ) -> tuple[ProcessPoolExecutor, Future] | None:
@@ -921,6 +940,7 @@ class Built:
     search_reused: bool  # the search index was the last build's: no page changed what it reads
     board_elsewhere: bool = False  # the pages that show no one company were rendered on a worker
     search_copied: int | None = None  # the search copies made for the index (None: none was)
+    search_started: str | None = None  # when Pagefind started (SearchIndex.started)
 
 
 def build_site(board: Scoreboard, output: Path, site_url: str = "",
@@ -962,4 +982,5 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
         seconds["search"] = (seconds.get("search", 0.0) + search.seconds
                              + time.perf_counter() - rendered)
     return Built(counts["pages"], counts.get("reused", 0), counts.get("processes", 0),
-                 search.reused, bool(counts.get("board_elsewhere")), search.copied)
+                 search.reused, bool(counts.get("board_elsewhere")), search.copied,
+                 search.started)
