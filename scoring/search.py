@@ -145,6 +145,7 @@ class SearchIndex:
         # its copies (name -> size and modification time) as the last build left them, and as
         # this one does; the pages whose copies are made again if the index is
         self.copies_seen = self.copies_listing = copies_seen
+        self.copies_now: dict | None = None  # the copies as this build leaves them, if known
         self.changed: dict[str, bytes | None] = {}  # name -> the page, if held
         self.loose: dict[str, bytes] = {}  # the pages outside KEPT this build wrote (`written`)
         self.copied: int | None = None  # how many copies were made (None: no index was)
@@ -256,9 +257,10 @@ class SearchIndex:
                 changed[name] = page
         if changed and self.copies.is_dir() and _listing(self.copies) == self.copies_seen:
             self.pages, self.early_pages = None, set(pages)
+            self.copies_now = dict(self.copies_seen)
             for name, page in changed.items():
-                _copy(self.copies / name, page)
-            self.copies_seen = _listing(self.copies)  # as it is now, to start again from
+                self.copies_now[name] = _copy(self.copies / name, page)
+            self.copies_seen = dict(self.copies_now)  # as it is now, to start again from
             self.copied = len(changed)
             self._pagefind()
             self.started = "early"
@@ -331,13 +333,16 @@ class SearchIndex:
     def _copy_changed(self, pages: set[str], had: dict, flush: Callable[[], None]) -> None:
         """Bring the kept copies up to these pages: remove those of pages gone, make those of
         the changed pages (from their bytes, or once written when they were not held)."""
+        self.copies_now = dict(had)
         for name in set(had).difference(pages):
             (self.copies / name).unlink()
+            del self.copies_now[name]
         made = sorted(pages.intersection(self.changed))
         if any(self.changed[name] is None for name in made):
             flush()
         for name in made:
-            _copy(self.copies / name, self.changed[name] or (self.output / name).read_bytes())
+            self.copies_now[name] = _copy(self.copies / name, self.changed[name]
+                                          or (self.output / name).read_bytes())
         self.copied = (self.copied or 0) + len(made)
 
     def finish(self) -> None:
@@ -351,7 +356,8 @@ class SearchIndex:
             if self.temporary:
                 shutil.rmtree(self.copies, ignore_errors=True)
             else:
-                self.copies_listing = _listing(self.copies)
+                self.copies_listing = (_listing(self.copies) if self.copies_now is None
+                                       else self.copies_now)
             self.stamp = self._stamp(self.commit)
         (self.folder / STAMP).write_bytes(_stamp_text(self.stamp))
 
@@ -446,27 +452,34 @@ def _tag(page: bytes, prefix: bytes, at: int, end: int | None = None) -> int:
 def _pages(output: Path, leave_out: tuple[str, ...] = ()) -> list[str]:
     """The pages (*.html) of the output outside the index's folder and the `leave_out` ones,
     by name, sorted."""
-    pages = []
-    for folder, folders, files in os.walk(output):
-        if folder == str(output):
+    pages, top = [], str(output)
+    for folder, folders, files in os.walk(top):
+        if folder == top:
             folders[:] = [f for f in folders if f not in (*leave_out, PAGEFIND)]
-        pages += [os.path.relpath(os.path.join(folder, f), output) for f in files
-                  if f.endswith(".html")]
-    return sorted(Path(name).as_posix() for name in pages)
+            prefix = ""
+        else:  # os.walk joins each folder to its parent's: top, a separator, the rest
+            prefix = folder[len(top) + 1:].replace(os.sep, "/") + "/"
+        pages += [prefix + f for f in files if f.endswith(".html")]
+    return sorted(pages)
 
 
 def _listing(folder: Path) -> dict[str, list[int]]:
     """The pages under `folder` (_pages), each with its size and modification time."""
-    listing = {}
+    listing, top = {}, str(folder)
     for name in _pages(folder):
-        status = os.stat(folder / name)
+        status = os.stat(os.path.join(top, name))
         listing[name] = [status.st_size, status.st_mtime_ns]
     return listing
 
 
-def _copy(copy: Path, page: bytes) -> None:
+def _copy(copy: Path, page: bytes) -> list[int]:
+    """Write a page's search copy; its size and modification time, as _listing gives them."""
     copy.parent.mkdir(parents=True, exist_ok=True)
-    copy.write_bytes(search_copy(page))
+    with copy.open("wb") as stream:
+        stream.write(search_copy(page))
+        stream.flush()
+        status = os.fstat(stream.fileno())
+    return [status.st_size, status.st_mtime_ns]
 
 
 def _pagefind() -> Path:

@@ -141,6 +141,14 @@ def test_only_the_pages_that_changed_are_copied_again_for_the_index(
     assert b"opera" in after["companies/acme/index.html"][1]
     assert all(after[name] == before[name] for name in pages if name not in made)
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+    # the copies as this build left them are known without listing them again: the next
+    # build trusts them, and starts Pagefind early again
+    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
+        stream.write(COMMENT.replace("a41,", "a42,").replace("opera", "sea shanties"))
+    timings = build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")
+    assert (timings["search_copied"], timings["search_started"]) == (1, "early")
+    assert "sea shanties" in indexed_text(first)
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path / "again")
 
 
 def test_copies_of_changed_pages_not_held_are_made_once_they_are_written(
