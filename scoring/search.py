@@ -266,16 +266,22 @@ class SearchIndex:
             self.started = "early"
         self.seconds += time.perf_counter() - started
 
-    def _pagefind(self) -> None:
-        """Run Pagefind on the copies (in the background)."""
+    def _index_path(self) -> str:
+        """The index's folder, for Pagefind: the output's, not where a link there leads (the
+        folder is removed before Pagefind runs, a link in its place too)."""
+        return str(self.output.resolve() / PAGEFIND)
+
+    def _pagefind(self, command: list[str] | None = None) -> None:
+        """Empty the index's folder, then run Pagefind on the copies (by default), or
+        `command`, in the background."""
         if self.folder.is_symlink() or self.folder.is_file():
             self.folder.unlink()
         else:
             shutil.rmtree(self.folder, ignore_errors=True)
         self.process = subprocess.Popen(
-            [str(_pagefind()), "--site", str(self.copies), "--output-path",
-             str(self.folder.resolve()), *PAGEFIND_ARGUMENTS],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            command or [str(_pagefind()), "--site", str(self.copies), "--output-path",
+                        self._index_path(), *PAGEFIND_ARGUMENTS],
+            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
     def start(self, kept_pages: set[str], flush: Callable[[], None]) -> int:
         """Every page is written, or handed to the writer thread (`flush` waits for it): these
@@ -313,19 +319,14 @@ class SearchIndex:
             else:
                 flush()
                 self.copied = None  # main says how many
-                if self.folder.is_symlink() or self.folder.is_file():
-                    self.folder.unlink()
-                else:
-                    shutil.rmtree(self.folder, ignore_errors=True)
                 if self.temporary:
                     self.copies = Path(tempfile.mkdtemp(prefix="candor-search-"))
                 else:
                     shutil.rmtree(self.copies, ignore_errors=True)
                     self.copies.mkdir(parents=True)
-                self.process = subprocess.Popen(
-                    [sys.executable, "-m", "scoring.search", str(self.output.resolve()),
-                     str(self.copies), str(self.folder.resolve())], cwd=ROOT,
-                    stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                self._pagefind([sys.executable, "-m", "scoring.search",
+                                str(self.output.resolve()), str(self.copies),
+                                self._index_path()])
         self.changed = {}
         self.seconds += time.perf_counter() - started
         return len(loose)

@@ -190,6 +190,24 @@ def test_copies_changed_behind_the_builds_back_are_all_made_again(
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
 
 
+def test_an_index_folder_that_is_a_link_is_replaced_not_followed(build_site, fixture_copy,
+                                                                  first, tmp_path):
+    import shutil
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "keep.txt").write_text("not the build's", "utf-8")
+    shutil.rmtree(first / "pagefind")
+    (first / "pagefind").symlink_to(elsewhere, target_is_directory=True)
+    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
+        stream.write(COMMENT)
+    assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
+        "search_started"] == "written"
+    assert not (first / "pagefind").is_symlink() and (first / "pagefind" / STAMP).is_file()
+    assert [path.name for path in elsewhere.iterdir()] == ["keep.txt"]
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
 def test_a_removed_company_indexes_again(build_site, fixture_copy, first, tmp_path):
     for path in sorted((fixture_copy / "tiny").rglob("*"), reverse=True):
         path.rmdir() if path.is_dir() else path.unlink()
