@@ -255,7 +255,7 @@ class SearchIndex:
             if old is None or (old != page and not self._commit_only(old, page)
                                and SearchInput(old).parts != SearchInput(page).parts):
                 changed[name] = page
-        if changed and self.copies.is_dir() and _listing(self.copies) == self.copies_seen:
+        if changed and self._copies_as_seen():
             self.pages, self.early_pages = None, set(pages)
             self.copies_now = dict(self.copies_seen)
             for name, page in changed.items():
@@ -266,6 +266,11 @@ class SearchIndex:
             self.started = "early"
         self.seconds += time.perf_counter() - started
 
+    def _copies_as_seen(self) -> bool:
+        """The kept copies are as the last build left them (a folder, not a link to one)."""
+        return (not self.copies.is_symlink() and self.copies.is_dir()
+                and _listing(self.copies) == self.copies_seen)
+
     def _index_path(self) -> str:
         """The index's folder, for Pagefind: the output's, not where a link there leads (the
         folder is removed before Pagefind runs, a link in its place too)."""
@@ -274,10 +279,7 @@ class SearchIndex:
     def _pagefind(self, command: list[str] | None = None) -> None:
         """Empty the index's folder, then run Pagefind on the copies (by default), or
         `command`, in the background."""
-        if self.folder.is_symlink() or self.folder.is_file():
-            self.folder.unlink()
-        else:
-            shutil.rmtree(self.folder, ignore_errors=True)
+        _remove(self.folder)
         self.process = subprocess.Popen(
             command or [str(_pagefind()), "--site", str(self.copies), "--output-path",
                         self._index_path(), *PAGEFIND_ARGUMENTS],
@@ -311,10 +313,9 @@ class SearchIndex:
             self.copies_listing = None  # until the copies are made
             self.started = self.started or "written"
             pages = kept_pages.union(loose)
-            if not self.temporary and self.trusted and self.copies.is_dir() and (
-                    had := _listing(self.copies)) == self.copies_seen and pages.difference(
-                    had).issubset(self.changed):
-                self._copy_changed(pages, had, flush)
+            if (not self.temporary and self.trusted and self._copies_as_seen()
+                    and pages.difference(self.copies_seen).issubset(self.changed)):
+                self._copy_changed(pages, self.copies_seen, flush)
                 self._pagefind()
             else:
                 flush()
@@ -322,7 +323,7 @@ class SearchIndex:
                 if self.temporary:
                     self.copies = Path(tempfile.mkdtemp(prefix="candor-search-"))
                 else:
-                    shutil.rmtree(self.copies, ignore_errors=True)
+                    _remove(self.copies)
                     self.copies.mkdir(parents=True)
                 self._pagefind([sys.executable, "-m", "scoring.search",
                                 str(self.output.resolve()), str(self.copies),
@@ -462,6 +463,14 @@ def _pages(output: Path, leave_out: tuple[str, ...] = ()) -> list[str]:
             prefix = folder[len(top) + 1:].replace(os.sep, "/") + "/"
         pages += [prefix + f for f in files if f.endswith(".html")]
     return sorted(pages)
+
+
+def _remove(path: Path) -> None:
+    """Remove a folder and what it holds, or a link or file in its place."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+    else:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _listing(folder: Path) -> dict[str, list[int]]:

@@ -208,6 +208,25 @@ def test_an_index_folder_that_is_a_link_is_replaced_not_followed(build_site, fix
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
 
 
+def test_a_copies_folder_that_is_a_link_is_replaced_not_followed(build_site, fixture_copy,
+                                                                  first, tmp_path):
+    import shutil
+
+    (folder,) = (tmp_path / "cache").glob(f"*/{SEARCH_COPIES}")
+    elsewhere = Path(shutil.copytree(folder, tmp_path / "elsewhere"))
+    before = {path: path.read_bytes() for path in elsewhere.rglob("*") if path.is_file()}
+    shutil.rmtree(folder)
+    folder.symlink_to(elsewhere, target_is_directory=True)
+    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
+        stream.write(COMMENT)
+    assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
+        "search_started"] == "written"
+    assert not folder.is_symlink() and b"opera" in (
+        folder / "companies" / "acme" / "index.html").read_bytes()
+    assert {path: path.read_bytes() for path in elsewhere.rglob("*") if path.is_file()} == before
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
 def test_a_removed_company_indexes_again(build_site, fixture_copy, first, tmp_path):
     for path in sorted((fixture_copy / "tiny").rglob("*"), reverse=True):
         path.rmdir() if path.is_dir() else path.unlink()
