@@ -474,10 +474,11 @@ def _remove(path: Path) -> None:
 
 
 def _listing(folder: Path) -> dict[str, list[int]]:
-    """The pages under `folder` (_pages), each with its size and modification time."""
+    """The pages under `folder` (_pages), each with its size and modification time (a link's
+    own: one in the place of a copy is not as the last build left it)."""
     listing, top = {}, str(folder)
     for name in _pages(folder):
-        status = os.stat(os.path.join(top, name))
+        status = os.lstat(os.path.join(top, name))
         listing[name] = [status.st_size, status.st_mtime_ns]
     return listing
 

@@ -227,6 +227,24 @@ def test_a_copies_folder_that_is_a_link_is_replaced_not_followed(build_site, fix
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
 
 
+def test_a_copy_that_is_a_link_is_not_trusted(build_site, fixture_copy, first, tmp_path):
+    import shutil
+
+    (folder,) = (tmp_path / "cache").glob(f"*/{SEARCH_COPIES}")
+    copy = folder / "companies" / "acme" / "index.html"
+    # the same bytes and times where it leads: only the link itself tells it apart
+    elsewhere = Path(shutil.copy2(copy, tmp_path / "elsewhere.html"))
+    before = elsewhere.read_bytes()
+    copy.unlink()
+    copy.symlink_to(elsewhere)
+    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
+        stream.write(COMMENT)
+    assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
+        "search_started"] == "written"
+    assert not copy.is_symlink() and elsewhere.read_bytes() == before
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
 def test_a_removed_company_indexes_again(build_site, fixture_copy, first, tmp_path):
     for path in sorted((fixture_copy / "tiny").rglob("*"), reverse=True):
         path.rmdir() if path.is_dir() else path.unlink()
