@@ -121,7 +121,7 @@ class SearchIndex:
     Pagefind reads search copies of the pages (search_copy), made in `copies` (a folder of
     the build's cache; a temporary one without). They are kept there for the next index: one
     is made again only when its page changed other than where it shows the data commit
-    (`changed`), as long as the folder is as the last build left it (`copies_seen`, by the
+    (`changed`), as long as the folder is as the last build left it (`copies_known`, by the
     size and modification time of each copy) and the index it made can be trusted; else every
     copy is made again. A kept copy may show an older data commit than its page, outside
     what Pagefind reads. The changed pages' bytes are held as they are written (up to
@@ -142,11 +142,11 @@ class SearchIndex:
         self.process: subprocess.Popen | None = None
         # the folder of the pages' copies Pagefind reads: kept (the cache's), or temporary
         self.copies, self.temporary = copies, copies is None
-        # its copies (name -> size and modification time) as the last build left them, and as
-        # this one does; the pages whose copies are made again if the index is
-        self.copies_seen = self.copies_listing = copies_seen
-        self.copies_now: dict | None = None  # the copies as this build leaves them, if known
-        self.changed: dict[str, bytes | None] = {}  # name -> the page, if held
+        # its copies (name -> size and modification time) as the last build left them, then as
+        # this one does, once it changed them; None: not known (they are listed once made)
+        self.copies_known = dict(copies_seen) if copies_seen is not None else None
+        # the pages whose copies are made again if the index is: name -> the page, if held
+        self.changed: dict[str, bytes | None] = {}
         self.loose: dict[str, bytes] = {}  # the pages outside KEPT this build wrote (`written`)
         self.copied: int | None = None  # how many copies were made (None: no index was)
         self.early_pages: set[str] = set()  # the pages it started early on (`early`)
@@ -158,14 +158,11 @@ class SearchIndex:
         self.commit = commit  # the data commit the pages show
         self.shown: str | None = None  # the one the last build's pages showed
         self.stamp: dict | None = None
-        self.pages = self._take()  # the pages outside KEPT by name, or None: index them
-        self.before = self.pages or {}  # the same, as the build started
-        self.trusted = self.pages is not None  # the last index, and the copies it was made from
+        before = self._take()  # the pages outside KEPT by name, or None: index them
+        self.before = before or {}
+        self.trusted = before is not None  # the last index, and the copies it was made from
+        self.reused = self.trusted  # until a page changes what Pagefind reads
         self.seconds = time.perf_counter() - started  # spent here, but waiting for Pagefind
-
-    @property
-    def reused(self) -> bool:
-        return self.pages is not None
 
     def _take(self) -> dict[str, bytes] | None:
         if self.folder.is_symlink() or not self.folder.is_dir():
@@ -189,20 +186,16 @@ class SearchIndex:
         """The stamp of the index's folder as it is, made from pages that show `commit`. The
         digest of its files is `known` (the last stamp's) when they are as the last build left
         them (the same names, sizes and modification times: self.seen), else made."""
-        paths = sorted(path for path in self.folder.rglob("*")
-                       if path.is_file() and path.name != STAMP)
-        self.listing = {}
-        for path in paths:
-            status = path.stat()
-            self.listing[path.relative_to(self.folder).as_posix()] = [status.st_size,
-                                                                      status.st_mtime_ns]
+        names = sorted(path.relative_to(self.folder).as_posix()
+                       for path in self.folder.rglob("*") if path.is_file() and path.name != STAMP)
+        self.listing = _statuses(self.folder, names)
         if known is not None and self.listing == self.seen:
             files = known
         else:
             digest = hashlib.sha256()
-            for path in paths:
-                digest.update(path.relative_to(self.folder).as_posix().encode() + b"\0"
-                              + hashlib.sha256(path.read_bytes()).digest())
+            for name in names:
+                digest.update(name.encode() + b"\0"
+                              + hashlib.sha256((self.folder / name).read_bytes()).digest())
             files = digest.hexdigest()
         return {"pagefind": importlib.metadata.version("pagefind_bin"),
                 "command": PAGEFIND_ARGUMENTS, "files": files, "commit": commit}
@@ -220,14 +213,17 @@ class SearchIndex:
             return
         self.changed[name] = new if len(self.changed) < HELD_PAGES else None
         if self.early_pages:
-            self.restart = self.restart or old is None or (
-                SearchInput(old).parts != SearchInput(new).parts)
-        elif self.pages is not None:
+            self.restart = self.restart or self._read_differently(old, new)
+        elif self.reused:
             self.compared += 1
-            if (old is None or self.compared > COMPARED_PAGES
-                    or SearchInput(old).parts != SearchInput(new).parts):
-                self.pages = None
+            self.reused = self.compared <= COMPARED_PAGES and not self._read_differently(old,
+                                                                                        new)
         self.seconds += time.perf_counter() - started
+
+    def _read_differently(self, old: bytes | None, new: bytes) -> bool:
+        """Pagefind reads something else of `new` than of `old` (None: no page before)."""
+        return old is None or (old != new and not self._commit_only(old, new)
+                               and SearchInput(old).parts != SearchInput(new).parts)
 
     def written(self, name: str, page: bytes) -> None:
         """A page outside KEPT, as this build writes it (compared in `start`)."""
@@ -235,15 +231,14 @@ class SearchIndex:
 
     def removed(self) -> None:
         """A page of the last build is not one of this build's."""
-        self.pages, self.restart = None, True
+        self.reused, self.restart = False, True
 
     def early(self, pages: dict[str, bytes], others_kept: bool) -> None:
         """The pages of the companies rendered again, before they are written (in a KEPT
         folder); `others_kept`: every other company's page is as the last build wrote it, and
         will at most show a new data commit. If what Pagefind reads of one of them changed,
         make their copies and start Pagefind now, while the build writes the rest."""
-        if self.temporary or self.pages is None or not others_kept or len(
-                pages) > HELD_PAGES:
+        if self.temporary or not self.reused or not others_kept or len(pages) > HELD_PAGES:
             return
         started = time.perf_counter()
         changed = {}
@@ -252,24 +247,22 @@ class SearchIndex:
                 old = (self.output / name).read_bytes()
             except OSError:
                 old = None
-            if old is None or (old != page and not self._commit_only(old, page)
-                               and SearchInput(old).parts != SearchInput(page).parts):
+            if self._read_differently(old, page):
                 changed[name] = page
-        if changed and self._copies_as_seen():
-            self.pages, self.early_pages = None, set(pages)
-            self.copies_now = dict(self.copies_seen)
+        if changed and self._copies_as_known():
+            self.reused, self.early_pages = False, set(pages)
             for name, page in changed.items():
-                self.copies_now[name] = _copy(self.copies / name, page)
-            self.copies_seen = dict(self.copies_now)  # as it is now, to start again from
+                self.copies_known[name] = _copy(self.copies / name, page)
             self.copied = len(changed)
             self._pagefind()
             self.started = "early"
         self.seconds += time.perf_counter() - started
 
-    def _copies_as_seen(self) -> bool:
-        """The kept copies are as the last build left them (a folder, not a link to one)."""
-        return (not self.copies.is_symlink() and self.copies.is_dir()
-                and _listing(self.copies) == self.copies_seen)
+    def _copies_as_known(self) -> bool:
+        """The kept copies are as the last build left them, and this one made them (a folder,
+        not a link to one)."""
+        return (self.copies_known is not None and not self.copies.is_symlink()
+                and self.copies.is_dir() and _listing(self.copies) == self.copies_known)
 
     def _index_path(self) -> str:
         """The index's folder, for Pagefind: the output's, not where a link there leads (the
@@ -296,7 +289,7 @@ class SearchIndex:
         started = time.perf_counter()
         loose = sorted(set(_pages(self.output, self.kept)).union(self.loose))
         if sorted(self.before) != loose:
-            self.pages, self.restart = None, True
+            self.reused, self.restart = False, True
         for name in loose:  # a page outside KEPT: its old bytes were read before Pelican ran
             old = self.before.get(name)
             page = self.loose.get(name) or (self.output / name).read_bytes()
@@ -307,19 +300,18 @@ class SearchIndex:
             self.process.kill()
             self.process.wait()
             self.process, self.started = None, "again"
-        if self.pages is not None:  # the stamp of the folder as it is: the one taken (_take)
-            self.pages, self.stamp["commit"] = {}, self.commit
+        if self.reused:  # the stamp of the folder as it is: the one taken (_take)
+            self.stamp["commit"] = self.commit
         elif self.process is None:  # not started early, or to start again
-            self.copies_listing = None  # until the copies are made
             self.started = self.started or "written"
             pages = kept_pages.union(loose)
-            if (not self.temporary and self.trusted and self._copies_as_seen()
-                    and pages.difference(self.copies_seen).issubset(self.changed)):
-                self._copy_changed(pages, self.copies_seen, flush)
+            if (not self.temporary and self.trusted and self._copies_as_known()
+                    and pages.difference(self.copies_known).issubset(self.changed)):
+                self._copy_changed(pages, flush)
                 self._pagefind()
             else:
                 flush()
-                self.copied = None  # main says how many
+                self.copied = self.copies_known = None  # main makes them, says how many
                 if self.temporary:
                     self.copies = Path(tempfile.mkdtemp(prefix="candor-search-"))
                 else:
@@ -332,19 +324,18 @@ class SearchIndex:
         self.seconds += time.perf_counter() - started
         return len(loose)
 
-    def _copy_changed(self, pages: set[str], had: dict, flush: Callable[[], None]) -> None:
+    def _copy_changed(self, pages: set[str], flush: Callable[[], None]) -> None:
         """Bring the kept copies up to these pages: remove those of pages gone, make those of
         the changed pages (from their bytes, or once written when they were not held)."""
-        self.copies_now = dict(had)
-        for name in set(had).difference(pages):
+        for name in set(self.copies_known).difference(pages):
             (self.copies / name).unlink()
-            del self.copies_now[name]
+            del self.copies_known[name]
         made = sorted(pages.intersection(self.changed))
         if any(self.changed[name] is None for name in made):
             flush()
         for name in made:
-            self.copies_now[name] = _copy(self.copies / name, self.changed[name]
-                                          or (self.output / name).read_bytes())
+            self.copies_known[name] = _copy(self.copies / name, self.changed[name]
+                                            or (self.output / name).read_bytes())
         self.copied = (self.copied or 0) + len(made)
 
     def finish(self) -> None:
@@ -357,9 +348,8 @@ class SearchIndex:
                 self.copied = int(stdout.split()[0])
             if self.temporary:
                 shutil.rmtree(self.copies, ignore_errors=True)
-            else:
-                self.copies_listing = (_listing(self.copies) if self.copies_now is None
-                                       else self.copies_now)
+            elif self.copies_known is None:
+                self.copies_known = _listing(self.copies)
             self.stamp = self._stamp(self.commit)
         (self.folder / STAMP).write_bytes(_stamp_text(self.stamp))
 
@@ -473,14 +463,19 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
-def _listing(folder: Path) -> dict[str, list[int]]:
-    """The pages under `folder` (_pages), each with its size and modification time (a link's
-    own: one in the place of a copy is not as the last build left it)."""
-    listing, top = {}, str(folder)
-    for name in _pages(folder):
+def _statuses(folder: Path, names: list[str]) -> dict[str, list[int]]:
+    """These files under `folder`, each with its size and modification time (a link's own: a
+    link in the place of a file is not the file the last build left there)."""
+    statuses, top = {}, str(folder)
+    for name in names:
         status = os.lstat(os.path.join(top, name))
-        listing[name] = [status.st_size, status.st_mtime_ns]
-    return listing
+        statuses[name] = [status.st_size, status.st_mtime_ns]
+    return statuses
+
+
+def _listing(folder: Path) -> dict[str, list[int]]:
+    """The pages under `folder` (_pages), with their _statuses."""
+    return _statuses(folder, _pages(folder))
 
 
 def _copy(copy: Path, page: bytes) -> list[int]:

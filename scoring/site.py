@@ -757,7 +757,7 @@ class OutputRecord:
     restored from the workflows' cache (a tar archive) keeps sizes and times, not inodes. The
     same for the search index's files (`index`), whose digest its stamp then need not make
     again (SearchIndex.seen), and for the search copies kept in the cache (`copies`), which
-    are then trusted (SearchIndex.copies_seen)."""
+    are then trusted (SearchIndex.copies_known)."""
 
     FORMAT = "candor.output/2"
 
@@ -767,7 +767,7 @@ class OutputRecord:
         self.before: dict[str, list] = {}
         self.now: dict[str, list] = {}
         self.index: dict | None = None  # the search index's files: SearchIndex.seen, .listing
-        self.copies: dict | None = None  # its copies: SearchIndex.copies_seen, .copies_listing
+        self.copies: dict | None = None  # its copies: SearchIndex.copies_known
         self._saved: dict | None = None
         saved = cache.read(Cache.OUTPUT) if cache is not None else None
         try:
@@ -968,7 +968,7 @@ def build_site(board: Scoreboard, output: Path, site_url: str = "",
                                  parallel_from, search, record)).run()
         rendered = time.perf_counter()
         search.finish()
-        record.index, record.copies = search.listing, search.copies_listing
+        record.index, record.copies = search.listing, search.copies_known
         record.save(board.data_commit)
     finally:
         search.stop()

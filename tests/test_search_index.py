@@ -81,6 +81,14 @@ def test_a_rating_change_keeps_the_index_and_builds_what_a_cold_build_does(
 
 COMMENT = ("a41,2026-10-20T08:00:00+02:00,chat,,post_sale,refund,vendor-a,5,10,30,true,"
            "2026-10-20T12:00:00Z,The courier whistled opera on my doorstep,true\n")
+
+
+def add_comment(data: Path, row: str = COMMENT) -> None:
+    """Append a row (by default COMMENT, a consented comment) to acme's newest file."""
+    with (data / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
+        stream.write(row)
+
+
 ACTION = """- id: gondola
   topic: delivery
   you_said: Deliver to the canal boats.
@@ -94,8 +102,7 @@ ACTION = """- id: gondola
 def test_a_change_to_searchable_text_indexes_again(build_site, fixture_copy, first, tmp_path,
                                                    change, word):
     if change == "comment":  # a consented comment, newer than acme's others
-        with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
-            stream.write(COMMENT)
+        add_comment(fixture_copy)
     else:
         with (fixture_copy / "acme" / "actions.yaml").open("a") as stream:
             stream.write(ACTION)
@@ -124,8 +131,7 @@ def test_only_the_pages_that_changed_are_copied_again_for_the_index(
     before = _copies(tmp_path / "cache")
     assert sorted(before) == pages
     assert b"opera" not in before["companies/acme/index.html"][1]
-    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
-        stream.write(COMMENT)
+    add_comment(fixture_copy)
     timings = build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")
     assert timings["search_reused"] is False
     after, now = _copies(tmp_path / "cache"), tree_bytes(first)
@@ -143,8 +149,7 @@ def test_only_the_pages_that_changed_are_copied_again_for_the_index(
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
     # the copies as this build left them are known without listing them again: the next
     # build trusts them, and starts Pagefind early again
-    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
-        stream.write(COMMENT.replace("a41,", "a42,").replace("opera", "sea shanties"))
+    add_comment(fixture_copy, COMMENT.replace("a41,", "a42,").replace("opera", "sea shanties"))
     timings = build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")
     assert (timings["search_copied"], timings["search_started"]) == (1, "early")
     assert "sea shanties" in indexed_text(first)
@@ -165,8 +170,7 @@ def test_copies_of_changed_pages_not_held_are_made_once_they_are_written(
 
     cache = Cache(tmp_path / "cache")
     built(tmp_path / "site", cache)
-    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
-        stream.write(COMMENT)
+    add_comment(fixture_copy)
     monkeypatch.setattr(search, "HELD_PAGES", 1)
     done = built(tmp_path / "site", cache)
     assert not done.search_reused and 1 < done.search_copied < done.pages
@@ -181,8 +185,7 @@ def test_copies_changed_behind_the_builds_back_are_all_made_again(
     # tiny's copy now says something its page does not: were it read, the index would too
     tiny = folder / "companies" / "tiny" / "index.html"
     tiny.write_bytes(tiny.read_bytes().replace(b"<h1>", b"<h1>Zeppelin "))
-    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
-        stream.write(COMMENT)
+    add_comment(fixture_copy)
     timings = build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")
     assert timings["search_reused"] is False
     assert timings["search_copied"] == len(_copies(tmp_path / "cache"))
@@ -199,8 +202,7 @@ def test_an_index_folder_that_is_a_link_is_replaced_not_followed(build_site, fix
     (elsewhere / "keep.txt").write_text("not the build's", "utf-8")
     shutil.rmtree(first / "pagefind")
     (first / "pagefind").symlink_to(elsewhere, target_is_directory=True)
-    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
-        stream.write(COMMENT)
+    add_comment(fixture_copy)
     assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
         "search_started"] == "written"
     assert not (first / "pagefind").is_symlink() and (first / "pagefind" / STAMP).is_file()
@@ -217,8 +219,7 @@ def test_a_copies_folder_that_is_a_link_is_replaced_not_followed(build_site, fix
     before = {path: path.read_bytes() for path in elsewhere.rglob("*") if path.is_file()}
     shutil.rmtree(folder)
     folder.symlink_to(elsewhere, target_is_directory=True)
-    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
-        stream.write(COMMENT)
+    add_comment(fixture_copy)
     assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
         "search_started"] == "written"
     assert not folder.is_symlink() and b"opera" in (
@@ -237,8 +238,7 @@ def test_a_copy_that_is_a_link_is_not_trusted(build_site, fixture_copy, first, t
     before = elsewhere.read_bytes()
     copy.unlink()
     copy.symlink_to(elsewhere)
-    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
-        stream.write(COMMENT)
+    add_comment(fixture_copy)
     assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
         "search_started"] == "written"
     assert not copy.is_symlink() and elsewhere.read_bytes() == before
@@ -285,8 +285,7 @@ def test_a_new_data_commit_alone_keeps_the_index(build_site, fixture_in_git, tmp
         first, second)
     assert_cold_build_equal(build_site, data, output, tmp_path)
 
-    with (data / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
-        stream.write(COMMENT)
+    add_comment(data)
     third = commit("acme adds a comment")
     copies = _copies(cache)
     timings = build(build_site, data, output, "--cache", cache)
@@ -369,8 +368,7 @@ def test_an_index_that_cannot_be_trusted_is_made_again(build_site, fixture_copy,
     import shutil
 
     index_before = Path(shutil.copytree(first / "pagefind", tmp_path / "index-before"))
-    with (fixture_copy / "acme" / "feedback" / "2026-10.csv").open("a") as stream:
-        stream.write(COMMENT)
+    add_comment(fixture_copy)
     assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
         "search_reused"] is False
     damage(first, index_before)
