@@ -156,6 +156,86 @@ def test_only_the_pages_that_changed_are_copied_again_for_the_index(
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path / "again")
 
 
+def _index_files(output: Path) -> dict[str, tuple[int, int]]:
+    """The index's files: name -> (inode, modification time)."""
+    folder = output / "pagefind"
+    return {path.relative_to(folder).as_posix(): (path.stat().st_ino, path.stat().st_mtime_ns)
+            for path in folder.rglob("*") if path.is_file()}
+
+
+def test_pagefind_indexes_over_the_last_index_and_what_it_no_longer_names_goes(
+        build_site, fixture_copy, first, tmp_path):
+    before = _index_files(first)
+    held = {name: (first / "pagefind" / name).read_bytes() for name in before}
+    add_comment(fixture_copy)
+    assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
+        "search_started"] == "early"
+    after = _index_files(first)
+    fragments = {name for name in after if name.startswith("fragment/")}
+    old_fragments = {name for name in before if name.startswith("fragment/")}
+    # acme's page is the only one whose fragment changed: its old fragment is gone, its new
+    # one written; every other page's is the very file the last build wrote, not written again
+    (gone,), (new,) = old_fragments - fragments, fragments - old_fragments
+    assert b"acme" in gzip.decompress(held[gone])
+    assert b"opera" in gzip.decompress((first / "pagefind" / new).read_bytes())
+    assert all(after[name] == before[name] for name in fragments - {new})
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
+def test_an_index_pagefind_would_not_make_over_is_made_from_nothing(
+        fixture_copy, tmp_path, monkeypatch):
+    """When the index made over the last one cannot be read as Pagefind 1.5 writes it (another
+    version's), it is made again from nothing: the same index."""
+    from scoring import search
+    from scoring.board import build_scoreboard
+    from scoring.cache import Cache
+    from scoring.site import build_site
+
+    def built(output: Path, cache: Cache | None):
+        return build_site(build_scoreboard(fixture_copy, cache=cache), output, cache=cache)
+
+    cache = Cache(tmp_path / "cache")
+    built(tmp_path / "site", cache)
+    stale = tmp_path / "site" / "pagefind" / "fragment" / "en_0000000.pf_fragment"
+    add_comment(fixture_copy)
+    calls = []
+    monkeypatch.setattr(search, "_prune", lambda folder: calls.append(
+        stale.write_bytes(b"left by an index made before")) or False)
+    done = built(tmp_path / "site", cache)
+    assert calls and not done.search_reused and not stale.exists()
+    assert "opera" in indexed_text(tmp_path / "site")
+    built(tmp_path / "cold", None)
+    assert tree_bytes(tmp_path / "site") == tree_bytes(tmp_path / "cold")
+
+
+def test_prune_removes_the_hashed_files_the_index_does_not_name(tmp_path):
+    from scoring.search import _prune
+
+    site = tmp_path / "site"
+    site.mkdir()
+    for name in ("one", "two"):
+        (site / f"{name}.html").write_text(
+            f"<!DOCTYPE html><html lang=\"en\"><head><title>{name}</title></head><body>"
+            f"<main data-pagefind-body><h1>{name}</h1><p>Words about {name}.</p></main>"
+            "</body></html>", "utf-8")
+    index = tmp_path / "index"
+    subprocess.run([sys.executable, "-m", "pagefind_bin", "--site", site, "--output-path",
+                    index, "--silent"], check=True)
+    made = sorted(path.relative_to(index).as_posix() for path in index.rglob("*.pf_*"))
+    assert len([name for name in made if name.startswith("fragment/")]) == 2
+    stale = ["fragment/en_1234567.pf_fragment", "index/en_7654321.pf_index"]
+    for name in stale:
+        (index / name).write_bytes(b"an older index's")
+    assert _prune(index) is True
+    assert sorted(path.relative_to(index).as_posix() for path in index.rglob("*.pf_*")) == made
+    # a fragment the meta names is missing: not an index to keep
+    next((index / "fragment").iterdir()).unlink()
+    assert _prune(index) is False
+    (meta,) = index.glob("*.pf_meta")
+    meta.write_bytes(gzip.compress(b"pagefind_dcd" + b"\xff\x00"))
+    assert _prune(index) is False
+
+
 def test_copies_of_changed_pages_not_held_are_made_once_they_are_written(
         fixture_copy, tmp_path, monkeypatch):
     """Past HELD_PAGES changed pages, the index waits for the writer thread and copies the
@@ -242,6 +322,24 @@ def test_a_copy_that_is_a_link_is_not_trusted(build_site, fixture_copy, first, t
     assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
         "search_started"] == "written"
     assert not copy.is_symlink() and elsewhere.read_bytes() == before
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
+def test_an_index_file_that_is_a_link_is_not_trusted(build_site, fixture_copy, first,
+                                                     tmp_path):
+    import shutil
+
+    fragment = next((first / "pagefind" / "fragment").iterdir())
+    # the same bytes where it leads: the index's digest is as stamped, only the link differs
+    elsewhere = Path(shutil.copy2(fragment, tmp_path / "elsewhere.pf_fragment"))
+    held = elsewhere.read_bytes()
+    fragment.unlink()
+    fragment.symlink_to(elsewhere)
+    add_comment(fixture_copy)
+    assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
+        "search_started"] == "written"
+    assert not any(path.is_symlink() for path in (first / "pagefind").rglob("*"))
+    assert elsewhere.read_bytes() == held
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
 
 
