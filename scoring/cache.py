@@ -790,6 +790,10 @@ class Cache:
         except OSError:
             return None
 
+    def has_files(self, entry_key: str) -> bool:
+        """Rendered files are kept under entry_key (whether they can be read: get_files)."""
+        return (self.folder / f"{entry_key}{self.FILES}").is_file()
+
     def get_files(self, entry_key: str) -> dict[str, str] | None:
         """Rendered files (name -> text) kept under entry_key (put_files), or None."""
         try:

@@ -396,31 +396,40 @@ class ScoreboardGenerator(Generator):
         """Every company's files (_company), each taken from the page cache when everything it
         shows is unchanged (page_key); returns their entries of scores.json in order. The
         others are rendered here, or on worker processes when there are many (_rendering),
-        which work while this process calls `meanwhile`."""
+        which work while this process calls `meanwhile`. A cached company's files are read as
+        they are written: the companies to render, known from which keys the cache holds, are
+        rendered first (and shown to the search index). One whose entry cannot be read after
+        all is rendered then."""
         board: Scoreboard = self.context["board"]
         cache: Cache | None = self.settings["CANDOR_CACHE"]
         texts, counts = [], self.settings["CANDOR_PAGES"]
         site = site_key(self.context) if cache is not None else ""
         keys = [page_key(company, board, self.context["ranks"], site) if site else None
                 for company in board.companies]
-        cached = [cache.get_files(key) if key else None for key in keys]
-        missing = [i for i, files in enumerate(cached) if files is None]
+        missing = [i for i, key in enumerate(keys) if not (key and cache.has_files(key))]
         if cache is not None:  # a result the cache gave slim is made whole to be shown
             for i in missing:
                 board.companies[i] = cache.fill(board.companies[i])
         elsewhere = self._board_elsewhere(len(missing), len(keys) - len(missing))
         try:
             with self._rendering(missing, keys) as rendered:
-                made = self._search_early(missing, keys, cached, rendered)
+                made = self._search_early(missing, keys, rendered)
                 if elsewhere is None:
                     meanwhile()
-                for index, (key, files) in enumerate(zip(keys, cached, strict=True)):
-                    if files is None:
-                        files = made.pop(index) if made else next(rendered)
+                left = set(missing)
+                for index, key in enumerate(keys):
+                    files = None if index in left else cache.get_files(key)
+                    if files is not None:
+                        counts["reused"] = counts.get("reused", 0) + 1
+                    else:
+                        if index in left:
+                            files = made.pop(index) if made else next(rendered)
+                        else:  # a cached entry that cannot be read: render it here
+                            board.companies[index] = cache.fill(board.companies[index])
+                            files = self._company(board.companies[index], dataclasses.replace(
+                                board, data_commit=COMMIT))
                         if key:
                             cache.put_files(key, files)
-                    else:
-                        counts["reused"] = counts.get("reused", 0) + 1
                     files = dict(files)
                     texts.append(files.pop(JSON))
                     for name, content in files.items():
@@ -440,7 +449,6 @@ class ScoreboardGenerator(Generator):
         return texts
 
     def _search_early(self, missing: list[int], keys: list[str | None],
-                      cached: list[dict[str, str] | None],
                       rendered: Iterator[dict[str, str]]) -> dict[int, dict[str, str]]:
         """The files of the companies rendered again (at these positions), taken now when
         they are few and the rest come from the page cache, to show their pages to the search
@@ -449,11 +457,14 @@ class ScoreboardGenerator(Generator):
         if not missing or len(missing) > HELD_PAGES or None in keys:
             return {}
         made = {index: next(rendered) for index in missing}
-        commit = self.context["board"].data_commit
-        others_kept = all(record.kept(name, key) for key, files in zip(keys, cached, strict=True)
-                          if files is not None for name in files if name.endswith(".html"))
+        board: Scoreboard = self.context["board"]
+        left = set(missing)
+        others_kept = all(record.kept(company_files(company)[0], key)
+                          for index, (company, key) in enumerate(zip(board.companies, keys,
+                                                                     strict=True))
+                          if index not in left)
         self.settings["CANDOR_SEARCH"].early(
-            {name: with_commit(text, commit).encode() for files in made.values()
+            {name: with_commit(text, board.data_commit).encode() for files in made.values()
              for name, text in files.items() if name.endswith(".html")}, others_kept)
         return made
 

@@ -174,3 +174,24 @@ def test_a_file_is_written_over_in_place_and_cut_to_its_length(tmp_path):
     umask = os.umask(0o022)
     os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_a_company_whose_page_cache_entry_cannot_be_read_is_rendered_again(
+        fixture_copy, tmp_path, build_site):
+    """Which companies to render is known from the keys the page cache holds; their files
+    are read as they are written. An entry that is there but cannot be read (here acme's,
+    cut short) is rendered then, kept again, and the site is what a cold build makes."""
+    cache = tmp_path / "cache"
+    first = build_site(fixture_copy, tmp_path / "site", "--cache", cache)
+    assert first.result.returncode == 0, first.result.stderr
+    (folder,) = cache.iterdir()
+    (acme,) = [path for path in folder.glob(f"*{Cache.FILES}")
+               if "companies/acme/index.html" in (Cache(folder).get_files(path.stem) or {})]
+    acme.write_bytes(acme.read_bytes()[:100])
+    assert Cache(folder).get_files(acme.stem) is None
+    with (fixture_copy / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
+        stream.write(NEW_TINY_ROW)  # tiny is rendered again; acme is not, but for this
+    again = build_site(fixture_copy, tmp_path / "site", "--cache", cache)
+    assert again.result.returncode == 0, again.result.stderr
+    assert "companies/acme/index.html" in Cache(folder).get_files(acme.stem)
+    same_tree(build_site(fixture_copy, tmp_path / "cold", "--no-cache").output, again.output)
