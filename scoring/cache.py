@@ -794,8 +794,8 @@ class Cache:
         """Rendered files are kept under entry_key (whether they can be read: get_files)."""
         return (self.folder / f"{entry_key}{self.FILES}").is_file()
 
-    def get_files(self, entry_key: str) -> dict[str, str] | None:
-        """Rendered files (name -> text) kept under entry_key (put_files), or None."""
+    def get_files(self, entry_key: str) -> dict[str, bytes] | None:
+        """Rendered files (name -> bytes) kept under entry_key (put_files), or None."""
         try:
             body = unpack((self.folder / f"{entry_key}{self.FILES}").read_bytes())
             length = int.from_bytes(body[:8], "little")
@@ -806,7 +806,7 @@ class Cache:
             for name, size in header["files"]:
                 if type(name) is not str or type(size) is not int or size < 0:
                     return None
-                files[name] = body[offset:offset + size].decode("utf-8", "surrogatepass")
+                files[name] = body[offset:offset + size]
                 offset += size
             if offset != len(body):
                 return None
@@ -815,14 +815,13 @@ class Cache:
         self.used.add(entry_key)
         return files
 
-    def put_files(self, entry_key: str, files: dict[str, str]) -> None:
-        """Keep rendered files: a JSON header naming them and their sizes, then their UTF-8
-        bytes, packed (pack): no JSON string to unescape, a fifth of the bytes to read."""
-        texts = [text.encode("utf-8", "surrogatepass") for text in files.values()]
+    def put_files(self, entry_key: str, files: dict[str, bytes]) -> None:
+        """Keep rendered files: a JSON header naming them and their sizes, then their bytes,
+        packed (pack): no JSON string to unescape, a fifth of the bytes to read."""
         header = json.dumps({"format": FILES_FORMAT, "key": entry_key, "files": [
-            [name, len(text)] for name, text in zip(files, texts, strict=True)]}).encode()
+            [name, len(data)] for name, data in files.items()]}).encode()
         if self.write(f"{entry_key}{self.FILES}", pack(b"".join(
-                [len(header).to_bytes(8, "little"), header, *texts]))):
+                [len(header).to_bytes(8, "little"), header, *files.values()]))):
             self.used.add(entry_key)
 
     def prune(self) -> None:

@@ -126,17 +126,17 @@ def company_dict(company: CompanyResult, rank: RankRange | None = None,
     }
 
 
-def _document(board: Scoreboard) -> Callable[[list[str]], str]:
-    """scores.json's shape around companies already encoded (_company_texts): the same head
-    for every document of the build, written once."""
-    head = document_head(board)
+def _document(board: Scoreboard) -> Callable[[list[bytes]], bytes]:
+    """scores.json's shape around companies already encoded (_company_texts), as UTF-8: the
+    same head for every document of the build, written once."""
+    head = document_head(board).encode()
     # what json.dumps(indent=1) writes for the list, its items two levels in
-    start = head.removesuffix("[]\n}") + "[\n  "
+    start = head.removesuffix(b"[]\n}") + b"[\n  "
 
-    def document(companies: list[str]) -> str:
+    def document(companies: list[bytes]) -> bytes:
         if not companies:
-            return head + "\n"
-        return "".join((start, ",\n  ".join(companies), "\n ]\n}\n"))
+            return head + b"\n"
+        return b"".join((start, b",\n  ".join(companies), b"\n ]\n}\n"))
 
     return document
 
@@ -220,18 +220,20 @@ def _number_json(value: float | None, decimals: int) -> str:
     return float.__repr__(value)
 
 
-def _company_texts(board: Scoreboard) -> list[str]:
+def _company_texts(board: Scoreboard) -> list[bytes]:
     ranks = rank_ranges(board.companies)
-    return [company_text(company, ranks.get(company.slug)) for company in board.companies]
+    return [company_text(company, ranks.get(company.slug)).encode()
+            for company in board.companies]
 
 
 def scores_json(board: Scoreboard) -> str:
-    return _document(board)(_company_texts(board))
+    return _document(board)(_company_texts(board)).decode()
 
 
-def json_files(board: Scoreboard, texts: list[str] | None = None) -> dict[str, str]:
+def json_files(board: Scoreboard, texts: list[bytes] | None = None) -> dict[str, bytes]:
     """scores.json, and companies/<slug>.json: scores.json's shape holding one company, for one
-    download. Each company is encoded once (company_text), or given already in `texts`."""
+    download, as UTF-8. Each company is encoded once (company_text), or given already in
+    `texts` (UTF-8)."""
     texts = _company_texts(board) if texts is None else texts
     document = _document(board)
     return {"scores.json": document(texts),

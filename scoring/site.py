@@ -272,12 +272,14 @@ class ScoreboardGenerator(Generator):
                                 "localsiteurl": path_to_url(get_relative_path(name)),
                                 "output_file": name, **extra})
 
-    def _write(self, name: str, text: str, key: str | None = None) -> None:
-        """Write a file of the site, unless a file of these bytes is there from the last build
-        (in a KEPT folder): it is left as it is. Either way the file is one of this build's.
-        A page written over another (or none) there is told to the search index. With `key`,
-        the output record is told the file's status."""
-        path, data = Path(self.output_path) / name, text.encode("utf-8")
+    def _write(self, name: str, text: str | bytes, key: str | None = None) -> None:
+        """Write a file of the site (its text, or the text's UTF-8 bytes), unless a file of
+        these bytes is there from the last build (in a KEPT folder): it is left as it is.
+        Either way the file is one of this build's. A page written over another (or none)
+        there is told to the search index. With `key`, the output record is told the file's
+        status."""
+        path = Path(self.output_path) / name
+        data = text.encode("utf-8") if isinstance(text, str) else text
         self._written.add(name)
         kept, old = name.split("/", 1)[0] in KEPT, None
         if kept:
@@ -329,7 +331,7 @@ class ScoreboardGenerator(Generator):
         everyone = hashlib.sha256(" ".join([head, *self._keys]).encode()).hexdigest()
         return {"scores.json": everyone, **keys}
 
-    def _write_keyed(self, name: str, key: str, text: str) -> None:
+    def _write_keyed(self, name: str, key: str, data: bytes) -> None:
         """Write a file `key` stands for, unless the output record says the last build wrote
         it from the same key and it is as that build left it; not read either way."""
         record: OutputRecord = self.settings["CANDOR_RECORD"]
@@ -337,10 +339,10 @@ class ScoreboardGenerator(Generator):
         if record.kept(name, key):
             record.keep(name)
         else:
-            self._write_bytes(name, text.encode("utf-8"), key)
+            self._write_bytes(name, data, key)
 
-    def _write_cached(self, name: str, text: str, key: str) -> None:
-        """Write a file kept in the page cache under `key` (its text with COMMIT for the data
+    def _write_cached(self, name: str, data: bytes, key: str) -> None:
+        """Write a file kept in the page cache under `key` (its bytes with COMMIT for the data
         commit, with_commit). The output record (OutputRecord) says whether the last build
         wrote it from the same key and it is still as that build left it: then it is neither
         read nor written, unless the data commit moved and it shows it: then it is written,
@@ -349,14 +351,14 @@ class ScoreboardGenerator(Generator):
         record: OutputRecord = self.settings["CANDOR_RECORD"]
         if record.kept(name, key):
             self._written.add(name)
-            shown = text if record.commit == board.data_commit else with_commit(
-                text, board.data_commit)
-            if shown is text:  # the same commit, or none shown
+            shown = data if record.commit == board.data_commit else with_commit(
+                data, board.data_commit)
+            if shown is data:  # the same commit, or none shown
                 record.keep(name)
             else:
-                self._write_bytes(name, shown.encode("utf-8"), key)
+                self._write_bytes(name, shown, key)
             return
-        self._write(name, with_commit(text, board.data_commit), key)
+        self._write(name, with_commit(data, board.data_commit), key)
 
     def _page(self, name: str, template: str, **extra) -> None:
         self._write(name, self._render(name, self.get_template(template), **extra))
@@ -373,13 +375,13 @@ class ScoreboardGenerator(Generator):
         seconds["charts"] = seconds.get("charts", 0.0) + time.perf_counter() - started
         return charts
 
-    def _company(self, company: CompanyResult, board: Scoreboard) -> dict[str, str]:
+    def _company(self, company: CompanyResult, board: Scoreboard) -> dict[str, bytes]:
         """A company's page, Atom feed and badge (the page shows `board`) by name, and its
-        entry of scores.json (under JSON)."""
+        entry of scores.json (under JSON), as UTF-8."""
         site_url = self.settings["CANDOR_SITE_URL"]
         marks = methodology_marks(company)
         page, actions, svg = company_files(company)
-        return {
+        texts = {
             page: self._render(page, self.get_template("company"), board=board,
                                page_id="company", company=company, marks=dict(marks),
                                charts=self._charts(company, marks),
@@ -391,8 +393,9 @@ class ScoreboardGenerator(Generator):
             svg: self._xml(svg, "badge.svg", badge=badge(company, board.as_of)),
             JSON: export.company_text(company, self.context["ranks"].get(company.slug)),
         }
+        return {name: text.encode("utf-8") for name, text in texts.items()}
 
-    def _companies(self, meanwhile: Callable[[], None]) -> list[str]:
+    def _companies(self, meanwhile: Callable[[], None]) -> list[bytes]:
         """Every company's files (_company), each taken from the page cache when everything it
         shows is unchanged (page_key); returns their entries of scores.json in order. The
         others are rendered here, or on worker processes when there are many (_rendering),
@@ -449,7 +452,7 @@ class ScoreboardGenerator(Generator):
         return texts
 
     def _search_early(self, missing: list[int], keys: list[str | None],
-                      rendered: Iterator[dict[str, str]]) -> dict[int, dict[str, str]]:
+                      rendered: Iterator[dict[str, bytes]]) -> dict[int, dict[str, bytes]]:
         """The files of the companies rendered again (at these positions), taken now when
         they are few and the rest come from the page cache, to show their pages to the search
         index before they are written (SearchIndex.early: Pagefind may start now)."""
@@ -464,8 +467,8 @@ class ScoreboardGenerator(Generator):
                                                                      strict=True))
                           if index not in left)
         self.settings["CANDOR_SEARCH"].early(
-            {name: with_commit(text, board.data_commit).encode() for files in made.values()
-             for name, text in files.items() if name.endswith(".html")}, others_kept)
+            {name: with_commit(data, board.data_commit) for files in made.values()
+             for name, data in files.items() if name.endswith(".html")}, others_kept)
         return made
 
     def _board_elsewhere(self, rendered: int, copied: int,
@@ -491,7 +494,7 @@ class ScoreboardGenerator(Generator):
 
     @contextlib.contextmanager
     def _rendering(self, indices: list[int],
-                   keys: list[str | None]) -> Iterator[Iterator[dict[str, str]]]:
+                   keys: list[str | None]) -> Iterator[Iterator[dict[str, bytes]]]:
         """_company's files of the companies at these positions, in their order. Every page
         shows the data commit, which every commit changes: a page to cache (it has a key) is
         rendered with COMMIT in its place, put back as the page is written (with_commit).
@@ -522,7 +525,7 @@ class ScoreboardGenerator(Generator):
             results = pool.map(_render_company, [(i, id(b)) for i, b in jobs[1:]], chunksize=4)
             gc.unfreeze()
 
-            def in_order() -> Iterator[dict[str, str]]:
+            def in_order() -> Iterator[dict[str, bytes]]:
                 yield first
                 for files, charts in results:
                     # the stages' seconds are wall time: charts ran on `processes` at once
@@ -606,14 +609,14 @@ class ScoreboardGenerator(Generator):
         """The pages that show no one company, rendered and written here."""
         self._write_board(self._board_files())
 
-    def _write_board(self, files: list[tuple[str, str, str | None]]) -> None:
+    def _write_board(self, files: list[tuple[str, str | bytes, str | None]]) -> None:
         for name, text, key in files:
             if key:
                 self._write_cached(name, text, key)
             else:
                 self._write(name, text)
 
-    def _board_files(self) -> list[tuple[str, str, str | None]]:
+    def _board_files(self) -> list[tuple[str, str | bytes, str | None]]:
         """The pages that show no one company: the leaderboard, the industry pages, /actions/
         and its feed, the methodology, the downloads page and the publishing guide, as (name,
         text, the page cache's key of a file kept there or None)."""
@@ -642,7 +645,7 @@ class ScoreboardGenerator(Generator):
                  max_yaml_kib=MAX_YAML_FILE_BYTES // 2**10)]
         return files
 
-    def _actions(self) -> list[tuple[str, str, str | None]]:
+    def _actions(self) -> list[tuple[str, bytes, str | None]]:
         """/actions/ and its feed: every company's action log, taken from the page cache when
         the log and everything else they show are unchanged (actions_key); else rendered, with
         COMMIT for the data commit (with_commit) when they are kept there."""
@@ -654,11 +657,11 @@ class ScoreboardGenerator(Generator):
             shown = dataclasses.replace(board, data_commit=COMMIT) if entry_key else board
             page, atom = ACTIONS
             files = {page: self._render(page, self.get_template("actions"), page_id="actions",
-                                        board=shown),
+                                        board=shown).encode("utf-8"),
                      atom: self._xml(atom, "atom.xml", feed=feed(
                          "Candor: you said, we did", atom, "actions/",
                          self.context["action_log"], board.as_of,
-                         self.settings["CANDOR_SITE_URL"]))}
+                         self.settings["CANDOR_SITE_URL"])).encode("utf-8")}
             if entry_key:
                 cache.put_files(entry_key, files)
         return [(name, text, entry_key) for name, text in files.items()]
@@ -681,7 +684,7 @@ def actions_key(context: dict) -> str:
 _BOARD: ScoreboardGenerator | None = None
 
 
-def _board_job() -> list[tuple[str, str, str | None]]:
+def _board_job() -> list[tuple[str, str | bytes, str | None]]:
     return _BOARD._board_files()
 
 
@@ -690,7 +693,7 @@ def _board_job() -> list[tuple[str, str, str | None]]:
 _RENDERING: tuple[ScoreboardGenerator, list[CompanyResult], dict[int, Scoreboard]] | None = None
 
 
-def _render_company(job: tuple[int, int]) -> tuple[dict[str, str], float]:
+def _render_company(job: tuple[int, int]) -> tuple[dict[str, bytes], float]:
     """A company's files, rendered in a worker, and the seconds its charts took there."""
     generator, companies, boards = _RENDERING
     seconds = generator.settings["CANDOR_SECONDS"]
@@ -757,6 +760,7 @@ JSON = ""  # a cached company's entry of scores.json, beside its files by name
 # The data commit as a cached page shows it: markup, so neither escaped nor changed by
 # finalize; company text cannot hold it, since every < it brings is escaped.
 COMMIT = Markup("<!--candor-data-commit-->")
+MARK = COMMIT.encode()  # as a page's bytes hold it
 
 
 class OutputRecord:
@@ -814,23 +818,23 @@ class OutputRecord:
             self.cache.write(Cache.OUTPUT, record)
 
 
-def with_commit(text: str, commit: str | None) -> str:
-    """A cached page with the data commit put back where base.html and company.html show it
-    (whole, and its first 12 characters); any other use of it is an error, not a guess. One
-    pass over the text (a feed or a badge shows none: it comes back as it is)."""
-    parts = text.split(COMMIT[:10])
+def with_commit(page: bytes, commit: str | None) -> bytes:
+    """A cached page (UTF-8) with the data commit put back where base.html and company.html
+    show it (whole, and its first 12 characters); any other use of it is an error, not a
+    guess. One pass over the bytes (a feed or a badge shows none: it comes back as it is)."""
+    parts = page.split(MARK[:10])
     if len(parts) == 1:
-        return text
-    whole, short = shown_commit(commit)
+        return page
+    whole, short = (text.encode() for text in shown_commit(commit))
     for i in range(1, len(parts)):
-        if parts[i].startswith(COMMIT[10:]):
-            parts[i] = whole + parts[i][len(COMMIT) - 10:]
-        elif parts[i].startswith(COMMIT[10:12]):
+        if parts[i].startswith(MARK[10:]):
+            parts[i] = whole + parts[i][len(MARK) - 10:]
+        elif parts[i].startswith(MARK[10:12]):
             parts[i] = short + parts[i][2:]
         else:
             raise RuntimeError("a cached page shows the data commit in a way with_commit does "
                                "not know")
-    return "".join(parts)
+    return b"".join(parts)
 
 
 def company_files(company: CompanyResult) -> list[str]:

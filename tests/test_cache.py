@@ -289,11 +289,11 @@ def test_an_entry_packs_and_unpacks_any_body():
 
 
 def test_rendered_files_come_back_as_kept_and_a_spoilt_entry_is_not_used(tmp_path):
-    """The page cache (put_files, get_files): texts come back exactly, whatever they hold; an
+    """The page cache (put_files, get_files): files come back exactly, whatever they hold; an
     entry damaged, cut, kept under another key or whose sizes do not add up is not used."""
     cache = Cache(tmp_path / "cache")
-    files = {"companies/a/index.html": '<p class="x">caf\u00e9 \u2014 "quoted" \\ \U0001f600</p>',
-             "badges/a.svg": "", "": '{"slug": "a"}', "odd": "lone \ud800 surrogate"}
+    files = {"companies/a/index.html": '<p class="x">caf\u00e9 \u2014 "quoted" \\ \U0001f600</p>'
+             .encode(), "badges/a.svg": b"", "": b'{"slug": "a"}', "odd": b"not \xff UTF-8"}
     cache.put_files("a" * 64, files)
     assert cache.get_files("a" * 64) == files
     assert cache.get_files("b" * 64) is None  # nothing kept under it
@@ -311,7 +311,8 @@ def test_rendered_files_come_back_as_kept_and_a_spoilt_entry_is_not_used(tmp_pat
                    cache_module.pack(cache_module.unpack(entry).replace(b"a" * 64, b"b" * 64)),
                    cache_module.pack(sizes_off(cache_module.unpack(entry))),
                    json.dumps({"format": "candor.files/1", "key": "a" * 64,
-                               "files": files}).encode()):
+                               "files": {name: data.decode("latin-1")
+                                         for name, data in files.items()}}).encode()):
         kept.write_bytes(spoilt)
         assert cache.get_files("a" * 64) is None
 
