@@ -247,7 +247,8 @@ def build(args, progress: Progress) -> int:
         # only for the pages it makes again (Cache.fill)
         board = build_scoreboard(args.data, as_of=args.as_of, progress=progress, config=config,
                                  cache=cache, run=run, slim=cache is not None,
-                                 audit_apart=(args.processes or os.cpu_count() or 1) >= 2)
+                                 apart=(args.processes or os.cpu_count() or 1) >= 2
+                                 and not (args.workers or args.scheduler))
         if cache:
             from scoring.charts import prepare
 

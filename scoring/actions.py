@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .ledger import ACTION_STATUSES
 from .metrics import MIN_RESPONSES, Score, Table, share
 from .validate import as_date
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -115,6 +118,7 @@ def with_effect(action: Action, contacts: Table, days: int,
                 until: pd.Timestamp | None = None) -> Action:
     """The action with its measured effect, for a done action whose done date is known: topic
     CSAT in the `days` before and after (the ratings before midnight `until`, if given)."""
+    import pandas as pd
     if action.status != "done" or action.done_on is None:
         return action
     done = pd.Timestamp(action.done_on, tz="UTC")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import gc
@@ -17,7 +18,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
-import pandas as pd
 
 from . import summary_bytes
 from .actions import Action, actions_of, as_known_on, status_counts, with_effect
@@ -59,6 +59,8 @@ from .summary_file import newest_day
 from .validate import check_actions, check_profile, company_contacts, empty_contacts
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .cache import Cache
 
 T = TypeVar("T")
@@ -258,6 +260,11 @@ def summarize_company(job: Job) -> tuple[CompanyResult, dt.date, Kept | None]:
     return result, as_of, kept
 
 
+def _summarize_each(jobs: list[Job]) -> list[tuple[CompanyResult, dt.date, Kept | None]]:
+    """summarize_company of each job, in order (on a process of _apart's)."""
+    return [summarize_company(job) for job in jobs]
+
+
 @dataclass(frozen=True)
 class Kept:
     """A company's summary as the cache keeps it: its key (scoring.cache.summary_key), the
@@ -288,6 +295,7 @@ def _summarized(job: Job) -> tuple[CompanyResult, Summary]:
     as_of, or all of them (none is newer than its own newest day, so the summary serves any
     default as_of). The seconds each stage took ride along in `result.seconds` (never cached
     or published)."""
+    import pandas as pd
     started = time.perf_counter()
     result, tables = _read_company(job.company, job.data_dir)
     loaded = time.perf_counter()
@@ -388,6 +396,7 @@ def _score_company(
 ) -> None:
     """Score one company from the summary of its contacts up to as_of: its windows, months,
     breakdowns, actions, comments and signals."""
+    import pandas as pd
     thresholds = config.thresholds
     as_of_ts = pd.Timestamp(as_of, tz="UTC")
     tables = Tables.of(summary)
@@ -458,6 +467,7 @@ def _month_windows(
     """Every calendar month from the first contact to the last, gaps included ("2026-03",
     ...), and its window. A month's action metrics use the log and the contacts as they stood
     at the month's end."""
+    import pandas as pd
     day = tables.contacts["day"]
     if not len(day):
         return [], []
@@ -603,7 +613,7 @@ def build_scoreboard(
     cache: Cache | None = None,
     run: Runner = run_here,
     slim: bool = False,
-    audit_apart: bool = False,
+    apart: bool = False,
 ) -> Scoreboard:
     """Score every company under data_dir, one company at a time on `run` (_score_all); then
     what needs them all: the Candor score (industry means), the audit and the ranks.
@@ -616,27 +626,30 @@ def build_scoreboard(
     unchanged is not read again: its summary comes from the cache, and its scores too when the
     as_of, config and code are unchanged as well; with `slim`, those scores come slim
     (Cache.get), and whoever shows all of a company's result asks the cache to fill it.
-    With `audit_apart`, the audit runs on a process of its own while the companies are
-    scored (_audit_apart)."""
+    With `apart`, the audit, and the companies read when they are few, run on processes of
+    their own while this one scores the others, or looks them up in the cache (_apart)."""
     from .cache import Cache
 
     config = config or read_config()
     stats = BuildStats()
-    history_apart = _audit_apart(data_dir, cache) if audit_apart else None
-    companies, problems = discover(data_dir)
-    jobs = [Job(company, data_dir, as_of, as_of, config) for company in companies]
-    # without a cache, the summaries of this build are kept in a temporary folder
-    with tempfile.TemporaryDirectory(prefix="candor-summaries-") as folder:
-        as_of, results, keys = _score_all(jobs, cache or Cache(Path(folder)), cache, run,
-                                          progress, stats, slim)
-    if cache is not None:
-        cache.save()
-    started = time.perf_counter()
-    _add_candor_scores(results, config)
-    stats.add("candor", time.perf_counter() - started)
-    started = time.perf_counter()
-    history = (_history_events(data_dir, cache.folder if cache else None)
-               if history_apart is None else history_apart())
+    pool = _apart() if apart else None
+    with pool or contextlib.nullcontext():
+        history_apart = pool.submit(_history_events, data_dir, cache.folder if cache else None
+                                    ) if pool else None
+        companies, problems = discover(data_dir)
+        jobs = [Job(company, data_dir, as_of, as_of, config) for company in companies]
+        # without a cache, the summaries of this build are kept in a temporary folder
+        with tempfile.TemporaryDirectory(prefix="candor-summaries-") as folder:
+            as_of, results, keys = _score_all(jobs, cache or Cache(Path(folder)), cache, run,
+                                              progress, stats, slim, pool)
+        if cache is not None:
+            cache.save()
+        started = time.perf_counter()
+        _add_candor_scores(results, config)
+        stats.add("candor", time.perf_counter() - started)
+        started = time.perf_counter()
+        history = (_history_events(data_dir, cache.folder if cache else None)
+                   if history_apart is None else history_apart.result())
     for result in results:
         result.integrity = None if history is None else [
             event for event in history if event.company == result.slug]
@@ -648,6 +661,7 @@ def build_scoreboard(
 def _score_all(
     jobs: list[Job], store: Cache, cache: Cache | None, run: Runner,
     progress: Callable[[str, int, int], None] | None, stats: BuildStats, slim: bool = False,
+    apart: ProcessPoolExecutor | None = None,
 ) -> tuple[dt.date, list[CompanyResult], dict[str, str]]:
     """The scoreboard's as_of, every company's result as of it, and slug -> the key its result
     was found or kept under (with a cache).
@@ -656,7 +670,12 @@ def _score_all(
     keeps its summary there, and scores it as of a guess: the pinned as_of, or the newest
     counted day of the companies read or known so far. Once every company's newest day is
     known, so is the as_of; phase 2 (score_summary) scores from its kept summary each company
-    that was not scored as of that day, unless the cache holds its result."""
+    that was not scored as of that day, unless the cache holds its result.
+
+    With `apart` (_apart), when fewer than PARALLEL_FROM companies are read, they are read on
+    one of its processes while this one looks up the others' results in the cache, as of the
+    as_of they give (the pinned one, or their newest day): right unless a company read has a
+    newer day, and then looked up again."""
     from .cache import key, remember
 
     pinned = jobs[0].pinned if jobs else None
@@ -674,9 +693,22 @@ def _score_all(
         index = todo[position]
         return dataclasses.replace(jobs[index], as_of=guess, keep=True)
 
+    found: dict[int, tuple[str, CompanyResult | None]] = {}  # looked up while they are read
+    if apart is not None and 0 < len(todo) < PARALLEL_FROM:
+        reading = apart.submit(_summarize_each, [first(position) for position in range(len(todo))])
+        found_as_of = pinned or max((known[0] for known in newest if known and known[0]),
+                                    default=EPOCH)
+        if cache is not None:
+            started = time.perf_counter()
+            for index in sorted(set(range(len(jobs))).difference(todo)):
+                job = dataclasses.replace(jobs[index], as_of=found_as_of)
+                found[index] = cache.get(job, job.config, summary_keys[index], slim)
+            stats.add("cache", time.perf_counter() - started)
+        summarized: Iterable[tuple[int, tuple]] = enumerate(reading.result())
+    else:
+        summarized = run(summarize_company, Lazy(len(todo), first))
     scored: dict[int, tuple[CompanyResult, dt.date, str | None]] = {}
-    for done, (position, (result, day, kept)) in enumerate(
-            run(summarize_company, Lazy(len(todo), first)), 1):
+    for done, (position, (result, day, kept)) in enumerate(summarized, 1):
         index = todo[position]
         remember(kept.digests)
         summary_keys[index] = kept.key
@@ -702,12 +734,16 @@ def _score_all(
     results: list[CompanyResult | None] = [result if day == as_of else None
                                            for result, day, _ in right]
     keys: list[str | None] = [key if day == as_of else None for _, day, key in right]
+    if found and found_as_of != as_of:  # a company read moved the as_of: look up again
+        for index in found:
+            cache.slim.pop(jobs[index].company.slug, None)
+        found = {}
     started = time.perf_counter()
     if cache is not None:
         for index, job in enumerate(jobs):
             if results[index] is None:
-                keys[index], results[index] = cache.get(job, job.config,
-                                                        summary_keys[index], slim)
+                keys[index], results[index] = found[index] if index in found else cache.get(
+                    job, job.config, summary_keys[index], slim)
                 stats.reused += results[index] is not None
     stats.add("cache", time.perf_counter() - started)
     todo = [index for index, result in enumerate(results) if result is None]
@@ -768,27 +804,20 @@ def _history_events(data_dir: Path, cache: Path | None) -> list[Event] | None:
         return None
 
 
-def _audit_apart(data_dir: Path, cache: Cache | None,
-                 ) -> Callable[[], list[Event] | None] | None:
-    """_history_events, started now on a forked process of its own, as a function that waits
-    for it (None where there is no fork): it walks the git history while this process scores,
-    which would otherwise wait for it after them (0.26 s of a build after one data commit at
-    L). Forked at the start of a build, before any thread starts; the audit writes nothing
-    the build reads, only its state file in the cache folder. None too when this process
-    runs a thread (publish.py serve's server): a fork takes none of them along, and a lock
-    one of them held would stay held."""
+def _apart() -> ProcessPoolExecutor | None:
+    """Two processes forked now, at the start of a build, before any thread starts, to work
+    while this one does: one walks the git history for the audit (_history_events), which
+    this process would otherwise wait for after scoring (0.26 s of a build after one data
+    commit at L); the other reads and scores the companies whose files changed, when they
+    are few (_score_all), while this process looks up the others in the cache: then it never
+    imports pandas (0.3 s with the company's reading, at L). Neither writes anything the
+    build reads but its results; the audit, its state file in the cache folder. None where
+    there is no fork, or when this process runs a thread (publish.py serve's server): a fork
+    takes none of them along, and a lock one of them held would stay held. (A forking pool
+    forks all its processes at its first task, before it starts a thread of its own.)"""
     if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
         return None
-    pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
-    future = pool.submit(_history_events, data_dir, cache.folder if cache else None)
-
-    def events() -> list[Event] | None:
-        try:
-            return future.result()
-        finally:  # its process, and the thread here that waits on it, have ended after this
-            pool.shutdown()
-
-    return events
+    return ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
 
 
 def check(data_dir: Path, as_of: dt.date | None = None) -> list[Problem]:

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from .summary import Summary
 
 TOP_RATING = 5
@@ -80,6 +81,7 @@ def burst(start: pd.Timestamp, end: pd.Timestamp, count: int) -> Signal:
 def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     """Runs of top ratings with the same comment, each run at most burst_minutes long and
     starting at the earliest contact not already in a run."""
+    import pandas as pd
     comments = contacts["comment"].to_numpy()
     when = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
     top = (contacts["rating"].to_numpy(dtype=float, na_value=np.nan) == TOP_RATING) & pd.notna(
@@ -113,6 +115,8 @@ def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
 
 
 def response_share(summary: Summary, config: GamingConfig) -> list[Signal]:
+    import pandas as pd
+
     from .summary import RATINGS  # summary imports this module
 
     cube = summary.columns("contacts")

@@ -13,9 +13,9 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import yaml
@@ -33,6 +33,14 @@ from .ledger import (
     Column,
 )
 from .problems import Problem
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+def _empty_frame() -> pd.DataFrame:
+    import pandas as pd
+    return pd.DataFrame()
+
 
 EXPECTED_COLUMNS_HINT = "expected columns: " + ", ".join(COLUMNS_BY_NAME)
 
@@ -54,7 +62,7 @@ class RawTable:
     file: str
     sha256: str
     columns: list[str] = field(default_factory=list)
-    rows: pd.DataFrame = field(default_factory=pd.DataFrame)
+    rows: pd.DataFrame = field(default_factory=_empty_frame)
     lines: list[int] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     records: int = 0  # data rows met, malformed ones included
@@ -231,6 +239,7 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
 def _read_csv(text: str, table: RawTable) -> None:
+    import pandas as pd
     lines = (match.group() for match in _LINE.finditer(text))
     reader = csv.reader(lines, strict=True)
     header: list[str] | None = None
@@ -413,6 +422,7 @@ def _record_lines(data: bytes, table: pa.Table) -> np.ndarray | None:
 
 def _read_csv_arrow(data: bytes, table: RawTable) -> bool:
     """`_parse_arrow` into `table`, every cell a string; False when the csv module must read."""
+    import pandas as pd
     parsed = _parse_arrow(data, typed=False)
     starts = None if parsed is None else _record_lines(data, parsed[1])
     if starts is None:
@@ -505,6 +515,7 @@ def json_lines(
 
 
 def _read_jsonl(text: str, table: RawTable) -> None:
+    import pandas as pd
     records: list[dict] = []
     columns: dict[str, None] = {}
     for number, line, record in json_lines(text, table.file, table.problems):

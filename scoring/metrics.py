@@ -11,13 +11,15 @@ import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from .gaming import GamingConfig
 from .summary import ANSWERS, DIMENSIONS, RATINGS, Summary
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 Z95 = 1.959963984540054  # two-sided 95% normal quantile
 
@@ -204,6 +206,7 @@ class Tables(NamedTuple):
 
     @classmethod
     def of(cls, summary: Summary) -> Tables:
+        import pandas as pd
         cube, columns, names = summary.columns("contacts"), {}, {}
         for name in DIMENSIONS:
             uniques, codes = summary.dimensions.get(name) or pd.factorize(cube[name],

@@ -38,11 +38,14 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from .gaming import GamingConfig, Signal, bursts
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 PUBLISHED_COMMENTS = 8  # the newest consented comments shown per company
 DIMENSIONS = ("channel", "stage", "site", "topic")
@@ -77,6 +80,7 @@ def _columns(columns: dict[str, np.ndarray | list], names: Sequence[str],
 
 def _frame(columns: dict[str, np.ndarray], names: Sequence[str]) -> pd.DataFrame:
     """A table (_columns) as a frame (UTC stamps from naive ns)."""
+    import pandas as pd
     frame = {}
     for name in names:
         values, dtype = columns[name], DTYPES.get(name, object)
@@ -150,6 +154,7 @@ def _grouped(columns: dict[str, np.ndarray], keys: Sequence[str],
     """Rows grouped on equal keys (missing values equal, and first): each group's keys (missing
     text as None), groups in order of their keys; each row's group; and each text key's
     distinct values (sorted) with each group's position among them (-1: missing)."""
+    import pandas as pd
     combined, size = np.zeros(len(columns[keys[0]]), dtype=np.int64), 1
     codes, uniques_of = {}, {}
     for name in keys:
@@ -193,6 +198,7 @@ def _cases(contacts: pd.DataFrame, stamps: np.ndarray) -> dict[str, np.ndarray]:
     """One row per case (case_id), over all the contacts: the day of its first contact, its
     contacts, whether it was resolved (1.0, 0.0, NaN: no contact says) and the hours from its
     first contact to the earliest resolved_at (NaN: none)."""
+    import pandas as pd
     case_of, names = pd.factorize(contacts["case_id"].to_numpy(dtype=object))
     cases = len(names)
     resolved = contacts["resolved"].to_numpy(dtype=float, na_value=np.nan)
@@ -235,6 +241,7 @@ def summarize(contacts: pd.DataFrame, gaming: GamingConfig,
     """A company's contacts (typed as validate gives them; with `before`, those submitted
     before it) summarized exactly: no value is rounded; the comments kept are the newest
     consented ones, stripped, not yet redacted."""
+    import pandas as pd
     stamps = _stamps(contacts["submitted_at"]) if len(contacts) else np.zeros(0, "datetime64[ns]")
     if before is not None and not (kept := stamps < before.to_datetime64()).all():
         contacts, stamps = contacts[kept], stamps[kept]

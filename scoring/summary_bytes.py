@@ -15,9 +15,9 @@ that does not decode to what the header says is refused with ValueError, never g
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
 from .gaming import Signal
@@ -27,6 +27,9 @@ from .summary import (
     TABLES,
     Summary,
 )
+
+if TYPE_CHECKING:
+    pass
 
 FORMAT = "candor.summary/1"
 CODEC = "zstd"
@@ -95,6 +98,7 @@ def _texts_of(uniques) -> list[str]:
 
 
 def _codes(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    import pandas as pd
     codes, uniques = pd.factorize(values)
     missing = np.flatnonzero(codes < 0)
     nan = missing[~np.equal(values[missing], None)]

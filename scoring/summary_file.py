@@ -22,9 +22,9 @@ import math
 from collections import Counter
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 from jsonschema import Draft202012Validator
 
@@ -44,6 +44,9 @@ from .summary import (
 )
 from .validate import _capped, empty_contacts, parse_feedback_files
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 WAIT_RESOLUTION_SECONDS = 1
 HOURS_RESOLUTION_MINUTES = 1
 # Each record kind's key: two records of a file with the same key are an error.
@@ -58,6 +61,7 @@ def dumps(summary: Summary, company: str, month: str) -> str:
     """The summary file of `month`: the records of `summary` dated in it (cases by their first
     contact's day, bursts by their start), with `summary`'s comments and public_comments,
     which must be the month's own (summarize the month's rows alone for those)."""
+    import pandas as pd
     def within(frame: pd.DataFrame, column: str = "day") -> pd.DataFrame:
         return frame[frame[column].dt.strftime("%Y-%m").eq(month).to_numpy(dtype=bool)]
 
@@ -120,6 +124,7 @@ TOP_COLUMNS = ("submitted_at", "rating", "comment")
 
 def part(contacts: pd.DataFrame, gaming: GamingConfig) -> Part:
     """The Part of typed contacts (as scoring.validate gives them) holding whole cases."""
+    import pandas as pd
     # a partition that crossed a distributed shuffle may hold its stamps as objects (frames
     # whose UTC zones were different objects): typed again, the same instants
     contacts = contacts.assign(**{name: pd.to_datetime(contacts[name], utc=True)
@@ -137,6 +142,7 @@ def files_of(parts: Iterable[Part], company: str, gaming: GamingConfig) -> dict[
     contacts and waits in their day's month, cases in their first contact's, bursts in their
     start's, each month's newest consented comments. The same rows give the same bytes however
     they are cut into Parts."""
+    import pandas as pd
     parts = list(parts)
     cases = merge(p.whole for p in parts)
     tops = [p.top for p in parts if len(p.top)]
@@ -159,19 +165,23 @@ def minutes_up(hours: float) -> int | None:
     """A resolution time in whole minutes, rounded up; None where there is none. Hours are a
     quotient of nanoseconds, so the minutes are rounded to 60 microseconds first: 7 minutes
     (0.11666... hours) is 7, not 8."""
+    import pandas as pd
     return None if pd.isna(hours) else math.ceil(round(hours * 60, 6))
 
 
 def _label(value) -> str | None:
+    import pandas as pd
     return None if value is None or pd.isna(value) else value
 
 
 def _day(value) -> str:
+    import pandas as pd
     return f"{pd.Timestamp(value):%Y-%m-%d}"
 
 
 def _stamp(value) -> str:
     """A UTC date-time as written: seconds, then the fraction if there is one, then Z."""
+    import pandas as pd
     stamp = pd.Timestamp(value)
     fraction = stamp.value % 1_000_000_000
     return f"{stamp:%Y-%m-%dT%H:%M:%S}" + (
@@ -181,6 +191,7 @@ def _stamp(value) -> str:
 def _sort_key(kind: str):
     """Records of a kind in their file order: by key, null before any value, newest comment
     first (as a Summary keeps them)."""
+    import pandas as pd
     def nullable(value):
         return (value is not None, value if value is not None else "")
 
@@ -434,6 +445,7 @@ def _rules(
 
 
 def _parse_stamp(text: str) -> pd.Timestamp | None:
+    import pandas as pd
     try:
         return pd.Timestamp(text).tz_convert("UTC")
     except (ValueError, OverflowError):
@@ -442,6 +454,7 @@ def _parse_stamp(text: str) -> pd.Timestamp | None:
 
 def _summary(header: dict, records: dict[str, list[tuple[int, str, dict]]]) -> Summary:
     """The Summary of a valid file."""
+    import pandas as pd
     def days(rows: list[dict], key: str = "day") -> pd.Series:
         return pd.Series(pd.to_datetime([row[key] for row in rows], utc=True,
                                         format="ISO8601")).astype(DAY)
@@ -504,6 +517,7 @@ def newest_day(summaries: Iterable[Summary]) -> dt.date | None:
 def rows_of(paths: list[Path]) -> tuple[pd.DataFrame | None, list[Problem]]:
     """The typed contacts of feedback files read and checked as one company's (ids unique
     across them), or None and every problem."""
+    import pandas as pd
     tables = [read_feedback(path, path.parent) for path in paths]
     results = parse_feedback_files(tables)
     problems = [problem for _, found in results for problem in found]

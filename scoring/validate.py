@@ -7,9 +7,9 @@ import difflib
 import functools
 import itertools
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 from jsonschema import Draft202012Validator
@@ -18,6 +18,9 @@ from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, Column
 from .load import DICTIONARY, LABELS, RawTable, TypedTable, key_column
 from .problems import Problem
 from .schemas import SCHEMAS
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # A file with more problems than this reports the first ones and a count of the rest.
 MAX_PROBLEMS_PER_FILE = 100
@@ -31,7 +34,11 @@ _PATTERNS = {
 }
 
 
-_NS_RANGE = (pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC"))
+@functools.cache
+def _ns_range() -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The UTC timestamps pandas holds in nanoseconds."""
+    import pandas as pd
+    return pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
 
 
 def _missing(values: pd.Series) -> pd.Series:
@@ -40,6 +47,7 @@ def _missing(values: pd.Series) -> pd.Series:
 
 def _parse_datetimes(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series]:
     """(UTC timestamps, bad mask). Strings must carry an offset; native values must be aware."""
+    import pandas as pd
     is_text = values.map(type).eq(str)
     text = values.where(is_text)
     shape_ok = text.str.fullmatch(_PATTERNS[column.kind]).fillna(False).astype(bool)
@@ -61,11 +69,12 @@ def _parse_datetimes(values: pd.Series, column: Column) -> tuple[pd.Series, pd.S
 def _within_ns(stamps: pd.Series) -> pd.Series:
     """UTC timestamps in nanoseconds; NaT where beyond them (a year such as 0001 or 3000
     parses, but the scores cannot hold it: it is bad too)."""
-    return stamps.where(stamps.between(*_NS_RANGE)).astype("datetime64[ns, UTC]")
+    return stamps.where(stamps.between(*_ns_range())).astype("datetime64[ns, UTC]")
 
 
 def _convert(values: pd.Series, column: Column) -> tuple[pd.Series, pd.Series, str, str]:
     """(typed values, bad mask, what is wrong, how to fix) for the non-missing cells of a column."""
+    import pandas as pd
     kind = column.kind
     if kind == "text":
         return values.map(str), pd.Series(False, index=values.index), "", ""
@@ -141,6 +150,7 @@ def company_contacts(
     When every file with rows is a TypedTable, the files are first checked in Arrow, without
     pandas; only if that finds anything wrong are they read again exactly and checked here,
     so each problem is reported as it always was."""
+    import pandas as pd
     fast = _fast_path(tables, as_of, frames)
     if fast is not None:
         return fast
@@ -233,8 +243,8 @@ _INT_VALUES = {
                                        int(COLUMNS_BY_NAME[name].high) + 1))]
     for name in ("rating", "nps")
 }
-# _NS_RANGE in whole microseconds
-_NS_BOUNDS = (_NS_RANGE[0].ceil("us").value // 1000, _NS_RANGE[1].floor("us").value // 1000)
+# _ns_range in whole microseconds: pandas' nanoseconds are int64, less its least value (NaT)
+_NS_BOUNDS = (-((2**63 - 1) // 1000), (2**63 - 1) // 1000)
 
 
 def _fast_path(
@@ -301,6 +311,7 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
     empty; labels may be dictionaries, see _gathered), whole numbers as their text in one array
     (_int_index reads them) or as float64, numbers as float64, date-times as timestamp[us, UTC];
     None as soon as any rule fails (pyarrow errors propagate)."""
+    import pandas as pd
     values: dict[str, object] = {}
     files = [dict(zip(t.arrow.column_names, t.arrow.columns, strict=True)) for t in typed]
     for column in FEEDBACK_COLUMNS:
@@ -497,6 +508,7 @@ def _fast_frame(values: dict[str, object], lines: np.ndarray) -> pd.DataFrame:
     put together from them as they are (DataFrame._from_arrays without its checks): the
     constructor would look at every column again (inferring a type for text, aligning
     indexes), which costs more than making them on a month of rows."""
+    import pandas as pd
     length = len(lines)
     absent = [name for name, cells in values.items() if cells is None and name != "case_id"]
     empty = _typed_frame({}, length) if absent else None
@@ -518,13 +530,16 @@ def _fast_frame(values: dict[str, object], lines: np.ndarray) -> pd.DataFrame:
         elif column.kind in ("int", "number"):  # -0 is 0, as pandas reads it
             arrays[name] = pc.add(cells, 0.0).to_numpy(zero_copy_only=False)
         else:
-            arrays[name] = _UTC_NS.__from_arrow__(cells)
+            arrays[name] = _utc_ns().__from_arrow__(cells)
     arrays["line"] = lines
     return pd.DataFrame._from_arrays(list(arrays.values()), _frame_columns(),
                                      pd.RangeIndex(length), verify_integrity=False)
 
 
-_UTC_NS = pd.DatetimeTZDtype("ns", "UTC")
+@functools.cache
+def _utc_ns() -> pd.DatetimeTZDtype:
+    import pandas as pd
+    return pd.DatetimeTZDtype("ns", "UTC")
 
 
 @functools.cache
@@ -532,6 +547,7 @@ def _frame_columns() -> pd.Index:
     """The contacts frame's column names, made once (pandas infers their type), when the first
     frame is: pandas keeps text in Arrow memory, whose pool reserves about 1 GiB of address
     space when first used, which `publish.py validate` may not need (tests/test_limits.py)."""
+    import pandas as pd
     return pd.Index([*COLUMNS_BY_NAME, "line"])
 
 
@@ -569,6 +585,7 @@ def _column_number(table: RawTable, name: str, row: int | None = None) -> int | 
 def _typed_frame(typed: dict[str, pd.Series], length: int) -> pd.DataFrame:
     """All contract columns with their final dtypes; optional columns absent from the file are
     missing everywhere, and case_id falls back to id."""
+    import pandas as pd
     frame = pd.DataFrame(index=range(length))
     for column in FEEDBACK_COLUMNS:
         values = typed.get(column.name)

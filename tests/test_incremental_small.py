@@ -11,9 +11,12 @@ import dataclasses
 import hashlib
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
-from conftest import same_tree
+import pytest
+from conftest import REPO, same_tree
 from test_cache import NEW_TINY_ROW
 
 from scoring.board import Job
@@ -195,3 +198,47 @@ def test_a_company_whose_page_cache_entry_cannot_be_read_is_rendered_again(
     assert again.result.returncode == 0, again.result.stderr
     assert "companies/acme/index.html" in Cache(folder).get_files(acme.stem)
     same_tree(build_site(fixture_copy, tmp_path / "cold", "--no-cache").output, again.output)
+
+
+# publish.py build, run here, saying at its exit whether pandas was ever imported
+BUILD_SAYING_PANDAS = """
+import atexit, runpy, sys
+atexit.register(lambda: print("pandas imported:", "pandas" in sys.modules, file=sys.stderr))
+sys.argv = ["publish.py", *sys.argv[1:]]
+runpy.run_path("publish.py", run_name="__main__")
+"""
+
+
+@pytest.mark.parametrize("row, moves", [
+    (NEW_TINY_ROW, False),
+    # newer than every other contact: the scoreboard's as_of moves to its day
+    (NEW_TINY_ROW.replace("2026-10-05", "2026-11-03"), True)])
+def test_a_company_that_changed_is_read_on_a_process_of_its_own(
+        fixture_copy, tmp_path, build_site, row, moves):
+    """After a data commit that changes tiny only, tiny is read and scored on a process of
+    its own (board._apart) while the build looks up acme in the cache: the build's process
+    never imports pandas. When tiny's new day moves the as_of, acme is looked up again, as
+    of it (and scored here from its summary). Either way the site is what a build without
+    the cache makes."""
+    cache = tmp_path / "cache"
+    first = build_site(fixture_copy, tmp_path / "site", "--cache", cache)
+    assert first.result.returncode == 0, first.result.stderr
+    with (fixture_copy / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
+        stream.write(row)
+    done = subprocess.run(
+        [sys.executable, "-c", BUILD_SAYING_PANDAS, "build", "--data", fixture_copy,
+         "--output", tmp_path / "site", "--cache", cache, "--processes", "2",
+         "--timings", tmp_path / "timings.json"],
+        cwd=REPO, capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    # acme scored again here, from its summary, when the as_of moved
+    assert f"pandas imported: {moves}" in done.stderr
+    timings = json.loads((tmp_path / "timings.json").read_text())
+    # acme's result is the cache's, or scored again from its kept summary as of the new day
+    assert (timings["read"], timings["reused"], timings["rescored"]) == (
+        (1, 0, 1) if moves else (1, 1, 0))
+    scores = json.loads((tmp_path / "site" / "data" / "scores.json").read_text())
+    assert scores["as_of"] == ("2026-11-03" if moves else "2026-10-20")
+    cold = build_site(fixture_copy, tmp_path / "cold", "--no-cache")
+    assert cold.result.returncode == 0, cold.result.stderr
+    same_tree(cold.output, tmp_path / "site")

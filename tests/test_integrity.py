@@ -22,7 +22,7 @@ def _git(repo: Path, *args: str, date: str | None = None) -> str:
                           text=True, env=env).stdout.strip()
 
 
-# one process, or two: then the audit runs on a process of its own (board._audit_apart)
+# one process, or two: then the audit runs on a process of its own (board._apart)
 @pytest.mark.parametrize("processes", ["1", "2"])
 def test_a_rewritten_past_is_shown_on_the_page_and_counted(tmp_path, build_site, processes):
     repo = tmp_path / "repo"
@@ -67,22 +67,17 @@ def test_outside_git_the_history_is_unknown_not_clean(tmp_path, build_site):
     assert "history not available" in page
 
 
-AUDIT_APART = """
+APART = """
 import os, sys, threading
-from pathlib import Path
 from scoring import board
 
-def pid(data_dir, cache):
-    return os.getpid()
-
-# the forked process runs what board._history_events is when it is forked
-board._history_events = pid
-events = board._audit_apart(Path(sys.argv[1]), None)
-print(events is not None and events() != os.getpid())
+pool = board._apart()
+print(pool is not None and pool.submit(os.getpid).result() != os.getpid())
+pool.shutdown()
 stop = threading.Event()
 waiting = threading.Thread(target=stop.wait)
 waiting.start()
-print(board._audit_apart(Path(sys.argv[1]), None) is None)
+print(board._apart() is None)
 stop.set()
 waiting.join()
 """
@@ -90,6 +85,6 @@ waiting.join()
 
 def test_the_audit_runs_on_a_process_of_its_own_unless_a_thread_runs(tmp_path):
     # in a process of its own: this one may run threads other tests started
-    done = subprocess.run([sys.executable, "-c", AUDIT_APART, str(tmp_path)], cwd=REPO,
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run([sys.executable, "-c", APART], cwd=REPO, capture_output=True,
+                          text=True, check=True)
     assert done.stdout.split() == ["True", "True"]
