@@ -12,7 +12,9 @@ maxrss):
   and any other the build reports);
 - an incremental build (warm cache) after a data commit that adds one contact to one company's
   newest file, and another after one that adds a contact with a published comment (words that
-  the search index holds, so that it must be made again); each new commit shows on every page;
+  the search index holds, so that it must be made again); each new commit shows on every page.
+  Each is run --repeat times (3), from the data as generated: the median is reported, with
+  every run's seconds. Every timed build starts once the writes before it are on the disk;
 - the read floor: pyarrow reading the same feedback files, all columns;
 - the render floor: Pelican rendering the same number of bare Markdown pages.
 
@@ -163,8 +165,15 @@ def bare_pages(folder: Path, count: int) -> None:
             f"Title: Page {index}\nSlug: page-{index:05d}\n\nA bare page.\n", encoding="utf-8")
 
 
+def timed(argv: list[str], log: Path) -> dict:
+    """child(argv), once the writes before it are on the disk (os.sync): the last build's
+    writing back its files is not timed as this one's."""
+    os.sync()
+    return child(argv, log)
+
+
 def measure(name: str, work: Path, seed: int, workers: int, volumes: list[int],
-            keep_data: Path | None) -> dict:
+            keep_data: Path | None, repeat: int = 3) -> dict:
     companies, contacts = SIZES[name]
     data = keep_data or work / "data"
     python = sys.executable
@@ -178,26 +187,32 @@ def measure(name: str, work: Path, seed: int, workers: int, volumes: list[int],
     shutil.rmtree(cache, ignore_errors=True)
     build = [python, "publish.py", "build", "--data", str(data), "--output", str(work / "site"),
              "--cache", str(cache), "--timings", str(timings)]
-    figures["full"] = child(build, work / "full.log")
+    figures["full"] = timed(build, work / "full.log")
     figures["full"]["stages"] = json.loads(timings.read_text())
     print(f"{name}: full build {figures['full']['seconds']:.1f} s", flush=True)
-    for index, (key, what) in enumerate((("incremental", "row"), ("incremental_text",
-                                                                  "comment"))):
-        if index:  # back to the data as generated, and the cache and site with them
-            child(build, work / f"{key}-before.log")
-        touched = add_to_one_company(data, what)
-        try:
-            figures[key] = child(build, work / f"{key}.log")
-        finally:
-            git(data, "reset", "-q", "--hard", first)  # kept data (--dir) stays as generated
-        figures[key]["stages"] = json.loads(timings.read_text())
-        figures[key]["changed"] = f"{touched.relative_to(data).as_posix()}: {what}"
-    figures["read_floor"] = child([python, "-c", READ_FLOOR, str(data)], work / "read.log")
+    # each incremental build `repeat` times, from the data as generated (and the cache and
+    # site built from it): the median run is reported, and every run's seconds
+    for key, what in (("incremental", "row"), ("incremental_text", "comment")):
+        runs = []
+        for _ in range(repeat):
+            if runs or key != "incremental":  # back to the data as generated
+                child(build, work / f"{key}-before.log")
+            touched = add_to_one_company(data, what)
+            try:
+                run = timed(build, work / f"{key}.log")
+            finally:
+                git(data, "reset", "-q", "--hard", first)  # kept data (--dir) stays as generated
+            run["stages"] = json.loads(timings.read_text())
+            runs.append(run)
+        figures[key] = {**sorted(runs, key=lambda run: run["seconds"])[len(runs) // 2],
+                        "runs": [run["seconds"] for run in runs],
+                        "changed": f"{touched.relative_to(data).as_posix()}: {what}"}
+    figures["read_floor"] = timed([python, "-c", READ_FLOOR, str(data)], work / "read.log")
     pages = figures["full"]["stages"]["pages"]
     content = work / "bare"
     shutil.rmtree(content, ignore_errors=True)
     bare_pages(content, pages)
-    figures["render_floor"] = child(
+    figures["render_floor"] = timed(
         [python, "-c", RENDER_FLOOR, str(content), str(work / "bare-site")], work / "render.log")
     figures["render_floor"]["pages"] = pages
     floor = figures["read_floor"]["seconds"] + figures["render_floor"]["seconds"]
@@ -237,7 +252,9 @@ def report(results: dict) -> str:
             lines.append(f"{name} {label}: read {stages.get('read', '?')}, scored "
                          f"{stages['scored']}, reused {stages['reused']}, pages of "
                          f"{stages.get('pages_reused', 0)} companies reused, peak "
-                         f"{f[key]['peak_mib']:.0f} MiB; seconds by stage: {shown}")
+                         f"{f[key]['peak_mib']:.0f} MiB; runs "
+                         f"{', '.join(f'{run:.2f}' for run in f[key]['runs'])} s; median run's "
+                         f"seconds by stage: {shown}")
     return "\n".join(lines)
 
 
@@ -249,6 +266,8 @@ def main() -> None:
                         help="processes generating the data (default: one per core)")
     parser.add_argument("--dir", type=Path, help="keep the generated data here, per size "
                         "(DIR/S, DIR/M ...), and reuse it on the next run (same seed only)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="incremental builds of each kind, the median reported (default 3)")
     parser.add_argument("--json", type=Path, default=REPO / "bench" / "scale.json",
                         help="where the figures are written (default: bench/scale.json)")
     args = parser.parse_args()
@@ -261,7 +280,8 @@ def main() -> None:
     for name in sizes:
         with tempfile.TemporaryDirectory(prefix=f"candor-scale-{name}-") as work:
             keep = args.dir / name if args.dir else None
-            results[name] = measure(name, Path(work), args.seed, args.workers, volumes, keep)
+            results[name] = measure(name, Path(work), args.seed, args.workers, volumes, keep,
+                                    args.repeat)
     document = {
         "date": dt.date.today().isoformat(), "cpus": os.cpu_count(),
         "python": platform.python_version(), "machine": platform.machine(),
