@@ -672,10 +672,10 @@ def _score_all(
     known, so is the as_of; phase 2 (score_summary) scores from its kept summary each company
     that was not scored as of that day, unless the cache holds its result.
 
-    With `apart` (_apart), when fewer than PARALLEL_FROM companies are read, they are read on
-    one of its processes while this one looks up the others' results in the cache, as of the
-    as_of they give (the pinned one, or their newest day): right unless a company read has a
-    newer day, and then looked up again."""
+    With `apart` (_apart) and a cache, when fewer than PARALLEL_FROM companies are read, they
+    are read on one of its processes while this one looks up the others' results in the
+    cache, as of the as_of they give (the pinned one, or their newest day): right unless a
+    company read has a newer day, and then looked up again."""
     from .cache import key, remember
 
     pinned = jobs[0].pinned if jobs else None
@@ -694,16 +694,15 @@ def _score_all(
         return dataclasses.replace(jobs[index], as_of=guess, keep=True)
 
     found: dict[int, tuple[str, CompanyResult | None]] = {}  # looked up while they are read
-    if apart is not None and 0 < len(todo) < PARALLEL_FROM:
+    if apart is not None and cache is not None and 0 < len(todo) < PARALLEL_FROM:
         reading = apart.submit(_summarize_each, [first(position) for position in range(len(todo))])
         found_as_of = pinned or max((known[0] for known in newest if known and known[0]),
                                     default=EPOCH)
-        if cache is not None:
-            started = time.perf_counter()
-            for index in sorted(set(range(len(jobs))).difference(todo)):
-                job = dataclasses.replace(jobs[index], as_of=found_as_of)
-                found[index] = cache.get(job, job.config, summary_keys[index], slim)
-            stats.add("cache", time.perf_counter() - started)
+        started = time.perf_counter()
+        for index in sorted(set(range(len(jobs))).difference(todo)):
+            job = dataclasses.replace(jobs[index], as_of=found_as_of)
+            found[index] = cache.get(job, job.config, summary_keys[index], slim)
+        stats.add("cache", time.perf_counter() - started)
         summarized: Iterable[tuple[int, tuple]] = enumerate(reading.result())
     else:
         summarized = run(summarize_company, Lazy(len(todo), first))

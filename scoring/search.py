@@ -364,8 +364,12 @@ class SearchIndex:
                 raise RuntimeError(f"pagefind could not index {self.output}: {stderr or stdout}")
             if self.over and not _prune(self.folder):  # not an index as Pagefind 1.5 makes
                 _remove(self.folder)
-                stdout = subprocess.run(self.command, cwd=ROOT, check=True, capture_output=True,
-                                        text=True).stdout
+                done = subprocess.run(self.command, cwd=ROOT, check=False, capture_output=True,
+                                      text=True)
+                if done.returncode != 0:
+                    raise RuntimeError(f"pagefind could not index {self.output}: "
+                                       f"{done.stderr or done.stdout}")
+                stdout = done.stdout
             if self.copied is None:  # main made every copy, and says how many
                 self.copied = int(stdout.split()[0])
             if self.temporary:
