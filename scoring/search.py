@@ -293,6 +293,9 @@ class SearchIndex:
             _remove(self.folder)
         self.command = command or [str(_pagefind()), "--site", str(self.copies),
                                    "--output-path", self._index_path(), *PAGEFIND_ARGUMENTS]
+        self._run()
+
+    def _run(self) -> None:
         self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True)
 
@@ -359,17 +362,17 @@ class SearchIndex:
     def finish(self) -> None:
         """Wait for the index, then stamp it."""
         if self.process is not None:
-            stdout, stderr = self.process.communicate()
-            if self.process.returncode != 0:
-                raise RuntimeError(f"pagefind could not index {self.output}: {stderr or stdout}")
-            if self.over and not _prune(self.folder):  # not an index as Pagefind 1.5 makes
-                _remove(self.folder)
-                done = subprocess.run(self.command, cwd=ROOT, check=False, capture_output=True,
-                                      text=True)
-                if done.returncode != 0:
+            while True:
+                stdout, stderr = self.process.communicate()
+                if self.process.returncode != 0:
                     raise RuntimeError(f"pagefind could not index {self.output}: "
-                                       f"{done.stderr or done.stdout}")
-                stdout = done.stdout
+                                       f"{stderr or stdout}")
+                if not self.over or _prune(self.folder):
+                    break
+                # not an index as Pagefind 1.5 makes: made again, from nothing
+                self.over = False
+                _remove(self.folder)
+                self._run()
             if self.copied is None:  # main made every copy, and says how many
                 self.copied = int(stdout.split()[0])
             if self.temporary:

@@ -308,37 +308,34 @@ def test_a_copies_folder_that_is_a_link_is_replaced_not_followed(build_site, fix
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
 
 
-def test_a_copy_that_is_a_link_is_not_trusted(build_site, fixture_copy, first, tmp_path):
-    import shutil
-
+def _a_copy(first: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A search copy kept in the cache (acme's), and its folder."""
     (folder,) = (tmp_path / "cache").glob(f"*/{SEARCH_COPIES}")
-    copy = folder / "companies" / "acme" / "index.html"
-    # the same bytes and times where it leads: only the link itself tells it apart
-    elsewhere = Path(shutil.copy2(copy, tmp_path / "elsewhere.html"))
-    before = elsewhere.read_bytes()
-    copy.unlink()
-    copy.symlink_to(elsewhere)
-    add_comment(fixture_copy)
-    assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
-        "search_started"] == "written"
-    assert not copy.is_symlink() and elsewhere.read_bytes() == before
-    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+    return folder / "companies" / "acme" / "index.html", folder
 
 
-def test_an_index_file_that_is_a_link_is_not_trusted(build_site, fixture_copy, first,
-                                                     tmp_path):
+def _an_index_file(first: Path, tmp_path: Path) -> tuple[Path, Path]:
+    """A fragment of the index, and the index's folder."""
+    return next((first / "pagefind" / "fragment").iterdir()), first / "pagefind"
+
+
+@pytest.mark.parametrize("which", [_a_copy, _an_index_file])
+def test_a_file_of_the_search_index_that_is_a_link_is_not_trusted(
+        build_site, fixture_copy, first, tmp_path, which):
+    """A kept search copy, or a file of the index, replaced by a link to the same bytes (and
+    times): only the link itself tells it apart. It is neither trusted nor written through."""
     import shutil
 
-    fragment = next((first / "pagefind" / "fragment").iterdir())
-    # the same bytes where it leads: the index's digest is as stamped, only the link differs
-    elsewhere = Path(shutil.copy2(fragment, tmp_path / "elsewhere.pf_fragment"))
+    path, folder = which(first, tmp_path)
+    elsewhere = Path(shutil.copy2(path, tmp_path / f"elsewhere{path.suffix}"))
     held = elsewhere.read_bytes()
-    fragment.unlink()
-    fragment.symlink_to(elsewhere)
+    path.unlink()
+    path.symlink_to(elsewhere)
     add_comment(fixture_copy)
     assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
         "search_started"] == "written"
-    assert not any(path.is_symlink() for path in (first / "pagefind").rglob("*"))
+    assert not path.is_symlink()
+    assert not any(path.is_symlink() for path in folder.rglob("*"))
     assert elsewhere.read_bytes() == held
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
 
