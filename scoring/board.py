@@ -52,7 +52,6 @@ from .metrics import (
 )
 from .problems import Problem
 from .ranks import ranked
-from .redact import redact
 from .summary import Summary, merge, summarize
 from .summary_file import check_files as check_summaries
 from .summary_file import newest_day
@@ -424,6 +423,8 @@ def _score_company(
 def public_comments(summary: Summary) -> tuple[list[Comment], int]:
     """The newest consented comments, redacted, and how many there are in all. Comments without
     consent are never in a summary, so their text goes no further than the rows."""
+    from .redact import redact
+
     comments = summary.columns("comments")
     return [
         Comment(when.astype("datetime64[D]").item(), channel, topic,

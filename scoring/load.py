@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import yaml
 
 from .ledger import (
@@ -348,6 +347,7 @@ def _parse_arrow(
 
     With `threads`, pyarrow converts the columns on its thread pool; without, on the calling
     thread, which costs less CPU time where the caller runs threads of its own."""
+    import pyarrow.compute as pc
     import pyarrow.csv as pacsv
 
     body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
@@ -406,6 +406,7 @@ def _record_lines(data: bytes, table: pa.Table) -> np.ndarray | None:
     lines do not add up (a blank line: the csv module must count). Physical lines are LFs,
     plus one for a last line without one; if header + records fill them exactly, record i is
     on line i + 2, otherwise quoted newlines account for the difference."""
+    import pyarrow.compute as pc
     records = table.num_rows
     # numpy counts a byte about four times as fast as bytes.count
     physical = np.count_nonzero(np.frombuffer(data, np.uint8) == ord("\n")) \
@@ -679,6 +680,7 @@ def _typed_column(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray | N
     is empty, as pandas reads it; a date is midnight UTC; raises when a cast would lose
     anything (a timestamp in nanoseconds). Text in a dictionary stays one in LABELS columns
     (DICTIONARY, null where empty)."""
+    import pyarrow.compute as pc
     kind, types = column.kind, pa.types
     if types.is_null(cells.type):
         cells = cells.cast(pa.string())

@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 from jsonschema import Draft202012Validator
 
 from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, Column
@@ -312,6 +311,7 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
     (_int_index reads them) or as float64, numbers as float64, date-times as timestamp[us, UTC];
     None as soon as any rule fails (pyarrow errors propagate)."""
     import pandas as pd
+    import pyarrow.compute as pc
     values: dict[str, object] = {}
     files = [dict(zip(t.arrow.column_names, t.arrow.columns, strict=True)) for t in typed]
     for column in FEEDBACK_COLUMNS:
@@ -390,6 +390,7 @@ def _texts(cells: pa.ChunkedArray) -> pa.ChunkedArray:
 
 def _any(mask: pa.ChunkedArray) -> bool:
     """Whether any cell is true; nulls (empty cells) are not."""
+    import pyarrow.compute as pc
     return bool(pc.any(mask).as_py())
 
 
@@ -412,6 +413,7 @@ def _fast_datetimes(cells: pa.ChunkedArray, column: Column) -> pa.Array | None:
     plus an hour alone and an offset of hours alone, which are refused here: the byte after
     the hour must be ':', and the third byte from the end must not be a sign. Only cells of a
     length that such a shape can have are looked at (_SURE_LENGTHS)."""
+    import pyarrow.compute as pc
     cells = cells.combine_chunks()  # one Arrow array: fewer, larger steps below
     offsets = _offsets(cells)
     lengths = np.diff(offsets)
@@ -442,6 +444,7 @@ def _fast_datetimes(cells: pa.ChunkedArray, column: Column) -> pa.Array | None:
 def _fast_timestamps(stamps: pa.Array, column: Column) -> pa.Array | None:
     """Date-times read as timestamp[us, UTC] (null where empty), or None if one is missing where
     required or beyond pandas' nanoseconds (the exact path decides)."""
+    import pyarrow.compute as pc
     if column.required and stamps.null_count:
         return None
     bounds = pc.min_max(stamps.view(pa.int64())).as_py()
@@ -509,6 +512,7 @@ def _fast_frame(values: dict[str, object], lines: np.ndarray) -> pd.DataFrame:
     constructor would look at every column again (inferring a type for text, aligning
     indexes), which costs more than making them on a month of rows."""
     import pandas as pd
+    import pyarrow.compute as pc
     length = len(lines)
     absent = [name for name, cells in values.items() if cells is None and name != "case_id"]
     empty = _typed_frame({}, length) if absent else None
@@ -556,6 +560,7 @@ def _objects(cells: pa.ChunkedArray, labels: bool, instead: np.ndarray | None = 
     """Text as Python strings; where empty, None, or `instead`'s item if given. Labels (few
     distinct values: channels, topics) are decoded once per distinct value: a dictionary's
     (null where empty) as they are, text's once encoded as one."""
+    import pyarrow.compute as pc
     if labels:
         parts = []
         for encoded in cells.chunks if cells.type == DICTIONARY else [

@@ -200,10 +200,14 @@ def test_a_company_whose_page_cache_entry_cannot_be_read_is_rendered_again(
     same_tree(build_site(fixture_copy, tmp_path / "cold", "--no-cache").output, again.output)
 
 
-# publish.py build, run here, saying at its exit whether pandas was ever imported
+# publish.py build, run here, saying at its exit whether pandas was ever imported, and whether
+# what only reading a company's files needs was (pyarrow's compute functions, the comments'
+# redaction)
 BUILD_SAYING_PANDAS = """
 import atexit, runpy, sys
 atexit.register(lambda: print("pandas imported:", "pandas" in sys.modules, file=sys.stderr))
+atexit.register(lambda: print("reading imported:", [name for name in (
+    "pyarrow.compute", "scoring.redact") if name in sys.modules], file=sys.stderr))
 sys.argv = ["publish.py", *sys.argv[1:]]
 runpy.run_path("publish.py", run_name="__main__")
 """
@@ -218,8 +222,8 @@ def test_a_company_that_changed_is_read_on_a_process_of_its_own(
     """After a data commit that changes tiny only, tiny is read and scored on a process of
     its own (board._apart) while the build looks up acme in the cache: the build's process
     never imports pandas. When tiny's new day moves the as_of, acme is looked up again, as
-    of it (and scored here from its summary). Either way the site is what a build without
-    the cache makes."""
+    of it (and scored here from its summary). Nor does it import what only reading needs
+    when the as_of stays. Either way the site is what a build without the cache makes."""
     cache = tmp_path / "cache"
     first = build_site(fixture_copy, tmp_path / "site", "--cache", cache)
     assert first.result.returncode == 0, first.result.stderr
@@ -233,6 +237,8 @@ def test_a_company_that_changed_is_read_on_a_process_of_its_own(
     assert done.returncode == 0, done.stderr
     # acme scored again here, from its summary, when the as_of moved
     assert f"pandas imported: {moves}" in done.stderr
+    if not moves:
+        assert "reading imported: []" in done.stderr
     timings = json.loads((tmp_path / "timings.json").read_text())
     # acme's result is the cache's, or scored again from its kept summary as of the new day
     assert (timings["read"], timings["reused"], timings["rescored"]) == (
