@@ -8,6 +8,7 @@ import datetime as dt
 import gc
 import itertools
 import multiprocessing
+import operator
 import tempfile
 import threading
 import time
@@ -45,6 +46,7 @@ from .metrics import (
     Thresholds,
     Window,
     Windows,
+    candor_of,
     candor_scores,
     published,
     score_windows,
@@ -776,21 +778,64 @@ def _score_all(
 
 def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> None:
     """The Candor score needs each industry's means, so it is made once every company is
-    scored: for each window, and for each month among the companies that have that month."""
+    scored: for each window, and for each month among the companies that have that month
+    (a month's companies in their order). A slim result's months (MonthRows, from the cache)
+    are read as arrays, and become each month's Candor score alone: all the build shows of
+    them, unless it shows the company's page, and then the cache fills them (Cache.fill)."""
+    from .cache import MonthRows
+
     industries = [result.industry for result in results]
-    tables = [list(zip(industries, (r.windows[window] for r in results), strict=True))
-              for window in WINDOWS]
-    months: dict[str, list[tuple[str | None, dict[str, Score]]]] = {}
-    for industry, result in zip(industries, results, strict=True):
-        for month, scores in result.monthly:
-            months.setdefault(month, []).append((industry, scores))
-    for number, table in enumerate([*tables, *months.values()]):
+    for number, window in enumerate(WINDOWS):
+        table = list(zip(industries, (r.windows[window] for r in results), strict=True))
         scored = candor_scores(table, config, parts=number == 0)
         for (_, scores), (score, _) in zip(table, scored, strict=True):
             scores["candor_score"] = score
         if number == 0:  # the all-time window
             for result, (_, parts) in zip(results, scored, strict=True):
                 result.candor_parts = parts
+    # every company's months as rows of one table, the fields of each component's Score a
+    # column (a row per month, company after company), scored a month at a time
+    names = (*config.weights, "csat")
+    blocks = []
+    for index, result in enumerate(results):
+        if isinstance(result.monthly, MonthRows):
+            months, fields = result.monthly.months, result.monthly.fields(names)
+        else:
+            months = [month for month, _ in result.monthly]
+            got = operator.itemgetter(*names)
+            rows = [got(scores) for _, scores in result.monthly]
+            fields = (*(np.array([[getattr(s, name) for s in row] for row in rows],
+                                 dtype=float).reshape(len(rows), len(names))
+                        for name in ("value", "low", "high")),
+                      np.array([[s.n for s in row] for row in rows],
+                               dtype=np.int64).reshape(len(rows), len(names)))
+        blocks.append((index, months, fields))
+    month_of = [month for _, months, _ in blocks for month in months]
+    owner = np.repeat([index for index, _, _ in blocks], [len(m) for _, m, _ in blocks])
+    value, low, high, n = (np.concatenate([fields[k] for *_, fields in blocks])
+                           if month_of else None for k in range(4))
+    codes = {month: code for code, month in enumerate(dict.fromkeys(month_of))}
+    code = np.fromiter(map(codes.__getitem__, month_of), np.intp, len(month_of))
+    order = np.argsort(code, kind="stable")  # a month's rows in company order
+    bounds = np.searchsorted(code[order], np.arange(len(codes) + 1))
+    candor: list[Score | None] = [None] * len(month_of)
+    for first, last in itertools.pairwise(bounds.tolist()):
+        rows = order[first:last]
+        scored = candor_of([industries[i] for i in owner[rows].tolist()],
+                           [(value[rows, k], low[rows, k], high[rows, k], n[rows, k].tolist())
+                            for k in range(len(names))], config, parts=False)
+        for row, (score, _) in zip(rows.tolist(), scored, strict=True):
+            candor[row] = score
+    at = 0
+    for index, months, _ in blocks:
+        result, mine = results[index], candor[at:at + len(months)]
+        at += len(months)
+        if isinstance(result.monthly, MonthRows):
+            result.monthly = [(month, {"candor_score": score})
+                              for month, score in zip(months, mine, strict=True)]
+        else:
+            for (_, scores), score in zip(result.monthly, mine, strict=True):
+                scores["candor_score"] = score
 
 
 def _history_events(data_dir: Path, cache: Path | None) -> list[Event] | None:

@@ -445,10 +445,12 @@ def unpack(entry: bytes) -> bytes:
     return body
 
 
-def result_of(entry_key: str, entry: bytes, shared: Shared | None = None) -> CompanyResult:
+def result_of(entry_key: str, entry: bytes, shared: Shared | None = None,
+              months: bool = False) -> CompanyResult:
     """The inverse of dumps, for an entry made under entry_key; ValueError for anything else:
     other bytes, a damaged, cut or lengthened entry, another format or key, or values that do
-    not build a CompanyResult. `shared`: Scores to reuse and add to (_columns)."""
+    not build a CompanyResult. `shared`: Scores to reuse and add to (Rows). With `months`, the
+    result's months come as MonthRows, their Scores not made."""
     body = unpack(entry)
     try:
         length = int.from_bytes(body[:8], "little")
@@ -456,27 +458,44 @@ def result_of(entry_key: str, entry: bytes, shared: Shared | None = None) -> Com
         if not isinstance(header, list) or len(header) != 4 or header[:2] != [FORMAT,
                                                                               entry_key]:
             raise ValueError("not an entry for this key")
-        rows, texts = header[2], header[3]
-        if type(rows) is not int or rows < 0 or type(texts) is not list or not all(
+        count, texts = header[2], header[3]
+        if type(count) is not int or count < 0 or type(texts) is not list or not all(
                 type(text) is str for text in texts):
             raise ValueError("not a cache entry")
-        offset, keys, scores = _columns(body, 8 + length, rows, texts, shared or Shared())
+        rows = Rows(body, 8 + length, count, texts, shared or Shared())
+        tables: list[tuple[dict[str, Score], int, int]] = []  # filled once the JSON is read
+
+        def span(inner: list) -> tuple[int, int]:
+            if (len(inner) != 2 or not all(type(n) is int for n in inner)
+                    or not 0 <= inner[0] <= inner[1] <= count):
+                raise ValueError("not a cache table")
+            return inner[0], inner[1]
 
         def table(inner: list) -> dict[str, Score]:
-            if (len(inner) != 2 or not all(type(n) is int for n in inner)
-                    or not 0 <= inner[0] <= inner[1] <= rows):
-                raise ValueError("not a cache table")
-            return dict(zip(keys[inner[0]:inner[1]], scores[inner[0]:inner[1]], strict=True))
+            made: dict[str, Score] = {}
+            tables.append((made, *span(inner)))
+            return made
 
-        def pairs(inner: list) -> list[tuple[str, dict[str, Score]]]:
+        def pairs(inner: list) -> list[tuple[str, dict[str, Score]]] | MonthRows:
             if not all(type(pair) is list and len(pair) == 3 and type(pair[0]) is str
                        for pair in inner):
                 raise ValueError("not a cache table")
-            return [(text, table(rows)) for text, *rows in inner]
+            if months:
+                return MonthRows([text for text, *_ in inner],
+                                 [span(spans) for _, *spans in inner], rows)
+            return [(text, table(spans)) for text, *spans in inner]
 
         builders = {**_BUILDERS, "table": table, "pairs": pairs}
-        result = json.loads(body[offset:], object_hook=functools.partial(_typed,
-                                                                         builders=builders))
+        result = json.loads(body[rows.end:], object_hook=functools.partial(_typed,
+                                                                           builders=builders))
+        if tables:  # the tables' Scores, made at once
+            keys, scores = rows.scores(np.concatenate([np.arange(first, last, dtype=np.intp)
+                                                       for _, first, last in tables]))
+            at = 0
+            for made, first, last in tables:
+                made.update(zip(keys[at:at + last - first], scores[at:at + last - first],
+                                strict=True))
+                at += last - first
     except (TypeError, KeyError, AttributeError, RecursionError, IndexError, OverflowError,
             OSError, pa.ArrowException) as error:
         raise ValueError(f"not a cache entry: {error}") from None
@@ -486,7 +505,7 @@ def result_of(entry_key: str, entry: bytes, shared: Shared | None = None) -> Com
 
 
 class Shared:
-    """What the entries read by one Cache share (result_of): the Scores made so far, by their
+    """What the entries read by one Cache share (Rows.scores): the Scores made so far, by their
     fields' bytes (texts by their place in `texts`). Scores are frozen, and most companies have
     the same "not enough data" Scores, and the same few shares of small samples."""
 
@@ -495,56 +514,123 @@ class Shared:
         self.scores: dict[bytes, Score] = {}
 
 
-def _columns(body: bytes, offset: int, rows: int, texts: list[str], shared: Shared,
-             ) -> tuple[int, list[str], list[Score]]:
-    """(the offset after them, the keys, the Scores) of the columns Columns.dump wrote; a Score
-    equal bit for bit to one in `shared` is that one, and a new one is added there."""
-    kinds = {"float": ("<f8", "u1"), "int": ("<i8",), "text": ("<i4",)}
-    arrays = []
-    for dtype in ("<i4", *(d for kind in SCORE_COLUMNS.values() for d in kinds[kind])):
-        end = offset + rows * np.dtype(dtype).itemsize
-        if end > len(body):
-            raise ValueError("a cache entry cut short")
-        arrays.append(np.frombuffer(body, dtype=dtype, count=rows, offset=offset))
-        offset = end
-    codes = [array for array in arrays if array.dtype == np.dtype("<i4")]
-    if rows and any(code.min() < 0 or code.max() >= len(texts) for code in codes):
-        raise ValueError("text codes out of range")
-    every = np.array(texts, dtype=object)
-    ids = np.array([shared.texts.setdefault(text, len(shared.texts)) for text in texts],
-                   dtype="<i8")
-    # each row's fields as bytes (texts by their ids in `shared`): what tells equal Scores
-    record = np.empty(rows, dtype=[(f"f{i}", "<i8" if a.dtype == "<i4" else a.dtype)
-                                   for i, a in enumerate(arrays[1:])])
-    for i, array in enumerate(arrays[1:]):
-        record[f"f{i}"] = ids[array] if array.dtype == "<i4" else array
-    same = record.view(f"V{record.dtype.itemsize}").tolist()
-    scores = list(map(shared.scores.get, same))
-    new = [row for row, score in enumerate(scores) if score is None]
-    if new:
-        picked, fields, position = np.array(new, dtype=np.intp), [], 1
-        for kind in SCORE_COLUMNS.values():
-            values = arrays[position][picked]
-            if kind == "float":
-                values, missing = values.tolist(), arrays[position + 1][picked]
-                for row in np.flatnonzero(missing).tolist():
-                    values[row] = None
-            fields.append(every[values].tolist() if kind == "text" else values if
-                          kind == "float" else values.tolist())
-            position += len(kinds[kind])
-        # each new Score's fields, and the Score, as _builder makes them (in C's loops: a
-        # third of the Scores of a large scoreboard are new, hundreds of thousands)
-        made = list(map(dict, map(zip, itertools.repeat(tuple(SCORE_COLUMNS)),
-                                  zip(*fields, strict=True))))
-        if Score in _BY_INIT:
-            built = [Score(**fields_of) for fields_of in made]
-        else:
-            built = list(map(_new, itertools.repeat(Score, len(made))))
-            collections.deque(map(_set, built, itertools.repeat("__dict__"), made), maxlen=0)
-        shared.scores.update(zip(map(same.__getitem__, new), built, strict=True))
-        for row, score in zip(new, built, strict=True):
-            scores[row] = score
-    return offset, every[arrays[0]].tolist(), scores
+# A Score column's arrays in an entry, by its kind (Columns.dump): float64 values and a byte per
+# row (1: None), int64 values, or int32 text codes
+COLUMN_ARRAYS = {"float": ("<f8", "u1"), "int": ("<i8",), "text": ("<i4",)}
+
+
+class Rows:
+    """The Score rows of an entry as Columns.dump wrote them (checked as they are read: cut
+    short or text codes out of range is a ValueError), made into Scores only when asked
+    (scores): a slim result's months never are (MonthRows)."""
+
+    def __init__(self, body: bytes, offset: int, count: int, texts: list[str],
+                 shared: Shared):
+        arrays = []
+        for dtype in ("<i4", *(d for kind in SCORE_COLUMNS.values() for d in COLUMN_ARRAYS[kind])):
+            end = offset + count * np.dtype(dtype).itemsize
+            if end > len(body):
+                raise ValueError("a cache entry cut short")
+            arrays.append(np.frombuffer(body, dtype=dtype, count=count, offset=offset))
+            offset = end
+        codes = [array for array in arrays if array.dtype == np.dtype("<i4")]
+        if count and any(code.min() < 0 or code.max() >= len(texts) for code in codes):
+            raise ValueError("text codes out of range")
+        self.end = offset  # where the entry's JSON starts
+        self.texts, self.shared = texts, shared
+        self.keys, self.arrays = arrays[0], arrays[1:]
+
+    def floats(self, name: str) -> np.ndarray:
+        """A float field of every row, NaN where it is None."""
+        position = 0
+        for field, kind in SCORE_COLUMNS.items():
+            if field == name:
+                values, missing = self.arrays[position:position + 2]
+                return np.where(missing.astype(bool), np.nan, values)
+            position += len(COLUMN_ARRAYS[kind])
+        raise KeyError(name)
+
+    def ints(self, name: str) -> np.ndarray:
+        """An int field of every row."""
+        position = 0
+        for field, kind in SCORE_COLUMNS.items():
+            if field == name:
+                return self.arrays[position]
+            position += len(COLUMN_ARRAYS[kind])
+        raise KeyError(name)
+
+    def scores(self, picked: np.ndarray) -> tuple[list[str], list[Score]]:
+        """The keys and Scores of the rows at these positions; a Score equal bit for bit to
+        one in `shared` is that one, and a new one is added there."""
+        shared = self.shared
+        arrays = [array[picked] for array in self.arrays]
+        every = np.array(self.texts, dtype=object)
+        ids = np.array([shared.texts.setdefault(text, len(shared.texts))
+                        for text in self.texts], dtype="<i8")
+        # each row's fields as bytes (texts by their ids in `shared`): what tells equal Scores
+        record = np.empty(len(picked), dtype=[(f"f{i}", "<i8" if a.dtype == "<i4" else a.dtype)
+                                              for i, a in enumerate(arrays)])
+        for i, array in enumerate(arrays):
+            record[f"f{i}"] = ids[array] if array.dtype == "<i4" else array
+        same = record.view(f"V{record.dtype.itemsize}").tolist()
+        scores = list(map(shared.scores.get, same))
+        new = [row for row, score in enumerate(scores) if score is None]
+        if new:
+            chosen, fields, position = np.array(new, dtype=np.intp), [], 0
+            for kind in SCORE_COLUMNS.values():
+                values = arrays[position][chosen]
+                if kind == "float":
+                    values, missing = values.tolist(), arrays[position + 1][chosen]
+                    for row in np.flatnonzero(missing).tolist():
+                        values[row] = None
+                fields.append(every[values].tolist() if kind == "text" else values if
+                              kind == "float" else values.tolist())
+                position += len(COLUMN_ARRAYS[kind])
+            # each new Score's fields, and the Score, as _builder makes them (in C's loops: a
+            # third of the Scores of a large scoreboard are new, hundreds of thousands)
+            made = list(map(dict, map(zip, itertools.repeat(tuple(SCORE_COLUMNS)),
+                                      zip(*fields, strict=True))))
+            if Score in _BY_INIT:
+                built = [Score(**fields_of) for fields_of in made]
+            else:
+                built = list(map(_new, itertools.repeat(Score, len(made))))
+                collections.deque(map(_set, built, itertools.repeat("__dict__"), made),
+                                  maxlen=0)
+            shared.scores.update(zip(map(same.__getitem__, new), built, strict=True))
+            for row, score in zip(new, built, strict=True):
+                scores[row] = score
+        return every[self.keys[picked]].tolist(), scores
+
+
+class MonthRows:
+    """A slim result's months (Cache.get), their Scores not made: most of a slim entry's rows,
+    and all the build needs of them is what the Candor score reads (fields). Only
+    scoring.board's build_scoreboard sees it: _add_candor_scores puts in its place each
+    month's Candor score."""
+
+    def __init__(self, months: list[str], spans: list[tuple[int, int]], rows: Rows):
+        self.months, self.spans, self.rows = months, spans, rows
+
+    def fields(self, names: tuple[str, ...]) -> tuple[np.ndarray, ...]:
+        """(value, low, high, n): of the Score of each of `names` (a column each) in each
+        month (a row each), NaN for None; KeyError when a month has no Score of one of them
+        (as its table would give)."""
+        lengths = [last - first for first, last in self.spans]
+        where = np.concatenate([np.arange(first, last, dtype=np.intp)
+                                for first, last in self.spans] or [np.zeros(0, np.intp)])
+        month = np.repeat(np.arange(len(self.spans)), lengths)
+        codes = {text: code for code, text in enumerate(self.rows.texts)}
+        keys = self.rows.keys[where]
+        picked = np.full((len(self.spans), len(names)), -1, dtype=np.intp)
+        for column, name in enumerate(names):
+            hits = np.flatnonzero(keys == codes.get(name, -1))
+            if len(np.unique(month[hits])) != len(hits):
+                raise ValueError(f"{name} twice in a month")
+            picked[month[hits], column] = where[hits]
+        if (picked < 0).any():
+            raise KeyError(names[int(np.flatnonzero((picked < 0).any(axis=0))[0])])
+        return (*(self.rows.floats(name)[picked] for name in ("value", "low", "high")),
+                self.rows.ints("n")[picked])
 
 
 def summary_entry(entry_key: str, result: CompanyResult, summary: bytes) -> bytes:
@@ -648,7 +734,8 @@ class Cache:
         for suffix in (self.SLIM, self.SUFFIX) if slim else (self.SUFFIX,):
             try:
                 result = result_of(entry_key, (self.folder / f"{entry_key}{suffix}"
-                                               ).read_bytes(), self._shared)
+                                               ).read_bytes(), self._shared,
+                                   months=suffix == self.SLIM)
             except (OSError, ValueError):
                 continue
             if result.slug == job.company.slug:

@@ -9,7 +9,7 @@ import inspect
 import itertools
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -940,30 +940,51 @@ def candor_scores(
     parts: bool = True,
 ) -> list[tuple[Score, list[CandorPart]]]:
     """The Candor score of each (industry, scores of one window) with its parts (without
-    `parts`, an empty tuple: the monthly scores show no parts), in order. Made a component at
-    a time for every company at once (arrays over the companies), each sum added in the order
-    the methodology lists its terms: the bits of the same sums made a company at a time. (A
-    table at a time: its Scores stay in the processor's cache from one field to the next.)"""
-    count = len(companies)
-    names = [name for name, _ in companies]
-    codes = {name: code for code, name in enumerate(dict.fromkeys(names))}
-    industry = np.fromiter(map(codes.__getitem__, names), np.intp, count)
+    `parts`, an empty tuple: the monthly scores show no parts), in order (candor_of)."""
+    # each component's Scores over the companies, and last CSAT's (its n is the score's n)
+    names = (*config.weights, "csat")
+    columns = list(zip(*map(operator.itemgetter(*names), (scores for _, scores in companies)),
+                       strict=True)) or [()] * len(names)
+    return candor_of([industry for industry, _ in companies],
+                     [score_fields(column) for column in columns], config, parts)
+
+
+CandorFields = tuple[np.ndarray, np.ndarray, np.ndarray, list[int]]  # value, low, high, n
+
+
+def score_fields(scores: Iterable[Score]) -> CandorFields:
+    """What the Candor score reads of Scores: their values and interval ends (NaN for None)
+    and their n."""
+    scores = list(scores)
+    return (np.array([s.value for s in scores], dtype=float),
+            np.array([s.low for s in scores], dtype=float),
+            np.array([s.high for s in scores], dtype=float), [s.n for s in scores])
+
+
+def candor_of(
+    industries: list[str | None], fields: list[CandorFields], config: CandorConfig,
+    parts: bool = True,
+) -> list[tuple[Score, list[CandorPart]]]:
+    """candor_scores, from each company's industry and, per component in config.weights'
+    order and then for CSAT, the fields of its Score over the companies (score_fields). Made a
+    component at a time for every company at once (arrays over the companies), each sum added
+    in the order the methodology lists its terms: the bits of the same sums made a company at a
+    time. (A table at a time: its Scores stay in the processor's cache from one field to the
+    next.)"""
+    count = len(industries)
+    codes = {name: code for code, name in enumerate(dict.fromkeys(industries))}
+    industry = np.fromiter(map(codes.__getitem__, industries), np.intp, count)
     total = sum(config.weights.values())
     available = np.zeros(count)  # the weight of the components with data
     missing = np.zeros(count, dtype=np.int64)  # a bit per weighted component without data
     made = []  # per component: (metric_id, weight, k, has, value, target, n, shrunk)
-    # each component's Scores over the companies, and last CSAT's (its n is the score's n)
-    columns = list(zip(*map(operator.itemgetter(*config.weights, "csat"),
-                            (scores for _, scores in companies)), strict=True)
-                   ) or [()] * (len(config.weights) + 1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for (metric_id, weight), column in zip(config.weights.items(), columns, strict=False):
+        for (metric_id, weight), (value, low, high, n_of) in zip(
+                config.weights.items(), fields, strict=False):
             scale = CANDOR_COMPONENTS[metric_id][0]
             # on the 0-100 scale, NaN without data; contacts per case scales downwards: its
             # high end is the low end on 0-100
-            value = scale(np.array([s.value for s in column], dtype=float))
-            low = scale(np.array([s.low for s in column], dtype=float))
-            high = scale(np.array([s.high for s in column], dtype=float))
+            value, low, high = scale(value), scale(low), scale(high)
             low, high = np.minimum(low, high), np.maximum(low, high)
             has = ~np.isnan(value)
             if np.isnan(low[has]).any() or np.isnan(high[has]).any():
@@ -976,7 +997,6 @@ def candor_scores(
             every = _in_order_sums(np.zeros(len(mine), dtype=np.intp), mine, 1)[0] / len(mine)
             target = np.where(counts >= MIN_INDUSTRY_PEERS, means, every)[industry]
             k = config.prior_strength * METRICS[metric_id].min_n
-            n_of = [s.n for s in column]
             n = np.array(n_of, dtype=float)
             shrunk = np.array([(n * x + k * target) / (n + k) for x in (value, low, high)])
             available += np.where(has, weight, 0.0)
@@ -991,7 +1011,7 @@ def candor_scores(
         contributions = [weight / available * shrunk[0] for _, weight, *_, shrunk in made]
 
     def missed(gaps: int) -> str:
-        return ", ".join(fields[0] for bit, fields in enumerate(made) if gaps >> bit & 1)
+        return ", ".join(component[0] for bit, component in enumerate(made) if gaps >> bit & 1)
 
     good, gaps, weights = enough.tolist(), missing.tolist(), available.tolist()
     partial = {bits: f"partial: no data for {missed(bits)}; the other weights scaled up"
@@ -1000,7 +1020,7 @@ def candor_scores(
         f"not enough data: components holding {weight / total if total else 0:.0%} of the "
         f"weight have data, {config.min_weight_share:.0%} needed; missing: {missed(bits)}")
         for bits, weight, ok in zip(gaps, weights, good, strict=True) if not ok}
-    responses = [s.n for s in columns[-1]]
+    responses = fields[-1][3]
     results = [Score(value, n, "score", low, high, partial[bits]) if ok else
                Score(None, n, "score", reason=short[bits, weight])
                for ok, bits, weight, n, value, low, high

@@ -5,12 +5,13 @@ the whole entry (Cache.fill). Every build equals a build without any cache."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
 from conftest import same_tree, scored
 
-from scoring.cache import Cache, SlimEntryWithoutFull, filled, result_of
+from scoring.cache import Cache, MonthRows, SlimEntryWithoutFull, filled, result_of
 
 COMPANIES = ("fernhollow", "parcelwick")  # what two_demo_companies holds
 # The Candor score's components (methodology: CSAT, NPS, solved at first contact, contacts
@@ -102,3 +103,38 @@ def test_fill_refuses_a_whole_entry_it_cannot_read(two_demo_companies, tmp_path,
     other = Cache(tmp_path / "other")
     scored = build_scoreboard(two_demo_companies, cache=other, slim=True).companies[0]
     assert scored.breakdowns and other.fill(scored) is scored
+
+
+def test_a_slim_entrys_months_read_as_arrays_hold_their_scores_fields(
+        two_demo_companies, tmp_path, build_site):
+    """What a build reads of a slim entry's months (MonthRows: their Scores not made) is, for
+    each month and each metric asked for, the value, interval ends (NaN for None) and n of
+    the Score the entry holds; a metric a month does not hold is a KeyError, as its table
+    would give."""
+    cache = tmp_path / "cache"
+    assert build_site(two_demo_companies, tmp_path / "site", "--cache", cache
+                      ).result.returncode == 0
+    names = ("nps", "csat", "contacts_per_case", "follow_through")
+    nones = 0  # Scores without a value or interval: NaN in the arrays
+    for entry_key, path in _entries(cache):
+        entry = path.with_suffix(Cache.SLIM).read_bytes()
+        made = result_of(entry_key, entry)
+        kept = result_of(entry_key, entry, months=True)
+        assert isinstance(kept.monthly, MonthRows)
+        assert kept.monthly.months == [month for month, _ in made.monthly]
+        assert len(made.monthly) > 6
+        value, low, high, n = kept.monthly.fields(names)
+        assert value.shape == low.shape == high.shape == n.shape == (len(made.monthly), 4)
+        for row, (_, scores) in enumerate(made.monthly):
+            for column, name in enumerate(names):
+                score = scores[name]
+                for got, want in ((value, score.value), (low, score.low), (high, score.high)):
+                    nones += want is None
+                    assert (math.isnan(got[row, column]) if want is None
+                            else got[row, column] == want)
+                assert n[row, column] == score.n
+        assert (kept.slug, kept.windows, kept.files, kept.actions) == (
+            made.slug, made.windows, made.files, made.actions)
+        with pytest.raises(KeyError, match="wait_seconds_p50"):
+            kept.monthly.fields(("csat", "wait_seconds_p50"))  # not a component: not kept
+    assert nones  # the demo's quiet months have some
