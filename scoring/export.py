@@ -126,19 +126,46 @@ def company_dict(company: CompanyResult, rank: RankRange | None = None,
     }
 
 
+BETWEEN = b",\n  "  # what json.dumps(indent=1) writes between the companies of the list
+
+
 def _document(board: Scoreboard) -> Callable[[list[bytes]], bytes]:
     """scores.json's shape around companies already encoded (_company_texts), as UTF-8: the
     same head for every document of the build, written once."""
     head = document_head(board).encode()
-    # what json.dumps(indent=1) writes for the list, its items two levels in
-    start = head.removesuffix(b"[]\n}") + b"[\n  "
+    start = _start(head)
 
     def document(companies: list[bytes]) -> bytes:
         if not companies:
             return head + b"\n"
-        return b"".join((start, b",\n  ".join(companies), b"\n ]\n}\n"))
+        return b"".join((start, BETWEEN.join(companies), b"\n ]\n}\n"))
 
     return document
+
+
+def _start(head: bytes) -> bytes:
+    """What comes before the first company: json.dumps(indent=1)'s list, its items two levels
+    in."""
+    return head.removesuffix(b"[]\n}") + b"[\n  "
+
+
+def entry_spans(board: Scoreboard, texts: list[bytes]) -> list[tuple[int, int]]:
+    """Where each company's entry (of these) sits in the document _document makes of them:
+    [start, end) in its bytes."""
+    spans, at = [], len(_start(document_head(board).encode()))
+    for text in texts:
+        spans.append((at, at + len(text)))
+        at += len(text) + len(BETWEEN)
+    return spans
+
+
+def commit_offset(board: Scoreboard) -> int | None:
+    """Where a document of scores.json's shape shows the data commit (the first of its
+    characters), or None when it shows none (null)."""
+    if board.data_commit is None:
+        return None
+    key = b'"data_commit": "'
+    return document_head(board).encode().index(key + board.data_commit.encode()) + len(key)
 
 
 def document_head(board: Scoreboard) -> str:
@@ -230,15 +257,17 @@ def scores_json(board: Scoreboard) -> str:
     return _document(board)(_company_texts(board)).decode()
 
 
-def json_files(board: Scoreboard, texts: list[bytes] | None = None) -> dict[str, bytes]:
+def json_files(board: Scoreboard, texts: list[bytes] | None = None,
+               only: set[str] | None = None) -> dict[str, bytes]:
     """scores.json, and companies/<slug>.json: scores.json's shape holding one company, for one
-    download, as UTF-8. Each company is encoded once (company_text), or given already in
-    `texts` (UTF-8)."""
+    download (of the companies in `only`, by default all), as UTF-8. Each company is encoded
+    once (company_text), or given already in `texts` (UTF-8)."""
     texts = _company_texts(board) if texts is None else texts
     document = _document(board)
     return {"scores.json": document(texts),
             **{f"companies/{company.slug}.json": document([text])
-               for company, text in zip(board.companies, texts, strict=True)}}
+               for company, text in zip(board.companies, texts, strict=True)
+               if only is None or company.slug in only}}
 
 
 def cell(value):

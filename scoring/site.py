@@ -272,12 +272,13 @@ class ScoreboardGenerator(Generator):
                                 "localsiteurl": path_to_url(get_relative_path(name)),
                                 "output_file": name, **extra})
 
-    def _write(self, name: str, text: str | bytes, key: str | None = None) -> None:
+    def _write(self, name: str, text: str | bytes, key: str | None = None,
+               marks: list | None = None) -> None:
         """Write a file of the site (its text, or the text's UTF-8 bytes), unless a file of
         these bytes is there from the last build (in a KEPT folder): it is left as it is.
         Either way the file is one of this build's. A page written over another (or none)
         there is told to the search index. With `key`, the output record is told the file's
-        status."""
+        status, and `marks` (where it shows the data commit, OutputRecord)."""
         path = Path(self.output_path) / name
         data = text.encode("utf-8") if isinstance(text, str) else text
         self._written.add(name)
@@ -287,78 +288,124 @@ class ScoreboardGenerator(Generator):
                 old = stream.read()
                 if old == data:
                     if key:
-                        self.settings["CANDOR_RECORD"].wrote(name, key,
-                                                             os.fstat(stream.fileno()))
+                        self.settings["CANDOR_RECORD"].wrote(
+                            name, key, os.fstat(stream.fileno()), marks)
                     return
-        self._write_bytes(name, data, key)
+        self._write_bytes(name, data, key, marks)
         if name.endswith(".html"):
             if kept:
                 self.settings["CANDOR_SEARCH"].rewritten(name, old, data)
             else:
                 self.settings["CANDOR_SEARCH"].written(name, data)
 
-    def _write_bytes(self, name: str, data: bytes, key: str | None = None) -> None:
+    def _write_bytes(self, name: str, data: bytes, key: str | None = None,
+                     marks: list | None = None) -> None:
         """Write a file on the writer thread, while the build goes on (writing lets go of the
         interpreter's lock); with `key`, the output record is told its status once written
-        (_written_all)."""
+        (_written_all), and `marks`."""
         path = Path(self.output_path) / name
         if path.parent not in self._folders:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._folders.add(path.parent)
+        self._on_writer(name, key, marks, _write_file, path, data)
+
+    def _on_writer(self, name: str, key: str | None, marks: list | None, job: Callable,
+                   *arguments) -> None:
         if self._writer is None:
             self._writer = ThreadPoolExecutor(1, thread_name_prefix="candor-writer")
-        self._pending.append((name, key, self._writer.submit(_write_file, path, data)))
+        self._pending.append((name, key, marks, self._writer.submit(job, *arguments)))
 
     def _written_all(self) -> None:
         """Wait for the writer thread's files (its error, if one failed, is raised here)."""
         record: OutputRecord = self.settings["CANDOR_RECORD"]
-        for name, key, written in self._pending:
+        for name, key, marks, written in self._pending:
             status = written.result()
             if key:
-                record.wrote(name, key, status)
+                record.wrote(name, key, status, marks)
         self._pending.clear()
 
     def _download_keys(self) -> dict[str, str]:
         """scores.json's and each companies/<slug>.json's key: its head (every document's,
-        with the scoreboard's date, data commit and methodology) and the page keys of the
+        with the scoreboard's date, data commit and methodology; a company's without the data
+        commit, which is written over in place: _show_commit) and the page keys of the
         companies it holds, which stand for their entries; none without the page cache."""
         if None in self._keys:
             return {}
         board: Scoreboard = self.context["board"]
         head = hashlib.sha256(export.document_head(board).encode()).hexdigest()
-        keys = {f"companies/{c.slug}.json": hashlib.sha256(f"{head} {key}".encode()).hexdigest()
+        keys = {f"companies/{c.slug}.json": self._json_key(key)
                 for c, key in zip(board.companies, self._keys, strict=True)}
         everyone = hashlib.sha256(" ".join([head, *self._keys]).encode()).hexdigest()
         return {"scores.json": everyone, **keys}
 
-    def _write_keyed(self, name: str, key: str, data: bytes) -> None:
+    def _json_key(self, key: str) -> str:
+        """The key of a company's JSON file, from its page key (_download_keys)."""
+        if self._head_key is None:
+            board: Scoreboard = self.context["board"]
+            self._head_key = hashlib.sha256(export.document_head(dataclasses.replace(
+                board, data_commit=None)).encode()).hexdigest()
+        return hashlib.sha256(f"{self._head_key} {key}".encode()).hexdigest()
+
+    def _write_keyed(self, name: str, key: str, data: bytes, marks: list | None = None,
+                     ) -> None:
         """Write a file `key` stands for, unless the output record says the last build wrote
-        it from the same key and it is as that build left it; not read either way."""
+        it from the same key and it is as that build left it: then it is not read, and shows
+        this build's data commit (_show_commit)."""
         record: OutputRecord = self.settings["CANDOR_RECORD"]
         self._written.add(name)
-        if record.kept(name, key):
-            record.keep(name)
-        else:
-            self._write_bytes(name, data, key)
+        if not (record.kept(name, key) and self._show_commit(name)):
+            self._write_bytes(name, data, key, marks)
 
     def _write_cached(self, name: str, data: bytes, key: str) -> None:
         """Write a file kept in the page cache under `key` (its bytes with COMMIT for the data
         commit, with_commit). The output record (OutputRecord) says whether the last build
-        wrote it from the same key and it is still as that build left it: then it is neither
-        read nor written, unless the data commit moved and it shows it: then it is written,
-        and the search index is told nothing (the commit is outside what Pagefind reads)."""
+        wrote it from the same key and it is still as that build left it: then it is not read,
+        and shows this build's data commit (_show_commit)."""
         board: Scoreboard = self.context["board"]
         record: OutputRecord = self.settings["CANDOR_RECORD"]
-        if record.kept(name, key):
+        if record.kept(name, key) and self._show_commit(name):
             self._written.add(name)
-            shown = data if record.commit == board.data_commit else with_commit(
-                data, board.data_commit)
-            if shown is data:  # the same commit, or none shown
-                record.keep(name)
-            else:
-                self._write_bytes(name, shown, key)
             return
-        self._write(name, with_commit(data, board.data_commit), key)
+        marks: list = []
+        self._write(name, with_commit(data, board.data_commit, marks), key, marks)
+
+    def _show_commit(self, name: str, apply: bool = True) -> bool:
+        """Make a file the output record keeps (OutputRecord.kept) show this build's data
+        commit: as it is when it shows the last build's and that is this one's, or when it
+        shows none; else the commit written over the last one in place, where the record says
+        it sits (os.pwrite on the writer thread), when it is as long. False: it cannot be,
+        and must be written whole. Without `apply`, only whether it can be. The search index
+        is told nothing: the commit is outside what Pagefind reads."""
+        record: OutputRecord = self.settings["CANDOR_RECORD"]
+        marks = record.marks(name)
+        if record.commit == self.context["board"].data_commit or marks == []:
+            if apply:
+                record.keep(name)
+            return True
+        shown = self._commit_bytes()
+        if marks is None or not all(kind in shown for _, kind in marks):
+            return False
+        if apply:
+            self._on_writer(name, record.before[name][0], marks, _patch_file,
+                            Path(self.output_path) / name,
+                            [(offset, shown[kind]) for offset, kind in marks])
+        return True
+
+    def _commit_bytes(self) -> dict[int, bytes]:
+        """This build's data commit as it is written over the last build's, by the kind of
+        place it is shown in (OutputRecord): where it is as long as the one it replaces."""
+        if self._commit_shown is None:
+            record: OutputRecord = self.settings["CANDOR_RECORD"]
+            new = self.context["board"].data_commit
+            (whole, short), (old_whole, old_short) = (shown_commit(new),
+                                                      shown_commit(record.commit))
+            self._commit_shown = {}
+            if len(whole) == len(old_whole) and len(short) == len(old_short):
+                self._commit_shown |= {WHOLE: whole.encode(), SHORT: short.encode()}
+            if new is not None and record.commit is not None and len(new) == len(
+                    record.commit):
+                self._commit_shown[IN_JSON] = new.encode()
+        return self._commit_shown
 
     def _page(self, name: str, template: str, **extra) -> None:
         self._write(name, self._render(name, self.get_template(template), **extra))
@@ -414,6 +461,7 @@ class ScoreboardGenerator(Generator):
             for i in missing:
                 board.companies[i] = cache.fill(board.companies[i])
         elsewhere = self._board_elsewhere(len(missing), len(keys) - len(missing))
+        spans = self._last_spans()
         try:
             with self._rendering(missing, keys) as rendered:
                 made = self._search_early(missing, keys, rendered)
@@ -421,6 +469,11 @@ class ScoreboardGenerator(Generator):
                     meanwhile()
                 left = set(missing)
                 for index, key in enumerate(keys):
+                    if index not in left and key and self._as_left(board.companies[index], key,
+                                                                   spans):
+                        counts["reused"] = counts.get("reused", 0) + 1
+                        texts.append(None)  # its entry is the last scores.json's
+                        continue
                     files = None if index in left else cache.get_files(key)
                     if files is not None:
                         counts["reused"] = counts.get("reused", 0) + 1
@@ -450,6 +503,44 @@ class ScoreboardGenerator(Generator):
                 elsewhere[0].shutdown(cancel_futures=True)  # on an error, render no more
         self._keys = keys
         return texts
+
+    def _last_spans(self) -> dict[str, list]:
+        """Where each company's entry sits in scores.json as the last build wrote it (slug ->
+        [page key, start, end]), when the file is as that build left it; else none."""
+        record: OutputRecord = self.settings["CANDOR_RECORD"]
+        return record.spans if record.as_left(SCORES) and isinstance(record.spans, dict) else {}
+
+    def _as_left(self, company: CompanyResult, key: str, spans: dict[str, list]) -> bool:
+        """A company whose files the last build wrote from the same page key, as they are
+        (its page, feed, badge and JSON file, and its entry of scores.json): brought to show
+        this build's data commit (_show_commit) without reading the page cache. False,
+        touching nothing, when one of them cannot be."""
+        record: OutputRecord = self.settings["CANDOR_RECORD"]
+        span = spans.get(company.slug)
+        names = company_files(company)
+        download = f"data/companies/{company.slug}.json"
+        if (not isinstance(span, list) or len(span) != 3 or span[0] != key
+                or not all(type(end) is int for end in span[1:]) or not 0 <= span[1] <= span[2]
+                or not all(record.kept(name, key) for name in names)
+                or not record.kept(download, self._json_key(key))
+                or not all(self._show_commit(name, apply=False) for name in (*names, download))):
+            return False
+        for name in (*names, download):
+            self._show_commit(name)
+            self._written.add(name)
+        self.settings["CANDOR_CACHE"].used.add(key)  # its entry stays for the next build
+        return True
+
+    def _entries(self, texts: list[bytes | None]) -> list[bytes]:
+        """Every company's entry of scores.json: those `_companies` gave, and for the others
+        (None) the last scores.json's (_as_left)."""
+        if None not in texts:
+            return texts
+        record: OutputRecord = self.settings["CANDOR_RECORD"]
+        last = (Path(self.output_path) / SCORES).read_bytes()
+        board: Scoreboard = self.context["board"]
+        return [last[record.spans[c.slug][1]:record.spans[c.slug][2]] if text is None else text
+                for c, text in zip(board.companies, texts, strict=True)]
 
     def _search_early(self, missing: list[int], keys: list[str | None],
                       rendered: Iterator[dict[str, bytes]]) -> dict[int, dict[str, bytes]]:
@@ -573,9 +664,12 @@ class ScoreboardGenerator(Generator):
         # the folders there are (_write_bytes makes the others): a thousand fewer mkdir calls
         self._folders: set[Path] = {output / name for name, folder in self._listed if folder}
         self._pruned: set[str] = set()
+        self._head_key: str | None = None  # _json_key's
+        self._commit_shown: dict[int, bytes] | None = None  # _commit_bytes'
+        self._keys: list[str | None] = []
         # the writer thread (_write_bytes), started after _rendering forks its workers
         self._writer: ThreadPoolExecutor | None = None
-        self._pending: list[tuple[str, str | None, Future]] = []
+        self._pending: list[tuple[str, str | None, list | None, Future]] = []
         try:
             self._generate(output)
             self._written_all()
@@ -597,12 +691,23 @@ class ScoreboardGenerator(Generator):
             "CANDOR_SEARCH"].start(kept_pages, self._written_all)
         self._written_all()
         schemas.write(output / "schemas")
-        files = {**export.json_files(board, texts), "scores.csv": export.scores_csv(board),
+        entries = self._entries(texts)
+        record: OutputRecord = self.settings["CANDOR_RECORD"]
+        record.spans_now = {company.slug: [key, *span] for company, key, span in zip(
+            board.companies, self._keys, export.entry_spans(board, entries), strict=True) if key}
+        # a company's JSON file brought up to date in place (_as_left) is not made again
+        files = {**export.json_files(board, entries, only={
+                     c.slug for c, text in zip(board.companies, texts, strict=True) if text}),
+                 "scores.csv": export.scores_csv(board),
                  "datapackage.json": export.datapackage_json(board)}
+        offset = export.commit_offset(board)
         for name, key in self._download_keys().items():
-            self._write_keyed(f"data/{name}", key, files.pop(name))
+            if f"data/{name}" not in self._written:
+                self._write_keyed(f"data/{name}", key, files.pop(name),
+                                  None if offset is None else [[offset, IN_JSON]])
         for name, text in files.items():
-            self._write(f"data/{name}", text)
+            if f"data/{name}" not in self._written:
+                self._write(f"data/{name}", text)
         self._prune(KEPT)
 
     def _board_pages(self) -> None:
@@ -702,6 +807,18 @@ def _render_company(job: tuple[int, int]) -> tuple[dict[str, bytes], float]:
     return files, seconds.get("charts", 0.0) - before
 
 
+def _patch_file(path: Path, pieces: list[tuple[int, bytes]]) -> os.stat_result:
+    """A file written over in place at these offsets (the writer thread's job, _show_commit),
+    and its status."""
+    handle = os.open(path, os.O_WRONLY)
+    try:
+        for offset, data in pieces:
+            os.pwrite(handle, data, offset)
+        return os.fstat(handle)
+    finally:
+        os.close(handle)
+
+
 def _write_file(path: Path, data: bytes) -> os.stat_result:
     """A file written whole, and its status (the writer thread's job: ScoreboardGenerator).
     Written over in place, then cut to its length: most files a build writes again differ
@@ -757,6 +874,10 @@ def _entries(output: Path, folder: str) -> Iterator[tuple[str, os.DirEntry]]:
 
 
 JSON = ""  # a cached company's entry of scores.json, beside its files by name
+SCORES = "data/scores.json"
+# The kinds of place where a file shows the data commit (OutputRecord's marks): whole and its
+# first 12 characters, as a page shows them (shown_commit), and whole as a JSON string
+WHOLE, SHORT, IN_JSON = 0, 1, 2
 # The data commit as a cached page shows it: markup, so neither escaped nor changed by
 # finalize; company text cannot hold it, since every < it brings is escaped.
 COMMIT = Markup("<!--candor-data-commit-->")
@@ -765,16 +886,19 @@ MARK = COMMIT.encode()  # as a page's bytes hold it
 
 class OutputRecord:
     """What the last build wrote of the page cache's files in the output folder: each file's
-    key and the size and modification time (to the nanosecond) it left it with, and the data
-    commit it showed; kept in the cache (Cache.OUTPUT) for the folder it was written to. A file
-    still there as recorded (os.stat) holds what that key and commit give: like git's index
+    key, the size and modification time (to the nanosecond) it left it with and where it shows
+    the data commit (its marks: [offset, WHOLE, SHORT or IN_JSON], or None when it cannot be
+    written over in place), and the data commit it showed; and where each company's entry
+    sits in scores.json (`spans`: slug -> [page key, start, end]); kept in the cache
+    (Cache.OUTPUT) for the folder it was written to. A file still there as recorded (os.stat)
+    holds what that key and commit give: like git's index
     (with core.checkStat=minimal), it is known without being read. Not the inode: a folder
     restored from the workflows' cache (a tar archive) keeps sizes and times, not inodes. The
     same for the search index's files (`index`), whose digest its stamp then need not make
     again (SearchIndex.seen), and for the search copies kept in the cache (`copies`), which
     are then trusted (SearchIndex.copies_known)."""
 
-    FORMAT = "candor.output/2"
+    FORMAT = "candor.output/3"
 
     def __init__(self, cache: Cache | None, output: Path):
         self.cache, self.output = cache, str(output.resolve())
@@ -783,13 +907,16 @@ class OutputRecord:
         self.now: dict[str, list] = {}
         self.index: dict | None = None  # the search index's files: SearchIndex.seen, .listing
         self.copies: dict | None = None  # its copies: SearchIndex.copies_known
+        self.spans: dict[str, list] = {}
+        self.spans_now: dict[str, list] = {}
         self._saved: dict | None = None
         saved = cache.read(Cache.OUTPUT) if cache is not None else None
         try:
             record = json.loads(saved)
             if record["format"] == self.FORMAT and record["output"] == self.output:
-                self.commit, self.before, self.index, self.copies = (
-                    record["commit"], record["files"], record["index"], record["copies"])
+                self.commit, self.before, self.index, self.copies, self.spans = (
+                    record["commit"], record["files"], record["index"], record["copies"],
+                    record["spans"])
                 self._saved = record
         except (TypeError, ValueError, KeyError):
             pass
@@ -797,43 +924,65 @@ class OutputRecord:
     def kept(self, name: str, key: str) -> bool:
         """The file was written from `key` by the last build, and is still as it left it."""
         seen = self.before.get(name)
-        if not isinstance(seen, list) or len(seen) != 3 or seen[0] != key:
+        return isinstance(seen, list) and len(seen) == 4 and seen[0] == key and self.as_left(
+            name)
+
+    def as_left(self, name: str) -> bool:
+        """The file is as the last build left it (whatever its key)."""
+        seen = self.before.get(name)
+        if not isinstance(seen, list) or len(seen) != 4:
             return False
         try:
             status = os.stat(os.path.join(self.output, name))
         except OSError:
             return False
-        return [status.st_size, status.st_mtime_ns] == seen[1:]
+        return [status.st_size, status.st_mtime_ns] == seen[1:3]
+
+    def marks(self, name: str) -> list | None:
+        """Where a file the last build wrote shows the data commit (None: not known)."""
+        marks = self.before[name][3]
+        if isinstance(marks, list) and all(
+                isinstance(mark, list) and len(mark) == 2 and type(mark[0]) is int
+                and mark[0] >= 0 and mark[1] in (WHOLE, SHORT, IN_JSON) for mark in marks):
+            return marks
+        return None
 
     def keep(self, name: str) -> None:
         self.now[name] = self.before[name]
 
-    def wrote(self, name: str, key: str, status: os.stat_result) -> None:
-        self.now[name] = [key, status.st_size, status.st_mtime_ns]
+    def wrote(self, name: str, key: str, status: os.stat_result,
+              marks: list | None = None) -> None:
+        self.now[name] = [key, status.st_size, status.st_mtime_ns, marks]
 
     def save(self, commit: str | None) -> None:
         record = {"format": self.FORMAT, "output": self.output, "commit": commit,
-                  "files": self.now, "index": self.index, "copies": self.copies}
+                  "files": self.now, "index": self.index, "copies": self.copies,
+                  "spans": self.spans_now}
         if self.cache is not None and record != self._saved:
             self.cache.write(Cache.OUTPUT, record)
 
 
-def with_commit(page: bytes, commit: str | None) -> bytes:
+def with_commit(page: bytes, commit: str | None, marks: list | None = None) -> bytes:
     """A cached page (UTF-8) with the data commit put back where base.html and company.html
     show it (whole, and its first 12 characters); any other use of it is an error, not a
-    guess. One pass over the bytes (a feed or a badge shows none: it comes back as it is)."""
+    guess. One pass over the bytes (a feed or a badge shows none: it comes back as it is).
+    Where the page comes to show it is added to `marks` (OutputRecord)."""
     parts = page.split(MARK[:10])
     if len(parts) == 1:
         return page
     whole, short = (text.encode() for text in shown_commit(commit))
+    at = len(parts[0])
     for i in range(1, len(parts)):
         if parts[i].startswith(MARK[10:]):
-            parts[i] = whole + parts[i][len(MARK) - 10:]
+            parts[i], kind = whole + parts[i][len(MARK) - 10:], WHOLE
         elif parts[i].startswith(MARK[10:12]):
-            parts[i] = short + parts[i][2:]
+            parts[i], kind = short + parts[i][2:], SHORT
         else:
             raise RuntimeError("a cached page shows the data commit in a way with_commit does "
                                "not know")
+        if marks is not None:
+            marks.append([at, kind])
+        at += len(parts[i])
     return b"".join(parts)
 
 

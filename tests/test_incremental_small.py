@@ -162,6 +162,37 @@ def test_the_output_record_knows_a_file_as_the_last_build_left_it(fixture_in_git
     same_tree(build_site(data, tmp_path / "fresh", "--no-cache").output, output)
 
 
+def test_a_company_as_the_last_build_left_it_shows_the_new_commit_without_the_page_cache(
+        fixture_in_git, tmp_path, build_site):
+    """After a data commit that changes tiny only, acme's page, feed, badge and JSON file are
+    as the last build left them: its page and JSON file are made to show the new data commit
+    where they showed the last one, in place, its entry of scores.json is the last one's, and
+    its page cache entry is neither read (here it cannot be: cut short) nor dropped. The site
+    is what a cold build makes, commit after commit."""
+    data, commit = fixture_in_git
+    first = commit("first")
+    cache, output = tmp_path / "cache", tmp_path / "site"
+    assert build_site(data, output, "--cache", cache).result.returncode == 0
+    (folder,) = cache.iterdir()
+    (acme,) = [path for path in folder.glob(f"*{Cache.FILES}")
+               if "companies/acme/index.html" in (Cache(folder).get_files(path.stem) or {})]
+    acme.write_bytes(acme.read_bytes()[:100])
+    page, download = output / "companies/acme/index.html", output / "data/companies/acme.json"
+    inodes = [page.stat().st_ino, download.stat().st_ino]
+    assert first in page.read_text() and f'"data_commit": "{first}"' in download.read_text()
+    for number in (1, 2):
+        with (data / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
+            stream.write(NEW_TINY_ROW.replace('"t4"', f'"t{4 + number}"'))
+        now = commit(f"tiny adds row {number}")
+        assert build_site(data, output, "--cache", cache).result.returncode == 0
+        shown = page.read_text()
+        assert now in shown and now[:12] in shown and first[:12] not in shown
+        assert f'"data_commit": "{now}"' in download.read_text()
+        assert [page.stat().st_ino, download.stat().st_ino] == inodes
+        assert acme.exists() and Cache(folder).get_files(acme.stem) is None
+        same_tree(build_site(data, tmp_path / f"cold{number}", "--no-cache").output, output)
+
+
 def test_a_file_is_written_over_in_place_and_cut_to_its_length(tmp_path):
     from scoring.site import _write_file
 
@@ -182,8 +213,9 @@ def test_a_file_is_written_over_in_place_and_cut_to_its_length(tmp_path):
 def test_a_company_whose_page_cache_entry_cannot_be_read_is_rendered_again(
         fixture_copy, tmp_path, build_site):
     """Which companies to render is known from the keys the page cache holds; their files
-    are read as they are written. An entry that is there but cannot be read (here acme's,
-    cut short) is rendered then, kept again, and the site is what a cold build makes."""
+    are read as they are written, when they are not as the last build left them. An entry
+    that is there but cannot be read (here acme's, cut short) is rendered then, kept again,
+    and the site is what a cold build makes."""
     cache = tmp_path / "cache"
     first = build_site(fixture_copy, tmp_path / "site", "--cache", cache)
     assert first.result.returncode == 0, first.result.stderr
@@ -192,6 +224,8 @@ def test_a_company_whose_page_cache_entry_cannot_be_read_is_rendered_again(
                if "companies/acme/index.html" in (Cache(folder).get_files(path.stem) or {})]
     acme.write_bytes(acme.read_bytes()[:100])
     assert Cache(folder).get_files(acme.stem) is None
+    page = tmp_path / "site" / "companies" / "acme" / "index.html"  # not as it was left
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1))
     with (fixture_copy / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
         stream.write(NEW_TINY_ROW)  # tiny is rendered again; acme is not, but for this
     again = build_site(fixture_copy, tmp_path / "site", "--cache", cache)
