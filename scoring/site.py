@@ -697,7 +697,8 @@ class ScoreboardGenerator(Generator):
             board.companies, self._keys, export.entry_spans(board, entries), strict=True) if key}
         # a company's JSON file brought up to date in place (_as_left) is not made again
         files = {**export.json_files(board, entries, only={
-                     c.slug for c, text in zip(board.companies, texts, strict=True) if text}),
+                     c.slug for c, text in zip(board.companies, texts, strict=True)
+                     if text is not None}),
                  "scores.csv": export.scores_csv(board),
                  "datapackage.json": export.datapackage_json(board)}
         offset = export.commit_offset(board)
