@@ -138,3 +138,16 @@ def test_a_slim_entrys_months_read_as_arrays_hold_their_scores_fields(
         with pytest.raises(KeyError, match="wait_seconds_p50"):
             kept.monthly.fields(("csat", "wait_seconds_p50"))  # not a component: not kept
     assert nones  # the demo's quiet months have some
+
+
+def test_the_months_are_the_only_pairs_of_text_and_score_table_a_cached_result_holds():
+    """result_of(months=True) reads every list of (text, Score table) pairs of an entry as a
+    result's months (MonthRows): that holds while CompanyResult.monthly is the only field of
+    the cached classes that is one."""
+    import dataclasses
+
+    from scoring.cache import TYPES
+
+    pairs = [(name, f.name) for name, cls in TYPES.items() for f in dataclasses.fields(cls)
+             if "tuple[str, dict[str, Score]]" in str(f.type)]
+    assert pairs == [("CompanyResult", "monthly")]
