@@ -49,6 +49,7 @@ from .metrics import (
     candor_of,
     candor_scores,
     published,
+    score_fields,
     score_windows,
     share,
 )
@@ -800,15 +801,14 @@ def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> No
     for index, result in enumerate(results):
         if isinstance(result.monthly, MonthRows):
             months, fields = result.monthly.months, result.monthly.fields(names)
-        else:
+        else:  # each component's Scores over the months, read as candor_scores reads them
             months = [month for month, _ in result.monthly]
-            got = operator.itemgetter(*names)
-            rows = [got(scores) for _, scores in result.monthly]
-            fields = (*(np.array([[getattr(s, name) for s in row] for row in rows],
-                                 dtype=float).reshape(len(rows), len(names))
-                        for name in ("value", "low", "high")),
-                      np.array([[s.n for s in row] for row in rows],
-                               dtype=np.int64).reshape(len(rows), len(names)))
+            columns = [score_fields(column) for column in zip(*map(
+                operator.itemgetter(*names), (scores for _, scores in result.monthly)),
+                strict=True)]
+            fields = tuple(np.array([column[k] for column in columns], dtype=dtype)
+                           .reshape(len(names), len(months)).T
+                           for k, dtype in enumerate((float, float, float, np.int64)))
         blocks.append((index, months, fields))
     month_of = [month for _, months, _ in blocks for month in months]
     owner = np.repeat([index for index, _, _ in blocks], [len(m) for _, m, _ in blocks])

@@ -539,25 +539,20 @@ class Rows:
         self.end = offset  # where the entry's JSON starts
         self.texts, self.shared = texts, shared
         self.keys, self.arrays = arrays[0], arrays[1:]
+        self.fields: dict[str, list[np.ndarray]] = {}  # each field's arrays, by its name
+        position = 1
+        for name, kind in SCORE_COLUMNS.items():
+            self.fields[name] = arrays[position:position + len(COLUMN_ARRAYS[kind])]
+            position += len(COLUMN_ARRAYS[kind])
 
     def floats(self, name: str) -> np.ndarray:
         """A float field of every row, NaN where it is None."""
-        position = 0
-        for field, kind in SCORE_COLUMNS.items():
-            if field == name:
-                values, missing = self.arrays[position:position + 2]
-                return np.where(missing.astype(bool), np.nan, values)
-            position += len(COLUMN_ARRAYS[kind])
-        raise KeyError(name)
+        values, missing = self.fields[name]
+        return np.where(missing.astype(bool), np.nan, values)
 
     def ints(self, name: str) -> np.ndarray:
         """An int field of every row."""
-        position = 0
-        for field, kind in SCORE_COLUMNS.items():
-            if field == name:
-                return self.arrays[position]
-            position += len(COLUMN_ARRAYS[kind])
-        raise KeyError(name)
+        return self.fields[name][0]
 
     def scores(self, picked: np.ndarray) -> tuple[list[str], list[Score]]:
         """The keys and Scores of the rows at these positions; a Score equal bit for bit to

@@ -36,7 +36,9 @@ from .problems import Problem
 if TYPE_CHECKING:
     import pandas as pd
 
+
 def _empty_frame() -> pd.DataFrame:
+    """A RawTable's rows before any are read (pandas imported only when one is made)."""
     import pandas as pd
     return pd.DataFrame()
 

@@ -15,7 +15,6 @@ that does not decode to what the header says is refused with ValueError, never g
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -27,9 +26,6 @@ from .summary import (
     TABLES,
     Summary,
 )
-
-if TYPE_CHECKING:
-    pass
 
 FORMAT = "candor.summary/1"
 CODEC = "zstd"
