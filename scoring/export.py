@@ -149,23 +149,24 @@ def _start(head: bytes) -> bytes:
     return head.removesuffix(b"[]\n}") + b"[\n  "
 
 
-def entry_spans(board: Scoreboard, texts: list[bytes]) -> list[tuple[int, int]]:
-    """Where each company's entry (of these) sits in the document _document makes of them:
-    [start, end) in its bytes."""
-    spans, at = [], len(_start(document_head(board).encode()))
+def entry_spans(head: bytes, texts: list[bytes]) -> list[tuple[int, int]]:
+    """Where each company's entry (of these) sits in the document _document makes of them
+    under `head` (document_head's, as UTF-8): [start, end) in its bytes."""
+    spans, at = [], len(_start(head))
     for text in texts:
         spans.append((at, at + len(text)))
         at += len(text) + len(BETWEEN)
     return spans
 
 
-def commit_offset(board: Scoreboard) -> int | None:
-    """Where a document of scores.json's shape shows the data commit (the first of its
-    characters), or None when it shows none (null)."""
-    if board.data_commit is None:
+def commit_offset(head: bytes, commit: str | None) -> int | None:
+    """Where a document of scores.json's shape under `head` (document_head's, as UTF-8) shows
+    the data commit `commit` (the first of its characters), or None when it shows none
+    (null)."""
+    if commit is None:
         return None
     key = b'"data_commit": "'
-    return document_head(board).encode().index(key + board.data_commit.encode()) + len(key)
+    return head.index(key + commit.encode()) + len(key)
 
 
 def document_head(board: Scoreboard) -> str:

@@ -324,18 +324,19 @@ class ScoreboardGenerator(Generator):
                 record.wrote(name, key, status, marks)
         self._pending.clear()
 
-    def _download_keys(self) -> dict[str, str]:
-        """scores.json's and each companies/<slug>.json's key: its head (every document's,
-        with the scoreboard's date, data commit and methodology; a company's without the data
-        commit, which is written over in place: _show_commit) and the page keys of the
-        companies it holds, which stand for their entries; none without the page cache."""
+    def _download_keys(self, head: bytes) -> dict[str, str]:
+        """scores.json's and each companies/<slug>.json's key: its head (`head`, every
+        document's, with the scoreboard's date, data commit and methodology; a company's
+        without the data commit, which is written over in place: _show_commit) and the page
+        keys of the companies it holds, which stand for their entries; none without the page
+        cache."""
         if None in self._keys:
             return {}
         board: Scoreboard = self.context["board"]
-        head = hashlib.sha256(export.document_head(board).encode()).hexdigest()
         keys = {f"companies/{c.slug}.json": self._json_key(key)
                 for c, key in zip(board.companies, self._keys, strict=True)}
-        everyone = hashlib.sha256(" ".join([head, *self._keys]).encode()).hexdigest()
+        everyone = hashlib.sha256(" ".join([hashlib.sha256(head).hexdigest(), *self._keys])
+                                  .encode()).hexdigest()
         return {"scores.json": everyone, **keys}
 
     def _json_key(self, key: str) -> str:
@@ -692,17 +693,18 @@ class ScoreboardGenerator(Generator):
         self._written_all()
         schemas.write(output / "schemas")
         entries = self._entries(texts)
+        head = export.document_head(board).encode()
         record: OutputRecord = self.settings["CANDOR_RECORD"]
         record.spans_now = {company.slug: [key, *span] for company, key, span in zip(
-            board.companies, self._keys, export.entry_spans(board, entries), strict=True) if key}
+            board.companies, self._keys, export.entry_spans(head, entries), strict=True) if key}
         # a company's JSON file brought up to date in place (_as_left) is not made again
         files = {**export.json_files(board, entries, only={
                      c.slug for c, text in zip(board.companies, texts, strict=True)
                      if text is not None}),
                  "scores.csv": export.scores_csv(board),
                  "datapackage.json": export.datapackage_json(board)}
-        offset = export.commit_offset(board)
-        for name, key in self._download_keys().items():
+        offset = export.commit_offset(head, board.data_commit)
+        for name, key in self._download_keys(head).items():
             if f"data/{name}" not in self._written:
                 self._write_keyed(f"data/{name}", key, files.pop(name),
                                   None if offset is None else [[offset, IN_JSON]])
