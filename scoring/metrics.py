@@ -120,6 +120,12 @@ class Score:
     def enough(self) -> bool:
         return self.value is not None
 
+    def __reduce__(self):
+        """Pickled as its fields in order (a worker process hands back a company's result,
+        about 500 Scores): the dataclass default for a frozen class with slots sets them back
+        through a Python function per Score, twice the time to pickle and unpickle."""
+        return Score, (self.value, self.n, self.unit, self.low, self.high, self.reason)
+
 
 class Table:
     """One of a Summary's tables as numpy arrays, rows in order of day (datetime64[ns]): a

@@ -169,3 +169,20 @@ def test_a_board_worker_that_fails_fails_the_build(fixture_copy, tmp_path, monke
     monkeypatch.setattr(ScoreboardGenerator, "_board_files", dying)
     with pytest.raises(BrokenProcessPool):
         build_site(board, tmp_path / "site", cache=cache, processes=2, parallel_from=2)
+
+
+def test_a_score_crosses_to_another_process_whole():
+    """A worker hands back about 500 Scores a company, each pickled as its fields in order
+    (Score.__reduce__): every field comes back, None and text included."""
+    import pickle
+
+    from scoring.metrics import Score
+
+    scores = [Score(71.5, 104, "percent", 61.25, 79.75),
+              Score(None, 3, "points", reason="not enough data (3 of 30 responses)"),
+              Score(-12.0, 0, "points", -30.5, None, "partial")]
+    for score in scores:
+        data = pickle.dumps(score, protocol=pickle.HIGHEST_PROTOCOL)
+        back = pickle.loads(data)
+        assert (back.value, back.n, back.unit, back.low, back.high, back.reason) == (
+            score.value, score.n, score.unit, score.low, score.high, score.reason)
