@@ -9,7 +9,6 @@ import gc
 import itertools
 import multiprocessing
 import operator
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -63,7 +62,7 @@ from .validate import check_actions, check_profile, company_contacts, empty_cont
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .cache import Cache
+    from .cache import Cache, SummariesInMemory
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -632,7 +631,7 @@ def build_scoreboard(
     (Cache.get), and whoever shows all of a company's result asks the cache to fill it.
     With `apart`, the audit, and the companies read when they are few, run on processes of
     their own while this one scores the others, or looks them up in the cache (_apart)."""
-    from .cache import Cache
+    from .cache import SummariesInMemory
 
     config = config or read_config()
     stats = BuildStats()
@@ -642,10 +641,8 @@ def build_scoreboard(
                                     ) if pool else None
         companies, problems = discover(data_dir)
         jobs = [Job(company, data_dir, as_of, as_of, config) for company in companies]
-        # without a cache, the summaries of this build are kept in a temporary folder
-        with tempfile.TemporaryDirectory(prefix="candor-summaries-") as folder:
-            as_of, results, keys = _score_all(jobs, cache or Cache(Path(folder)), cache, run,
-                                              progress, stats, slim, pool)
+        as_of, results, keys = _score_all(jobs, cache or SummariesInMemory(), cache, run,
+                                          progress, stats, slim, pool)
         if cache is not None:
             cache.save()
         started = time.perf_counter()
@@ -663,7 +660,7 @@ def build_scoreboard(
 
 
 def _score_all(
-    jobs: list[Job], store: Cache, cache: Cache | None, run: Runner,
+    jobs: list[Job], store: Cache | SummariesInMemory, cache: Cache | None, run: Runner,
     progress: Callable[[str, int, int], None] | None, stats: BuildStats, slim: bool = False,
     apart: ProcessPoolExecutor | None = None,
 ) -> tuple[dt.date, list[CompanyResult], dict[str, str]]:
