@@ -1,8 +1,8 @@
 """A build's two phases (scoring.board._score_all): each company is read, validated and
 summarized once (phase 1), its summary kept as bytes (scoring.summary_bytes) in the cache, or
-in memory without one, and scored as of a guess; once every company's newest counted day is known,
-phase 2 scores from the kept summary any company scored as of a wrong guess. With a cache, a
-company whose files are unchanged is never read again, even when the as_of moves.
+in memory without one, and scored as of a guess; once every company's newest counted day is
+known, phase 2 scores from the kept summary any company scored as of a wrong guess. With a
+cache, a company whose files are unchanged is never read again, even when the as_of moves.
 
 tests/fixtures/basic: acme (newest counted contact 2026-10-20) and tiny (2026-10-04).
 """
