@@ -220,10 +220,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def build(args, progress: Progress) -> int:
-    from scoring.board import PARALLEL_FROM, build_scoreboard, collect_less_often, process_runner
+    from scoring.board import (
+        PARALLEL_FROM,
+        build_scoreboard,
+        collect_less_often,
+        data_commit,
+        process_runner,
+    )
     from scoring.cache import Cache, SlimEntryWithoutFull
     from scoring.config import ConfigError, read_config
-    from scoring.site import build_site
+    from scoring.site import build_site, search_index, speculative_pages
 
     started = time.perf_counter()
     collect_less_often()
@@ -243,12 +249,22 @@ def build(args, progress: Progress) -> int:
             except (DaskMissing, OSError) as error:
                 print(f"publish.py build: {error}", file=sys.stderr)
                 return 2
+        apart = ((args.processes or os.cpu_count() or 1) >= 2
+                 and not (args.workers or args.scheduler))
+        # with a cache, the search index may start on the pages of the few companies read as
+        # soon as they are scored, before the others are looked up (SearchIndex.speculate)
+        search = search_index(args.output, cache, data_commit(args.data)) if (
+            cache and apart) else None
+        if search:
+            stack.callback(search[1].stop)  # Pagefind ends with the build, whatever happens
         # from the cache, a company's result comes slim: the site asks for the whole of it
         # only for the pages it makes again (Cache.fill)
-        board = build_scoreboard(args.data, as_of=args.as_of, progress=progress, config=config,
-                                 cache=cache, run=run, slim=cache is not None,
-                                 apart=(args.processes or os.cpu_count() or 1) >= 2
-                                 and not (args.workers or args.scheduler))
+        board = build_scoreboard(
+            args.data, as_of=args.as_of, progress=progress, config=config, cache=cache, run=run,
+            slim=cache is not None, apart=apart,
+            speculate=(speculative_pages, (args.output, args.site_url,
+                                           cache.folder / cache.CHARTS)) if search else None,
+            on_speculated=search[1].speculate if search else None)
         if cache:
             from scoring.charts import prepare
 
@@ -257,18 +273,19 @@ def build(args, progress: Progress) -> int:
                 cache.write(cache.CHARTS, templates)
         progress("render", 0, 1)
 
-        def site(board):
+        def site(board, search):
             return build_site(board, args.output, site_url=args.site_url,
                               seconds=board.stats.seconds, cache=cache,
                               processes=args.processes or os.cpu_count() or 1,
-                              parallel_from=2 if args.processes else PARALLEL_FROM)
+                              parallel_from=2 if args.processes else PARALLEL_FROM,
+                              search=search)
 
         try:
-            built = site(board)
+            built = site(board, search)
         except SlimEntryWithoutFull:  # a damaged entry: scored again, as any such entry is
             board = build_scoreboard(args.data, as_of=args.as_of, progress=progress,
                                      config=config, cache=cache, run=run)
-            built = site(board)
+            built = site(board, None)
     seconds = board.stats.seconds
     progress("render", 1, 1)
     if cache:

@@ -261,9 +261,25 @@ def summarize_company(job: Job) -> tuple[CompanyResult, dt.date, Kept | None]:
     return result, as_of, kept
 
 
-def _summarize_each(jobs: list[Job]) -> list[tuple[CompanyResult, dt.date, Kept | None]]:
-    """summarize_company of each job, in order (on a process of _apart's)."""
-    return [summarize_company(job) for job in jobs]
+Speculation = tuple[Callable[..., dict[str, bytes]], tuple]  # a function, its other arguments
+
+
+def _summarize_each(jobs: list[Job], speculate: Speculation | None = None,
+                    ) -> tuple[list[tuple[CompanyResult, dt.date, Kept | None]],
+                               dict[str, bytes] | None]:
+    """summarize_company of each job, in order (on a process of _apart's); and with
+    `speculate`, what its function gives for their results, their config and as_of, and its
+    arguments (scoring.site.speculative_pages: their pages, for the search index to start on
+    while the build looks up the other companies)."""
+    done = [summarize_company(job) for job in jobs]
+    if speculate is None or not done:
+        return done, None
+    function, arguments = speculate
+    try:
+        return done, function([result for result, _, _ in done], jobs[0].config,
+                              max(day for _, day, _ in done), *arguments)
+    except Exception:  # a speculation that cannot be made costs only the time it took
+        return done, None
 
 
 @dataclass(frozen=True)
@@ -617,6 +633,8 @@ def build_scoreboard(
     run: Runner = run_here,
     slim: bool = False,
     apart: bool = False,
+    speculate: Speculation | None = None,
+    on_speculated: Callable[[dict[str, bytes] | None], None] | None = None,
 ) -> Scoreboard:
     """Score every company under data_dir, one company at a time on `run` (_score_all); then
     what needs them all: the Candor score (industry means), the audit and the ranks.
@@ -630,7 +648,9 @@ def build_scoreboard(
     as_of, config and code are unchanged as well; with `slim`, those scores come slim
     (Cache.get), and whoever shows all of a company's result asks the cache to fill it.
     With `apart`, the audit, and the companies read when they are few, run on processes of
-    their own while this one scores the others, or looks them up in the cache (_apart)."""
+    their own while this one scores the others, or looks them up in the cache (_apart); there,
+    `speculate` and `on_speculated` are _score_all's (the search index starting on the pages
+    of the companies read, publish.py build)."""
     from .cache import SummariesInMemory
 
     config = config or read_config()
@@ -642,11 +662,12 @@ def build_scoreboard(
         companies, problems = discover(data_dir)
         jobs = [Job(company, data_dir, as_of, as_of, config) for company in companies]
         as_of, results, keys = _score_all(jobs, cache or SummariesInMemory(), cache, run,
-                                          progress, stats, slim, pool)
+                                          progress, stats, slim, pool, speculate,
+                                          on_speculated)
         if cache is not None:
             cache.save()
         started = time.perf_counter()
-        _add_candor_scores(results, config)
+        add_candor_scores(results, config)
         stats.add("candor", time.perf_counter() - started)
         started = time.perf_counter()
         history = (_history_events(data_dir, cache.folder if cache else None)
@@ -662,7 +683,8 @@ def build_scoreboard(
 def _score_all(
     jobs: list[Job], store: Cache | SummariesInMemory, cache: Cache | None, run: Runner,
     progress: Callable[[str, int, int], None] | None, stats: BuildStats, slim: bool = False,
-    apart: ProcessPoolExecutor | None = None,
+    apart: ProcessPoolExecutor | None = None, speculate: Speculation | None = None,
+    on_speculated: Callable[[dict[str, bytes] | None], None] | None = None,
 ) -> tuple[dt.date, list[CompanyResult], dict[str, str]]:
     """The scoreboard's as_of, every company's result as of it, and slug -> the key its result
     was found or kept under (with a cache).
@@ -676,7 +698,9 @@ def _score_all(
     With `apart` (_apart) and a cache, when fewer than PARALLEL_FROM companies are read, they
     are read on one of its processes while this one looks up the others' results in the
     cache, as of the as_of they give (the pinned one, or their newest day): right unless a
-    company read has a newer day, and then looked up again."""
+    company read has a newer day, and then looked up again. With `speculate`, that process
+    then calls its function on the companies read (_summarize_each), and what it gives is
+    handed to `on_speculated` as soon as it is there (None if it could not be made)."""
     from .cache import key, remember
 
     pinned = jobs[0].pinned if jobs else None
@@ -696,15 +720,22 @@ def _score_all(
 
     found: dict[int, tuple[str, CompanyResult | None]] = {}  # looked up while they are read
     if apart is not None and cache is not None and 0 < len(todo) < PARALLEL_FROM:
-        reading = apart.submit(_summarize_each, [first(position) for position in range(len(todo))])
+        reading = apart.submit(_summarize_each, [first(position) for position in range(len(todo))],
+                               speculate)
         found_as_of = pinned or max((known[0] for known in newest if known and known[0]),
                                     default=EPOCH)
         started = time.perf_counter()
         for index in sorted(set(range(len(jobs))).difference(todo)):
             job = dataclasses.replace(jobs[index], as_of=found_as_of)
             found[index] = cache.get(job, job.config, summary_keys[index], slim)
+            if on_speculated is not None and reading.done():  # handed on as soon as made
+                on_speculated(reading.result()[1])
+                on_speculated = None
         stats.add("cache", time.perf_counter() - started)
-        summarized: Iterable[tuple[int, tuple]] = enumerate(reading.result())
+        read, speculated = reading.result()
+        if on_speculated is not None:
+            on_speculated(speculated)
+        summarized: Iterable[tuple[int, tuple]] = enumerate(read)
     else:
         summarized = run(summarize_company, Lazy(len(todo), first))
     scored: dict[int, tuple[CompanyResult, dt.date, str | None]] = {}
@@ -774,7 +805,7 @@ def _score_all(
                             if k}
 
 
-def _add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> None:
+def add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> None:
     """The Candor score needs each industry's means, so it is made once every company is
     scored: for each window, and for each month among the companies that have that month
     (a month's companies in their order). A slim result's months (MonthRows, from the cache)

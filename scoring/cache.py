@@ -600,7 +600,7 @@ class Rows:
 class MonthRows:
     """A slim result's months (Cache.get), their Scores not made: most of a slim entry's rows,
     and all the build needs of them is what the Candor score reads (fields). Only
-    scoring.board's build_scoreboard sees it: _add_candor_scores puts in its place each
+    scoring.board's build_scoreboard sees it: add_candor_scores puts in its place each
     month's Candor score. (result_of reads every list of (text, Score table) pairs as one:
     CompanyResult.monthly is the only such field, tests/test_slim_results.py.)"""
 

@@ -4,6 +4,7 @@ process a build indexes its pages in, while it writes its other files."""
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import importlib.metadata
@@ -40,6 +41,9 @@ STAMP = "candor-index.json"  # in it: written once the index matches the pages, 
 # takes to index a page: past this many, the index is made again without comparing the rest.
 COMPARED_PAGES = 100
 HELD_PAGES = 64  # changed pages whose bytes SearchIndex holds for their search copies
+# Pagefind's priority when it starts while the build still scores (SearchIndex.speculate): the
+# build's own work comes first, Pagefind takes the core it leaves
+NICE = 10
 VOID = frozenset(("area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
                   "param", "source", "track", "wbr"))
 VOID_BYTES = frozenset(tag.encode() for tag in VOID)
@@ -133,7 +137,9 @@ class SearchIndex:
     has written the pages (`start`). Earlier still (`early`), once the companies rendered
     again are, when every other company's page can only show a new commit: if what Pagefind
     reads of one changed, Pagefind starts then, and is started again (`start`) only if a page
-    written after changed what it reads too."""
+    written after changed what it reads too. Earliest (`speculate`), on the pages of the
+    companies read, rendered as soon as they are scored, each checked against its final page
+    when that is written."""
 
     def __init__(self, output: Path, kept: tuple[str, ...], commit: str | None = None,
                  seen: dict | None = None, copies: Path | None = None,
@@ -158,8 +164,12 @@ class SearchIndex:
         self.copied: int | None = None  # how many copies were made (None: no index was)
         self.early_pages: set[str] = set()  # the pages it started early on (`early`)
         self.restart = False  # a page written since changed what it reads: start it again
-        # when Pagefind started: "early", "again" (early, then again), "written" (once every
-        # page was written or handed to the writer thread), or None (the index was kept)
+        # what Pagefind reads of each page it started on before the page was made (`speculate`)
+        self.speculated: dict[str, list[tuple]] = {}
+        self.nice = False  # Pagefind runs at a lower priority (NICE) than the build
+        # when Pagefind started: "speculative" (once the companies read were scored), "early"
+        # (once they were rendered), "again" (before, then again), "written" (once every page
+        # was written or handed to the writer thread), or None (the index was kept)
         self.started: str | None = None
         self.compared = 0
         self.commit = commit  # the data commit the pages show
@@ -216,7 +226,13 @@ class SearchIndex:
     def rewritten(self, name: str, old: bytes | None, new: bytes) -> None:
         """A page written over `old` (None: a new page)."""
         started = time.perf_counter()
-        if name in self.early_pages or self._commit_only(old, new):
+        if (name in self.early_pages and (name not in self.speculated or SearchInput(
+                new).parts == self.speculated[name])) or self._commit_only(old, new):
+            self.seconds += time.perf_counter() - started
+            return
+        if name in self.early_pages:  # its page reads otherwise than its speculation did
+            self.changed[name] = new
+            self.restart = True
             self.seconds += time.perf_counter() - started
             return
         self.changed[name] = new if len(self.changed) < HELD_PAGES else None
@@ -266,6 +282,23 @@ class SearchIndex:
             self.started = "early"
         self.seconds += time.perf_counter() - started
 
+    def speculate(self, pages: dict[str, bytes] | None) -> None:
+        """The pages of the companies read by this build, rendered as soon as they were
+        scored, before the other companies' results are known (site.speculative_pages):
+        what Pagefind reads of a page does not depend on them (every number that moves with
+        the other companies is in an element it ignores), so Pagefind starts on them now, as
+        `early` would, at a lower priority than the build's own work. Each is checked when
+        its final page is written (`rewritten`), and Pagefind starts again if one reads
+        otherwise."""
+        if not pages:
+            return
+        self.nice = True
+        self.early(pages, others_kept=True)
+        self.nice = False
+        if self.early_pages:
+            self.speculated = {name: SearchInput(page).parts for name, page in pages.items()}
+            self.started = "speculative"
+
     def _copies_as_known(self) -> bool:
         """The kept copies are as the last build left them, and this one made them (a folder,
         not a link to one)."""
@@ -298,6 +331,9 @@ class SearchIndex:
     def _run(self) -> None:
         self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True)
+        if self.nice and hasattr(os, "setpriority"):  # started while the build works on
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, self.process.pid, NICE)
 
     def start(self, kept_pages: set[str], flush: Callable[[], None]) -> int:
         """Every page is written, or handed to the writer thread (`flush` waits for it): these

@@ -40,7 +40,7 @@ from .ledger import (
     MAX_FEEDBACK_FILE_BYTES,
     MAX_YAML_FILE_BYTES,
 )
-from .metrics import CHANGELOG, METHODOLOGY_VERSION, METRICS, Score, Thresholds
+from .metrics import CHANGELOG, METHODOLOGY_VERSION, METRICS, CandorConfig, Score, Thresholds
 from .pages import (
     INDUSTRY_METRICS,
     action_log,
@@ -1110,24 +1110,71 @@ class Built:
     search_started: str | None = None  # when Pagefind started (SearchIndex.started)
 
 
+def search_index(output: Path, cache: Cache | None, commit: str | None,
+                 ) -> tuple[OutputRecord, SearchIndex]:
+    """The output record and the search index of a build into `output` (build_site), made
+    before Pelican deletes the pages outside KEPT: by build_site, or before the companies are
+    scored when the search index may start on the pages of the companies read
+    (speculative_pages)."""
+    record = OutputRecord(cache, output)
+    return record, SearchIndex(output, KEPT, commit, record.index,
+                               cache.folder / SEARCH_COPIES if cache is not None else None,
+                               record.copies)
+
+
+def speculative_pages(results: list[CompanyResult], config: CandorConfig, as_of: dt.date,
+                      output: Path, site_url: str, charts: Path | None = None,
+                      ) -> dict[str, bytes]:
+    """The pages of the companies a build read, as soon as they are scored (by name, on the
+    process that read them: board._summarize_each), rendered with a board of these companies
+    alone. What Pagefind reads of a page does not depend on the other companies: every
+    number that moves with them (the Candor score, the rank, the industry's means) is in an
+    element it ignores. So the search index starts on these pages before the other companies'
+    results are even looked up (SearchIndex.speculate), and checks each against its final
+    page. `charts`: the cache's chart templates (charts.prepare), which spare building them."""
+    from .board import add_candor_scores
+    from .charts import prepare
+
+    with contextlib.suppress(OSError):
+        prepare(charts.read_bytes() if charts else None)
+
+    companies = [dataclasses.replace(
+        result, windows={window: dict(scores) for window, scores in result.windows.items()},
+        monthly=[(month, dict(scores)) for month, scores in result.monthly])
+        for result in results]
+    add_candor_scores(companies, config)
+    board = Scoreboard(as_of, None, companies, candor_config=config)
+    settings = pelican_settings(board, output, site_url)
+    generator = ScoreboardGenerator(
+        context={**settings, "generated_content": {}, "static_links": set(),
+                 "static_content": {}, "localsiteurl": settings["SITEURL"]},
+        settings=settings, path=settings["PATH"], theme=settings["THEME"],
+        output_path=settings["OUTPUT_PATH"])
+    generator.generate_context()
+    pages = {}
+    for company in companies:
+        page = company_files(company)[0]
+        pages[page] = generator._company(company, board)[page]
+    return pages
+
+
 def build_site(board: Scoreboard, output: Path, site_url: str = "",
                seconds: dict[str, float] | None = None, cache: Cache | None = None,
-               processes: int = 1, parallel_from: int = 2) -> Built:
+               processes: int = 1, parallel_from: int = 2,
+               search: tuple[OutputRecord, SearchIndex] | None = None) -> Built:
     """Render the site into output (replacing it; the KEPT folders are brought up to date in
     place, which gives the same bytes). With `seconds`, adds the time spent on
     charts, on the rest of the rendering and on the search index to it. With a `cache` (the
     one the scores came through), a company's files whose page_key is cached are copied, not
     rendered again. With `processes` of 2 or more, once at least `parallel_from` companies
     need rendering, their files are rendered on that many worker processes: the same bytes.
-    The search index is the last build's when no page changed what it reads (SearchIndex)."""
+    The search index is the last build's when no page changed what it reads (SearchIndex);
+    `search`: the output record and search index search_index made before the companies were
+    scored (and that may have started Pagefind already), else they are made here."""
     started = time.perf_counter()
     spent: dict[str, float] = {}
     counts: dict[str, int] = {}
-    record = OutputRecord(cache, output)
-    # before Pelican deletes the pages outside KEPT
-    search = SearchIndex(output, KEPT, board.data_commit, record.index,
-                         cache.folder / SEARCH_COPIES if cache is not None else None,
-                         record.copies)
+    record, search = search or search_index(output, cache, board.data_commit)
     pelican_log.init(level=logging.WARNING, fatal="errors")
     signals.get_generators.connect(_generators)
     try:

@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import tree_bytes
+from conftest import REPO, tree_bytes
 from test_cache import NEW_TINY_ROW
 
 from scoring.search import COMPARED_PAGES, STAMP, SearchIndex, SearchInput, search_copy
@@ -110,9 +110,38 @@ def test_a_change_to_searchable_text_indexes_again(build_site, fixture_copy, fir
     timings = build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")
     assert timings["search_reused"] is False
     assert word in indexed_text(first)
-    # Pagefind starts on acme's page; a new action is on /actions/ too, written after it:
-    # Pagefind starts again, on both
-    assert timings["search_started"] == {"comment": "early", "action": "again"}[change]
+    # Pagefind starts on acme's page as soon as acme is scored (SearchIndex.speculate); a new
+    # action is on /actions/ too, written after it: Pagefind starts again, on both
+    assert timings["search_started"] == {"comment": "speculative", "action": "again"}[change]
+    assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
+
+
+# publish.py's build, its pages of the companies read rendered ahead (site.speculative_pages)
+# with a heading that acme's final page does not have
+WRONG_AHEAD = (
+    "import sys, publish, scoring.site as site\n"
+    "real = site.speculative_pages\n"
+    "def wrong(*arguments):\n"
+    "    return {name: page.replace(b'What customers said', b'What customers whispered')\n"
+    "            for name, page in real(*arguments).items()}\n"
+    "site.speculative_pages = wrong\n"
+    "sys.exit(publish.main(sys.argv[1:]))\n")
+
+
+def test_a_page_rendered_ahead_that_reads_otherwise_than_the_final_one_is_indexed_again(
+        build_site, fixture_copy, first, tmp_path):
+    """Pagefind starts on acme's page as soon as acme is scored, and that page reads
+    otherwise than the one the build writes: Pagefind starts again, on the final page."""
+    add_comment(fixture_copy)
+    timings = tmp_path / "timings.json"
+    done = subprocess.run(
+        [sys.executable, "-c", WRONG_AHEAD, "build", "--data", str(fixture_copy), "--output",
+         str(first), "--cache", str(tmp_path / "cache"), "--timings", str(timings)],
+        cwd=REPO, capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(timings.read_text("utf-8"))["search_started"] == "again"
+    text = indexed_text(first)
+    assert "opera" in text and "whispered" not in text
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
 
 
@@ -138,12 +167,12 @@ def test_only_the_pages_that_changed_are_copied_again_for_the_index(
     assert sorted(after) == pages
     made = sorted(name for name in pages if after[name][0] != before[name][0])
     # acme's page shows the comment: the only page whose searchable words changed, so the
-    # only copy made again, and Pagefind started on it as soon as acme's page was rendered;
+    # only copy made again, and Pagefind started on it as soon as acme was scored;
     # the pages that list every company show its new scores, outside what Pagefind reads
     assert made == ["companies/acme/index.html"]
     changed = {name for name in pages if now[name] != site[name]}
     assert {"index.html", "companies/tiny/index.html"} <= changed
-    assert (timings["search_copied"], timings["search_started"]) == (1, "early")
+    assert (timings["search_copied"], timings["search_started"]) == (1, "speculative")
     assert b"opera" in after["companies/acme/index.html"][1]
     assert all(after[name] == before[name] for name in pages if name not in made)
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path)
@@ -151,7 +180,7 @@ def test_only_the_pages_that_changed_are_copied_again_for_the_index(
     # build trusts them, and starts Pagefind early again
     add_comment(fixture_copy, COMMENT.replace("a41,", "a42,").replace("opera", "sea shanties"))
     timings = build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")
-    assert (timings["search_copied"], timings["search_started"]) == (1, "early")
+    assert (timings["search_copied"], timings["search_started"]) == (1, "speculative")
     assert "sea shanties" in indexed_text(first)
     assert_cold_build_equal(build_site, fixture_copy, first, tmp_path / "again")
 
@@ -169,7 +198,7 @@ def test_pagefind_indexes_over_the_last_index_and_what_it_no_longer_names_goes(
     held = {name: (first / "pagefind" / name).read_bytes() for name in before}
     add_comment(fixture_copy)
     assert build(build_site, fixture_copy, first, "--cache", tmp_path / "cache")[
-        "search_started"] == "early"
+        "search_started"] == "speculative"
     after = _index_files(first)
     fragments = {name for name in after if name.startswith("fragment/")}
     old_fragments = {name for name in before if name.startswith("fragment/")}
@@ -395,7 +424,7 @@ def test_a_new_data_commit_alone_keeps_the_index(build_site, fixture_in_git, tmp
     assert "companies/tiny/index.html" in moved and "methodology/index.html" not in moved
     made = [name for name in pages if _copies(cache)[name] != copies[name]]
     assert made == ["companies/acme/index.html"]
-    assert timings["search_started"] == "early"
+    assert timings["search_started"] == "speculative"
     assert timings["search_copied"] == len(made)
     assert_cold_build_equal(build_site, data, output, tmp_path)
 
