@@ -166,7 +166,6 @@ class SearchIndex:
         self.restart = False  # a page written since changed what it reads: start it again
         # what Pagefind reads of each page it started on before the page was made (`speculate`)
         self.speculated: dict[str, list[tuple]] = {}
-        self.nice = False  # Pagefind runs at a lower priority (NICE) than the build
         # when Pagefind started: "speculative" (once the companies read were scored), "early"
         # (once they were rendered), "again" (before, then again), "written" (once every page
         # was written or handed to the writer thread), or None (the index was kept)
@@ -226,22 +225,17 @@ class SearchIndex:
     def rewritten(self, name: str, old: bytes | None, new: bytes) -> None:
         """A page written over `old` (None: a new page)."""
         started = time.perf_counter()
-        if (name in self.early_pages and (name not in self.speculated or SearchInput(
-                new).parts == self.speculated[name])) or self._commit_only(old, new):
-            self.seconds += time.perf_counter() - started
-            return
-        if name in self.early_pages:  # its page reads otherwise than its speculation did
-            self.changed[name] = new
-            self.restart = True
-            self.seconds += time.perf_counter() - started
-            return
-        self.changed[name] = new if len(self.changed) < HELD_PAGES else None
-        if self.early_pages:
-            self.restart = self.restart or self._read_differently(old, new)
-        elif self.reused:
-            self.compared += 1
-            self.reused = self.compared <= COMPARED_PAGES and not self._read_differently(old,
-                                                                                        new)
+        if name in self.early_pages:  # Pagefind started on it, unless it was rendered ahead
+            if name in self.speculated and SearchInput(new).parts != self.speculated[name]:
+                self.changed[name], self.restart = new, True  # and reads otherwise now
+        elif not self._commit_only(old, new):
+            self.changed[name] = new if len(self.changed) < HELD_PAGES else None
+            if self.early_pages:
+                self.restart = self.restart or self._read_differently(old, new)
+            elif self.reused:
+                self.compared += 1
+                self.reused = self.compared <= COMPARED_PAGES and not self._read_differently(
+                    old, new)
         self.seconds += time.perf_counter() - started
 
     def _read_differently(self, old: bytes | None, new: bytes) -> bool:
@@ -257,11 +251,12 @@ class SearchIndex:
         """A page of the last build is not one of this build's."""
         self.reused, self.restart = False, True
 
-    def early(self, pages: dict[str, bytes], others_kept: bool) -> None:
+    def early(self, pages: dict[str, bytes], others_kept: bool, nice: bool = False) -> None:
         """The pages of the companies rendered again, before they are written (in a KEPT
         folder); `others_kept`: every other company's page is as the last build wrote it, and
         will at most show a new data commit. If what Pagefind reads of one of them changed,
-        make their copies and start Pagefind now, while the build writes the rest."""
+        make their copies and start Pagefind now, while the build writes the rest (`nice`: at
+        a lower priority than the build, NICE)."""
         if self.temporary or not self.reused or not others_kept or len(pages) > HELD_PAGES:
             return
         started = time.perf_counter()
@@ -278,7 +273,7 @@ class SearchIndex:
             for name, page in changed.items():
                 self.copies_known[name] = _copy(self.copies / name, page)
             self.copied = len(changed)
-            self._pagefind()
+            self._pagefind(nice=nice)
             self.started = "early"
         self.seconds += time.perf_counter() - started
 
@@ -292,9 +287,7 @@ class SearchIndex:
         otherwise."""
         if not pages:
             return
-        self.nice = True
-        self.early(pages, others_kept=True)
-        self.nice = False
+        self.early(pages, others_kept=True, nice=True)
         if self.early_pages:
             self.speculated = {name: SearchInput(page).parts for name, page in pages.items()}
             self.started = "speculative"
@@ -310,7 +303,7 @@ class SearchIndex:
         folder is removed before Pagefind runs, a link in its place too)."""
         return str(self.output.resolve() / PAGEFIND)
 
-    def _pagefind(self, command: list[str] | None = None) -> None:
+    def _pagefind(self, command: list[str] | None = None, nice: bool = False) -> None:
         """Run Pagefind on the copies (by default), or `command`, in the background. Over the
         last index, when it can be trusted and no Pagefind was stopped writing to it (`start`):
         Pagefind does not write again a hashed file (HASHED) that is there, which at L saves a
@@ -326,12 +319,12 @@ class SearchIndex:
             _remove(self.folder)
         self.command = command or [str(_pagefind()), "--site", str(self.copies),
                                    "--output-path", self._index_path(), *PAGEFIND_ARGUMENTS]
-        self._run()
+        self._run(nice)
 
-    def _run(self) -> None:
+    def _run(self, nice: bool = False) -> None:
         self.process = subprocess.Popen(self.command, cwd=ROOT, stdout=subprocess.PIPE,
                                         stderr=subprocess.PIPE, text=True)
-        if self.nice and hasattr(os, "setpriority"):  # started while the build works on
+        if nice and hasattr(os, "setpriority"):
             with contextlib.suppress(OSError):
                 os.setpriority(os.PRIO_PROCESS, self.process.pid, NICE)
 
