@@ -427,13 +427,9 @@ class ScoreboardGenerator(Generator):
         """A company's page, Atom feed and badge (the page shows `board`) by name, and its
         entry of scores.json (under JSON), as UTF-8."""
         site_url = self.settings["CANDOR_SITE_URL"]
-        marks = methodology_marks(company)
         page, actions, svg = company_files(company)
         texts = {
-            page: self._render(page, self.get_template("company"), board=board,
-                               page_id="company", company=company, marks=dict(marks),
-                               charts=self._charts(company, marks),
-                               snippets=badge_snippets(company, site_url)),
+            page: self._company_page(company, board),
             actions: self._xml(actions, "atom.xml", feed=feed(
                 f"{company.name}: you said, we did", actions,
                 f"companies/{company.slug}/#actions-h", action_log([company]), board.as_of,
@@ -442,6 +438,14 @@ class ScoreboardGenerator(Generator):
             JSON: export.company_text(company, self.context["ranks"].get(company.slug)),
         }
         return {name: text.encode("utf-8") for name, text in texts.items()}
+
+    def _company_page(self, company: CompanyResult, board: Scoreboard) -> str:
+        """A company's page (showing `board`), as _company and speculative_pages make it."""
+        marks = methodology_marks(company)
+        return self._render(company_files(company)[0], self.get_template("company"),
+                            board=board, page_id="company", company=company,
+                            marks=dict(marks), charts=self._charts(company, marks),
+                            snippets=badge_snippets(company, self.settings["CANDOR_SITE_URL"]))
 
     def _companies(self, meanwhile: Callable[[], None]) -> list[bytes]:
         """Every company's files (_company), each taken from the page cache when everything it
@@ -1151,11 +1155,8 @@ def speculative_pages(results: list[CompanyResult], config: CandorConfig, as_of:
         settings=settings, path=settings["PATH"], theme=settings["THEME"],
         output_path=settings["OUTPUT_PATH"])
     generator.generate_context()
-    pages = {}
-    for company in companies:
-        page = company_files(company)[0]
-        pages[page] = generator._company(company, board)[page]
-    return pages
+    return {company_files(company)[0]: generator._company_page(company, board).encode("utf-8")
+            for company in companies}
 
 
 def build_site(board: Scoreboard, output: Path, site_url: str = "",
