@@ -27,6 +27,7 @@ from .gaming import Signal, signals
 from .git import GitError, git
 from .load import (
     CompanyFiles,
+    TypedTable,
     discover,
     display_path,
     read_feedback_fast,
@@ -54,10 +55,16 @@ from .metrics import (
 )
 from .problems import Problem
 from .ranks import ranked
-from .summary import Summary, merge, summarize
+from .summary import Summary, merge, summarize_many
 from .summary_file import check_files as check_summaries
 from .summary_file import newest_day
-from .validate import check_actions, check_profile, company_contacts, empty_contacts
+from .validate import (
+    check_actions,
+    check_profile,
+    company_contacts,
+    empty_contacts,
+    fast_contacts,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -229,7 +236,7 @@ def score_company(job: Job) -> CompanyResult:
     """Load, validate, summarize and score one company as of job.as_of (not before its newest
     counted contact, unless pinned), then let its rows go: the result holds scores, never
     contacts. Pure: the same files and dates give the same result on any machine."""
-    result, summary = _summarized(job)
+    [(result, summary)] = _summarized([job])
     started = time.perf_counter()
     _score_company(result, summary, job.as_of, job.config)
     result.seconds["score"] = time.perf_counter() - started
@@ -244,21 +251,30 @@ def summarize_company(job: Job) -> tuple[CompanyResult, dt.date, Kept | None]:
     summary, if the guess was wrong. With job.keep, what the cache keeps of the summary comes
     back too (Kept), keyed by the digests of the bytes read here: a cold build does not hash
     the files first."""
-    if job.keep:
+    return summarize_companies([job])[0]
+
+
+def summarize_companies(jobs: list[Job]) -> list[tuple[CompanyResult, dt.date, Kept | None]]:
+    """summarize_company of each job, in order: a batch of companies, read, checked and
+    summarized together (_summarized), each scored on its own. The jobs share their data
+    folder, pinned date and settings, as a build's do."""
+    if any(job.keep for job in jobs):
         from .cache import read_summary_key, seen_before, summary_entry  # cache imports board
-        before = seen_before(job.company)
-    result, summary = _summarized(job)
-    started = time.perf_counter()
-    as_of = job.pinned or max(filter(None, (job.as_of, result.newest)), default=EPOCH)
-    kept = None
-    if job.keep:
-        key, digests = read_summary_key(job, before, result.files)
-        kept = Kept(key, summary_entry(key, result, summary_bytes.dumps(summary)), digests)
-    result.seconds["summarize"] += time.perf_counter() - started
-    started = time.perf_counter()
-    _score_company(result, summary, as_of, job.config)
-    result.seconds["score"] = time.perf_counter() - started
-    return result, as_of, kept
+        befores = [seen_before(job.company) if job.keep else None for job in jobs]
+    done = []
+    for index, (job, (result, summary)) in enumerate(zip(jobs, _summarized(jobs), strict=True)):
+        started = time.perf_counter()
+        as_of = job.pinned or max(filter(None, (job.as_of, result.newest)), default=EPOCH)
+        kept = None
+        if job.keep:
+            key, digests = read_summary_key(job, befores[index], result.files)
+            kept = Kept(key, summary_entry(key, result, summary_bytes.dumps(summary)), digests)
+        result.seconds["summarize"] += time.perf_counter() - started
+        started = time.perf_counter()
+        _score_company(result, summary, as_of, job.config)
+        result.seconds["score"] = time.perf_counter() - started
+        done.append((result, as_of, kept))
+    return done
 
 
 Speculation = tuple[Callable[..., dict[str, bytes]], tuple]  # a function, its other arguments
@@ -267,11 +283,11 @@ Speculation = tuple[Callable[..., dict[str, bytes]], tuple]  # a function, its o
 def _summarize_each(jobs: list[Job], speculate: Speculation | None = None,
                     ) -> tuple[list[tuple[CompanyResult, dt.date, Kept | None]],
                                dict[str, bytes] | None]:
-    """summarize_company of each job, in order (on a process of _apart's); and with
+    """summarize_companies of the jobs (on a process of _apart's); and with
     `speculate`, what its function gives for their results, their config and as_of, and its
     arguments (scoring.site.speculative_pages: their pages, for the search index to start on
     while the build looks up the other companies)."""
-    done = [summarize_company(job) for job in jobs]
+    done = summarize_companies(jobs) if jobs else []
     if speculate is None or not done:
         return done, None
     function, arguments = speculate
@@ -307,29 +323,49 @@ def score_summary(job: Scoring) -> CompanyResult | None:
     return result
 
 
-def _summarized(job: Job) -> tuple[CompanyResult, Summary]:
-    """The company's result so far and the summary of its counted contacts: up to the pinned
+def _summarized(jobs: list[Job]) -> list[tuple[CompanyResult, Summary]]:
+    """Each company's result so far and the summary of its counted contacts: up to the pinned
     as_of, or all of them (none is newer than its own newest day, so the summary serves any
-    default as_of). The seconds each stage took ride along in `result.seconds` (never cached
+    default as_of). The companies' files are checked (_validate_companies) and their rows
+    summarized (summarize_many) together, as far as they can be. The seconds each stage took
+    ride along in `result.seconds`, each company's an equal share of the batch's (never cached
     or published)."""
     import pandas as pd
     started = time.perf_counter()
-    result, tables = _read_company(job.company, job.data_dir)
+    read = [_read_company(job.company, job.data_dir) for job in jobs]
     loaded = time.perf_counter()
-    contacts = _validate_company(result, tables, job.pinned)
-    del tables
-    summaries = _read_summaries(result, job.company, job.data_dir, job.pinned)
+    results = [result for result, _ in read]
+    pieces = _validate_companies(results, [tables for _, tables in read], jobs[0].pinned)
+    del read
+    summaries = [_read_summaries(result, job.company, job.data_dir, job.pinned)
+                 for result, job in zip(results, jobs, strict=True)]
     validated = time.perf_counter()
-    contacts = contacts if contacts is not None else empty_contacts()
-    newest = contacts["submitted_at"].max().date() if len(contacts) else None
-    result.newest = max(filter(None, (newest, newest_day(summaries))), default=None)
-    end = pd.Timestamp(job.pinned or result.newest or EPOCH, tz="UTC") + pd.Timedelta(days=1)
-    # the rows' summary and the summary files' (scoring.summary_file), scored as one
-    summary = merge([summarize(contacts, job.config.gaming, before=end), *summaries])
-    del contacts
-    result.seconds = {"load": loaded - started, "validate": validated - loaded,
-                      "summarize": time.perf_counter() - validated}
-    return result, summary
+    summarized: list[Summary | None] = [None] * len(jobs)
+    for indices, contacts, starts in pieces:
+        stamps = _stamps_of(contacts)
+        ends = []
+        for index, first, last in zip(indices, starts[:-1], starts[1:], strict=True):
+            newest = stamps[first:last].max().astype("datetime64[D]").item() if last > first \
+                else None
+            result, job = results[index], jobs[index]
+            result.newest = max(filter(None, (newest, newest_day(summaries[index]))),
+                                default=None)
+            ends.append(pd.Timestamp(job.pinned or result.newest or EPOCH, tz="UTC")
+                        + pd.Timedelta(days=1))
+        # the rows' summaries, each merged with its company's summary files' (summary_file)
+        for index, summary in zip(indices, summarize_many(contacts, starts, jobs[0].config.gaming,
+                                                          ends), strict=True):
+            summarized[index] = merge([summary, *summaries[index]])
+    seconds = {"load": loaded - started, "validate": validated - loaded,
+               "summarize": time.perf_counter() - validated}
+    for result in results:
+        result.seconds = {stage: spent / len(jobs) for stage, spent in seconds.items()}
+    return list(zip(results, summarized, strict=True))
+
+
+def _stamps_of(contacts: pd.DataFrame) -> np.ndarray:
+    """The contacts' submitted_at as naive UTC datetime64[ns]."""
+    return contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
 
 
 def _read_company(
@@ -368,12 +404,57 @@ def _validate_company(
     """The company's typed contacts (None without `frames`: only checked); invalid files are
     kept out whole and reported."""
     problems, contacts = company_contacts(tables, pinned, frames)
+    _report(result, tables, problems)
+    return contacts
+
+
+def _report(result: CompanyResult, tables: list, problems: list[list[Problem]]) -> None:
+    """Each feedback file's report, in order."""
     for table, found in zip(tables, problems, strict=True):
         # a file without problems has as many rows as records
         status = "quarantined" if found else ("empty" if not table.records else "counted")
         result.files.append(FileReport(table.file, table.sha256, "feedback", table.records,
                                        status, tuple(found)))
-    return contacts
+
+
+def _validate_companies(
+    results: list[CompanyResult], tables: list[list], pinned: dt.date | None,
+) -> list[tuple[list[int], pd.DataFrame, np.ndarray]]:
+    """_validate_company of several companies, in pieces: (companies by position, their typed
+    contacts in one frame, company after company, and where each one's rows start, then where
+    the last ends). Companies whose files are all read fast with the same columns of the same
+    types are checked together (validate.fast_contacts); if anything is wrong there, or a
+    company stands alone, each is checked on its own."""
+    kinds: dict[object, list[int]] = {}
+    for index, files in enumerate(tables):
+        kinds.setdefault(_kind(files) or ("alone", index), []).append(index)
+    pieces = []
+    for indices in kinds.values():
+        fast = fast_contacts([tables[i] for i in indices], pinned) if len(indices) > 1 else None
+        if fast is None:
+            for index in indices:
+                contacts = _validate_company(results[index], tables[index], pinned)
+                contacts = contacts if contacts is not None else empty_contacts()
+                pieces.append(([index], contacts, np.array([0, len(contacts)])))
+            continue
+        problems, contacts = fast
+        for index, found in zip(indices, problems, strict=True):
+            _report(results[index], tables[index], found)
+        rows = [sum(table.records for table in tables[index]) for index in indices]
+        pieces.append((indices, contacts, np.concatenate([[0], np.cumsum(rows)])))
+    return pieces
+
+
+def _kind(tables: list) -> frozenset | None:
+    """The column names and Arrow types of a company's files, if each was read fast (a
+    TypedTable) or is an empty file without problems; None otherwise."""
+    kinds = set()
+    for table in tables:
+        if isinstance(table, TypedTable):
+            kinds.add((tuple(table.arrow.column_names), tuple(table.arrow.schema.types)))
+        elif table.problems or table.records:
+            return None
+    return frozenset(kinds)
 
 
 def load_company(
@@ -737,7 +818,12 @@ def _score_all(
             on_speculated(speculated)
         summarized: Iterable[tuple[int, tuple]] = enumerate(read)
     else:
-        summarized = run(summarize_company, Lazy(len(todo), first))
+        size = batch_size(len(todo))
+        batches = run(summarize_companies, Lazy(
+            -(-len(todo) // size), lambda batch: [first(position) for position in range(
+                batch * size, min(len(todo), (batch + 1) * size))]))
+        summarized = ((batch * size + offset, outcome) for batch, outcomes in batches
+                      for offset, outcome in enumerate(outcomes))
     scored: dict[int, tuple[CompanyResult, dt.date, str | None]] = {}
     for done, (position, (result, day, kept)) in enumerate(summarized, 1):
         index = todo[position]
@@ -803,6 +889,16 @@ def _score_all(
             progress("score", done, len(jobs))
     return as_of, results, {job.company.slug: k for job, k in zip(jobs, keys, strict=True)
                             if k}
+
+
+BATCH = 16  # companies read, checked and summarized together, at most
+
+
+def batch_size(companies: int) -> int:
+    """Companies per batch of a build's first phase: BATCH once there are enough that the
+    batches still outnumber PARALLEL_FROM twice over (a runner decides by the jobs it is given
+    whether to start its workers), else one company per batch."""
+    return max(1, min(BATCH, companies // (2 * PARALLEL_FROM)))
 
 
 def add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> None:

@@ -81,6 +81,13 @@ def burst(start: pd.Timestamp, end: pd.Timestamp, count: int) -> Signal:
 def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     """Runs of top ratings with the same comment, each run at most burst_minutes long and
     starting at the earliest contact not already in a run."""
+    return bursts_by_company(contacts, config, None, 1)[0]
+
+
+def bursts_by_company(contacts: pd.DataFrame, config: GamingConfig, company: np.ndarray | None,
+                      companies: int) -> list[list[Signal]]:
+    """bursts of several companies whose contacts are one frame (`company`: each contact's,
+    ascending; None: one company), in one pass: each company's runs, its own words only."""
     import pandas as pd
     comments = contacts["comment"].to_numpy()
     when = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
@@ -92,13 +99,16 @@ def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     words_of, words = pd.factorize(np.array([_same_words(text) for text in texts], dtype=object),
                                    sort=True)
     word_of = words_of[text_of]
+    if company is not None:  # a company's words are its own: by company, then by words
+        word_of = company[rows].astype(np.int64) * len(words) + word_of
+    groups = len(words) * companies
     order = np.lexsort((when[rows], word_of))  # by words (in order), then by time
-    sizes = np.bincount(word_of, minlength=len(words))
+    sizes = np.bincount(word_of, minlength=groups)
     ends = np.cumsum(sizes)
-    found = []
+    found: list[list[Signal]] = [[] for _ in range(companies)]
     window = pd.Timedelta(minutes=config.burst_minutes).to_timedelta64()
     for group in np.flatnonzero(sizes >= config.burst_contacts):  # smaller ones cannot be
-        if not words[group]:  # no words at all
+        if not words[group % len(words)]:  # no words at all
             continue
         stamps = when[rows[order[ends[group] - sizes[group]:ends[group]]]]
         first = 0
@@ -106,12 +116,12 @@ def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
             last = int(np.searchsorted(stamps, stamps[first] + window, side="right")) - 1
             count = last - first + 1
             if count >= config.burst_contacts:
-                found.append(burst(*(pd.Timestamp(stamps[i], tz="UTC") for i in (first, last)),
-                                   count))
+                found[group // len(words)].append(
+                    burst(*(pd.Timestamp(stamps[i], tz="UTC") for i in (first, last)), count))
                 first = last + 1
             else:
                 first += 1
-    return sorted(found, key=lambda s: (s.start, s.count))
+    return [sorted(signals, key=lambda s: (s.start, s.count)) for signals in found]
 
 
 def response_share(summary: Summary, config: GamingConfig) -> list[Signal]:

@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .gaming import GamingConfig, Signal, bursts
+from .gaming import GamingConfig, Signal, bursts_by_company
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -194,19 +194,25 @@ def _histogram(group_of: np.ndarray, groups: int, values: np.ndarray, low: int,
     return dict(zip(names, counts, strict=True))
 
 
-def _cases(contacts: pd.DataFrame, stamps: np.ndarray) -> dict[str, np.ndarray]:
-    """One row per case (case_id), over all the contacts: the day of its first contact, its
-    contacts, whether it was resolved (1.0, 0.0, NaN: no contact says) and the hours from its
-    first contact to the earliest resolved_at (NaN: none)."""
+def _cases(case_ids: np.ndarray, company: np.ndarray, resolved: np.ndarray,
+           stamps: np.ndarray, resolved_at: np.ndarray) -> dict[str, np.ndarray]:
+    """One row per case (a case_id within a company: `company` is each contact's), over all
+    the contacts: its company, the day of its first contact, its contacts, whether it was
+    resolved (1.0, 0.0, NaN: no contact says) and the hours from its first contact to the
+    earliest resolved_at (NaN: none)."""
     import pandas as pd
-    case_of, names = pd.factorize(contacts["case_id"].to_numpy(dtype=object))
-    cases = len(names)
-    resolved = contacts["resolved"].to_numpy(dtype=float, na_value=np.nan)
+    case_of, names = pd.factorize(case_ids)
+    if len(company) and company[0] != company[-1]:  # ids are a company's own: pair them
+        pairs, case_of = np.unique(company * len(names) + case_of, return_inverse=True)
+        owner = pairs // len(names)
+    else:
+        owner = np.full(len(names), company[0] if len(company) else 0)
+    cases = len(owner)
     known = np.bincount(case_of, weights=~np.isnan(resolved), minlength=cases) > 0
     solved = np.bincount(case_of, weights=resolved == 1, minlength=cases) > 0
-    first, resolved_at = (_earliest(ticks, case_of, cases)
-                          for ticks in (stamps, _stamps(contacts["resolved_at"])))
+    first, resolved_at = (_earliest(ticks, case_of, cases) for ticks in (stamps, resolved_at))
     return {
+        "company": owner,
         "day": first.astype("datetime64[D]").astype("datetime64[ns]"),
         "n_contacts": np.bincount(case_of, minlength=cases).astype(np.int64),
         "resolved": np.where(known, solved.astype(float), np.nan),
@@ -241,15 +247,30 @@ def summarize(contacts: pd.DataFrame, gaming: GamingConfig,
     """A company's contacts (typed as validate gives them; with `before`, those submitted
     before it) summarized exactly: no value is rounded; the comments kept are the newest
     consented ones, stripped, not yet redacted."""
+    return summarize_many(contacts, np.array([0, len(contacts)]), gaming, [before])[0]
+
+
+def summarize_many(contacts: pd.DataFrame, starts: np.ndarray, gaming: GamingConfig,
+                   before: Sequence[pd.Timestamp | None]) -> list[Summary]:
+    """summarize of several companies whose contacts are one frame, company after company
+    (company i's rows from starts[i] up to starts[i + 1]), each with its own `before`: each
+    step is done once for them all, its cost per call paid once (a company of a thousand
+    contacts costs little more than the calls), and each Summary is the one summarize gives."""
     import pandas as pd
+    companies = len(starts) - 1
+    company = np.repeat(np.arange(companies), np.diff(starts))
     stamps = _stamps(contacts["submitted_at"]) if len(contacts) else np.zeros(0, "datetime64[ns]")
-    if before is not None and not (kept := stamps < before.to_datetime64()).all():
-        contacts, stamps = contacts[kept], stamps[kept]
+    ends = np.array([np.datetime64("NaT") if end is None else end.to_datetime64()
+                     for end in before], dtype="datetime64[ns]")
+    if not np.isnat(ends).all():
+        kept = np.isnat(ends[company]) | (stamps < ends[company])
+        if not kept.all():
+            contacts, stamps, company = contacts[kept], stamps[kept], company[kept]
     if not len(contacts):
-        return Summary()
-    rows = {"day": stamps.astype("datetime64[D]").astype("datetime64[ns]"),
+        return [Summary() for _ in range(companies)]
+    rows = {"company": company, "day": stamps.astype("datetime64[D]").astype("datetime64[ns]"),
             **{name: contacts[name].to_numpy(dtype=object) for name in DIMENSIONS}}
-    cube, group_of, dimensions = _grouped(rows, CONTACT_KEYS)
+    cube, group_of, dimensions = _grouped(rows, ("company", *CONTACT_KEYS))
     groups = len(cube["day"])
     cube["contacts"] = np.bincount(group_of, minlength=groups)
     ratings, answers = (contacts[name].to_numpy(dtype=float, na_value=np.nan)
@@ -259,24 +280,59 @@ def summarize(contacts: pd.DataFrame, gaming: GamingConfig,
 
     waits = contacts["wait_seconds"].to_numpy(dtype=float, na_value=np.nan)
     given = ~np.isnan(waits)
-    waits = _counted({"day": rows["day"][given], "wait_seconds": waits[given]}, WAIT_KEYS)
+    waits = _counted({"company": company[given], "day": rows["day"][given],
+                      "wait_seconds": waits[given]}, ("company", *WAIT_KEYS))
+    cases = _counted(_cases(contacts["case_id"].to_numpy(dtype=object), company,
+                            contacts["resolved"].to_numpy(dtype=float, na_value=np.nan), stamps,
+                            _stamps(contacts["resolved_at"])), ("company", *CASE_KEYS))
 
     text, ids = contacts["comment"].to_numpy(dtype=object), contacts["id"].to_numpy(dtype=object)
     consented = np.flatnonzero(contacts["comment_public"].to_numpy(dtype=bool) & pd.notna(text))
     public = consented[np.array([bool(t.strip()) for t in text[consented].tolist()], dtype=bool)]
-    if len(public) > PUBLISHED_COMMENTS:  # those as new as the newest few, ties included
-        ticks = stamps[public].view(np.int64)
-        public_newest = public[ticks >= -np.partition(-ticks, PUBLISHED_COMMENTS)[
-            PUBLISHED_COMMENTS - 1]]
-    else:
-        public_newest = public
-    comments = _newest({"id": ids[i], "submitted_at": stamps[i], "channel": rows["channel"][i],
-                        "topic": rows["topic"][i], "rating": ratings[i],
-                        "comment": text[i].strip()} for i in public_newest)
-    return Summary.of_columns({
-        "contacts": cube, "waits": waits, "cases": _counted(_cases(contacts, stamps), CASE_KEYS),
-        "comments": {name: [c[name] for c in comments] for name in COMMENT_COLUMNS},
-    }, len(public), tuple(bursts(contacts, gaming)), dimensions)
+    signals = bursts_by_company(contacts, gaming, company, companies)
+    summaries = []
+    for index, (cube_rows, wait_rows, case_rows, public_rows) in enumerate(zip(*(
+            _runs(owner, companies) for owner in (cube["company"], waits["company"],
+                                                   cases["company"], company[public])),
+            strict=True)):
+        if cube_rows.start == cube_rows.stop:  # no contacts
+            summaries.append(Summary())
+            continue
+        mine = public[public_rows]
+        if len(mine) > PUBLISHED_COMMENTS:  # those as new as the newest few, ties included
+            ticks = stamps[mine].view(np.int64)
+            mine = mine[ticks >= -np.partition(-ticks, PUBLISHED_COMMENTS)[
+                PUBLISHED_COMMENTS - 1]]
+        comments = _newest({"id": ids[i], "submitted_at": stamps[i],
+                            "channel": rows["channel"][i], "topic": rows["topic"][i],
+                            "rating": ratings[i], "comment": text[i].strip()} for i in mine)
+        summaries.append(Summary.of_columns({
+            "contacts": _part(cube, cube_rows, CONTACT_KEYS + CONTACT_COUNTS),
+            "waits": _part(waits, wait_rows, TABLES["waits"]),
+            "cases": _part(cases, case_rows, TABLES["cases"]),
+            "comments": {name: [c[name] for c in comments] for name in COMMENT_COLUMNS},
+        }, public_rows.stop - public_rows.start, tuple(signals[index]),
+            {name: _own(names, codes[cube_rows]) for name, (names, codes) in dimensions.items()}
+            if companies > 1 else dimensions))
+    return summaries
+
+
+def _runs(owner: np.ndarray, companies: int) -> list[slice]:
+    """Each company's rows of a table in company order (`owner`: each row's company)."""
+    bounds = np.searchsorted(owner, np.arange(companies + 1))
+    return [slice(int(bounds[i]), int(bounds[i + 1])) for i in range(companies)]
+
+
+def _part(table: dict[str, np.ndarray], rows: slice, names: Sequence[str],
+          ) -> dict[str, np.ndarray]:
+    return {name: table[name][rows] for name in names}
+
+
+def _own(names: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A text dimension's distinct values and codes (_grouped) for one company's rows, from
+    those of several companies: the names it uses, in the same order."""
+    used = np.unique(codes[codes >= 0])
+    return names[used], np.where(codes >= 0, np.searchsorted(used, codes), -1)
 
 
 def _added(tables: list[dict[str, np.ndarray]], keys: Sequence[str], counts: Sequence[str],

@@ -250,21 +250,36 @@ def _fast_path(
     tables: list[RawTable | TypedTable], as_of: dt.date | None, frames: bool,
 ) -> tuple[list[list[Problem]], pd.DataFrame | None] | None:
     """The result of company_contacts when every file is good, else None."""
-    typed = [t for t in tables if isinstance(t, TypedTable)]
+    fast = fast_contacts([tables], as_of, frames)
+    return None if fast is None else (fast[0][0], fast[1])
+
+
+def fast_contacts(
+    companies: list[list[RawTable | TypedTable]], as_of: dt.date | None, frames: bool = True,
+) -> tuple[list[list[list[Problem]]], pd.DataFrame | None] | None:
+    """company_contacts of several companies at once, when every file of every one is good:
+    the problems of each company's files (none), and the contacts of them all in one frame,
+    company after company (as many rows each as its files' records); else None, and each
+    company is checked on its own. The files are checked in one pass, so the checks' cost per
+    call is paid once for them all; a contact id need only be unique within its company."""
+    tables = [table for company in companies for table in company]
+    typed = [table for table in tables if isinstance(table, TypedTable)]
     if not typed or any(isinstance(t, RawTable) and (t.problems or t.records) for t in tables):
         return None
+    owners = [index for index, company in enumerate(companies) for table in company
+              if isinstance(table, TypedTable)]
     try:
-        values = _fast_values(typed, as_of)
+        values = _fast_values(typed, as_of, np.repeat(owners, [t.records for t in typed]))
     except pa.ArrowException:  # e.g. a date-time pyarrow cannot read: the exact path decides
         return None
     if values is None:
         return None
+    problems = [[[] for _ in company] for company in companies]
     if not frames:
-        return [[] for _ in tables], None
+        return problems, None
     if any(t.lines is None for t in typed):
         return None  # cannot happen once the checks pass (see TypedTable.lines); be sure
-    contacts = _fast_frame(values, np.concatenate([t.lines for t in typed]))
-    return [[] for _ in tables], contacts  # the RawTables hold no data
+    return problems, _fast_frame(values, np.concatenate([t.lines for t in typed]))
 
 
 def _gathered(
@@ -305,11 +320,13 @@ def _as_text(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray:
     return cells
 
 
-def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, object] | None:
-    """Each contract column over the company's files: booleans and text as read (text "" for
-    empty; labels may be dictionaries, see _gathered), whole numbers as their text in one array
+def _fast_values(typed: list[TypedTable], as_of: dt.date | None, owner: np.ndarray,
+                 ) -> dict[str, object] | None:
+    """Each contract column over the files: booleans and text as read (text "" for empty;
+    labels may be dictionaries, see _gathered), whole numbers as their text in one array
     (_int_index reads them) or as float64, numbers as float64, date-times as timestamp[us, UTC];
-    None as soon as any rule fails (pyarrow errors propagate)."""
+    None as soon as any rule fails (pyarrow errors propagate). `owner` is each row's company
+    (ascending), within which its id must be unique."""
     import pandas as pd
     import pyarrow.compute as pc
     values: dict[str, object] = {}
@@ -361,9 +378,7 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
             values[column.name] = _fast_datetimes(cells, column)
             if values[column.name] is None:
                 return None
-    ids = values["id"]
-    if len(ids) > 1 and not pc.all(pc.less(ids[:-1], ids[1:])).as_py() \
-            and len(pc.unique(ids)) != len(ids):  # ascending ids need no hash table
+    if _repeated_ids(values["id"], owner):
         return None
     when, resolved = values["submitted_at"], values["resolved_at"]
     if resolved is not None and _any(pc.less(resolved, when)):
@@ -373,6 +388,24 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None) -> dict[str, ob
         if _any(pc.greater_equal(when, pa.scalar(end, pa.timestamp("us", "UTC")))):
             return None
     return values
+
+
+def _repeated_ids(ids: pa.ChunkedArray, owner: np.ndarray) -> bool:
+    """Whether an id is repeated within a company (`owner`: each row's, ascending). Ids that
+    ascend within each company need no hash table."""
+    import pyarrow.compute as pc
+    if len(ids) < 2:
+        return False
+    ascending = pc.less(ids[:-1], ids[1:])
+    if owner[0] != owner[-1]:  # a company's first id need not follow the one before
+        ascending = pc.or_(ascending, pa.array(owner[1:] != owner[:-1]))
+    if pc.all(ascending).as_py():
+        return False
+    if owner[0] == owner[-1]:
+        return len(pc.unique(ids)) != len(ids)
+    encoded = pc.dictionary_encode(ids.combine_chunks())
+    pairs = owner.astype(np.int64) * len(encoded.dictionary) + encoded.indices.to_numpy()
+    return len(np.unique(pairs)) != len(pairs)
 
 
 def _texts(cells: pa.ChunkedArray) -> pa.ChunkedArray:

@@ -13,7 +13,7 @@ from scoring.board import (
     build_scoreboard,
     process_runner,
     run_here,
-    summarize_company,
+    summarize_companies,
 )
 from scoring.export import scores_json
 
@@ -47,7 +47,7 @@ def test_the_default_runner_starts_workers_only_for_a_large_board(fixture_copy):
 
     def watched(function, jobs):
         for item in process_runner(2, minimum=PARALLEL_FROM)(function, jobs):
-            if function is summarize_company:
+            if function is summarize_companies:
                 workers.append(len(multiprocessing.active_children()))
             yield item
 

@@ -35,12 +35,13 @@ LATER_TINY_ROW = '{"id": "t9", "submitted_at": "2026-10-25T09:00:00Z", "channel"
 
 
 def _recording(calls: list[tuple[str, str]]):
-    """run_here, noting (phase function, company) for every job it runs."""
+    """run_here, noting (phase function, company) for every company of every job it runs."""
 
     def run(function, jobs):
         for position, job in enumerate(jobs):
-            slug = job.company.slug if isinstance(job, Job) else job.result.slug
-            calls.append((function.__name__, slug))
+            for one in job if isinstance(job, list) else [job]:  # a batch: each company
+                slug = one.company.slug if isinstance(one, Job) else one.result.slug
+                calls.append((function.__name__, slug))
             yield position, function(job)
 
     return run
@@ -58,7 +59,7 @@ def test_a_commit_that_moves_the_as_of_scores_every_company_without_reading_it_a
                              run=_recording(calls))
     assert first.as_of == dt.date(2026, 10, 20)
     # read once each; acme first, as of its own newest day, which tiny's guess then is
-    assert calls == [("summarize_company", "acme"), ("summarize_company", "tiny")]
+    assert calls == [("summarize_companies", "acme"), ("summarize_companies", "tiny")]
 
     with (fixture_copy / "tiny" / "feedback" / "2026-10.jsonl").open("a") as stream:
         stream.write(LATER_TINY_ROW)
@@ -67,7 +68,7 @@ def test_a_commit_that_moves_the_as_of_scores_every_company_without_reading_it_a
                              run=_recording(calls))
     assert board.as_of == dt.date(2026, 10, 25)
     # tiny is read (its file changed); acme is scored again from its kept summary, not read
-    assert calls == [("summarize_company", "tiny"), ("score_summary", "acme")]
+    assert calls == [("summarize_companies", "tiny"), ("score_summary", "acme")]
     stats = board.stats
     assert (stats.summarized, stats.scored, stats.reused) == (1, 2, 0)
     assert scores_json(board) == scores_json(build_scoreboard(fixture_copy))
@@ -81,7 +82,7 @@ def test_without_a_cache_a_wrong_guess_is_scored_again_from_the_summary(fixture_
     (fixture_copy / "tiny").rename(fixture_copy / "a-tiny")
     calls: list[tuple[str, str]] = []
     board = build_scoreboard(fixture_copy, run=_recording(calls))
-    assert calls == [("summarize_company", "a-tiny"), ("summarize_company", "acme"),
+    assert calls == [("summarize_companies", "a-tiny"), ("summarize_companies", "acme"),
                      ("score_summary", "a-tiny")]
     assert board.as_of == dt.date(2026, 10, 20)
     tiny = next(c for c in board.companies if c.slug == "a-tiny")
