@@ -256,25 +256,30 @@ def summarize_company(job: Job) -> tuple[CompanyResult, dt.date, Kept | None]:
 
 def summarize_companies(jobs: list[Job]) -> list[tuple[CompanyResult, dt.date, Kept | None]]:
     """summarize_company of each job, in order: a batch of companies, read, checked and
-    summarized together (_summarized), each scored on its own. The jobs share their data
-    folder, pinned date and settings, as a build's do."""
+    summarized together (_summarized), then scored together (_score_companies). The jobs share
+    their data folder, pinned date and settings, as a build's do."""
     if any(job.keep for job in jobs):
         from .cache import read_summary_key, seen_before, summary_entry  # cache imports board
         befores = [seen_before(job.company) if job.keep else None for job in jobs]
-    done = []
-    for index, (job, (result, summary)) in enumerate(zip(jobs, _summarized(jobs), strict=True)):
-        started = time.perf_counter()
-        as_of = job.pinned or max(filter(None, (job.as_of, result.newest)), default=EPOCH)
-        kept = None
+    summarized = _summarized(jobs)
+    started = time.perf_counter()
+    days, kept = [], []
+    for index, (job, (result, summary)) in enumerate(zip(jobs, summarized, strict=True)):
+        days.append(job.pinned or max(filter(None, (job.as_of, result.newest)), default=EPOCH))
         if job.keep:
             key, digests = read_summary_key(job, befores[index], result.files)
-            kept = Kept(key, summary_entry(key, result, summary_bytes.dumps(summary)), digests)
-        result.seconds["summarize"] += time.perf_counter() - started
-        started = time.perf_counter()
-        _score_company(result, summary, as_of, job.config)
-        result.seconds["score"] = time.perf_counter() - started
-        done.append((result, as_of, kept))
-    return done
+            kept.append(Kept(key, summary_entry(key, result, summary_bytes.dumps(summary)),
+                             digests))
+        else:
+            kept.append(None)
+    keeping = time.perf_counter() - started
+    results = [result for result, _ in summarized]
+    _score_companies(results, [summary for _, summary in summarized], days, jobs[0].config)
+    scoring = time.perf_counter() - started - keeping
+    for result in results:  # each company an equal share of the batch's seconds
+        result.seconds["summarize"] += keeping / len(jobs)
+        result.seconds["score"] = scoring / len(jobs)
+    return list(zip(results, days, kept, strict=True))
 
 
 Speculation = tuple[Callable[..., dict[str, bytes]], tuple]  # a function, its other arguments
@@ -492,31 +497,43 @@ def _read_summaries(
 def _score_company(
     result: CompanyResult, summary: Summary, as_of: dt.date, config: CandorConfig,
 ) -> None:
-    """Score one company from the summary of its contacts up to as_of: its windows, months,
-    breakdowns, actions, comments and signals."""
+    """Score one company from the summary of its contacts up to as_of (_score_companies)."""
+    _score_companies([result], [summary], [as_of], config)
+
+
+def _score_companies(
+    results: list[CompanyResult], summaries: list[Summary], as_ofs: list[dt.date],
+    config: CandorConfig,
+) -> None:
+    """Score companies, each from the summary of its contacts up to its as_of: its windows,
+    months, breakdowns, actions, comments and signals. Every window of every company is scored
+    at once (each month looks back from its own end: a company's whole cube is every one of
+    its windows' history), the metrics' cost per call paid once for them all."""
     import pandas as pd
     thresholds = config.thresholds
-    as_of_ts = pd.Timestamp(as_of, tz="UTC")
-    tables = Tables.of(summary)
-    known = known_actions(result.actions, tables.contacts, as_of, thresholds)
-    recent_start = (as_of_ts + pd.Timedelta(days=1 - RECENT_DAYS)).to_datetime64()
-    months, month_windows = _month_windows(tables, result.actions, thresholds)
-    # every window at once (each month looks back from its own end: the whole cube is every
-    # window's history), the metrics' cost per call paid once
-    scores = score_windows(Windows(tables, [
-        Window(None, None, as_of_ts, known), Window(recent_start, None, as_of_ts, known),
-        *month_windows], tables.contacts, thresholds))
-    result.windows = dict(zip(WINDOWS, scores[:len(WINDOWS)], strict=True))
-    result.monthly = list(zip(months, scores[len(WINDOWS):], strict=True))
-    result.breakdowns = {
-        dimension: _breakdown(tables.contacts, dimension) for dimension in BREAKDOWNS
-    }
-    result.actions = [with_effect(action, tables.contacts, thresholds.effect_window_days)
-                      for action in result.actions]
-    result.comments, result.n_public_comments = public_comments(summary)
-    days = result.windows["all"]["freshness_days"].value
-    result.stale = days is not None and days > thresholds.stale_days
-    result.signals = signals(summary, config.gaming)
+    tables, parts = Tables.of_many(summaries)
+    windows, months = [], []
+    for company, (result, part, as_of) in enumerate(zip(results, parts, as_ofs, strict=True)):
+        as_of_ts = pd.Timestamp(as_of, tz="UTC")
+        known = known_actions(result.actions, part.contacts, as_of, thresholds)
+        recent_start = (as_of_ts + pd.Timedelta(days=1 - RECENT_DAYS)).to_datetime64()
+        series, month_windows = _month_windows(part, result.actions, thresholds, company)
+        months.append(series)
+        windows += [Window(None, None, as_of_ts, known, company),
+                    Window(recent_start, None, as_of_ts, known, company), *month_windows]
+    scores = iter(score_windows(Windows(tables, windows, tables.contacts, thresholds)))
+    for result, summary, part, series in zip(results, summaries, parts, months, strict=True):
+        result.windows = dict(zip(WINDOWS, itertools.islice(scores, len(WINDOWS)), strict=True))
+        result.monthly = list(zip(series, itertools.islice(scores, len(series)), strict=True))
+        result.breakdowns = {
+            dimension: _breakdown(part.contacts, dimension) for dimension in BREAKDOWNS
+        }
+        result.actions = [with_effect(action, part.contacts, thresholds.effect_window_days)
+                          for action in result.actions]
+        result.comments, result.n_public_comments = public_comments(summary)
+        days = result.windows["all"]["freshness_days"].value
+        result.stale = days is not None and days > thresholds.stale_days
+        result.signals = signals(summary, config.gaming)
 
 
 def public_comments(summary: Summary) -> tuple[list[Comment], int]:
@@ -562,11 +579,11 @@ def known_actions(
 
 
 def _month_windows(
-    tables: Tables, actions: list[Action], thresholds: Thresholds,
+    tables: Tables, actions: list[Action], thresholds: Thresholds, company: int = 0,
 ) -> tuple[list[str], list[Window]]:
     """Every calendar month from the first contact to the last, gaps included ("2026-03",
-    ...), and its window. A month's action metrics use the log and the contacts as they stood
-    at the month's end."""
+    ...), and its window (of `company`, Window's). A month's action metrics use the log and
+    the contacts as they stood at the month's end."""
     import pandas as pd
     day = tables.contacts["day"]
     if not len(day):
@@ -580,7 +597,7 @@ def _month_windows(
     for start, stop, month_end in zip(bounds[:-1], bounds[1:], ends, strict=True):
         known = known_actions(actions, tables.contacts, month_end.date(), thresholds,
                               pd.Timestamp(stop, tz="UTC"), measured) if actions else ()
-        windows.append(Window(start, stop, month_end, known))
+        windows.append(Window(start, stop, month_end, known, company))
     return [str(month) for month in series[:-1]], windows
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from .gaming import GamingConfig
-from .summary import ANSWERS, DIMENSIONS, RATINGS, Summary
+from .summary import ANSWERS, DIMENSIONS, NS_PER_DAY, RATINGS, Summary
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -127,6 +127,11 @@ class Score:
         return Score, (self.value, self.n, self.unit, self.low, self.high, self.reason)
 
 
+# A row's company and day as one number (Table.find): the day from 1970 plus _DAY_OFFSET (every
+# day pandas can hold is then from 1 to 2**21 - 1), the company in the bits above.
+_DAY_OFFSET, _COMPANY_SHIFT = 1 << 20, 21
+
+
 class Table:
     """One of a Summary's tables as numpy arrays, rows in order of day (datetime64[ns]): a
     window's rows are one run, found by binary search (`days`). The metrics score thousands of
@@ -139,6 +144,7 @@ class Table:
         self._orders: dict[str, np.ndarray] = {}
         self._cumulative: dict[tuple[str, str | None], np.ndarray] = {}
         self._groups: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._key: np.ndarray | None = None  # each row's company and day as one number (find)
 
     def __len__(self) -> int:
         return len(self._columns["day"])
@@ -190,6 +196,20 @@ class Table:
                 values if by is None else values[self.grouped(by)[0]])
         return self._cumulative[name, by]
 
+    def find(self, company: np.ndarray, bounds: np.ndarray, stop: bool = False) -> np.ndarray:
+        """Each bound's first row of its company (a table of several companies holds their
+        rows company after company, each's in order of day: a "company" column) on or after
+        that midnight (datetime64[ns]); NaT: no bound, the company's first row, or with `stop`
+        the row after its last."""
+        if self._key is None:
+            days = self._columns["day"].view(np.int64) // NS_PER_DAY + _DAY_OFFSET
+            owner = self._columns.get("company")
+            self._key = days if owner is None else (owner << _COMPANY_SHIFT) + days
+        missing = np.isnat(bounds)
+        days = np.where(missing, (1 << _COMPANY_SHIFT) if stop else 0,
+                        bounds.view(np.int64) // NS_PER_DAY + _DAY_OFFSET)
+        return self._key.searchsorted((company << _COMPANY_SHIFT) + days)
+
     def days(self, start: np.datetime64 | None, stop: np.datetime64 | None) -> Table:
         """The rows of the days from midnight `start` up to (not including) midnight `stop`
         (UTC); None: no bound."""
@@ -230,6 +250,29 @@ class Tables(NamedTuple):
         }, names)
         return cls(contacts, *(Table(summary.columns(table), {}) for table in ("waits", "cases")))
 
+    @classmethod
+    def of_many(cls, summaries: list[Summary]) -> tuple[Tables, list[Tables]]:
+        """The Tables of several companies' summaries as one, company after company (a
+        "company" column holds each row's company, by its place in `summaries`; Table.find),
+        each text dimension coded into the names of them all; and each company's own."""
+        parts = [cls.of(summary) for summary in summaries]
+        if len(parts) == 1:
+            return parts[0], parts
+        tables = []
+        for pieces in zip(*parts, strict=True):
+            columns = {name: np.concatenate([piece[name] for piece in pieces])
+                       for name in pieces[0]._columns}
+            columns["company"] = np.repeat(np.arange(len(pieces), dtype=np.int64),
+                                           [len(piece) for piece in pieces])
+            names = {}
+            for name in pieces[0]._names:
+                names[name] = np.unique(np.concatenate([piece._names[name] for piece in pieces]))
+                # each company's codes into them all (-1, missing, stays -1)
+                columns[name] = np.concatenate([np.append(np.searchsorted(
+                    names[name], piece._names[name]), -1)[piece[name]] for piece in pieces])
+            tables.append(Table(columns, names))
+        return cls(*tables), parts
+
     def days(self, start: np.datetime64 | None, stop: np.datetime64 | None) -> Tables:
         """Every table's rows of the days from `start` up to (not including) `stop`."""
         return Tables(*(table.days(start, stop) for table in self))
@@ -256,12 +299,14 @@ class Sample:
 class Window:
     """One window of a company's Tables to score: the days from midnight `start` up to (not
     including) midnight `stop` (UTC, naive; None: no bound), ending on `as_of`, with the action
-    log as it stood then (`actions`, as in Sample)."""
+    log as it stood then (`actions`, as in Sample). `company` is its company's number in
+    Tables of several companies (Tables.of_many)."""
 
     start: np.datetime64 | None
     stop: np.datetime64 | None
     as_of: pd.Timestamp
     actions: tuple = ()
+    company: int = 0
 
 
 class Windows:
@@ -283,6 +328,7 @@ class Windows:
                               dtype="datetime64[ns]").astype("datetime64[D]")
                      + np.timedelta64(1, "D")).astype("datetime64[ns]")
         self._windows = windows
+        self.company = np.array([window.company for window in windows], dtype=np.int64)
         self._rows: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._ranked: dict[tuple[str, str], Ranked] = {}
 
@@ -298,16 +344,12 @@ class Windows:
         """Each window's first row in a table ("contacts", "waits" or "cases") and the row after
         its last."""
         if table not in self._rows:
-            day = getattr(self.tables, table)["day"]
-            rows = []
-            for side, unbounded in (("start", 0), ("stop", len(day))):
-                bounds = [getattr(window, side) for window in self._windows]
-                found = day.searchsorted(np.array(
-                    [np.datetime64("NaT") if bound is None else bound for bound in bounds],
-                    dtype="datetime64[ns]")).astype(np.int64)
-                found[[bound is None for bound in bounds]] = unbounded
-                rows.append(found)
-            self._rows[table] = tuple(rows)
+            rows = getattr(self.tables, table)
+            self._rows[table] = tuple(rows.find(self.company, np.array(
+                [np.datetime64("NaT") if bound is None else bound
+                 for bound in (getattr(window, side) for window in self._windows)],
+                dtype="datetime64[ns]"), stop=side == "stop").astype(np.int64)
+                for side in ("start", "stop"))
         return self._rows[table]
 
     def sums(self, table: str, values: str | np.ndarray,
@@ -606,7 +648,7 @@ def resolution_rate(windows: Windows) -> list[Score]:
     cutoffs = windows.ends - np.timedelta64(windows.thresholds.resolution_window_days, "D")
     cases = windows.tables.cases
     first, last = windows.rows("cases")
-    counted = (first, np.clip(cases["day"].searchsorted(cutoffs), first, last))
+    counted = (first, np.clip(cases.find(windows.company, cutoffs), first, last))
     resolved, counts = cases["resolved"], cases["count"]  # 1.0, 0.0 or NaN
     return [share(k, n, MIN_CASES) for k, n in zip(
         windows.sums("cases", counts * (resolved == 1), counted).tolist(),
@@ -732,7 +774,7 @@ def _complaint_topics(windows: Windows) -> list[list[str]]:
     window's end, most first; ties by name."""
     history, ends = windows.history, windows.ends
     lookback = np.timedelta64(windows.thresholds.complaint_lookback_days, "D")
-    rows = (history["day"].searchsorted(ends - lookback), history["day"].searchsorted(ends))
+    rows = (history.find(windows.company, ends - lookback), history.find(windows.company, ends))
     topics = history.codes("topic")[0]  # one without a topic is not counted
     counts = windows.by_group(history, "topic", "complaints", rows)
     # the names are sorted: a stable sort on complaints, most first, breaks ties by name
