@@ -642,14 +642,16 @@ def _frame_rows(frame: pd.DataFrame, table: RawTable) -> None:
 
 
 def _parse_parquet(data: bytes) -> pa.Table | None:
-    """The fast path for a well-formed Parquet file with the contract's columns: each column in
-    the form `_parse_arrow` gives a CSV file's (text, whole numbers and anything written as text
-    as strings, "" where empty; booleans typed), except numbers, whole or not, (float64) and
-    date-times (timestamp[us, UTC]) that the file holds typed, null where empty, and the LABELS
-    columns as dictionaries (DICTIONARY, null where empty: see `_parquet_table`). None whenever
-    that cannot be sure to read as `_read_parquet` and the exact checks do: a damaged file, no
-    rows, other columns (as pandas names them), or a column of a type the exact path refuses
-    or reads otherwise (see `_typed_column`); the exact path then reads the file."""
+    """The fast path's table of a well-formed Parquet file with the contract's columns, as the
+    file holds them, the LABELS columns as dictionaries (see `_parquet_table`). The fast path
+    types them (`typed_column`) in the form `_parse_arrow` gives a CSV file's (text, whole
+    numbers and anything written as text as strings, "" where empty; booleans typed), except
+    numbers, whole or not, (float64) and date-times (timestamp[us, UTC]) that the file holds
+    typed, null where empty, and labels as dictionaries (DICTIONARY, null where empty); a
+    column of a type the exact path refuses or reads otherwise sends its company to the exact
+    path. None whenever the file cannot be sure to read as `_read_parquet` and the exact
+    checks do: a damaged file, no rows, or other columns (as pandas names them); the exact path
+    then reads the file."""
     try:
         table = _parquet_table(data, labels=True)
         header = table.column_names
@@ -660,28 +662,19 @@ def _parse_parquet(data: bytes) -> pa.Table | None:
                 return None
         if not table.num_rows or _header_problems(header, "", None) or _not_utf8(table, ""):
             return None
-        return _typed_columns(table)
-    except Exception:  # a damaged file, or a cast pyarrow refuses: the exact path decides
+        return table
+    except Exception:  # a damaged file: the exact path decides
         return None
 
 
-def _typed_columns(table: pa.Table) -> pa.Table | None:
-    """Each column of a Parquet or JSONL file's table as `_typed_column` gives it; None if
-    one cannot be (pyarrow errors propagate)."""
-    columns = [_typed_column(table.column(index), COLUMNS_BY_NAME[name])
-               for index, name in enumerate(table.column_names)]
-    if any(column is None for column in columns):
-        return None
-    return pa.table(columns, names=table.column_names)
-
-
-def _typed_column(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray | None:
-    """One Parquet (or JSONL) column as `_parse_parquet` gives it, or None if of a type the exact
-    path refuses for the column (a naive timestamp, a boolean rating, a date resolved_at ...)
-    or turns into other text (a number in a text column: 5 or 5.0 as pandas reads it). A NaN
-    is empty, as pandas reads it; a date is midnight UTC; raises when a cast would lose
-    anything (a timestamp in nanoseconds). Text in a dictionary stays one in LABELS columns
-    (DICTIONARY, null where empty)."""
+def typed_column(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray | None:
+    """A Parquet (or JSONL) column as the fast path reads it (see `_parse_parquet`), or None if
+    of a type the exact path refuses for the column (a naive timestamp, a boolean rating, a
+    date resolved_at ...) or turns into other text (a number in a text column: 5 or 5.0 as
+    pandas reads it). A NaN is empty, as pandas reads it; a date is midnight UTC; raises when a
+    cast would lose anything (a timestamp in nanoseconds). Text in a dictionary stays one in
+    LABELS columns (DICTIONARY, null where empty). Cell by cell: the cells of many files of one
+    Arrow type are typed in one call (validate._gathered)."""
     import pyarrow.compute as pc
     kind, types = column.kind, pa.types
     if types.is_null(cells.type):
@@ -740,7 +733,8 @@ _ESCAPED_KEY = re.compile(rb'"(?:[^"\\]|\\.)*\\u(?:[^"\\]|\\.)*"[ \t\r\n]*:')
 
 def _parse_jsonl(data: bytes) -> pa.Table | None:
     """The fast path for a JSONL file of flat objects with the contract's keys: pyarrow's JSON
-    reader, then each column as `_parse_parquet` gives it (`_typed_column`). None whenever it
+    reader's table, whose columns the fast path types as a Parquet file's (`typed_column`).
+    None whenever it
     cannot be sure to read as `_read_jsonl`: any pyarrow error (a key outside the contract or
     twice in an object, a value of another type than the column's (a rating written "5", text
     written as a number, a list, an object), a line that is not an object, a number too large
@@ -772,8 +766,8 @@ def _parse_jsonl(data: bytes) -> pa.Table | None:
         table = table.drop_columns(absent)
         if _header_problems(table.column_names, "", None):  # a required key in no record
             return None
-        return _typed_columns(table)
-    except Exception:  # a JSON error, or a cast pyarrow refuses: the exact path decides
+        return table
+    except Exception:  # a JSON error: the exact path decides
         return None
 
 
@@ -836,6 +830,12 @@ class TypedTable:
     path: Path | None = None
     suffix: str = ".csv"
     _exact: RawTable | None = field(default=None, repr=False)
+
+    @property
+    def raw(self) -> bool:
+        """Whether the columns are as the file holds them (Parquet, JSONL: see typed_column),
+        not yet in the fast path's form (CSV's are read in it)."""
+        return self.suffix != ".csv"
 
     @property
     def records(self) -> int:

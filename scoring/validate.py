@@ -14,7 +14,7 @@ import pyarrow as pa
 from jsonschema import Draft202012Validator
 
 from .ledger import COLUMNS_BY_NAME, FEEDBACK_COLUMNS, Column
-from .load import DICTIONARY, LABELS, RawTable, TypedTable, key_column
+from .load import DICTIONARY, LABELS, RawTable, TypedTable, key_column, typed_column
 from .problems import Problem
 from .schemas import SCHEMAS
 
@@ -270,8 +270,8 @@ def fast_contacts(
               if isinstance(table, TypedTable)]
     try:
         values = _fast_values(typed, as_of, np.repeat(owners, [t.records for t in typed]))
-    except pa.ArrowException:  # e.g. a date-time pyarrow cannot read: the exact path decides
-        return None
+    except (pa.ArrowException, _Untyped):  # e.g. a date-time pyarrow cannot read, a naive
+        return None                        # timestamp: the exact path decides
     if values is None:
         return None
     problems = [[[] for _ in company] for company in companies]
@@ -292,6 +292,7 @@ def _gathered(
     other different types (a Parquet file's typed date-times beside a CSV file's text): the
     exact path then checks the company."""
     given = [columns.get(column.name) for columns in files]
+    _type_raw(given, typed, column)
     present = [cells for cells in given if cells is not None]
     if not present:
         return None
@@ -308,6 +309,30 @@ def _gathered(
         else:
             chunks.append(pa.nulls(table.records, kind))
     return pa.chunked_array(chunks, kind)
+
+
+class _Untyped(Exception):
+    """A file holds a column in a type the fast path cannot read as the exact path does."""
+
+
+def _type_raw(given: list[pa.ChunkedArray | None], typed: list[TypedTable],
+              column: Column) -> None:
+    """The cells of the files that hold a column as written (TypedTable.raw: Parquet, JSONL)
+    typed in place (load.typed_column), the cells of every such file of one Arrow type in one
+    call. Raises _Untyped if they cannot be."""
+    kinds: dict[pa.DataType, list[int]] = {}
+    for index, (cells, table) in enumerate(zip(given, typed, strict=True)):
+        if cells is not None and table.raw:
+            kinds.setdefault(cells.type, []).append(index)
+    for kind, indices in kinds.items():
+        lengths = [len(given[index]) for index in indices]
+        cells = typed_column(pa.chunked_array(
+            [chunk for index in indices for chunk in given[index].chunks], kind), column)
+        if cells is None:
+            raise _Untyped(column.name)
+        for index, start, length in zip(indices, np.cumsum([0, *lengths[:-1]]).tolist(),
+                                        lengths, strict=True):
+            given[index] = cells.slice(start, length)
 
 
 def _as_text(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray:
@@ -349,7 +374,7 @@ def _fast_values(typed: list[TypedTable], as_of: dt.date | None, owner: np.ndarr
             if _any(pc.invert(pc.is_in(_texts(cells), pa.array(choices)))):
                 return None
             values[column.name] = cells
-        elif column.kind == "int" and cells.type != _TEXT:  # whole, as _typed_column checked
+        elif column.kind == "int" and cells.type != _TEXT:  # whole, as typed_column checked
             bounds = pc.min_max(cells).as_py()
             if bounds["min"] is not None and (bounds["min"] < column.low
                                               or bounds["max"] > column.high):

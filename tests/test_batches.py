@@ -143,3 +143,32 @@ def test_a_large_board_is_read_in_batches_and_scores_as_one_read_a_company_at_a_
     alone = build_scoreboard(fixture_copy, run=watched)
     assert batches == [1] * (4 * board.PARALLEL_FROM)
     assert scores_json(batched) == scores_json(alone)
+
+
+def test_parquet_files_typed_together_send_a_company_with_a_bad_column_to_the_exact_path(
+        tmp_path):
+    """Three shops' Parquet files hold their ratings as float64, typed in one call for the
+    batch; shop-1's 4.5 is no rating, so the batch is checked a company at a time: shop-1's
+    file is quarantined for it (the exact path's problem), the others are counted."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+    data = tmp_path / "data"
+    for number in range(3):
+        (data / f"shop-{number}" / "feedback").mkdir(parents=True)
+        (data / f"shop-{number}" / "company.yaml").write_text("name: Shop\nindustry: telecom\n")
+        pq.write_table(pa.table({
+            "id": [f"s{n}" for n in range(4)],
+            "submitted_at": pa.array([f"2026-10-0{n + 1}T09:00:00Z" for n in range(4)]).cast(
+                pa.timestamp("s", "UTC")),
+            "channel": ["chat"] * 4,
+            "rating": [5.0, 4.5 if number == 1 else 4.0, 3.0, None],
+        }), data / f"shop-{number}" / "feedback" / "2026-10.parquet")
+    jobs = _jobs(data)
+    together = summarize_companies(jobs)
+    for (result, _, _), (alone, _, _) in zip(
+            together, [summarize_company(job) for job in jobs], strict=True):
+        assert _seen(result) == _seen(alone)
+    codes = {result.slug: [(p.code, p.line) for f in result.files for p in f.problems]
+             for result, _, _ in together}
+    assert codes == {"shop-0": [], "shop-1": [("bad_int", 2)], "shop-2": []}
+    assert [result.windows["all"]["responses"].value for result, _, _ in together] == [3, 0, 3]
