@@ -718,19 +718,34 @@ def post_sale_gap(windows: Windows) -> list[Score]:
 LOTTERY_DIMENSIONS = ("site", "channel")
 
 
-def _spread(windows: Windows, dimension: str) -> list[tuple[list, int]]:
-    """For each window, the groups of one dimension with enough ratings as (csat, name, good,
-    ratings), best first, and how many groups were left out for too few ratings."""
+def _spread(windows: Windows, dimension: str) -> list[tuple[tuple | None, tuple | None, int]]:
+    """For each window, the best and the worst group of one dimension among those with enough
+    ratings, each as (csat, name, good, ratings), or None and None when fewer than two groups
+    have enough; and how many groups were left out for too few ratings. The best has the
+    highest CSAT (ties: the first name), the worst the lowest (ties: the last name): the ends
+    of the groups sorted by CSAT, best first, then by name. Found for every window at once,
+    over every name of the tables (Tables of several companies have the names of them all)."""
     contacts = windows.tables.contacts
     names = contacts.codes(dimension)[0].tolist()  # a contact naming no group is in none
-    sizes, goods = (windows.by_group(contacts, dimension, name, windows.rows("contacts")).tolist()
+    if not names:
+        return [(None, None, 0)] * len(windows)
+    sizes, goods = (windows.by_group(contacts, dimension, name, windows.rows("contacts"))
                     for name in ("rated", "good"))
+    kept = sizes >= MIN_GROUP_RESPONSES
+    counts = kept.sum(axis=1)
+    left_out = ((sizes > 0).sum(axis=1) - counts).tolist()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        csat = goods / sizes
+    best = np.where(kept, csat, -np.inf).argmax(axis=1).tolist()  # the first of the highest
+    worst = (sizes.shape[1] - 1 - np.where(kept, csat, np.inf)[:, ::-1].argmin(axis=1)).tolist()
     spreads = []
-    for window_sizes, window_goods in zip(sizes, goods, strict=True):
-        present = [(name, k, n) for name, k, n in zip(
-            names, window_goods, window_sizes, strict=True) if n > 0]
-        groups = [(k / n, name, k, n) for name, k, n in present if n >= MIN_GROUP_RESPONSES]
-        spreads.append((sorted(groups, key=lambda g: (-g[0], g[1])), len(present) - len(groups)))
+    for window, count in enumerate(counts.tolist()):
+        if count < 2:
+            spreads.append((None, None, left_out[window]))
+            continue
+        ends = [(k / n, names[group], k, n) for group in (best[window], worst[window])
+                for k, n in [(int(goods[window, group]), int(sizes[window, group]))]]
+        spreads.append((*ends, left_out[window]))
     return spreads
 
 
@@ -750,12 +765,12 @@ def service_lottery(windows: Windows) -> list[Score]:
             for window in zip(*spreads, strict=True)]
 
 
-def _lottery(spreads: dict[str, tuple[list, int]]) -> Score:
+def _lottery(spreads: dict[str, tuple[tuple | None, tuple | None, int]]) -> Score:
     """service_lottery of one window from each dimension's _spread."""
     candidates, left_out = [], {}
-    for dimension, (groups, left_out[dimension]) in spreads.items():
-        if len(groups) >= 2:
-            candidates.append((groups[0][0] - groups[-1][0], dimension, groups[0], groups[-1]))
+    for dimension, (best, worst, left_out[dimension]) in spreads.items():
+        if best is not None:
+            candidates.append((best[0] - worst[0], dimension, best, worst))
     detail = ", ".join(f"{n} {d}{'' if n == 1 else 's'}" for d, n in left_out.items())
     total = sum(left_out.values())
     dropped = (f"{total} group{'' if total == 1 else 's'} below {MIN_GROUP_RESPONSES} responses "
