@@ -69,7 +69,7 @@ from .validate import (
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .cache import Cache, SummariesInMemory
+    from .cache import Cache
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -749,8 +749,6 @@ def build_scoreboard(
     their own while this one scores the others, or looks them up in the cache (_apart); there,
     `speculate` and `on_speculated` are _score_all's (the search index starting on the pages
     of the companies read, publish.py build)."""
-    from .cache import SummariesInMemory
-
     config = config or read_config()
     stats = BuildStats()
     pool = _apart() if apart else None
@@ -759,9 +757,8 @@ def build_scoreboard(
                                     ) if pool else None
         companies, problems = discover(data_dir)
         jobs = [Job(company, data_dir, as_of, as_of, config) for company in companies]
-        as_of, results, keys = _score_all(jobs, cache or SummariesInMemory(), cache, run,
-                                          progress, stats, slim, pool, speculate,
-                                          on_speculated)
+        as_of, results, keys = _score_all(jobs, cache, run, progress, stats, slim, pool,
+                                          speculate, on_speculated)
         if cache is not None:
             cache.save()
         started = time.perf_counter()
@@ -779,7 +776,7 @@ def build_scoreboard(
 
 
 def _score_all(
-    jobs: list[Job], store: Cache | SummariesInMemory, cache: Cache | None, run: Runner,
+    jobs: list[Job], cache: Cache | None, run: Runner,
     progress: Callable[[str, int, int], None] | None, stats: BuildStats, slim: bool = False,
     apart: ProcessPoolExecutor | None = None, speculate: Speculation | None = None,
     on_speculated: Callable[[dict[str, bytes] | None], None] | None = None,
@@ -787,11 +784,14 @@ def _score_all(
     """The scoreboard's as_of, every company's result as of it, and slug -> the key its result
     was found or kept under (with a cache).
 
-    Phase 1 (summarize_company) reads each company whose summary `store` does not hold yet,
-    keeps its summary there, and scores it as of a guess: the pinned as_of, or the newest
-    counted day of the companies read or known so far. Once every company's newest day is
-    known, so is the as_of; phase 2 (score_summary) scores from its kept summary each company
-    that was not scored as of that day, unless the cache holds its result.
+    Phase 1 (summarize_companies, in batches) reads each company whose summary the cache does
+    not hold yet, keeps its summary there, and scores it as of a guess: the pinned as_of, or
+    the newest counted day of the companies read or known so far. Once every company's newest
+    day is known, so is the as_of; phase 2 (score_summary) scores from its kept summary each
+    company that was not scored as of that day, unless the cache holds its result. Without a
+    cache no summary is kept, and such a company is read again (score_company): a guess is
+    seldom wrong (for the companies read before the newest one is), and keeping every
+    company's summary cost more than reading those few again.
 
     With `apart` (_apart) and a cache, when fewer than PARALLEL_FROM companies are read, they
     are read on one of its processes while this one looks up the others' results in the
@@ -804,8 +804,8 @@ def _score_all(
     pinned = jobs[0].pinned if jobs else None
     started = time.perf_counter()
     # None: a file is new or changed (by its stat), the company is read and its key made then
-    summary_keys = [store.summary_key(job) for job in jobs]
-    newest = [store.newest(summary_key) if summary_key else None  # None: not known
+    summary_keys = [cache.summary_key(job) if cache else None for job in jobs]
+    newest = [cache.newest(summary_key) if summary_key else None  # None: not known
               for summary_key in summary_keys]
     stats.add("cache", time.perf_counter() - started)
     todo = [index for index, known in enumerate(newest) if known is None]
@@ -814,7 +814,7 @@ def _score_all(
 
     def first(position: int) -> Job:  # made as a runner takes it: the guess as it stands then
         index = todo[position]
-        return dataclasses.replace(jobs[index], as_of=guess, keep=True)
+        return dataclasses.replace(jobs[index], as_of=guess, keep=cache is not None)
 
     found: dict[int, tuple[str, CompanyResult | None]] = {}  # looked up while they are read
     if apart is not None and cache is not None and 0 < len(todo) < PARALLEL_FROM:
@@ -844,9 +844,10 @@ def _score_all(
     scored: dict[int, tuple[CompanyResult, dt.date, str | None]] = {}
     for done, (position, (result, day, kept)) in enumerate(summarized, 1):
         index = todo[position]
-        remember(kept.digests)
-        summary_keys[index] = kept.key
-        store.put_summary(kept.key, kept.entry, result.newest)
+        if kept is not None:  # kept with a cache
+            remember(kept.digests)
+            summary_keys[index] = kept.key
+            cache.put_summary(kept.key, kept.entry, result.newest)
         newest[index] = (result.newest,)
         guess = max(filter(None, (guess, result.newest)), default=None)
         # kept now, while the workers work on: right unless the guess was wrong
@@ -887,15 +888,17 @@ def _score_all(
 
     def second(position: int) -> Scoring:
         job, summary_key = jobs[todo[position]], summary_keys[todo[position]]
-        kept = store.get_summary(summary_key)
+        kept = cache.get_summary(summary_key)
         if kept is None:  # the kept summary cannot be read back: the company is read again
             from .cache import summary_of
             again = summarize_company(dataclasses.replace(job, keep=True))[2]
             kept = summary_of(again.key, again.entry)
         return Scoring(*kept, as_of, job.config)
 
-    for done, (position, result) in enumerate(
-            run(score_summary, Lazy(len(todo), second)), len(jobs) - len(todo) + 1):
+    # without a cache no summary was kept: a company scored as of a wrong guess is read again
+    again = run(score_summary, Lazy(len(todo), second)) if cache is not None else run(
+        score_company, Lazy(len(todo), lambda position: jobs[todo[position]]))
+    for done, (position, result) in enumerate(again, len(jobs) - len(todo) + 1):
         index = todo[position]
         results[index] = result = result or score_company(jobs[index])
         for stage, seconds in result.seconds.items():

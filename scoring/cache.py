@@ -681,31 +681,6 @@ def filled(slim_result: CompanyResult, full: CompanyResult) -> CompanyResult | N
                                comments=full.comments)
 
 
-class SummariesInMemory:
-    """Where a build without a cache keeps its companies' summaries (summary_entry) until it
-    ends, for the few it scores again (scoring.board._score_all): Cache's summary_key,
-    newest, put_summary and get_summary, in memory. No summary is known before the build, so
-    every company is read. They are small beside the rows (1,000 companies of 10,000
-    contacts each: about 95 MB); a file each in a temporary folder cost the build process
-    0.5-0.7 CPU-s at 1,000 companies (bench/score_bench.py, 1M contacts)."""
-
-    def __init__(self):
-        self._entries: dict[str, bytes] = {}
-
-    def summary_key(self, job: Job) -> None:
-        return None
-
-    def newest(self, entry_key: str) -> None:
-        return None
-
-    def put_summary(self, entry_key: str, entry: bytes, newest: dt.date | None) -> None:
-        self._entries[entry_key] = entry
-
-    def get_summary(self, entry_key: str) -> tuple[CompanyResult, bytes] | None:
-        entry = self._entries.get(entry_key)
-        return None if entry is None else summary_of(entry_key, entry)
-
-
 class SlimEntryWithoutFull(Exception):
     """A company's page must be made again, and its whole cached result cannot be read."""
 

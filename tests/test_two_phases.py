@@ -76,14 +76,15 @@ def test_a_commit_that_moves_the_as_of_scores_every_company_without_reading_it_a
     assert acme.windows["all"]["freshness_days"].value == 5  # 2026-10-20 .. 2026-10-25
 
 
-def test_without_a_cache_a_wrong_guess_is_scored_again_from_the_summary(fixture_copy):
+def test_without_a_cache_a_wrong_guess_is_read_and_scored_again(fixture_copy):
     """tiny is read first here (its folder renamed to sort first), so acme's phase 1 knows the
-    guess 2026-10-04 and its own newest day, 2026-10-20, beats it; tiny's guess was wrong."""
+    guess 2026-10-04 and its own newest day, 2026-10-20, beats it; tiny's guess was wrong, and
+    without a cache no summary was kept: tiny is read again."""
     (fixture_copy / "tiny").rename(fixture_copy / "a-tiny")
     calls: list[tuple[str, str]] = []
     board = build_scoreboard(fixture_copy, run=_recording(calls))
     assert calls == [("summarize_companies", "a-tiny"), ("summarize_companies", "acme"),
-                     ("score_summary", "a-tiny")]
+                     ("score_company", "a-tiny")]
     assert board.as_of == dt.date(2026, 10, 20)
     tiny = next(c for c in board.companies if c.slug == "a-tiny")
     assert tiny.windows["all"]["freshness_days"].value == 16  # 2026-10-04 .. 2026-10-20
