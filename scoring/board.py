@@ -256,16 +256,21 @@ def summarize_company(job: Job) -> tuple[CompanyResult, dt.date, Kept | None]:
 
 def summarize_companies(jobs: list[Job]) -> list[tuple[CompanyResult, dt.date, Kept | None]]:
     """summarize_company of each job, in order: a batch of companies, read, checked and
-    summarized together (_summarized), then scored together (_score_companies). The jobs share
-    their data folder, pinned date and settings, as a build's do."""
+    summarized together (_summarized), then scored together (_score_companies), each as of
+    the guess the batch gives: the newest counted day of any of its companies, when that is
+    later than job.as_of (so a batch's guess is wrong only if none of its companies has the
+    scoreboard's newest day). The jobs share their data folder, pinned date and settings, as a
+    build's do."""
     if any(job.keep for job in jobs):
         from .cache import read_summary_key, seen_before, summary_entry  # cache imports board
         befores = [seen_before(job.company) if job.keep else None for job in jobs]
     summarized = _summarized(jobs)
     started = time.perf_counter()
+    # the guess: no earlier than the newest counted day of any company of the batch
+    newest = max(filter(None, (result.newest for result, _ in summarized)), default=None)
     days, kept = [], []
     for index, (job, (result, summary)) in enumerate(zip(jobs, summarized, strict=True)):
-        days.append(job.pinned or max(filter(None, (job.as_of, result.newest)), default=EPOCH))
+        days.append(job.pinned or max(filter(None, (job.as_of, newest)), default=EPOCH))
         if job.keep:
             key, digests = read_summary_key(job, befores[index], result.files)
             kept.append(Kept(key, summary_entry(key, result, summary_bytes.dumps(summary)),

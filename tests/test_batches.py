@@ -5,6 +5,7 @@ batch holds."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import shutil
 from pathlib import Path
 
@@ -64,13 +65,15 @@ def test_companies_summarized_together_are_each_as_summarized_alone(tmp_path, pi
     three shops, in one batch: each result, guess and kept summary (its bytes) is the one the
     company gets alone. The demo's companies are checked in one piece, the shops in another;
     pinned before the demo's newest day, the demo's companies each alone (exact path)."""
-    import datetime as dt
     data = Path(shutil.copytree(REPO / "data", tmp_path / "data"))
     _shops(data, 3)
     pinned = dt.date.fromisoformat(pinned) if pinned else None
     jobs = _jobs(data, pinned)
     together = summarize_companies(jobs)
-    alone = [summarize_company(job) for job in jobs]
+    # each scored as of the batch's guess: the newest counted day of any (or the pinned day)
+    day = pinned or dt.date(2026, 10, 31)
+    assert [guess for _, guess, _ in together] == [day] * len(jobs)
+    alone = [summarize_company(dataclasses.replace(job, as_of=day)) for job in jobs]
     assert len(together) == len(alone) == 13
     for job, (result, day, kept), (result_alone, day_alone, kept_alone) in zip(
             jobs, together, alone, strict=True):
@@ -104,6 +107,22 @@ def test_a_repeated_id_in_one_company_of_a_batch_is_that_companys_problem_alone(
              for slug, result in results.items()}
     assert codes == {"shop-0": [], "shop-1": [("duplicate_id", 8)], "shop-2": []}
     assert [results[slug].rows_counted for slug in sorted(results)] == [6, 0, 6]
+
+
+def test_a_batch_guesses_the_newest_day_of_any_of_its_companies(tmp_path):
+    """shop-0's newest contact is on 2026-10-06; "late" writes on 2026-10-20. Read in one
+    batch, both are scored as of 2026-10-20, as the scoreboard will be: shop-0 is not scored
+    again (a guess of its own newest day, as alone, would be wrong)."""
+    data = tmp_path / "data"
+    _shops(data, 1)
+    _company(data, "late", ["l1,2026-10-20T09:00:00Z,chat,k1,5,,false\n"])
+    together = summarize_companies(_jobs(data))
+    assert [day for _, day, _ in together] == [dt.date(2026, 10, 20)] * 2
+    shop = next(result for result, _, _ in together if result.slug == "shop-0")
+    assert shop.newest == dt.date(2026, 10, 6)
+    assert shop.windows["all"]["freshness_days"].value == 14  # 2026-10-06 .. 2026-10-20
+    alone = [day for _, day, _ in map(summarize_company, _jobs(data))]
+    assert alone == [dt.date(2026, 10, 20), dt.date(2026, 10, 6)]  # late, then shop-0
 
 
 def test_companies_in_one_batch_keep_their_own_cases_and_bursts(tmp_path):
