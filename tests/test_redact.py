@@ -8,6 +8,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 
 from scoring.redact import KINDS, MARKERS, PHONE_POLICIES, Span, find_personal_data, redact
 
@@ -215,3 +217,33 @@ def test_any_string_is_handled(alphabet: str) -> None:
 def test_long_adversarial_input_completes(text: str) -> None:
     # No timing assertion: a catastrophic regex would not finish within the test run at all.
     assert isinstance(redact(text), str)
+
+
+# --- text no rule could search: ASCII without a digit, an @ or an "(at)" ----------------------
+
+_PIECES = st.sampled_from([
+    "Street", "St", "Road", "Baker", "rue", "de la", "Paix", "Calle", "Mayor", "Hauptstraße",
+    "Kerkstraat", "GIR", "AA", "NW", "SW", "Flat", "Apt", "live at", "call me", "tel", "IBAN",
+    "GB", "DE", "account", "sort code", "at", "dot", "[dot]", "(dot)", "com", "example", "+",
+    "-", "(", ")", "[", "]", ".", ",", "/", ":", "#", " ", "  ", "\n", "x", "O", "I", "l",
+])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_PIECES, st.text(st.characters(min_codepoint=32, max_codepoint=126),
+                                            max_size=6)), max_size=30))
+def test_ascii_text_without_a_digit_an_at_or_an_at_cue_holds_nothing_any_rule_finds(pieces):
+    """find_personal_data returns at once for such text: every rule needs a digit but the
+    e-mail rule, which needs an @ or an "(at)". Here the rules run anyway, and find nothing."""
+    from scoring.redact import _CUES, _find_once
+    text = " ".join(pieces)
+    assume(text.isascii() and not _CUES.search(text))
+    for policy in PHONE_POLICIES:
+        assert _find_once(text, policy) == []
+        assert find_personal_data(text, phone_policy=policy) == []
+
+
+def test_a_digit_an_at_or_an_at_cue_is_searched_as_ever():
+    assert [s.kind for s in find_personal_data("write to jo [at] example [dot] com")] == ["email"]
+    assert [s.kind for s in find_personal_data("I live at 12 Baker Street")] == ["address"]
+    assert redact("Ring me: 020 7946 0958") == "Ring me: " + MARKERS["phone"]
