@@ -659,9 +659,10 @@ class BuildStats:
 
 
 def run_here(function: Callable[[T], R], jobs: Iterable[T]) -> Iterator[tuple[int, R]]:
-    """The single-machine runner: one company at a time, so only one company's rows are ever
-    in memory. A runner yields (position in jobs, function(job)) as each finishes, in any
-    order, and takes the jobs one by one as it needs them (phase 2's read its summary)."""
+    """The single-machine runner: one job (a batch of companies in phase 1, a company in phase
+    2) at a time, so only one job's rows are ever in memory. A runner yields (position in jobs,
+    function(job)) as each finishes, in any order, and takes the jobs one by one as it needs
+    them (phase 2's read its summary)."""
     for index, job in enumerate(jobs):
         yield index, function(job)
 
@@ -673,12 +674,12 @@ PARALLEL_FROM = 16  # companies to score before a build's default runner starts 
 
 
 def process_runner(processes: int, minimum: int = 2) -> Runner:
-    """A runner on this machine's cores: `processes` worker processes, each working on one
-    company at a time (so at most `processes` companies' rows are in memory at once, and at
-    most twice that many jobs wait their turn), once at least `minimum` companies need it;
-    fewer are done here (run_here), where starting the workers (about a second) would cost
-    more than it saves. Results are run_here's; build_scoreboard puts them back in company
-    order."""
+    """A runner on this machine's cores: `processes` worker processes, each working on one job
+    at a time (so at most `processes` jobs' rows are in memory at once, and at most twice that
+    many jobs wait their turn), once there are at least `minimum` jobs (a build's first phase
+    has as many as companies until it has 64, batch_size); fewer are done here (run_here),
+    where starting the workers (about a second) would cost more than it saves. Results are
+    run_here's; build_scoreboard puts them back in company order."""
 
     def run(function: Callable[[T], R], jobs: Sequence[T]) -> Iterator[tuple[int, R]]:
         if processes < 2 or len(jobs) < max(2, minimum):
@@ -739,7 +740,7 @@ def build_scoreboard(
     speculate: Speculation | None = None,
     on_speculated: Callable[[dict[str, bytes] | None], None] | None = None,
 ) -> Scoreboard:
-    """Score every company under data_dir, one company at a time on `run` (_score_all); then
+    """Score every company under data_dir, in batches of companies on `run` (_score_all); then
     what needs them all: the Candor score (industry means), the audit and the ranks.
 
     `as_of` defaults to the newest counted contact of any company, so the same data always
