@@ -352,7 +352,7 @@ def _summarized(jobs: list[Job]) -> list[tuple[CompanyResult, Summary]]:
     validated = time.perf_counter()
     summarized: list[Summary | None] = [None] * len(jobs)
     for indices, contacts, starts in pieces:
-        stamps = _stamps_of(contacts)
+        stamps = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")  # naive UTC
         ends = []
         for index, first, last in zip(indices, starts[:-1], starts[1:], strict=True):
             newest = stamps[first:last].max().astype("datetime64[D]").item() if last > first \
@@ -371,11 +371,6 @@ def _summarized(jobs: list[Job]) -> list[tuple[CompanyResult, Summary]]:
     for result in results:
         result.seconds = {stage: spent / len(jobs) for stage, spent in seconds.items()}
     return list(zip(results, summarized, strict=True))
-
-
-def _stamps_of(contacts: pd.DataFrame) -> np.ndarray:
-    """The contacts' submitted_at as naive UTC datetime64[ns]."""
-    return contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
 
 
 def _read_company(
