@@ -81,13 +81,13 @@ def burst(start: pd.Timestamp, end: pd.Timestamp, count: int) -> Signal:
 def bursts(contacts: pd.DataFrame, config: GamingConfig) -> list[Signal]:
     """Runs of top ratings with the same comment, each run at most burst_minutes long and
     starting at the earliest contact not already in a run."""
-    return bursts_by_company(contacts, config, None, 1)[0]
+    return bursts_by_company(contacts, config, np.zeros(len(contacts), np.int64), 1)[0]
 
 
-def bursts_by_company(contacts: pd.DataFrame, config: GamingConfig, company: np.ndarray | None,
+def bursts_by_company(contacts: pd.DataFrame, config: GamingConfig, company: np.ndarray,
                       companies: int) -> list[list[Signal]]:
     """bursts of several companies whose contacts are one frame (`company`: each contact's,
-    ascending; None: one company), in one pass: each company's runs, its own words only."""
+    ascending), in one pass: each company's runs, its own words only."""
     import pandas as pd
     comments = contacts["comment"].to_numpy()
     when = contacts["submitted_at"].to_numpy(dtype="datetime64[ns]")
@@ -98,9 +98,8 @@ def bursts_by_company(contacts: pd.DataFrame, config: GamingConfig, company: np.
     text_of, texts = pd.factorize(comments[rows])
     words_of, words = pd.factorize(np.array([_same_words(text) for text in texts], dtype=object),
                                    sort=True)
-    word_of = words_of[text_of]
-    if company is not None:  # a company's words are its own: by company, then by words
-        word_of = company[rows].astype(np.int64) * len(words) + word_of
+    # a company's words are its own: grouped by company, then by words
+    word_of = company[rows].astype(np.int64) * len(words) + words_of[text_of]
     groups = len(words) * companies
     order = np.lexsort((when[rows], word_of))  # by words (in order), then by time
     sizes = np.bincount(word_of, minlength=groups)

@@ -674,7 +674,7 @@ def typed_column(cells: pa.ChunkedArray, column: Column) -> pa.ChunkedArray | No
     pandas reads it). A NaN is empty, as pandas reads it; a date is midnight UTC; raises when a
     cast would lose anything (a timestamp in nanoseconds). Text in a dictionary stays one in
     LABELS columns (DICTIONARY, null where empty). Cell by cell: the cells of many files of one
-    Arrow type are typed in one call (validate._gathered)."""
+    Arrow type are typed in one call (validate._type_raw)."""
     import pyarrow.compute as pc
     kind, types = column.kind, pa.types
     if types.is_null(cells.type):
@@ -734,12 +734,11 @@ _ESCAPED_KEY = re.compile(rb'"(?:[^"\\]|\\.)*\\u(?:[^"\\]|\\.)*"[ \t\r\n]*:')
 def _parse_jsonl(data: bytes) -> pa.Table | None:
     """The fast path for a JSONL file of flat objects with the contract's keys: pyarrow's JSON
     reader's table, whose columns the fast path types as a Parquet file's (`typed_column`).
-    None whenever it
-    cannot be sure to read as `_read_jsonl`: any pyarrow error (a key outside the contract or
-    twice in an object, a value of another type than the column's (a rating written "5", text
-    written as a number, a list, an object), a line that is not an object, a number too large
-    for a double), bytes that are not UTF-8, a line over the length cap, no records, or lines
-    that do not hold one object each (`_content_lines`)."""
+    None whenever it cannot be sure to read as `_read_jsonl`: any pyarrow error (a key outside
+    the contract or twice in an object, a value of another type than the column's (a rating
+    written "5", text written as a number, a list, an object), a line that is not an object, a
+    number too large for a double), bytes that are not UTF-8, a line over the length cap, no
+    records, or lines that do not hold one object each (`_content_lines`)."""
     import pyarrow.json as pajson
 
     body = data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data

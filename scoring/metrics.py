@@ -738,15 +738,13 @@ def _spread(windows: Windows, dimension: str) -> list[tuple[tuple | None, tuple 
         csat = goods / sizes
     best = np.where(kept, csat, -np.inf).argmax(axis=1).tolist()  # the first of the highest
     worst = (sizes.shape[1] - 1 - np.where(kept, csat, np.inf)[:, ::-1].argmin(axis=1)).tolist()
-    spreads = []
-    for window, count in enumerate(counts.tolist()):
-        if count < 2:
-            spreads.append((None, None, left_out[window]))
-            continue
-        ends = [(k / n, names[group], k, n) for group in (best[window], worst[window])
-                for k, n in [(int(goods[window, group]), int(sizes[window, group]))]]
-        spreads.append((*ends, left_out[window]))
-    return spreads
+    def group(window: int, at: int) -> tuple:
+        k, n = int(goods[window, at]), int(sizes[window, at])
+        return k / n, names[at], k, n
+
+    return [(group(window, best[window]), group(window, worst[window]), left_out[window])
+            if count >= 2 else (None, None, left_out[window])
+            for window, count in enumerate(counts.tolist())]
 
 
 @metric("service_lottery", "Service lottery", "points", min_n=MIN_GROUP_RESPONSES,

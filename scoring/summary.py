@@ -307,7 +307,7 @@ def summarize_many(contacts: pd.DataFrame, starts: np.ndarray, gaming: GamingCon
                             "channel": rows["channel"][i], "topic": rows["topic"][i],
                             "rating": ratings[i], "comment": text[i].strip()} for i in mine)
         summaries.append(Summary.of_columns({
-            "contacts": _part(cube, cube_rows, CONTACT_KEYS + CONTACT_COUNTS),
+            "contacts": _part(cube, cube_rows, TABLES["contacts"]),
             "waits": _part(waits, wait_rows, TABLES["waits"]),
             "cases": _part(cases, case_rows, TABLES["cases"]),
             "comments": {name: [c[name] for c in comments] for name in COMMENT_COLUMNS},

@@ -421,13 +421,9 @@ def _repeated_ids(ids: pa.ChunkedArray, owner: np.ndarray) -> bool:
     import pyarrow.compute as pc
     if len(ids) < 2:
         return False
-    ascending = pc.less(ids[:-1], ids[1:])
-    if owner[0] != owner[-1]:  # a company's first id need not follow the one before
-        ascending = pc.or_(ascending, pa.array(owner[1:] != owner[:-1]))
-    if pc.all(ascending).as_py():
+    # a company's first id need not follow the one before
+    if pc.all(pc.or_(pc.less(ids[:-1], ids[1:]), pa.array(owner[1:] != owner[:-1]))).as_py():
         return False
-    if owner[0] == owner[-1]:
-        return len(pc.unique(ids)) != len(ids)
     encoded = pc.dictionary_encode(ids.combine_chunks())
     pairs = owner.astype(np.int64) * len(encoded.dictionary) + encoded.indices.to_numpy()
     return len(np.unique(pairs)) != len(pairs)
