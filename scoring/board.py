@@ -673,16 +673,19 @@ def process_runner(processes: int, minimum: int = 2) -> Runner:
     at a time (so at most `processes` jobs' rows are in memory at once, and at most twice that
     many jobs wait their turn), once there are at least `minimum` jobs (a build's first phase
     has as many as companies until it has 64, batch_size); fewer are done here (run_here),
-    where starting the workers (about a second) would cost more than it saves. Results are
-    run_here's; build_scoreboard puts them back in company order."""
+    where starting the workers would cost more than it saves. Results are run_here's;
+    build_scoreboard puts them back in company order.
+
+    The workers are forked from this process when it runs no other thread (_forkable), and
+    so start at once with every module it has imported (scoring, numpy, pyarrow: a fifth of
+    a second each, and the import of what only they need runs on both at once); else each
+    starts from a clean process of the forkserver's, and imports them itself."""
 
     def run(function: Callable[[T], R], jobs: Sequence[T]) -> Iterator[tuple[int, R]]:
         if processes < 2 or len(jobs) < max(2, minimum):
             yield from run_here(function, jobs)
             return
-        # forkserver: each worker starts from a clean process, not from a fork of this one
-        # with pyarrow's threads running
-        context = multiprocessing.get_context("forkserver")
+        context = multiprocessing.get_context("fork" if _forkable() else "forkserver")
         waiting = enumerate(jobs)
         with ProcessPoolExecutor(min(processes, len(jobs)), mp_context=context) as pool:
             running = {pool.submit(function, job): index
@@ -1002,12 +1005,19 @@ def _apart() -> ProcessPoolExecutor | None:
     are few (_score_all), while this process looks up the others in the cache: then it never
     imports pandas (0.3 s with the company's reading, at L). Neither writes anything the
     build reads but its results; the audit, its state file in the cache folder. None where
-    there is no fork, or when this process runs a thread (publish.py serve's server): a fork
-    takes none of them along, and a lock one of them held would stay held. (A forking pool
-    forks all its processes at its first task, before it starts a thread of its own.)"""
-    if "fork" not in multiprocessing.get_all_start_methods() or threading.active_count() > 1:
+    this process may not fork (_forkable: publish.py serve's server runs a thread)."""
+    if not _forkable():
         return None
     return ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+
+
+def _forkable() -> bool:
+    """Whether this process may fork: where there is fork, and no thread of Python's but this
+    one runs, which could hold a lock the child would find held for ever. A pool forks all its
+    processes at its first task, before it starts a thread of its own. (The threads that
+    numpy and pyarrow start as they are imported, OpenBLAS's and jemalloc's, are readied for
+    a fork by their libraries' own fork handlers.)"""
+    return "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1
 
 
 def check(data_dir: Path, as_of: dt.date | None = None) -> list[Problem]:

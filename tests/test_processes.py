@@ -186,3 +186,32 @@ def test_a_score_crosses_to_another_process_whole():
         back = pickle.loads(data)
         assert (back.value, back.n, back.unit, back.low, back.high, back.reason) == (
             score.value, score.n, score.unit, score.low, score.high, score.reason)
+
+
+WORKERS_PARENT = '''
+import os, threading
+from scoring.board import process_runner
+
+def parent(_job):
+    return os.getppid()
+
+if __name__ == "__main__":
+    run = process_runner(2)
+    print(sorted({pid for _, pid in run(parent, range(4))}) == [os.getpid()])
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+    print(os.getpid() not in {pid for _, pid in run(parent, range(4))})
+'''
+
+
+def test_workers_are_forked_only_from_a_process_without_threads(tmp_path):
+    """Workers forked from the build's process start with what it has imported; with another
+    thread running (publish.py serve's server), they come from the forkserver instead."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "workers.py"
+    script.write_text(WORKERS_PARENT)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "True"]
