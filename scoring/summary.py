@@ -37,6 +37,7 @@ signals that need the comments' words, found when the rows were summarized).
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
@@ -290,6 +291,8 @@ def summarize_many(contacts: pd.DataFrame, starts: np.ndarray, gaming: GamingCon
     consented = np.flatnonzero(contacts["comment_public"].to_numpy(dtype=bool) & pd.notna(text))
     public = consented[np.array([bool(t.strip()) for t in text[consented].tolist()], dtype=bool)]
     signals = bursts_by_company(contacts, gaming, company, companies)
+    owned = {name: _own(names, codes, cube["company"], companies)
+             for name, (names, codes) in dimensions.items()}
     summaries = []
     for index, (cube_rows, wait_rows, case_rows, public_rows) in enumerate(zip(*(
             _runs(owner, companies) for owner in (cube["company"], waits["company"],
@@ -312,8 +315,7 @@ def summarize_many(contacts: pd.DataFrame, starts: np.ndarray, gaming: GamingCon
             "cases": _part(cases, case_rows, TABLES["cases"]),
             "comments": {name: [c[name] for c in comments] for name in COMMENT_COLUMNS},
         }, public_rows.stop - public_rows.start, tuple(signals[index]),
-            {name: _own(names, codes[cube_rows]) for name, (names, codes) in dimensions.items()}
-            if companies > 1 else dimensions))
+            {name: (names[index], codes[cube_rows]) for name, (names, codes) in owned.items()}))
     return summaries
 
 
@@ -328,11 +330,19 @@ def _part(table: dict[str, np.ndarray], rows: slice, names: Sequence[str],
     return {name: table[name][rows] for name in names}
 
 
-def _own(names: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """A text dimension's distinct values and codes (_grouped) for one company's rows, from
-    those of several companies: the names it uses, in the same order."""
-    used = np.unique(codes[codes >= 0])
-    return names[used], np.where(codes >= 0, np.searchsorted(used, codes), -1)
+def _own(names: np.ndarray, codes: np.ndarray, owner: np.ndarray, companies: int,
+         ) -> tuple[list[np.ndarray], np.ndarray]:
+    """A text dimension's distinct values and codes (_grouped) for each company's rows, from
+    those of several companies (`owner`: each row's, ascending): each company's the names it
+    uses, in the same order (a list, by company), and each row's position among its company's
+    (-1: missing)."""
+    width = len(names) + 1
+    given = codes >= 0
+    used = np.unique(owner[given] * width + codes[given])  # (company, code), in order
+    bounds = np.searchsorted(used // width, np.arange(companies + 1))
+    mine = np.where(given, np.searchsorted(used, owner * width + codes) - bounds[owner], -1)
+    return [names[used[first:last] % width] for first, last in itertools.pairwise(
+        bounds.tolist())], mine
 
 
 def _added(tables: list[dict[str, np.ndarray]], keys: Sequence[str], counts: Sequence[str],
