@@ -522,12 +522,12 @@ def _score_companies(
         windows += [Window(None, None, as_of_ts, known, company),
                     Window(recent_start, None, as_of_ts, known, company), *month_windows]
     scores = iter(score_windows(Windows(tables, windows, tables.contacts, thresholds)))
-    for result, summary, part, series in zip(results, summaries, parts, months, strict=True):
+    breakdowns = _breakdowns(tables.contacts, len(results))
+    for result, summary, part, series, breakdown in zip(results, summaries, parts, months,
+                                                         breakdowns, strict=True):
         result.windows = dict(zip(WINDOWS, itertools.islice(scores, len(WINDOWS)), strict=True))
         result.monthly = list(zip(series, itertools.islice(scores, len(series)), strict=True))
-        result.breakdowns = {
-            dimension: _breakdown(part.contacts, dimension) for dimension in BREAKDOWNS
-        }
+        result.breakdowns = breakdown
         result.actions = [with_effect(action, part.contacts, thresholds.effect_window_days)
                           for action in result.actions]
         result.comments, result.n_public_comments = public_comments(summary)
@@ -611,20 +611,28 @@ def _monthly(
                                                   thresholds)), strict=True))
 
 
-def _breakdown(contacts: Table, dimension: str) -> list[Group]:
-    """The all-time contacts and CSAT of each value of one dimension; contacts without one are
-    a group of their own, "(not given)" (with a value of that name, if there is one)."""
-    names, group_of = contacts.codes(dimension)
-    names = [str(name) for name in names]
-    if (group_of < 0).any() and NOT_GIVEN not in names:
-        names.append(NOT_GIVEN)
-    group_of = np.where(group_of < 0, names.index(NOT_GIVEN) if NOT_GIVEN in names else 0,
-                        group_of)
-    sizes, goods, rated = (np.bincount(group_of, weights=contacts[name], minlength=len(names))
-                           for name in ("contacts", "good", "rated"))
-    groups = [Group(name, int(size), share(int(k), int(n), MIN_RESPONSES))
-              for name, size, k, n in zip(names, sizes, goods, rated, strict=True) if size]
-    return sorted(groups, key=lambda g: (-g.contacts, g.name))
+def _breakdowns(contacts: Table, companies: int) -> list[dict[str, list[Group]]]:
+    """Each company's breakdowns, by dimension: the all-time contacts and CSAT of each value it
+    has; contacts without one are a group of their own, "(not given)" (with a value of that
+    name, if there is one). `contacts`: the contacts cube of one company, or of several
+    (Tables.of_many), each dimension's values counted for all of them at once."""
+    owner = contacts["company"] if companies > 1 else np.zeros(len(contacts), np.int64)
+    found: list[dict[str, list[Group]]] = [{} for _ in range(companies)]
+    for dimension in BREAKDOWNS:
+        names, codes = contacts.codes(dimension)
+        names = [*map(str, names), NOT_GIVEN]  # the last: missing, unless a value is so named
+        width = len(names)
+        cells = owner * width + np.where(codes < 0, names.index(NOT_GIVEN), codes)
+        sizes, goods, rated = (np.bincount(cells, weights=contacts[name],
+                                           minlength=companies * width).reshape(companies, width)
+                               for name in ("contacts", "good", "rated"))
+        for company, breakdown in enumerate(found):
+            breakdown[dimension] = sorted((
+                Group(names[value], int(sizes[company, value]), share(
+                    int(goods[company, value]), int(rated[company, value]), MIN_RESPONSES))
+                for value in np.flatnonzero(sizes[company]).tolist()),
+                key=lambda group: (-group.contacts, group.name))
+    return found
 
 
 def data_commit(data_dir: Path) -> str | None:

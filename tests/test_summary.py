@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from test_metrics import AS_OF, DEFAULTS, contacts_frame
 
-from scoring.board import CompanyResult, _breakdown, _score_company
+from scoring.board import CompanyResult, _breakdowns, _score_company
 from scoring.config import read_config
 from scoring.gaming import GamingConfig, Signal
 from scoring.metrics import METRICS, Sample, Tables, quantile
@@ -262,7 +262,8 @@ def test_breakdown_groups_by_hand_contacts_without_a_value_as_not_given():
     ratings = ([5] * 30 + [2] * 10) + ([4] * 15 + [3] * 15 + [None] * 5) + [5] * 5 + [None] * 35
     contacts = contacts_frame(len(sites), id=[f"c{i}" for i in range(len(sites))], site=sites,
                               rating=ratings)
-    groups = _breakdown(Tables.of(summarize(contacts, GAMING)).contacts, "site")
+    [breakdowns] = _breakdowns(Tables.of(summarize(contacts, GAMING)).contacts, 1)
+    groups = breakdowns["site"]
     # most contacts first, ties by name: "(not given)" sorts before "vendor-a"
     assert [(g.name, g.contacts, g.csat.value, g.csat.n) for g in groups] == [
         ("(not given)", 40, pytest.approx(100 * 20 / 35), 35),
