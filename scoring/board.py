@@ -680,7 +680,7 @@ def process_runner(processes: int, minimum: int = 2) -> Runner:
     """A runner on this machine's cores: `processes` worker processes, each working on one job
     at a time (so at most `processes` jobs' rows are in memory at once, and at most twice that
     many jobs wait their turn), once there are at least `minimum` jobs (a build's first phase
-    has as many as companies until it has 64, batch_size); fewer are done here (run_here),
+    has as many as companies until it has 64, batch_bounds); fewer are done here (run_here),
     where starting the workers would cost more than it saves. Results are run_here's;
     build_scoreboard puts them back in company order.
 
@@ -847,11 +847,11 @@ def _score_all(
             on_speculated(speculated)
         summarized: Iterable[tuple[int, tuple]] = enumerate(read)
     else:
-        size = batch_size(len(todo))
+        bounds = batch_bounds([jobs[index].company for index in todo])
         batches = run(summarize_companies, Lazy(
-            -(-len(todo) // size), lambda batch: [first(position) for position in range(
-                batch * size, min(len(todo), (batch + 1) * size))]))
-        summarized = ((batch * size + offset, outcome) for batch, outcomes in batches
+            len(bounds) - 1, lambda batch: [first(position) for position in range(
+                bounds[batch], bounds[batch + 1])]))
+        summarized = ((bounds[batch] + offset, outcome) for batch, outcomes in batches
                       for offset, outcome in enumerate(outcomes))
     scored: dict[int, tuple[CompanyResult, dt.date, str | None]] = {}
     for done, (position, (result, day, kept)) in enumerate(summarized, 1):
@@ -923,14 +923,37 @@ def _score_all(
                             if k}
 
 
-BATCH = 16  # companies read, checked and summarized together, at most
+BATCH = 32  # companies read, checked and summarized together, at most
+BATCH_BYTES = 16 * 2**20  # and their feedback files' bytes, at most (unless a company's alone)
 
 
-def batch_size(companies: int) -> int:
-    """Companies per batch of a build's first phase: BATCH once there are enough that the
-    batches still outnumber PARALLEL_FROM twice over (a runner decides by the jobs it is given
-    whether to start its workers), else one company per batch."""
-    return max(1, min(BATCH, companies // (2 * PARALLEL_FROM)))
+def batch_bounds(companies: list[CompanyFiles]) -> list[int]:
+    """Where each batch of a build's first phase starts, then where the last ends. Batches are
+    up to BATCH companies whose feedback files hold BATCH_BYTES in all, at most (a company
+    with more is a batch alone): a worker holds a batch's rows, and the per-call costs are
+    paid once a batch. At L (10,000 contacts a company, CSV) that is about 15 companies, at
+    1M (a thousand, Parquet) 32. Below 2 * PARALLEL_FROM companies a batch, a company is
+    one: the batches must still outnumber PARALLEL_FROM twice over, since a runner decides
+    by the jobs it is given whether to start its workers."""
+    most = max(1, min(BATCH, len(companies) // (2 * PARALLEL_FROM)))
+    bounds, count, held = [0], 0, 0
+    for index, company in enumerate(companies):
+        size = sum(_size(path) for path in company.feedback)
+        if count == most or (count and held + size > BATCH_BYTES):
+            bounds.append(index)
+            count, held = 0, 0
+        count, held = count + 1, held + size
+    if companies:
+        bounds.append(len(companies))
+    return bounds
+
+
+def _size(path: Path) -> int:
+    """A file's size in bytes; 0 if it cannot be looked at (reading it reports why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> None:

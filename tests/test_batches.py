@@ -133,7 +133,8 @@ def test_companies_in_one_batch_keep_their_own_cases_and_bursts(tmp_path):
     _company(data, "east", rows)
     _company(data, "west", [*rows[:2], rows[2].replace("k1", "k2")])
     jobs = _jobs(data)
-    assert board.batch_size(len(jobs)) == 1  # as a build would not batch two: here we do
+    # a build would not batch two (batch_bounds): here we do
+    assert board.batch_bounds([job.company for job in jobs]) == [0, 1, 2]
     results = {result.slug: result for result, _, _ in summarize_companies(jobs)}
     assert results["east"].signals == results["west"].signals == []
     east, west = (results[slug].windows["all"] for slug in ("east", "west"))
@@ -162,6 +163,25 @@ def test_a_large_board_is_read_in_batches_and_scores_as_one_read_a_company_at_a_
     alone = build_scoreboard(fixture_copy, run=watched)
     assert batches == [1] * (4 * board.PARALLEL_FROM)
     assert scores_json(batched) == scores_json(alone)
+
+
+def test_batches_hold_at_most_batch_companies_and_batch_bytes(tmp_path, monkeypatch):
+    """96 companies: three a batch (96 // (2 * PARALLEL_FROM)), unless their feedback files
+    would hold more than BATCH_BYTES (here 350): a company's file is 100 bytes, but company
+    4's is 1,000, a batch alone, and company 3's batch ends before it."""
+    data = tmp_path / "data"
+    for number in range(96):
+        (data / f"c{number:02}" / "feedback").mkdir(parents=True)
+        (data / f"c{number:02}" / "company.yaml").write_text("name: C\nindustry: telecom\n")
+        (data / f"c{number:02}" / "feedback" / "2026-10.csv").write_bytes(
+            b"x" * (1_000 if number == 4 else 100))
+    monkeypatch.setattr(board, "BATCH_BYTES", 350)
+    companies, _ = discover(data)
+    # by hand: [0 1 2] full at three; [3] then 4 would make 1,100; [4] alone; [5 6 7]; ...
+    assert board.batch_bounds(companies) == [0, 3, 4, 5, *range(8, 96, 3), 96]
+    monkeypatch.setattr(board, "BATCH_BYTES", 10**9)
+    assert board.batch_bounds(companies) == list(range(0, 97, 3))
+    assert board.batch_bounds(companies[:63]) == list(range(64))  # one each below 64
 
 
 def test_parquet_files_typed_together_send_a_company_with_a_bad_column_to_the_exact_path(
