@@ -685,9 +685,9 @@ def process_runner(processes: int, minimum: int = 2) -> Runner:
     build_scoreboard puts them back in company order.
 
     The workers are forked from this process when it runs no other thread (_forkable), and
-    so start at once with every module it has imported (scoring, numpy, pyarrow: a fifth of
-    a second each, and the import of what only they need runs on both at once); else each
-    starts from a clean process of the forkserver's, and imports them itself."""
+    so start with every module it has imported (scoring, numpy, pyarrow: 0.2 s of a worker's
+    start; each still imports pandas itself, at the same time as the other); else each starts
+    from a clean process of the forkserver's and imports them all."""
 
     def run(function: Callable[[T], R], jobs: Sequence[T]) -> Iterator[tuple[int, R]]:
         if processes < 2 or len(jobs) < max(2, minimum):
@@ -932,9 +932,10 @@ def batch_bounds(companies: list[CompanyFiles]) -> list[int]:
     up to BATCH companies whose feedback files hold BATCH_BYTES in all, at most (a company
     with more is a batch alone): a worker holds a batch's rows, and the per-call costs are
     paid once a batch. At L (10,000 contacts a company, CSV) that is about 15 companies, at
-    1M (a thousand, Parquet) 32. Below 2 * PARALLEL_FROM companies a batch, a company is
-    one: the batches must still outnumber PARALLEL_FROM twice over, since a runner decides
-    by the jobs it is given whether to start its workers."""
+    1M (a thousand, Parquet) 31. A batch holds at most one company for every 2 *
+    PARALLEL_FROM to read (so below 64, one): the batches must still outnumber PARALLEL_FROM
+    twice over, since a runner decides by the jobs it is given whether to start its
+    workers."""
     most = max(1, min(BATCH, len(companies) // (2 * PARALLEL_FROM)))
     bounds, count, held = [0], 0, 0
     for index, company in enumerate(companies):
