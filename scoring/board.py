@@ -790,7 +790,7 @@ def build_scoreboard(
 def _score_all(
     jobs: list[Job], cache: Cache | None, run: Runner,
     progress: Callable[[str, int, int], None] | None, stats: BuildStats, slim: bool = False,
-    apart: ProcessPoolExecutor | None = None, speculate: Speculation | None = None,
+    apart: _Apart | None = None, speculate: Speculation | None = None,
     on_speculated: Callable[[dict[str, bytes] | None], None] | None = None,
 ) -> tuple[dt.date, list[CompanyResult], dict[str, str]]:
     """The scoreboard's as_of, every company's result as of it, and slug -> the key its result
@@ -1029,18 +1029,87 @@ def _history_events(data_dir: Path, cache: Path | None) -> list[Event] | None:
         return None
 
 
-def _apart() -> ProcessPoolExecutor | None:
-    """Two processes forked now, at the start of a build, before any thread starts, to work
-    while this one does: one walks the git history for the audit (_history_events), which
-    this process would otherwise wait for after scoring (0.26 s of a build after one data
-    commit at L); the other reads and scores the companies whose files changed, when they
-    are few (_score_all), while this process looks up the others in the cache: then it never
-    imports pandas (0.3 s with the company's reading, at L). Neither writes anything the
-    build reads but its results; the audit, its state file in the cache folder. None where
-    this process may not fork (_forkable: publish.py serve's server runs a thread)."""
-    if not _forkable():
-        return None
-    return ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"))
+def _apart() -> _Apart | None:
+    """Processes forked to work while this one does: one walks the git history for the audit
+    (_history_events), submitted at the start of a build, which this process would otherwise
+    wait for after scoring (0.26 s of a build after one data commit at L); the other reads and
+    scores the companies whose files changed, when they are few (_score_all), while this
+    process looks up the others in the cache: then it never imports pandas (0.3 s with the
+    company's reading, at L). Neither writes anything the build reads but its results; the
+    audit, its state file in the cache folder. None where this process may not fork
+    (_forkable: publish.py serve's server runs a thread)."""
+    return _Apart() if _forkable() else None
+
+
+class _Apart:
+    """Calls each run on a process forked for it as it is submitted (_Forked), as a process
+    pool runs them (submit, and a context that waits for every one), but with no thread in
+    this process: a pool's would keep it from forking its workers (process_runner) while the
+    audit runs."""
+
+    def __init__(self):
+        self._calls: list[_Forked] = []
+
+    def submit(self, function: Callable[..., R], *arguments) -> _Forked:
+        self._calls.append(_Forked(function, arguments))
+        return self._calls[-1]
+
+    def shutdown(self) -> None:
+        for call in self._calls:
+            with contextlib.suppress(BaseException):  # its error is raised by result()
+                call.result()
+
+    def __enter__(self) -> _Apart:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.shutdown()
+
+
+class _Forked:
+    """One call on a forked process: done() and result(), as a Future's. Its outcome comes
+    back through a pipe, its error with the process's traceback as a note; a process that dies
+    before it answers is BrokenProcessPool, as in a pool."""
+
+    def __init__(self, function: Callable, arguments: tuple):
+        context = multiprocessing.get_context("fork")
+        self._reader, writer = context.Pipe(duplex=False)
+        self._process = context.Process(target=_answer, args=(writer, function, arguments))
+        self._process.start()
+        writer.close()
+        self._outcome: tuple[bool, object] | None = None
+
+    def done(self) -> bool:
+        return self._outcome is not None or self._reader.poll()
+
+    def result(self):
+        if self._outcome is None:
+            try:
+                self._outcome = self._reader.recv()
+            except EOFError:
+                from concurrent.futures.process import BrokenProcessPool
+                self._outcome = (False, BrokenProcessPool("a forked process died"))
+            self._reader.close()
+            self._process.join()
+        done, value = self._outcome
+        if not done:
+            raise value
+        return value
+
+
+def _answer(writer, function: Callable, arguments: tuple) -> None:
+    """On the forked process: function(*arguments), or its error, sent back."""
+    import traceback
+    try:
+        outcome = (True, function(*arguments))
+    except BaseException as error:
+        error.add_note(f"on the forked process:\n{traceback.format_exc()}")
+        outcome = (False, error)
+    try:
+        writer.send(outcome)
+    except Exception as error:  # an outcome that cannot be pickled
+        writer.send((False, RuntimeError(
+            f"{type(outcome[1]).__name__} cannot be sent back: {error}")))
 
 
 def _forkable() -> bool:

@@ -215,3 +215,47 @@ def test_workers_are_forked_only_from_a_process_without_threads(tmp_path):
                           timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["True", "True"]
+
+
+APART_CALLS = '''
+import os, threading, time
+from scoring.board import _apart, _forkable, process_runner
+
+def parent(_job):
+    return os.getppid()
+
+def fails():
+    raise ValueError("no history")
+
+if __name__ == "__main__":
+    with _apart() as apart:
+        slow = apart.submit(time.sleep, 1)
+        # while a call runs apart, no thread runs here: the workers are still forked
+        print(_forkable(), sorted({pid for _, pid in process_runner(2)(parent, range(4))})
+              == [os.getpid()])
+        print(apart.submit(os.getpid).result() != os.getpid(), slow.result() is None)
+        try:
+            apart.submit(fails).result()
+        except ValueError as error:
+            print("on the forked process" in "".join(error.__notes__), str(error))
+        try:
+            apart.submit(os._exit, 3).result()
+        except Exception as error:
+            print(type(error).__name__)
+'''
+
+
+def test_calls_apart_run_on_forked_processes_and_leave_this_one_without_threads(tmp_path):
+    """The audit's process (board._apart) holds no thread here, so the build's workers are
+    forked while it runs; a call's result, its error (with the forked process's traceback as
+    a note) and its process's death come back as from a pool."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "apart.py"
+    script.write_text(APART_CALLS)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "True True", "True True", "True no history", "BrokenProcessPool"]
