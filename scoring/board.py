@@ -1091,8 +1091,8 @@ class _Forked:
                 self._outcome = (False, BrokenProcessPool("a forked process died"))
             self._reader.close()
             self._process.join()
-        done, value = self._outcome
-        if not done:
+        ok, value = self._outcome
+        if not ok:
             raise value
         return value
 

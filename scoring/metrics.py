@@ -1097,8 +1097,9 @@ def candor_of(
     short = {(bits, weight): (
         f"not enough data: components holding {weight / total if total else 0:.0%} of the "
         f"weight have data, {config.min_weight_share:.0%} needed; missing: {missed(bits)}")
-        for bits, weight in dict.fromkeys(itertools.compress(
-            zip(gaps, weights, strict=True), [not ok for ok in good]))}
+        for bits, weight in dict.fromkeys(
+            (bits, weight) for bits, weight, ok in zip(gaps, weights, good, strict=True)
+            if not ok)}
     responses = fields[-1][3]
     results = [Score(value, n, "score", low, high, partial[bits]) if ok else
                Score(None, n, "score", reason=short[bits, weight])
