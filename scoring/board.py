@@ -30,7 +30,7 @@ from .load import (
     TypedTable,
     discover,
     display_path,
-    read_feedback_fast,
+    read_feedback_many,
     read_summary,
     read_yaml,
 )
@@ -342,7 +342,7 @@ def _summarized(jobs: list[Job]) -> list[tuple[CompanyResult, Summary]]:
     or published)."""
     import pandas as pd
     started = time.perf_counter()
-    read = [_read_company(job.company, job.data_dir) for job in jobs]
+    read = _read_companies([job.company for job in jobs], jobs[0].data_dir)
     loaded = time.perf_counter()
     results = [result for result, _ in read]
     pieces = _validate_companies(results, [tables for _, tables in read], jobs[0].pinned)
@@ -379,6 +379,23 @@ def _read_company(
     """Read one company's files; its profile and action log are checked here too (they are
     small), its feedback files are only read. Without `frames` (validation only) no sha256 is
     computed."""
+    return _read_companies([company], data_dir, frames)[0]
+
+
+def _read_companies(
+    companies: list[CompanyFiles], data_dir: Path, frames: bool = True,
+) -> list[tuple[CompanyResult, list]]:
+    """_read_company of each company: every profile and action log first, then the feedback
+    files of them all at once (read_feedback_many: a pass of each kind of work)."""
+    results = [_read_profile(company, data_dir) for company in companies]
+    tables = iter(read_feedback_many([path for company in companies for path in company.feedback],
+                                     data_dir, frames))
+    return [(result, list(itertools.islice(tables, len(company.feedback))))
+            for result, company in zip(results, companies, strict=True)]
+
+
+def _read_profile(company: CompanyFiles, data_dir: Path) -> CompanyResult:
+    """A company's result with its profile and action log read and checked."""
     files: list[FileReport] = []
     document, where, digest, problems = read_yaml(company.profile, data_dir) if (
         company.profile.is_file()
@@ -399,8 +416,7 @@ def _read_company(
                                 else 0, "quarantined" if problems else "counted",
                                 tuple(problems)))
         entries = [] if problems else actions_of(document)
-    tables = [read_feedback_fast(path, data_dir, frames) for path in company.feedback]
-    return CompanyResult(company.slug, profile, files, actions=entries), tables
+    return CompanyResult(company.slug, profile, files, actions=entries)
 
 
 def _validate_company(

@@ -914,7 +914,24 @@ def read_feedback_fast(
     TypedTable does not keep the file's bytes, and a CSV file is parsed on the calling thread
     (`board.check` reads companies on threads of its own; handing each file's columns to
     pyarrow's pool as well costs CPU time and gains nothing)."""
-    where, sha256, data = _read_bytes(path, data_dir, digest=frames)
+    return read_feedback_many([path], data_dir, frames)[0]
+
+
+def read_feedback_many(
+    paths: list[Path], data_dir: Path, frames: bool = True,
+) -> list[TypedTable | RawTable]:
+    """read_feedback_fast of each path, in order: every file's bytes read first, then each
+    file parsed. Each kind of work done over a batch's files at once keeps its code and data in
+    the processor's caches: a thousand companies' 2,174 Parquet files read in 0.96-0.98 s
+    instead of 1.31-1.35 s when each was read and then parsed in turn, bench/README.md."""
+    read = [_read_bytes(path, data_dir, digest=frames) for path in paths]
+    return [_parsed(path, where, sha256, data, frames)
+            for path, (where, sha256, data) in zip(paths, read, strict=True)]
+
+
+def _parsed(path: Path, where: str, sha256: str, data: bytes | None,
+            frames: bool) -> TypedTable | RawTable:
+    """read_feedback_fast of a file whose bytes are read (None: over the size cap)."""
     if data is not None and path.suffix == ".csv" and (
             parsed := _parse_arrow(data, typed=True, threads=frames)):
         return TypedTable(where, sha256, data if frames else None, parsed[1], path)
