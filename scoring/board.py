@@ -8,7 +8,6 @@ import datetime as dt
 import gc
 import itertools
 import multiprocessing
-import operator
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -993,19 +992,23 @@ def add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> Non
     # every company's months as rows of one table, the fields of each component's Score a
     # column (a row per month, company after company), scored a month at a time
     names = (*config.weights, "csat")
-    blocks = []
-    for index, result in enumerate(results):
+    blocks, pending = [], []  # every component's Score of every month of every block
+    for index, result in enumerate(results):  # whose fields are not given (by a MonthRows)
         if isinstance(result.monthly, MonthRows):
-            months, fields = result.monthly.months, result.monthly.fields(names)
-        else:  # each component's Scores over the months, read as candor_scores reads them
-            months = [month for month, _ in result.monthly]
-            columns = [score_fields(column) for column in zip(*map(
-                operator.itemgetter(*names), (scores for _, scores in result.monthly)),
-                strict=True)]
-            fields = tuple(np.array([column[k] for column in columns], dtype=dtype)
-                           .reshape(len(names), len(months)).T
-                           for k, dtype in enumerate((float, float, float, np.int64)))
-        blocks.append((index, months, fields))
+            blocks.append((index, result.monthly.months, result.monthly.fields(names)))
+        else:
+            blocks.append((index, [month for month, _ in result.monthly], None))
+            for _, table in result.monthly:
+                pending += map(table.__getitem__, names)
+    # their fields read at once, as candor_scores reads them, a row per month
+    *floats, counts = score_fields(pending)
+    read = [column.reshape(-1, len(names)) for column in
+            (*floats, np.array(counts, dtype=np.int64))]
+    at = 0
+    for number, (index, months, fields) in enumerate(blocks):
+        if fields is None:
+            blocks[number] = index, months, tuple(column[at:at + len(months)] for column in read)
+            at += len(months)
     month_of = [month for _, months, _ in blocks for month in months]
     owner = np.repeat([index for index, _, _ in blocks], [len(m) for _, m, _ in blocks])
     value, low, high, n = (np.concatenate([fields[k] for *_, fields in blocks])
