@@ -467,9 +467,19 @@ def published(thresholds: Thresholds) -> dict[str, Metric]:
     return {metric_id: m.published(thresholds) for metric_id, m in METRICS.items()}
 
 
+@functools.lru_cache(maxsize=4096)
+def missing(n: int, unit: str, reason: str) -> Score:
+    """A Score without a value, for its reason: one Score for each (of the last few thousand
+    asked for). Scores are immutable, and half of a build's have no value, the same ones again
+    and again across windows, months and companies: shared, each is made once, and a worker's
+    batch of results pickles it once (pickle's memo), so the build's process unpickles it once
+    too."""
+    return Score(None, n, unit, reason=reason)
+
+
 @functools.cache  # a Score is immutable: one for each n below each minimum will do
 def not_enough(n: int, unit: str, minimum: int) -> Score:
-    return Score(None, n, unit, reason=f"not enough data: {n} of the {minimum} needed")
+    return missing(n, unit, f"not enough data: {n} of the {minimum} needed")
 
 
 def wilson(k: int, n: int) -> tuple[float, float]:
@@ -481,6 +491,7 @@ def wilson(k: int, n: int) -> tuple[float, float]:
     return 100 * max(0.0, centre - half), 100 * min(1.0, centre + half)
 
 
+@functools.lru_cache(maxsize=4096, typed=True)  # shared as missing's are: 4 calls in 5 at 1M
 def share(k: int, n: int, minimum: int) -> Score:
     if n < minimum or n == 0:
         return not_enough(n, "percent", minimum)
@@ -724,7 +735,7 @@ def post_sale_gap(windows: Windows) -> list[Score]:
     scores = []
     for pre, post in zip(*(zip(*side, strict=True) for side in sides), strict=True):
         if min(pre[1], post[1]) < MIN_RESPONSES:
-            scores.append(Score(None, pre[1] + post[1], "points", reason=(
+            scores.append(missing(pre[1] + post[1], "points", (
                 f"not enough data: {pre[1]} pre_sale and {post[1]} post_sale ratings, "
                 f"{MIN_RESPONSES} needed on each side")))
         else:
@@ -791,7 +802,7 @@ def _lottery(spreads: dict[str, tuple[tuple | None, tuple | None, int]]) -> Scor
     dropped = (f"{total} group{'' if total == 1 else 's'} below {MIN_GROUP_RESPONSES} responses "
                f"left out ({detail})")
     if not candidates:
-        return Score(None, 0, "points", reason=(
+        return missing(0, "points", (
             f"not enough data: no two sites or channels with {MIN_GROUP_RESPONSES} ratings "
             f"each; {dropped}"))
     _, dimension, best, worst = max(candidates, key=lambda c: c[0])  # the first on a tie
@@ -907,7 +918,7 @@ def freshness_days(windows: Windows) -> list[Score]:
     # whole days from each window's newest contact (rows in order of day) to its as_of
     days = ((windows.ends - np.timedelta64(1, "D") - day[np.maximum(last - 1, 0)])
             // np.timedelta64(1, "D")).tolist() if len(day) else [0] * len(windows)
-    return [Score(float(since), n, "days") if n else Score(None, 0, "days", reason="no contacts")
+    return [Score(float(since), n, "days") if n else missing(0, "days", "no contacts")
             for n, since in zip(windows.sums("contacts", "contacts").tolist(), days, strict=True)]
 
 

@@ -525,3 +525,21 @@ def test_basic_fixture_quarantines_the_file_with_rating_6(basic_board):
     assert "6" in problem.message
     assert acme.rows_read == 43
     assert acme.rows_counted == 40
+
+
+def test_equal_shares_and_scores_without_value_are_one_object_and_pickle_once():
+    """Scores are immutable: a share asked for again, or a missing value for the same reason, is
+    the Score made the first time, so a worker's pickled batch of results holds it once."""
+    import pickle
+
+    from scoring.metrics import missing, not_enough, share
+
+    first, again = share(36, 40, 30), share(36, 40, 30)
+    assert first is again and first.value == 90.0 and first.n == 40
+    assert share(36.0, 40, 30) is not first  # a float k is another question (typed)
+    assert not_enough(12, "percent", 30) is share(5, 12, 30)
+    assert not_enough(12, "percent", 30).reason == "not enough data: 12 of the 30 needed"
+    assert missing(0, "days", "no contacts") is missing(0, "days", "no contacts")
+    copies = pickle.loads(pickle.dumps([first, again, not_enough(12, "percent", 30)] * 3))
+    assert len({id(score) for score in copies}) == 2
+    assert copies[0] == first and copies[2] == not_enough(12, "percent", 30)
