@@ -292,7 +292,8 @@ def _gathered(
     other different types (a Parquet file's typed date-times beside a CSV file's text): the
     exact path then checks the company."""
     given = [columns.get(column.name) for columns in files]
-    _type_raw(given, typed, column)
+    if (whole := _type_raw(given, typed, column)) is not None:
+        return whole
     present = [cells for cells in given if cells is not None]
     if not present:
         return None
@@ -316,10 +317,11 @@ class _Untyped(Exception):
 
 
 def _type_raw(given: list[pa.ChunkedArray | None], typed: list[TypedTable],
-              column: Column) -> None:
+              column: Column) -> pa.ChunkedArray | None:
     """The cells of the files that hold a column as written (TypedTable.raw: Parquet, JSONL)
     typed in place (load.typed_column), the cells of every such file of one Arrow type in one
-    call. Raises _Untyped if they cannot be."""
+    call; when that is every file, those cells typed are the column and come back (a batch of
+    Parquet files written alike), else None. Raises _Untyped if they cannot be."""
     kinds: dict[pa.DataType, list[int]] = {}
     for index, (cells, table) in enumerate(zip(given, typed, strict=True)):
         if cells is not None and table.raw:
@@ -330,6 +332,8 @@ def _type_raw(given: list[pa.ChunkedArray | None], typed: list[TypedTable],
             [chunk for index in indices for chunk in given[index].chunks], kind), column)
         if cells is None:
             raise _Untyped(column.name)
+        if len(indices) == len(given):
+            return cells
         for index, start, length in zip(indices, np.cumsum([0, *lengths[:-1]]).tolist(),
                                         lengths, strict=True):
             given[index] = cells.slice(start, length)
@@ -613,19 +617,18 @@ def _objects(cells: pa.ChunkedArray, labels: bool, instead: np.ndarray | None = 
              ) -> np.ndarray:
     """Text as Python strings; where empty, None, or `instead`'s item if given. Labels (few
     distinct values: channels, topics) are decoded once per distinct value: a dictionary's
-    (null where empty) as they are, text's once encoded as one."""
+    (null where empty) as they are, over every file at once (their dictionaries unified), and
+    text's once encoded as one."""
     import pyarrow.compute as pc
     if labels:
-        parts = []
-        for encoded in cells.chunks if cells.type == DICTIONARY else [
-                pc.dictionary_encode(cells.combine_chunks())]:
-            names = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), None)
-            names[names == ""] = None
-            indices = encoded.indices  # a null cell's index: the None after the names
-            if indices.null_count:
-                indices = indices.fill_null(len(names) - 1)
-            parts.append(names[indices.to_numpy()])
-        return np.concatenate(parts)
+        encoded = (cells.unify_dictionaries() if cells.type == DICTIONARY else
+                   pc.dictionary_encode(cells)).combine_chunks()
+        names = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), None)
+        names[names == ""] = None
+        indices = encoded.indices  # a null cell's index: the None after the names
+        if indices.null_count:
+            indices = indices.fill_null(len(names) - 1)
+        return names[indices.to_numpy()]
     text = cells.to_numpy(zero_copy_only=False)
     empty = pc.binary_length(cells).to_numpy() == 0
     text[empty] = None if instead is None else instead[empty]

@@ -574,6 +574,22 @@ def test_parquet_files_are_checked_together_and_alike():
     assert fast is None and [found for _, found in exact] == [[], []]
 
 
+def test_parquet_files_with_other_labels_are_decoded_together_alike():
+    # each file's labels are a dictionary of its own: decoded over the files at once
+    second = parquet_with(id=pa.array(["c4", "c5", "c6"]),
+                          channel=pa.array(["email", "phone", "email"]),
+                          site=pa.array(["", "vendor-b", None]),
+                          topic=pa.array([None, None, None], pa.string()))
+    fast, exact = parquet_fast_and_exact(parquet_with(), second)
+    assert fast is not None
+    assert_same(fast, exact)
+    (first, _), (frame, _) = fast
+    assert first["channel"].tolist() == ["phone", "chat", "app"]
+    assert frame["channel"].tolist() == ["email", "phone", "email"]
+    assert frame["site"].tolist() == [None, "vendor-b", None]
+    assert frame["topic"].tolist() == [None, None, None]
+
+
 def test_a_company_with_csv_and_parquet_files_gives_the_same_results_both_ways(tmp_path):
     folder = tmp_path / "data" / "acme" / "feedback"
     folder.mkdir(parents=True)
