@@ -336,11 +336,16 @@ def _own(names: np.ndarray, codes: np.ndarray, owner: np.ndarray, companies: int
     those of several companies (`owner`: each row's, ascending): each company's the names it
     uses, in the same order (a list, by company), and each row's position among its company's
     (-1: missing)."""
-    width = len(names) + 1
+    width = len(names)
     given = codes >= 0
-    used = np.unique(owner[given] * width + codes[given])  # (company, code), in order
-    bounds = np.searchsorted(used // width, np.arange(companies + 1))
-    mine = np.where(given, np.searchsorted(used, owner * width + codes) - bounds[owner], -1)
+    cells = owner[given] * width + codes[given]  # (company, code): few, so counted, not sorted
+    used = np.flatnonzero(np.bincount(cells, minlength=companies * width))  # in order
+    bounds = np.searchsorted(used // width, np.arange(companies + 1)) if width else \
+        np.zeros(companies + 1, np.int64)
+    place = np.zeros(companies * width, np.int64)  # each cell's position among those used
+    place[used] = np.arange(len(used))
+    mine = np.full(len(codes), -1, np.int64)
+    mine[given] = place[cells] - bounds[owner[given]]
     return [names[used[first:last] % width] for first, last in itertools.pairwise(
         bounds.tolist())], mine
 
