@@ -568,6 +568,15 @@ def disagreements(candor: dict, floor: dict) -> tuple[int, list[str]]:
     return compared, found
 
 
+def warm(folder: Path) -> None:
+    """Read every file of the tree once, so that every phase finds it in the page cache: the
+    machine may have dropped a kept tree's pages since it was last read, and the first phase
+    (Candor's) would then read from disk what the floors after it read from memory."""
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            path.read_bytes()
+
+
 def measure(name: str, rows: int, companies: int, work: Path, keep: Path | None, seed: int,
             split: str, workers: int, phases: list[str]) -> dict:
     data = keep or work / "data"
@@ -576,6 +585,7 @@ def measure(name: str, rows: int, companies: int, work: Path, keep: Path | None,
           f"{tree['mib']:.0f} MiB "
           + ("(reused)" if tree["reused"] else f"(generated in {tree['seconds']:.0f} s)"),
           flush=True)
+    warm(data)
     figures: dict = {"rows": rows, "companies": companies, "data": tree, "phases": {}}
     digests, meaning = {}, json.dumps(definitions())
     for phase in phases:
