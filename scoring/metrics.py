@@ -387,18 +387,20 @@ class Windows:
                                contacts[name] * rows) for name in ("good", "rated"))
 
     @staticmethod
-    def by_group(table: Table, dimension: str, name: str, rows: tuple[np.ndarray, np.ndarray],
-                 ) -> np.ndarray:
-        """Each window's sums of a column of `table` by the values of a text dimension
-        (windows by values, in the order of its names) over `rows` of `table`; a row without a
-        value is in none. Each value's rows are one block of Table.grouped's order, in the
-        order of day, so a window's rows in it are a run too: found for every window and value
-        by one binary search (Table._grouped)."""
+    def by_group(table: Table, dimension: str, names: tuple[str, ...],
+                 rows: tuple[np.ndarray, np.ndarray]) -> list[np.ndarray]:
+        """Each window's sums of columns of `table` by the values of a text dimension (for
+        each of `names`: windows by values, in the order of the dimension's names) over `rows`
+        of `table`; a row without a value is in none. Each value's rows are one block of
+        Table.grouped's order, in the order of day, so a window's rows in it are a run too:
+        found for every window and value by one binary search (Table._grouped), whatever the
+        columns summed."""
         _, starts, keys = table._grouped(dimension)
-        total = table.cumulative(name, by=dimension)
         values = np.arange(len(starts) - 1, dtype=np.int64) * (len(table) + 1)
-        first, last = (np.asarray(bound, dtype=np.int64)[:, None] + values for bound in rows)
-        return total[keys.searchsorted(last)] - total[keys.searchsorted(first)]
+        first, last = (keys.searchsorted(np.asarray(bound, dtype=np.int64)[:, None] + values)
+                       for bound in rows)
+        return [total[last] - total[first] for total in
+                (table.cumulative(name, by=dimension) for name in names)]
 
     def quantiles(self, table: str, name: str, q: float, minimum: int, unit: str,
                   ) -> list[Score]:
@@ -757,8 +759,8 @@ def _spread(windows: Windows, dimension: str) -> list[tuple[tuple | None, tuple 
     names = contacts.codes(dimension)[0].tolist()  # a contact naming no group is in none
     if not names:
         return [(None, None, 0)] * len(windows)
-    sizes, goods = (windows.by_group(contacts, dimension, name, windows.rows("contacts"))
-                    for name in ("rated", "good"))
+    sizes, goods = windows.by_group(contacts, dimension, ("rated", "good"),
+                                    windows.rows("contacts"))
     kept = sizes >= MIN_GROUP_RESPONSES
     counts = kept.sum(axis=1)
     left_out = ((sizes > 0).sum(axis=1) - counts).tolist()
@@ -817,7 +819,7 @@ def _complaint_topics(windows: Windows) -> list[list[str]]:
     lookback = np.timedelta64(windows.thresholds.complaint_lookback_days, "D")
     rows = (history.find(windows.company, ends - lookback), history.find(windows.company, ends))
     topics = history.codes("topic")[0]  # one without a topic is not counted
-    counts = windows.by_group(history, "topic", "complaints", rows)
+    counts, = windows.by_group(history, "topic", ("complaints",), rows)
     # the names are sorted: a stable sort on complaints, most first, breaks ties by name
     order = np.argsort(-counts, axis=1, kind="stable")[:, :windows.thresholds.top_complaint_topics]
     complained = np.take_along_axis(counts, order, axis=1) > 0  # those first, in each row
