@@ -794,10 +794,7 @@ def _lottery(spreads: dict[str, tuple[tuple | None, tuple | None, int]]) -> Scor
     for dimension, (best, worst, left_out[dimension]) in spreads.items():
         if best is not None:
             candidates.append((best[0] - worst[0], dimension, best, worst))
-    detail = ", ".join(f"{n} {d}{'' if n == 1 else 's'}" for d, n in left_out.items())
-    total = sum(left_out.values())
-    dropped = (f"{total} group{'' if total == 1 else 's'} below {MIN_GROUP_RESPONSES} responses "
-               f"left out ({detail})")
+    dropped = _dropped(tuple(left_out.items()))
     if not candidates:
         return missing(0, "points", (
             f"not enough data: no two sites or channels with {MIN_GROUP_RESPONSES} ratings "
@@ -805,6 +802,15 @@ def _lottery(spreads: dict[str, tuple[tuple | None, tuple | None, int]]) -> Scor
     _, dimension, best, worst = max(candidates, key=lambda c: c[0])  # the first on a tie
     return csat_gap(best[2:], worst[2:],
                     f"{dimension}s: {best[1]} best, {worst[1]} worst; {dropped}")
+
+
+@functools.lru_cache(maxsize=1024)  # a few counts, the same in window after window
+def _dropped(left_out: tuple[tuple[str, int], ...]) -> str:
+    """What the service lottery's reason says of the groups left out, by dimension."""
+    detail = ", ".join(f"{n} {d}{'' if n == 1 else 's'}" for d, n in left_out)
+    total = sum(n for _, n in left_out)
+    return (f"{total} group{'' if total == 1 else 's'} below {MIN_GROUP_RESPONSES} responses "
+            f"left out ({detail})")
 
 
 def _complaint_topics(windows: Windows) -> list[list[str]]:
