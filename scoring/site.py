@@ -570,13 +570,14 @@ class ScoreboardGenerator(Generator):
     def _board_elsewhere(self, rendered: int, copied: int,
                          ) -> tuple[ProcessPoolExecutor, Future] | None:
         """The pages that show no one company (_board_files), rendered on a forked worker
-        process while this one copies the page cache's files: when few companies are rendered
-        (fewer than CANDOR_PARALLEL_FROM, so _rendering starts no workers) and at least as
-        many are copied, with CANDOR_PROCESSES of at least 2. None: render them here."""
+        process (board_apart) while this one copies the page cache's files. None: render them
+        here."""
         global _BOARD
-        least = self.settings["CANDOR_PARALLEL_FROM"]
-        if (self.settings["CANDOR_PROCESSES"] < 2 or rendered >= least or copied < least
-                or "fork" not in multiprocessing.get_all_start_methods()):
+        search = self.settings["CANDOR_SEARCH"]
+        if not board_apart(self.settings["CANDOR_PROCESSES"],
+                           self.settings["CANDOR_PARALLEL_FROM"], rendered, copied,
+                           search is not None and search.process is not None) or (
+                "fork" not in multiprocessing.get_all_start_methods()):
             return None
         _BOARD = self
         self.settings["CANDOR_PAGES"]["board_elsewhere"] = 1
@@ -790,6 +791,16 @@ def actions_key(context: dict) -> str:
              [(c.slug, c.name, c.industry, a) for c, a in context["action_log"]],
              [industry.id for industry in context["industry_pages"]])
     return hashlib.sha256(repr(facts).encode()).hexdigest()
+
+
+def board_apart(processes: int, least: int, rendered: int, copied: int, indexing: bool) -> bool:
+    """Whether the pages that show no one company are rendered on a worker process of their
+    own: with at least two processes, when fewer than `least` companies are rendered (so no
+    worker renders companies) and at least `least` are copied from the page cache, unless
+    Pagefind is `indexing` by then (started on a changed page as soon as it was scored): the
+    worker would take the core Pagefind runs on, and the build then waits for the index (a
+    rebuild after a comment at L, 2.54-2.71 s against 2.69-2.88 s, bench/README.md)."""
+    return processes >= 2 and rendered < least <= copied and not indexing
 
 
 # In the worker process of ScoreboardGenerator._board_elsewhere: the generator.

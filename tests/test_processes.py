@@ -259,3 +259,17 @@ def test_calls_apart_run_on_forked_processes_and_leave_this_one_without_threads(
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == [
         "True True", "True True", "True no history", "BrokenProcessPool"]
+
+
+def test_the_pages_listing_every_company_go_to_a_worker_only_while_no_index_is_made():
+    """board_apart: two processes at least, fewer companies rendered than the threshold (no
+    worker renders companies) and at least that many copied; and no Pagefind running, whose
+    core the worker would take."""
+    from scoring.site import board_apart
+
+    assert board_apart(2, 16, 1, 999, indexing=False)
+    assert not board_apart(2, 16, 1, 999, indexing=True)  # a comment's rebuild
+    assert not board_apart(1, 16, 1, 999, indexing=False)  # one process
+    assert not board_apart(2, 16, 16, 984, indexing=False)  # companies go to workers
+    assert not board_apart(2, 16, 0, 15, indexing=False)  # too few copied to be worth it
+    assert board_apart(2, 2, 0, 2, indexing=False)
