@@ -289,18 +289,15 @@ def definitions() -> dict:
 # --- Candor ---------------------------------------------------------------------------------
 
 
-# What a build imports as it first needs it (scoring imports them lazily, for the commands that
-# need none of them): imported before Candor's clock starts, as each floor imports its library
-# before its own (0.17 s, which each worker process paid again on the clock before)
-BUILD_IMPORTS = ("pandas", "pyarrow.compute", "pyarrow.parquet", "scoring.redact")
-
-
 def run_candor(data: Path, _: dict) -> dict:
-    from scoring.board import PARALLEL_FROM, build_scoreboard, collect_less_often, process_runner
+    from scoring.board import (PARALLEL_FROM, build_scoreboard, collect_less_often,
+                               import_for_reading, process_runner)
     from scoring.config import read_config
 
-    for module in BUILD_IMPORTS:
-        importlib.import_module(module)
+    # what a build imports as it first needs it (scoring.board.BUILD_IMPORTS) is imported
+    # before Candor's clock starts, as each floor imports its library before its own (0.17 s,
+    # which each worker process paid again on the clock before)
+    import_for_reading()
     collect_less_often()  # as publish.py build does
     config = read_config()
     started = _clock()

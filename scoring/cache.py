@@ -725,7 +725,7 @@ class Cache:
         the company's summary key, when known. With `slim`, its slim entry when there is one
         (fewer Scores to read; `fill` gives the whole result back), else the whole
         result."""
-        self._read_digests()
+        self.read_digests()
         entry_key = key(job, config, summary)
         for suffix in (self.SLIM, self.SUFFIX) if slim else (self.SUFFIX,):
             try:
@@ -769,7 +769,7 @@ class Cache:
         """summary_key(job); or None when the cache holds no summary at all and a file of the
         company is not remembered (by its stat): a cold cache, where every company is read
         and its files are better hashed there, on the workers, than here."""
-        self._read_digests()
+        self.read_digests()
         if not self._index and not all(_seen(path) in _DIGESTS for path in _files(job.company)):
             return None
         return summary_key(job)
@@ -828,7 +828,7 @@ class Cache:
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
             return {}
 
-    def _read_digests(self) -> None:
+    def read_digests(self) -> None:
         """Remembered digests into file_digest's memo: a file whose path, size, modification
         time, inode and device all match is not read again."""
         if self._digests_read:

@@ -261,6 +261,55 @@ def test_calls_apart_run_on_forked_processes_and_leave_this_one_without_threads(
         "True True", "True True", "True no history", "BrokenProcessPool"]
 
 
+SPARE_CALLS = '''
+import os, sys
+from scoring.board import _apart
+
+def prepare():
+    import colorsys  # noqa: F401  (nothing here imports it)
+
+def prepared():
+    return "colorsys" in sys.modules, os.getpid()
+
+def dies():
+    os._exit(3)
+
+if __name__ == "__main__":
+    with _apart() as apart:
+        apart.spare(prepare)
+        alone, spared = apart.submit(prepared), apart.submit(prepared, spare=True)
+        again = apart.submit(prepared, spare=True)  # the spare is taken: forked for it
+        print(alone.result()[0], spared.result()[0], again.result()[0],
+              spared.result()[1] not in (os.getpid(), alone.result()[1]))
+    print("colorsys" in sys.modules)
+    with _apart() as apart:  # a spare never called ends with the others
+        apart.spare(prepare)
+    print("ended")
+    with _apart() as apart:
+        apart.spare(dies)
+        try:
+            apart.submit(prepared, spare=True).result()
+        except Exception as error:
+            print(type(error).__name__)
+'''
+
+
+def test_a_spare_process_forked_ahead_takes_the_first_call_made_for_it(tmp_path):
+    """_Apart.spare forks a process that prepares itself (imports) while this one works on,
+    then answers the first call submitted with spare=True; later calls get processes of their
+    own. A spare never called ends with the others; one that died is BrokenProcessPool."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "spare.py"
+    script.write_text(SPARE_CALLS)
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == [
+        "False True False True", "False", "ended", "BrokenProcessPool"]
+
+
 def test_the_pages_listing_every_company_go_to_a_worker_only_while_no_index_is_made():
     """board_apart: two processes at least, fewer companies rendered than the threshold (no
     worker renders companies) and at least that many copied; and no Pagefind running, whose
