@@ -290,8 +290,13 @@ def definitions() -> dict:
 
 
 def run_candor(data: Path, _: dict) -> dict:
-    from scoring.board import (PARALLEL_FROM, build_scoreboard, collect_less_often,
-                               import_for_reading, process_runner)
+    from scoring.board import (
+        PARALLEL_FROM,
+        build_scoreboard,
+        collect_less_often,
+        import_for_reading,
+        process_runner,
+    )
     from scoring.config import read_config
 
     # what a build imports as it first needs it (scoring.board.BUILD_IMPORTS) is imported
