@@ -793,8 +793,10 @@ def build_scoreboard(
     stats = BuildStats()
     pool = _apart() if apart else None
     with pool or contextlib.nullcontext():
-        if pool and cache is not None:  # for the few companies a data commit changes, which
-            cache.read_digests()  # it hashes as it reads them, knowing the others' as here
+        # a spare process for the few companies a data commit changes, which it hashes as it
+        # reads them, knowing the others' digests as this process does
+        if pool and cache is not None and cache.holds_summaries():
+            cache.read_digests()
             pool.spare(import_for_reading)
         history_apart = pool.submit(_history_events, data_dir, cache.folder if cache else None
                                     ) if pool else None

@@ -813,6 +813,10 @@ class Cache:
             self.write(self.DIGESTS, {"format": self.DIGESTS_FORMAT, "files": sorted(
                 [*seen, digest] for seen, digest in _DIGESTS_USED.items())})
 
+    def holds_summaries(self) -> bool:
+        """Whether the cache holds any company's summary (else a build reads every company)."""
+        return bool(self._index)
+
     @functools.cached_property
     def _index(self) -> dict[str, str | None]:
         """Summary key -> the newest counted day of that company, as the last build saved it."""
