@@ -338,14 +338,20 @@ def _own(names: np.ndarray, codes: np.ndarray, owner: np.ndarray, companies: int
     (-1: missing)."""
     width = len(names)
     given = codes >= 0
-    cells = owner[given] * width + codes[given]  # (company, code): few, so counted, not sorted
-    used = np.flatnonzero(np.bincount(cells, minlength=companies * width))  # in order
+    cells = owner[given] * width + codes[given]  # (company, code) pairs
+    space = companies * width
+    if space <= 4 * len(cells) + 65_536:  # few pairs can be: counted, not sorted (3x faster)
+        used = np.flatnonzero(np.bincount(cells, minlength=space))  # in order
+        place = np.zeros(space, np.int64)  # each pair's position among those used
+        place[used] = np.arange(len(used))
+        at = place[cells]
+    else:  # many names (a label written as free text): sorted, in memory as the rows'
+        used = np.unique(cells)
+        at = np.searchsorted(used, cells)
     bounds = np.searchsorted(used // width, np.arange(companies + 1)) if width else \
         np.zeros(companies + 1, np.int64)
-    place = np.zeros(companies * width, np.int64)  # each cell's position among those used
-    place[used] = np.arange(len(used))
     mine = np.full(len(codes), -1, np.int64)
-    mine[given] = place[cells] - bounds[owner[given]]
+    mine[given] = at - bounds[owner[given]]
     return [names[used[first:last] % width] for first, last in itertools.pairwise(
         bounds.tolist())], mine
 

@@ -270,3 +270,28 @@ def test_breakdown_groups_by_hand_contacts_without_a_value_as_not_given():
         ("vendor-a", 40, 75.0, 40),
         ("in-house", 35, None, 0),
     ]
+
+
+@pytest.mark.parametrize(("companies", "names", "rows"), [
+    (5, 4, 200),  # few (company, name) pairs can be: counted
+    (3, 30_000, 40),  # many names, few rows (free text as a label): sorted
+    (1, 0, 6),  # no names: every row missing
+])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_each_company_of_a_batch_gets_the_names_it_uses_and_its_rows_positions_among_them(
+        companies, names, rows, seed):
+    """summary._own against a plain count, row by row: each company's names are those its
+    rows use, in the batch's order, and a row's code is the place of its name among them."""
+    from scoring.summary import _own
+    rng = np.random.default_rng(seed)
+    table = np.array([f"name-{k:05d}" for k in range(names)], dtype=object)
+    owner = np.sort(rng.integers(0, companies, rows))
+    codes = rng.integers(-1, names, rows) if names else np.full(rows, -1)
+    own, mine = _own(table, codes, owner, companies)
+    for company in range(companies):
+        used = sorted({int(c) for c, o in zip(codes, owner, strict=True)
+                       if o == company and c >= 0})
+        assert list(own[company]) == [table[c] for c in used]
+        for code, who, got in zip(codes, owner, mine, strict=True):
+            if who == company:
+                assert got == (used.index(code) if code >= 0 else -1)
