@@ -188,6 +188,20 @@ def test_a_score_crosses_to_another_process_whole():
             score.value, score.n, score.unit, score.low, score.high, score.reason)
 
 
+def _printed(folder: Path, script: str) -> list[str]:
+    """The lines a script prints when run as a program of its own (a fresh process, whose
+    threads and forks are its own)."""
+    import subprocess
+    import sys
+
+    path = folder / "script.py"
+    path.write_text(script)
+    done = subprocess.run([sys.executable, str(path)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
 WORKERS_PARENT = '''
 import os, threading
 from scoring.board import process_runner
@@ -206,15 +220,7 @@ if __name__ == "__main__":
 def test_workers_are_forked_only_from_a_process_without_threads(tmp_path):
     """Workers forked from the build's process start with what it has imported; with another
     thread running (publish.py serve's server), they come from the forkserver instead."""
-    import subprocess
-    import sys
-
-    script = tmp_path / "workers.py"
-    script.write_text(WORKERS_PARENT)
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["True", "True"]
+    assert _printed(tmp_path, WORKERS_PARENT) == ["True", "True"]
 
 
 APART_CALLS = '''
@@ -249,15 +255,7 @@ def test_calls_apart_run_on_forked_processes_and_leave_this_one_without_threads(
     """The audit's process (board._apart) holds no thread here, so the build's workers are
     forked while it runs; a call's result, its error (with the forked process's traceback as
     a note) and its process's death come back as from a pool."""
-    import subprocess
-    import sys
-
-    script = tmp_path / "apart.py"
-    script.write_text(APART_CALLS)
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [
+    assert _printed(tmp_path, APART_CALLS) == [
         "True True", "True True", "True no history", "BrokenProcessPool"]
 
 
@@ -298,15 +296,7 @@ def test_a_spare_process_forked_ahead_takes_the_first_call_made_for_it(tmp_path)
     """_Apart.spare forks a process that prepares itself (imports) while this one works on,
     then answers the first call submitted with spare=True; later calls get processes of their
     own. A spare never called ends with the others; one that died is BrokenProcessPool."""
-    import subprocess
-    import sys
-
-    script = tmp_path / "spare.py"
-    script.write_text(SPARE_CALLS)
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
-                          timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [
+    assert _printed(tmp_path, SPARE_CALLS) == [
         "False True False True", "False", "ended", "BrokenProcessPool"]
 
 
