@@ -1010,22 +1010,21 @@ def add_candor_scores(results: list[CompanyResult], config: CandorConfig) -> Non
     # every company's months as rows of one table, the fields of each component's Score a
     # column (a row per month, company after company), scored a month at a time
     names = (*config.weights, "csat")
-    blocks, pending = [], []  # every component's Score of every month of every block
-    for index, result in enumerate(results):  # whose fields are not given (by a MonthRows)
+    # the fields of every component's Score of every month not given by a MonthRows, read at
+    # once as candor_scores reads them, a row per month
+    *floats, counts = score_fields(
+        table[name] for result in results
+        if not isinstance(result.monthly, MonthRows)
+        for _, table in result.monthly for name in names)
+    read = [column.reshape(-1, len(names)) for column in
+            (*floats, np.array(counts, dtype=np.int64))]
+    blocks, at = [], 0  # (index, months, fields) of each company
+    for index, result in enumerate(results):
         if isinstance(result.monthly, MonthRows):
             blocks.append((index, result.monthly.months, result.monthly.fields(names)))
         else:
-            blocks.append((index, [month for month, _ in result.monthly], None))
-            for _, table in result.monthly:
-                pending += map(table.__getitem__, names)
-    # their fields read at once, as candor_scores reads them, a row per month
-    *floats, counts = score_fields(pending)
-    read = [column.reshape(-1, len(names)) for column in
-            (*floats, np.array(counts, dtype=np.int64))]
-    at = 0
-    for number, (index, months, fields) in enumerate(blocks):
-        if fields is None:
-            blocks[number] = index, months, tuple(column[at:at + len(months)] for column in read)
+            months = [month for month, _ in result.monthly]
+            blocks.append((index, months, tuple(column[at:at + len(months)] for column in read)))
             at += len(months)
     month_of = [month for _, months, _ in blocks for month in months]
     owner = np.repeat([index for index, _, _ in blocks], [len(m) for _, m, _ in blocks])

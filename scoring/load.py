@@ -814,7 +814,7 @@ def _content_lines(body: bytes) -> np.ndarray:
 @dataclass
 class TypedTable:
     """One well-formed CSV, Parquet or JSONL file with the contract's columns, as
-    `read_feedback_fast` read it: an Arrow table (booleans typed, every other cell its text; in
+    `read_feedback_many` read it: an Arrow table (booleans typed, every other cell its text; in
     Parquet and JSONL, numbers and date-times may be typed: see `_parse_parquet`) and each
     record's line (physical in CSV and JSONL; the row number in Parquet, as `_read_parquet`
     gives it). `validate.parse_feedback_files` checks
@@ -905,25 +905,19 @@ def read_feedback(path: Path, data_dir: Path) -> RawTable:
     return _exact(path, *_read_bytes(path, data_dir, digest=True))
 
 
-def read_feedback_fast(
-    path: Path, data_dir: Path, frames: bool = True,
-) -> TypedTable | RawTable:
-    """`read_feedback`, except that a well-formed CSV, Parquet or JSONL file with the
-    contract's columns comes back as a TypedTable, for `validate.parse_feedback_files`' fast
-    path. Without `frames` (`publish.py validate`: checked only) no sha256 is computed, the
-    TypedTable does not keep the file's bytes, and a CSV file is parsed on the calling thread
-    (`board.check` reads companies on threads of its own; handing each file's columns to
-    pyarrow's pool as well costs CPU time and gains nothing)."""
-    return read_feedback_many([path], data_dir, frames)[0]
-
-
 def read_feedback_many(
     paths: list[Path], data_dir: Path, frames: bool = True,
 ) -> list[TypedTable | RawTable]:
-    """read_feedback_fast of each path, in order: every file's bytes read first, then each
-    file parsed. Each kind of work done over a batch's files at once keeps its code and data in
-    the processor's caches: a thousand companies' 2,174 Parquet files read in 0.96-0.98 s
-    instead of 1.31-1.35 s when each was read and then parsed in turn, bench/README.md."""
+    """`read_feedback` of each path, in order, except that a well-formed CSV, Parquet or JSONL
+    file with the contract's columns comes back as a TypedTable, for
+    `validate.parse_feedback_files`' fast path. Every file's bytes are read first, then each
+    file parsed: each kind of work done over a batch's files at once keeps its code and data in
+    the processor's caches (a thousand companies' 2,174 Parquet files read in 0.96-0.98 s
+    instead of 1.31-1.35 s when each was read and then parsed in turn, bench/README.md).
+    Without `frames` (`publish.py validate`: checked only) no sha256 is computed, a TypedTable
+    does not keep the file's bytes, and a CSV file is parsed on the calling thread
+    (`board.check` reads companies on threads of its own; handing each file's columns to
+    pyarrow's pool as well costs CPU time and gains nothing)."""
     read = [_read_bytes(path, data_dir, digest=frames) for path in paths]
     return [_parsed(path, where, sha256, data, frames)
             for path, (where, sha256, data) in zip(paths, read, strict=True)]
@@ -931,7 +925,7 @@ def read_feedback_many(
 
 def _parsed(path: Path, where: str, sha256: str, data: bytes | None,
             frames: bool) -> TypedTable | RawTable:
-    """read_feedback_fast of a file whose bytes are read (None: over the size cap)."""
+    """read_feedback_many of a file whose bytes are read (None: over the size cap)."""
     if data is not None and path.suffix == ".csv" and (
             parsed := _parse_arrow(data, typed=True, threads=frames)):
         return TypedTable(where, sha256, data if frames else None, parsed[1], path)

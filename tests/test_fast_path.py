@@ -33,7 +33,7 @@ from scoring.load import (
     _read_csv,
     discover,
     read_feedback,
-    read_feedback_fast,
+    read_feedback_many,
 )
 from scoring.validate import _fast_path, parse_feedback_files
 
@@ -94,7 +94,7 @@ def csv_with(**cells: str) -> str:
 def test_every_data_tree_gives_the_same_results_both_ways(tree, as_of):
     companies, _ = discover(tree)
     for company in companies:
-        fast = [read_feedback_fast(path, tree) for path in company.feedback]
+        fast = read_feedback_many(company.feedback, tree)
         exact = [read_feedback(path, tree) for path in company.feedback]
         assert [(t.file, t.sha256, t.records) for t in fast] == \
             [(t.file, t.sha256, t.records) for t in exact]
@@ -106,7 +106,7 @@ def test_the_demo_data_takes_the_fast_path():
     companies, _ = discover(ROOT / "data")
     assert len(companies) == 10
     for company in companies:
-        tables = [read_feedback_fast(path, ROOT / "data") for path in company.feedback]
+        tables = read_feedback_many(company.feedback, ROOT / "data")
         assert all(isinstance(t, TypedTable) for t in tables), company.slug
         assert _fast_path(tables, None, True) is not None, company.slug
 
@@ -139,7 +139,7 @@ def test_a_header_only_file_beside_good_ones_stays_fast_and_empty(tmp_path):
     folder.mkdir(parents=True)
     (folder / "a.csv").write_text(csv_with(), encoding="utf-8")
     (folder / "b.csv").write_text(HEADER, encoding="utf-8")
-    tables = [read_feedback_fast(folder / name, tmp_path / "data") for name in ("a.csv", "b.csv")]
+    tables = read_feedback_many([folder / "a.csv", folder / "b.csv"], tmp_path / "data")
     assert isinstance(tables[0], TypedTable) and isinstance(tables[1], RawTable)
     results = fast(tables)
     assert results is not None
@@ -598,7 +598,7 @@ def test_a_company_with_csv_and_parquet_files_gives_the_same_results_both_ways(t
     (folder / "c.parquet").write_bytes(b"PAR1 not really")
     (folder / "d.parquet").write_bytes(parquet_bytes(parquet_with().slice(0, 0)))
     paths = sorted(folder.iterdir())
-    fast_tables = [read_feedback_fast(path, tmp_path / "data") for path in paths]
+    fast_tables = read_feedback_many(paths, tmp_path / "data")
     assert [type(t).__name__ for t in fast_tables] == ["TypedTable", "TypedTable", "RawTable",
                                                        "RawTable"]
     exact = [read_feedback(path, tmp_path / "data") for path in paths]
@@ -606,7 +606,7 @@ def test_a_company_with_csv_and_parquet_files_gives_the_same_results_both_ways(t
     assert_same(parse_feedback_files(fast_tables), parse_feedback_files(exact))
     assert [p.code for p in parse_feedback_files(exact)[2][1]] == ["parquet_unreadable"]
     for checked in (False, True):  # without frames, the bytes are read again when needed
-        tables = [read_feedback_fast(path, tmp_path / "data", frames=checked) for path in paths]
+        tables = read_feedback_many(paths, tmp_path / "data", frames=checked)
         assert [found for _, found in parse_feedback_files(tables, frames=checked)] == \
             [found for _, found in parse_feedback_files(exact)]
 
@@ -623,7 +623,7 @@ def test_good_csv_and_parquet_files_of_one_company_take_the_fast_path_together(t
     (folder / "b.parquet").write_bytes(parquet_bytes(parquet_with(
         submitted_at=pa.array(["2026-03-01T10:00:00Z"] * 3), resolved_at=None)))
     paths = sorted(folder.iterdir())
-    tables = [read_feedback_fast(path, tmp_path / "data") for path in paths]
+    tables = read_feedback_many(paths, tmp_path / "data")
     assert _fast_path(tables, None, True) is not None
     exact = [read_feedback(path, tmp_path / "data") for path in paths]
     assert_same(parse_feedback_files(tables), parse_feedback_files(exact))
@@ -747,7 +747,7 @@ def test_jsonl_parquet_and_csv_files_of_one_company_agree_both_ways(tmp_path):
     (folder / "b.jsonl").write_text(json_with(id='"j3"', rating='"5"'), encoding="utf-8")
     (folder / "c.parquet").write_bytes(parquet_bytes(parquet_with()))
     paths = sorted(folder.iterdir())
-    tables = [read_feedback_fast(path, tmp_path / "data") for path in paths]
+    tables = read_feedback_many(paths, tmp_path / "data")
     assert [type(t).__name__ for t in tables] == ["TypedTable", "RawTable", "TypedTable"]
     exact = [read_feedback(path, tmp_path / "data") for path in paths]
     assert_same(parse_feedback_files(tables), parse_feedback_files(exact))
